@@ -1,0 +1,96 @@
+/* audit.c - reading the audit log and verifying its hash chain.
+ * operationIds listAudit, verifyAudit. Supervisors and admins only. */
+#include <stdlib.h>
+
+#include "opengov/api.h"
+#include "opengov/cursor.h"
+
+/* GET /v1/audit - listAudit: 200, 400, 401, 403. Newest first. */
+void audit_list(struct req *r)
+{
+	static struct db_stmt st = { "audit_list",
+		"SELECT seq, rfc3339(at) AS at, actor, role, action, entity, entity_id,"
+		" request_id, detail, encode(hash, 'hex') AS hash FROM audit_log"
+		" WHERE ($1::text IS NULL OR entity = $1)"
+		" AND ($2::text IS NULL OR entity_id = $2)"
+		" AND ($3::text IS NULL OR actor = $3)"
+		" AND ($4::text IS NULL OR action = $4)"
+		" AND ($5::timestamptz IS NULL OR at >= $5)"
+		" AND ($6::timestamptz IS NULL OR at < $6)"
+		" AND ($7::bigint IS NULL OR seq < $7)"
+		" ORDER BY seq DESC LIMIT $8", 0 };
+	const char *from, *to;
+	char after[1][CURSOR_PART_MAX], lim[16];
+	int limit;
+
+	if (query_limit_or_reply(r, &limit) ||
+	    query_time_or_reply(r, "from", &from) ||
+	    query_time_or_reply(r, "to", &to) ||
+	    query_cursor_or_reply(r, 1, after))
+		return;
+	if (after[0][0]) {
+		char *end;
+		long long seq = strtoll(after[0], &end, 10);
+		if (*end || seq < 1) {
+			problem_reply(r, 400, "bad-request", "The cursor is not one this server issued.");
+			return;
+		}
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[] = { http_query(r, "entity"), http_query(r, "entity_id"),
+			    http_query(r, "actor"), http_query(r, "action"), from, to,
+			    after[0][0] ? after[0] : NULL, lim };
+	PGresult *res = db_exec_or_reply(r, &st, 8, p);
+	if (!res)
+		return;
+	int n = PQntuples(res);
+	json_t *data = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(data, db_row_json(res, i));
+	char *next = NULL;
+	if (n > limit) {
+		const char *key[] = { db_get(res, limit - 1, "seq") };
+		next = cursor_encode(key, 1);
+	}
+	PQclear(res);
+	http_list(r, data, next);
+	free(next);
+}
+
+/* GET /v1/audit/verify - verifyAudit: 200 {ok, entries, first_bad}.
+ * Recomputes every link: an entry's hash must be sha256(previous hash ||
+ * its fields), sequence numbers must be gapless and the head must match
+ * the last entry, so edits, deletions and truncation all show. */
+void audit_verify(struct req *r)
+{
+	static struct db_stmt st = { "audit_verify",
+		"WITH chain AS ("
+		" SELECT seq, hash, prev_hash, at, actor, role, action, entity, entity_id,"
+		"  request_id, detail,"
+		"  lag(hash, 1, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)"
+		"   OVER (ORDER BY seq) AS expect_prev,"
+		"  lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS expect_seq"
+		" FROM audit_log),"
+		" bad AS (SELECT min(seq) AS seq FROM chain WHERE"
+		"  prev_hash <> expect_prev OR seq <> expect_seq + 1 OR"
+		"  hash <> sha256(expect_prev || audit_payload(seq, at, actor, role, action,"
+		"   entity, entity_id, request_id, detail))),"
+		" tip AS (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+		" SELECT (SELECT count(*) FROM audit_log) AS entries,"
+		"  coalesce((SELECT seq FROM bad),"
+		"   CASE WHEN (SELECT h.seq <> coalesce(t.seq, 0) OR"
+		"    (t.seq IS NOT NULL AND h.hash <> t.hash)"
+		"    FROM audit_head h LEFT JOIN tip t ON true)"
+		"   THEN (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) END) AS first_bad", 0 };
+
+	PGresult *res = db_exec_or_reply(r, &st, 0, NULL);
+	if (!res)
+		return;
+	const char *bad = db_get(res, 0, "first_bad");
+	json_t *o = json_object();
+	json_object_set_new(o, "ok", json_boolean(!bad));
+	json_object_set_new(o, "entries", json_integer(db_get_ll(res, 0, "entries")));
+	json_object_set_new(o, "first_bad", bad ? json_integer(strtoll(bad, NULL, 10)) : json_null());
+	PQclear(res);
+	http_json(r, 200, o);
+}

@@ -1,0 +1,56 @@
+/* health.c - liveness, readiness and Prometheus metrics.
+ * operationIds getHealth, getReadiness, getMetrics. */
+#include <string.h>
+
+#include "opengov/api.h"
+#include "opengov/cli.h"
+#include "opengov/metrics.h"
+
+/* GET /healthz - 200: the worker answers (no database involved). */
+void health_live(struct req *r)
+{
+	http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* GET /readyz - 200 when the database answers and the schema is current;
+ * 503 otherwise (the load balancer then sends traffic elsewhere). */
+void health_ready(struct req *r)
+{
+	static struct db_stmt st = { "ready",
+		"SELECT coalesce(max(version), 0) AS v FROM schema_migrations", 0 };
+	PGresult *res = db_exec(r->db, &st, 0, NULL);
+
+	if (!res) {
+		problem_reply(r, 503, "service-unavailable",
+			      r->db->lost ? "The database is unreachable."
+					  : "The schema has not been migrated.");
+		return;
+	}
+	long long have = db_get_ll(res, 0, "v");
+	PQclear(res);
+	int want = migrate_latest_version();
+	if (have < want) {
+		problem_replyf(r, 503, "service-unavailable",
+			       "The schema is at version %lld; this server needs %d: run opengov migrate.",
+			       have, want);
+		return;
+	}
+	http_json(r, 200, json_pack("{s:s, s:I}", "status", "ready",
+				    "schema_version", (json_int_t)have));
+}
+
+/* GET /metrics - 200 Prometheus text; 403 unless from loopback (nginx
+ * also refuses it to anyone else). */
+void health_metrics(struct req *r)
+{
+	const char *a = r->remote_addr;
+
+	if (a && strcmp(a, "127.0.0.1") && strcmp(a, "::1")) {
+		problem_reply(r, 403, "forbidden", "Metrics are served to loopback only.");
+		return;
+	}
+	struct buf b = { 0 };
+	metrics_render(&b);
+	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);
+	buf_free(&b);
+}

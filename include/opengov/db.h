@@ -1,0 +1,51 @@
+/* db.h - the worker's one PostgreSQL connection: prepared statements,
+ * transactions, reconnection. Only parameterised statements go through here. */
+#ifndef OPENGOV_DB_H
+#define OPENGOV_DB_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+struct db {
+	PGconn *conn;
+	const char *url;
+	unsigned gen;         /* bumped on every (re)connect: statements re-prepare */
+	bool in_tx;
+	bool lost;            /* the last call failed because the server is gone */
+	char sqlstate[6];     /* SQLSTATE of the last failure, "" when none */
+	char constraint[64];  /* constraint named by the last failure */
+};
+
+/* A statement, prepared on first use in each connection generation. */
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	unsigned gen;
+};
+
+/* Connects (or reconnects). Returns 0 or -1. */
+int db_connect(struct db *db, const char *url);
+void db_close(struct db *db);
+/* True when connected or reconnected now. */
+bool db_ensure(struct db *db);
+
+/* Runs stmt with n text parameters (NULL = SQL NULL). Returns a result with
+ * PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL with db->sqlstate/lost set. */
+PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
+		  const char *const *params);
+/* Same for SQL with no parameters (BEGIN, migrations). */
+PGresult *db_exec_simple(struct db *db, const char *sql);
+
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Accessors that turn SQL NULL into NULL. */
+const char *db_get(const PGresult *res, int row, const char *col);
+long long db_get_ll(const PGresult *res, int row, const char *col);
+
+#define SQLSTATE_UNIQUE "23505"
+#define SQLSTATE_FK "23503"
+#define SQLSTATE_CHECK "23514"
+
+#endif

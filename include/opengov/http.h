@@ -1,0 +1,134 @@
+/* http.h - one request and the answer being built for it (struct req),
+ * shared by the router and every handler. */
+#ifndef OPENGOV_HTTP_H
+#define OPENGOV_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include <jansson.h>
+#include <fcgiapp.h>
+
+#include "opengov/auth.h"
+#include "opengov/buf.h"
+#include "opengov/db.h"
+#include "opengov/validate.h"
+
+struct config;
+struct route;
+
+#define PATH_PARAMS_MAX 4
+#define QUERY_PARAMS_MAX 32
+
+struct qparam {
+	char *name;
+	char *value;
+};
+
+struct req {
+	FCGX_Request *fcgi;
+	const struct config *cfg;
+	struct db *db;
+
+	/* what came in (copies: FCGX params die with the request) */
+	char *method;
+	char *path;
+	char *query;
+	char *content_type;
+	long long content_length;
+	char *request_id;
+	char *origin;
+	char *authorization;
+	char *if_match;
+	char *if_none_match;
+	char *idempotency_key;
+	char *remote_addr;
+	int nquery;
+	struct qparam qp[QUERY_PARAMS_MAX];
+	int npath;
+	char path_params[PATH_PARAMS_MAX][64];
+	char *body;
+	size_t body_len;
+	json_t *json; /* the parsed body, when the route takes JSON */
+
+	const struct route *route;
+	int route_index; /* for metrics; -1 when no route matched */
+	bool authed;
+	struct claims claims;
+
+	/* what goes out */
+	int status;
+	struct buf headers;
+	struct buf out;
+	const char *out_type;
+	bool replied;
+	struct timespec started;
+};
+
+/* Fills r from the FastCGI request. Returns 0, or -1 on a malformed query. */
+int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
+	     struct db *db);
+void req_free(struct req *r);
+
+/* Reads the body (content_length bytes, already capped by the caller). */
+int req_read_body(struct req *r);
+
+void http_header(struct req *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Answers with a JSON body; takes the reference to body. */
+void http_json(struct req *r, int status, json_t *body);
+/* Answers with pre-serialised text of the given type. */
+void http_text(struct req *r, int status, const char *type, const char *text,
+	       size_t len);
+void http_empty(struct req *r, int status);
+/* Writes the answer to the FastCGI stream. */
+void http_send(struct req *r);
+
+/* The problem+json answers. */
+void problem_reply(struct req *r, int status, const char *slug,
+		   const char *detail);
+void problem_reply_errors(struct req *r, int status, const char *slug,
+			  const char *detail, const struct verrs *errs);
+void problem_replyf(struct req *r, int status, const char *slug,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Query parameters (already percent-decoded and UTF-8 checked). */
+const char *http_query(const struct req *r, const char *name);
+/* limit: 1..100, default 20. Return 0, or -1 after answering 400. */
+int query_limit_or_reply(struct req *r, int *limit);
+int query_uuid_or_reply(struct req *r, const char *name, const char **out);
+int query_enum_or_reply(struct req *r, const char *name,
+			const char *const *choices, const char **out);
+int query_time_or_reply(struct req *r, const char *name, const char **out);
+/* Decodes ?cursor= into n parts; parts[0][0] == 0 when absent. */
+int query_cursor_or_reply(struct req *r, int n, char parts[][128]);
+
+/* ETag helpers: true (and a 304 sent) when If-None-Match matches. */
+bool http_not_modified(struct req *r, const char *etag);
+/* PATCH precondition: 0 when If-Match equals etag; else answers 428/412. */
+int http_if_match_or_reply(struct req *r, const char *etag);
+
+/* Sends list bodies: {"data": data, "next_cursor": ...} plus Link. */
+void http_list(struct req *r, json_t *data, const char *next_cursor);
+
+/* Database failure → 503 (lost) or 500. */
+void db_error_reply(struct req *r);
+/* db_exec that answers on failure. */
+PGresult *db_exec_or_reply(struct req *r, struct db_stmt *stmt, int n,
+			   const char *const *params);
+int db_begin_or_reply(struct req *r);
+int db_commit_or_reply(struct req *r);
+
+/* Appends the audit entry for a write, inside the caller's transaction. */
+int audit_append_or_reply(struct req *r, const char *action,
+			  const char *entity, const char *entity_id,
+			  json_t *detail);
+
+/* The caller as the audit log names it: the token's sub, or "anonymous". */
+const char *req_actor(const struct req *r);
+const char *req_role(const struct req *r);
+
+/* A result row as a JSON object, typed by column (bool, int, json, text). */
+json_t *db_row_json(const PGresult *res, int row);
+
+#endif

@@ -1,0 +1,18 @@
+/* metrics.h - counters shared by all workers (one anonymous shared mapping
+ * made by the master), rendered as Prometheus text by /metrics. */
+#ifndef OPENGOV_METRICS_H
+#define OPENGOV_METRICS_H
+
+#include <stdint.h>
+#include "opengov/buf.h"
+
+#define METRICS_ROUTES 96
+#define METRICS_BUCKETS 12
+
+int metrics_init(size_t nroutes);
+void metrics_request(int route_index, int status, double seconds);
+void metrics_db_reconnect(void);
+void metrics_worker_restart(void);
+void metrics_render(struct buf *out);
+
+#endif

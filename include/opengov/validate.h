@@ -1,0 +1,67 @@
+/* validate.h - pure validators for JSON bodies and query values.
+ * They compute and return: errors go into a caller-owned struct verrs. */
+#ifndef OPENGOV_VALIDATE_H
+#define OPENGOV_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#define VERR_MAX 16
+#define JSON_MAX_DEPTH 32
+
+struct verr {
+	char pointer[96]; /* RFC 6901 JSON pointer */
+	char message[160];
+};
+
+struct verrs {
+	int n;
+	struct verr e[VERR_MAX];
+};
+
+enum field_type {
+	FT_STRING,
+	FT_UUID,
+	FT_ENUM,
+	FT_INT,
+	FT_BOOL,
+	FT_OBJECT,
+};
+
+#define F_REQUIRED 0x1
+#define F_NULLABLE 0x2
+
+/* One member of a JSON object body. For FT_STRING min/max bound the length
+ * in characters; for FT_INT the value. check, when set, returns NULL when
+ * the string is acceptable, or the message. */
+struct field {
+	const char *name;
+	enum field_type type;
+	unsigned flags;
+	long long min;
+	long long max;
+	const char *const *choices; /* FT_ENUM: NULL-terminated */
+	const char *(*check)(const char *s);
+};
+
+void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Checks obj against fields (NULL-name terminated): unknown members, missing
+ * required ones, types, bounds. Returns the number of errors added. */
+int validate_object(const json_t *obj, const struct field *fields,
+		    struct verrs *v);
+
+/* Nesting depth of a JSON text (brackets outside strings). */
+int json_text_depth(const char *text, size_t len);
+/* True when s (len bytes) is well-formed UTF-8 without NUL. */
+bool utf8_valid(const char *s, size_t len);
+/* Characters (code points) in valid UTF-8 s. */
+size_t utf8_length(const char *s);
+/* Index of s in the NULL-terminated choices, or -1. */
+int choice_index(const char *const *choices, const char *s);
+/* Parses an RFC 3339 timestamp; returns 0 and seconds since the epoch. */
+int rfc3339_parse(const char *s, long long *epoch);
+
+#endif

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bootstrap.sh - make sure this Debian 12 machine has what opengov needs to
+# build, test and run (make check, make run, make bench, .ci/run).
+# Silent and fast (well under a second) when everything is there; otherwise,
+# as root, one `apt-get update` and one `apt-get install` of what is missing;
+# not root: prints the command to run and exits 1.
+set -euo pipefail
+
+prog=bootstrap.sh
+
+# Every Debian package the project needs. Add new needs here (and, when a
+# package brings a command, header or Python module, to the checks below).
+PACKAGES=(
+	# build
+	gcc make pkg-config libc6-dev
+	libpq-dev libfcgi-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev
+	libcmocka-dev
+	# the local stack
+	postgresql-15 postgresql-client-15 postgresql-contrib nginx-light curl
+	# tests and bench
+	python3 python3-pytest python3-requests python3-jsonschema
+	python3-hypothesis python3-yaml wrk
+)
+
+# Beyond "the package is installed": what the scripts actually call, so that a
+# half-removed package is noticed too. command-or-path:package
+COMMANDS=(
+	gcc:gcc make:make pkg-config:pkg-config curl:curl wrk:wrk
+	/usr/sbin/nginx:nginx-light
+	/usr/lib/postgresql/15/bin/initdb:postgresql-15
+	/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15
+	/usr/lib/postgresql/15/bin/psql:postgresql-client-15
+	/usr/bin/python3:python3
+)
+HEADERS=(
+	/usr/include/postgresql/libpq-fe.h:libpq-dev
+	/usr/include/fcgiapp.h:libfcgi-dev
+	/usr/include/jansson.h:libjansson-dev
+	/usr/include/jwt.h:libjwt-dev
+	/usr/include/argon2.h:libargon2-dev
+	/usr/include/cmocka.h:libcmocka-dev
+	/usr/include/openssl/evp.h:libssl-dev
+)
+# Python module:package, imported by the system interpreter the tests use.
+PY_MODULES=(
+	pytest:python3-pytest requests:python3-requests jsonschema:python3-jsonschema
+	hypothesis:python3-hypothesis yaml:python3-yaml
+)
+
+missing=()
+add_missing() {
+	local p
+	for p in "${missing[@]}"; do [[ $p == "$1" ]] && return 0; done
+	missing+=("$1")
+}
+
+# One dpkg-query for the whole list: "name status" per installed package;
+# anything absent or not fully installed is missing.
+declare -A installed=()
+while read -r name status; do
+	[[ $status == installed ]] && installed[${name%%:*}]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+for p in "${PACKAGES[@]}"; do
+	[[ -n ${installed[$p]:-} ]] || add_missing "$p"
+done
+
+for entry in "${COMMANDS[@]}"; do
+	cmd=${entry%%:*}
+	if [[ $cmd == /* ]]; then
+		[[ -x $cmd ]] || add_missing "${entry##*:}"
+	else
+		command -v "$cmd" >/dev/null 2>&1 || add_missing "${entry##*:}"
+	fi
+done
+for entry in "${HEADERS[@]}"; do
+	[[ -f ${entry%%:*} ]] || add_missing "${entry##*:}"
+done
+if [[ -x /usr/bin/python3 ]]; then
+	# One interpreter start for all modules (each import would cost ~50 ms).
+	mods=""
+	for entry in "${PY_MODULES[@]}"; do mods+="${mods:+ }${entry%%:*}"; done
+	absent=$(/usr/bin/python3 - "$mods" <<'EOF' 2>/dev/null || true
+import importlib.util, sys
+print(" ".join(m for m in sys.argv[1].split() if importlib.util.find_spec(m) is None))
+EOF
+	)
+	for entry in "${PY_MODULES[@]}"; do
+		[[ " $absent " == *" ${entry%%:*} "* ]] && add_missing "${entry##*:}"
+	done
+else
+	for entry in "${PY_MODULES[@]}"; do add_missing "${entry##*:}"; done
+fi
+
+((${#missing[@]} == 0)) && exit 0
+
+# The check that follows an install (below) must not install again.
+if [[ ${1:-} == --recheck ]]; then
+	echo "$prog: missing: ${missing[*]}" >&2
+	exit 1
+fi
+
+install_cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+	echo "$prog: missing: ${missing[*]}" >&2
+	echo "$prog: as root, run:" >&2
+	echo "  $install_cmd" >&2
+	exit 1
+fi
+
+echo "$prog: installing ${missing[*]}"
+
+# Package scripts must not start services: the Debian nginx would take port
+# 80 and postgresql-15 its own cluster on 5432, neither of which we use (the
+# stack runs its own, see scripts/stack.sh). policy-rc.d exit 101 = "do not
+# start"; only ours is removed afterwards, an existing one is left alone.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+	printf '#!/bin/sh\n# temporary, from opengov scripts/bootstrap.sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
+cleanup() { if ((own_policy)); then rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Should a service have started anyway (a policy-rc.d that allows it, systemd
+# ignoring it), stop the system nginx: it would sit on port 80 for nothing.
+if [[ -s /run/nginx.pid ]] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
+	echo "$prog: stopping the system nginx service (not used by opengov)"
+	service nginx stop >/dev/null 2>&1 || systemctl stop nginx >/dev/null 2>&1 || true
+fi
+
+# Check again: a package that installed but did not deliver is an error now,
+# not a puzzling build failure later.
+if ! "$0" --recheck; then
+	echo "$prog: still missing packages after apt-get install" >&2
+	exit 1
+fi
+echo "$prog: done"

@@ -1,0 +1,193 @@
+/* db.c - one PostgreSQL connection per worker. Statements are prepared once
+ * per connection generation, so a reconnect re-prepares them on first use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "opengov/db.h"
+#include "opengov/log.h"
+#include "opengov/metrics.h"
+
+static void db_note_error(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+	snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		db->lost = true;
+		db->in_tx = false;
+	}
+	/* Class 08 (connection exception) and 57P0x (shutdown) mean the server went away. */
+	if (!strncmp(db->sqlstate, "08", 2) || !strncmp(db->sqlstate, "57P", 3))
+		db->lost = true;
+}
+
+static int db_session_setup(struct db *db)
+{
+	PGresult *res = PQexec(db->conn,
+			       "SET statement_timeout = '15s'; "
+			       "SET idle_in_transaction_session_timeout = '30s'");
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+int db_connect(struct db *db, const char *url)
+{
+	static const char *const keys[] = { "dbname", "connect_timeout",
+					    "application_name", NULL };
+	const char *vals[] = { url, "3", "opengov", NULL };
+
+	if (db->conn)
+		PQfinish(db->conn);
+	db->url = url;
+	db->in_tx = false;
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK || db_session_setup(db)) {
+		db->lost = true;
+		return -1;
+	}
+	db->gen++;
+	db->lost = false;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+bool db_ensure(struct db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && !db->lost)
+		return true;
+	if (db_connect(db, db->url))
+		return false;
+	metrics_db_reconnect();
+	log_info("database connection re-established");
+	return true;
+}
+
+static PGresult *db_check(struct db *db, PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		db->sqlstate[0] = '\0';
+		return res;
+	}
+	db_note_error(db, res);
+	if (!db->lost && strcmp(db->sqlstate, "23505") &&
+	    strcmp(db->sqlstate, "23503") && strcmp(db->sqlstate, "23514") &&
+	    strcmp(db->sqlstate, "40001") && strcmp(db->sqlstate, "40P01"))
+		log_error("sql error %s: %s", db->sqlstate,
+			  PQresultErrorMessage(res));
+	PQclear(res);
+	return NULL;
+}
+
+static int db_prepare(struct db *db, struct db_stmt *stmt)
+{
+	PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, 0, NULL);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_note_error(db, res);
+		if (!db->lost)
+			log_error("prepare %s failed: %s", stmt->name,
+				  PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	stmt->gen = db->gen;
+	return 0;
+}
+
+PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
+		  const char *const *params)
+{
+	db->sqlstate[0] = '\0';
+	/* Outside a transaction a dead connection may be replaced here. */
+	if (!db->in_tx && !db_ensure(db))
+		return NULL;
+	if (stmt->gen != db->gen && db_prepare(db, stmt))
+		return NULL;
+	PGresult *res = PQexecPrepared(db->conn, stmt->name, n, params, NULL,
+				       NULL, 0);
+	/* 26000: the session lost its prepared statements (DISCARD ALL, a
+	 * pooler handing over another server connection). Outside a
+	 * transaction, forget them all and prepare this one again. */
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR && !db->in_tx) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state && !strcmp(state, "26000")) {
+			PQclear(res);
+			db->gen++;
+			if (db_prepare(db, stmt))
+				return NULL;
+			res = PQexecPrepared(db->conn, stmt->name, n, params, NULL,
+					     NULL, 0);
+		}
+	}
+	return db_check(db, res);
+}
+
+PGresult *db_exec_simple(struct db *db, const char *sql)
+{
+	db->sqlstate[0] = '\0';
+	if (!db->in_tx && !db_ensure(db))
+		return NULL;
+	return db_check(db, PQexec(db->conn, sql));
+}
+
+int db_begin(struct db *db)
+{
+	PGresult *res = db_exec_simple(db, "BEGIN");
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	db->in_tx = true;
+	return 0;
+}
+
+int db_commit(struct db *db)
+{
+	PGresult *res = db_exec_simple(db, "COMMIT");
+
+	db->in_tx = false;
+	if (!res)
+		return -1;
+	/* A COMMIT of an aborted transaction answers ROLLBACK. */
+	int ok = !strcmp(PQcmdStatus(res), "COMMIT");
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!db->in_tx)
+		return;
+	db->in_tx = false;
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+const char *db_get(const PGresult *res, int row, const char *col)
+{
+	int c = PQfnumber(res, col);
+
+	if (c < 0 || row >= PQntuples(res) || PQgetisnull(res, row, c))
+		return NULL;
+	return PQgetvalue(res, row, c);
+}
+
+long long db_get_ll(const PGresult *res, int row, const char *col)
+{
+	const char *v = db_get(res, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}

@@ -1,0 +1,590 @@
+/* http.c - the request as the handlers see it and the answer they build:
+ * FastCGI params copied in, query decoded, headers and body written out. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "opengov/config.h"
+#include "opengov/cursor.h"
+#include "opengov/http.h"
+#include "opengov/log.h"
+#include "opengov/problem.h"
+#include "opengov/router.h"
+
+static char *param_dup(FCGX_Request *f, const char *name)
+{
+	const char *v = FCGX_GetParam(name, f->envp);
+
+	return v ? xstrdup(v) : NULL;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decodes s into a new string; NULL when malformed or not UTF-8. */
+static char *url_decode(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
+			int lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+			if (hi < 0 || lo < 0) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (!utf8_valid(out, o)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int parse_query(struct req *r)
+{
+	const char *q = r->query;
+
+	while (q && *q) {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		if (len) {
+			const char *eq = memchr(q, '=', len);
+			size_t nlen = eq ? (size_t)(eq - q) : len;
+			char *name = url_decode(q, nlen);
+			char *value = eq ? url_decode(eq + 1, len - nlen - 1) : xstrdup("");
+			if (!name || !value || r->nquery >= QUERY_PARAMS_MAX) {
+				free(name);
+				free(value);
+				return -1;
+			}
+			if (http_query(r, name)) { /* the first one counts */
+				free(name);
+				free(value);
+			} else {
+				r->qp[r->nquery].name = name;
+				r->qp[r->nquery].value = value;
+				r->nquery++;
+			}
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
+	     struct db *db)
+{
+	memset(r, 0, sizeof *r);
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->fcgi = fcgi;
+	r->cfg = cfg;
+	r->db = db;
+	r->route_index = -1;
+	r->status = 200;
+
+	r->method = param_dup(fcgi, "REQUEST_METHOD");
+	if (!r->method)
+		r->method = xstrdup("GET");
+	r->path = param_dup(fcgi, "DOCUMENT_URI");
+	if (!r->path) {
+		const char *uri = FCGX_GetParam("REQUEST_URI", fcgi->envp);
+		uri = uri ? uri : "/";
+		size_t n = strcspn(uri, "?");
+		r->path = xmalloc(n + 1);
+		memcpy(r->path, uri, n);
+		r->path[n] = '\0';
+	}
+	r->query = param_dup(fcgi, "QUERY_STRING");
+	r->content_type = param_dup(fcgi, "CONTENT_TYPE");
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fcgi->envp);
+	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : 0;
+	r->request_id = param_dup(fcgi, "REQUEST_ID");
+	if (!r->request_id || !*r->request_id) {
+		unsigned char raw[16];
+		char hex[33];
+		free(r->request_id);
+		if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+			memset(raw, 0, sizeof raw);
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+		r->request_id = xstrdup(hex);
+	}
+	r->origin = param_dup(fcgi, "HTTP_ORIGIN");
+	r->authorization = param_dup(fcgi, "HTTP_AUTHORIZATION");
+	r->if_match = param_dup(fcgi, "HTTP_IF_MATCH");
+	r->if_none_match = param_dup(fcgi, "HTTP_IF_NONE_MATCH");
+	r->idempotency_key = param_dup(fcgi, "HTTP_IDEMPOTENCY_KEY");
+	r->remote_addr = param_dup(fcgi, "REMOTE_ADDR");
+	if (!utf8_valid(r->path, strlen(r->path)))
+		return -1;
+	return parse_query(r);
+}
+
+void req_free(struct req *r)
+{
+	free(r->method);
+	free(r->path);
+	free(r->query);
+	free(r->content_type);
+	free(r->request_id);
+	free(r->origin);
+	free(r->authorization);
+	free(r->if_match);
+	free(r->if_none_match);
+	free(r->idempotency_key);
+	free(r->remote_addr);
+	for (int i = 0; i < r->nquery; i++) {
+		free(r->qp[i].name);
+		free(r->qp[i].value);
+	}
+	free(r->body);
+	json_decref(r->json);
+	buf_free(&r->headers);
+	buf_free(&r->out);
+}
+
+int req_read_body(struct req *r)
+{
+	size_t want = (size_t)r->content_length;
+
+	r->body = xmalloc(want + 1);
+	size_t got = 0;
+	while (got < want) {
+		int n = FCGX_GetStr(r->body + got, (int)(want - got), r->fcgi->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	r->body[got] = '\0';
+	r->body_len = got;
+	return got == want ? 0 : -1;
+}
+
+void http_header(struct req *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char value[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	/* Header values never carry CR or LF: a split header is an injection. */
+	for (char *p = value; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+void http_text(struct req *r, int status, const char *type, const char *text,
+	       size_t len)
+{
+	r->status = status;
+	r->out_type = type;
+	buf_reset(&r->out);
+	buf_append(&r->out, text, len);
+	r->replied = true;
+}
+
+void http_json(struct req *r, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	if (!text) {
+		http_text(r, 500, "application/problem+json", "{}", 2);
+		return;
+	}
+	http_text(r, status,
+		  status >= 400 ? "application/problem+json" : "application/json",
+		  text, strlen(text));
+	free(text);
+}
+
+void http_empty(struct req *r, int status)
+{
+	r->status = status;
+	r->out_type = NULL;
+	buf_reset(&r->out);
+	r->replied = true;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	default: return problem_title(status);
+	}
+}
+
+void http_send(struct req *r)
+{
+	FCGX_Stream *out = r->fcgi->out;
+	char line[160];
+	bool head = !strcmp(r->method, "HEAD");
+
+	snprintf(line, sizeof line, "Status: %d %s\r\n", r->status, reason(r->status));
+	FCGX_PutS(line, out);
+	if (r->headers.len)
+		FCGX_PutStr(r->headers.data, (int)r->headers.len, out);
+	if (r->out_type) {
+		snprintf(line, sizeof line, "Content-Type: %s\r\n", r->out_type);
+		FCGX_PutS(line, out);
+	}
+	if (r->status != 304 && r->status != 204) {
+		snprintf(line, sizeof line, "Content-Length: %lu\r\n",
+			 (unsigned long)r->out.len);
+		FCGX_PutS(line, out);
+	}
+	FCGX_PutS("\r\n", out);
+	if (!head && r->out.len && r->status != 304 && r->status != 204)
+		FCGX_PutStr(r->out.data, (int)r->out.len, out);
+}
+
+void problem_reply_errors(struct req *r, int status, const char *slug,
+			  const char *detail, const struct verrs *errs)
+{
+	json_t *p = problem_render(status, slug, detail, r->path, r->request_id, errs);
+
+	if (status == 401)
+		http_header(r, "WWW-Authenticate", "Bearer realm=\"opengov\"");
+	if (status == 503)
+		http_header(r, "Retry-After", "5");
+	http_json(r, status, p);
+}
+
+void problem_reply(struct req *r, int status, const char *slug,
+		   const char *detail)
+{
+	problem_reply_errors(r, status, slug, detail, NULL);
+}
+
+void problem_replyf(struct req *r, int status, const char *slug,
+		    const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	problem_reply(r, status, slug, detail);
+}
+
+const char *http_query(const struct req *r, const char *name)
+{
+	for (int i = 0; i < r->nquery; i++)
+		if (!strcmp(r->qp[i].name, name))
+			return r->qp[i].value;
+	return NULL;
+}
+
+static void bad_param(struct req *r, const char *name, const char *msg)
+{
+	struct verrs v = { 0 };
+	char ptr[96];
+
+	snprintf(ptr, sizeof ptr, "/query/%.80s", name);
+	verrs_add(&v, ptr, "%s", msg);
+	problem_reply_errors(r, 400, "bad-request", "A query parameter is invalid.", &v);
+}
+
+int query_limit_or_reply(struct req *r, int *limit)
+{
+	const char *v = http_query(r, "limit");
+	char *end;
+
+	*limit = 20;
+	if (!v)
+		return 0;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < 1 || n > 100) {
+		bad_param(r, "limit", "must be an integer from 1 to 100");
+		return -1;
+	}
+	*limit = (int)n;
+	return 0;
+}
+
+int query_uuid_or_reply(struct req *r, const char *name, const char **out)
+{
+	const char *v = http_query(r, name);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!uuid_valid(v)) {
+		bad_param(r, name, "must be a UUID");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int query_enum_or_reply(struct req *r, const char *name,
+			const char *const *choices, const char **out)
+{
+	const char *v = http_query(r, name);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (choice_index(choices, v) < 0) {
+		char msg[160] = "must be one of:";
+		for (int i = 0; choices[i]; i++) {
+			strncat(msg, i ? ", " : " ", sizeof msg - strlen(msg) - 1);
+			strncat(msg, choices[i], sizeof msg - strlen(msg) - 1);
+		}
+		bad_param(r, name, msg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int query_time_or_reply(struct req *r, const char *name, const char **out)
+{
+	const char *v = http_query(r, name);
+	long long epoch;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (rfc3339_parse(v, &epoch)) {
+		bad_param(r, name, "must be an RFC 3339 date-time, e.g. 2019-01-01T00:00:00Z");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int query_cursor_or_reply(struct req *r, int n, char parts[][128])
+{
+	const char *v = http_query(r, "cursor");
+
+	parts[0][0] = '\0';
+	if (!v)
+		return 0;
+	if (cursor_decode(v, n, parts)) {
+		bad_param(r, "cursor", "is not a cursor this server issued");
+		return -1;
+	}
+	return 0;
+}
+
+/* True when the header list (a, "b", W/"c", *) names etag. */
+static bool etag_listed(const char *list, const char *etag)
+{
+	const char *p = list;
+	size_t elen = strlen(etag);
+
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		size_t n = strcspn(p, ",");
+		while (n && p[n - 1] == ' ')
+			n--;
+		if (n == elen && !strncmp(p, etag, n))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+bool http_not_modified(struct req *r, const char *etag)
+{
+	http_header(r, "ETag", "%s", etag);
+	if (r->if_none_match && etag_listed(r->if_none_match, etag)) {
+		http_empty(r, 304);
+		return true;
+	}
+	return false;
+}
+
+int http_if_match_or_reply(struct req *r, const char *etag)
+{
+	if (!r->if_match || !*r->if_match) {
+		problem_reply(r, 428, "precondition-required",
+			      "Send If-Match with the ETag of the version you are changing.");
+		return -1;
+	}
+	/* If-Match uses the strong comparison: weak validators never match. */
+	if (strstr(r->if_match, "W/") || !etag_listed(r->if_match, etag)) {
+		problem_reply(r, 412, "precondition-failed",
+			      "The resource changed since you read it: fetch it again and retry.");
+		return -1;
+	}
+	return 0;
+}
+
+/* Rebuilds the query string with cursor replaced, for the Link header. */
+static void next_link(struct req *r, const char *cursor)
+{
+	struct buf q = { 0 };
+
+	for (int i = 0; i < r->nquery; i++) {
+		if (!strcmp(r->qp[i].name, "cursor"))
+			continue;
+		buf_puts(&q, q.len ? "&" : "");
+		for (const unsigned char *p = (const unsigned char *)r->qp[i].name; *p; p++)
+			buf_printf(&q, isalnum(*p) || strchr("-._~", *p) ? "%c" : "%%%02X", *p);
+		buf_puts(&q, "=");
+		for (const unsigned char *p = (const unsigned char *)r->qp[i].value; *p; p++)
+			buf_printf(&q, isalnum(*p) || strchr("-._~", *p) ? "%c" : "%%%02X", *p);
+	}
+	buf_printf(&q, "%scursor=%s", q.len ? "&" : "", cursor);
+	http_header(r, "Link", "<%s?%s>; rel=\"next\"", r->path, buf_str(&q));
+	buf_free(&q);
+}
+
+void http_list(struct req *r, json_t *data, const char *next_cursor)
+{
+	json_t *body = json_object();
+
+	json_object_set_new(body, "data", data);
+	json_object_set_new(body, "next_cursor",
+			    next_cursor ? json_string(next_cursor) : json_null());
+	if (next_cursor)
+		next_link(r, next_cursor);
+	http_json(r, 200, body);
+}
+
+void db_error_reply(struct req *r)
+{
+	if (r->db->in_tx)
+		db_rollback(r->db);
+	if (r->db->lost)
+		problem_reply(r, 503, "service-unavailable",
+			      "The database is unavailable; retry shortly.");
+	else if (!strcmp(r->db->sqlstate, "40001") || !strcmp(r->db->sqlstate, "40P01"))
+		problem_reply(r, 503, "service-unavailable",
+			      "A concurrent update got in the way; retry.");
+	else
+		problem_reply(r, 500, "internal",
+			      "The server failed to answer; the request id identifies it in the logs.");
+}
+
+PGresult *db_exec_or_reply(struct req *r, struct db_stmt *stmt, int n,
+			   const char *const *params)
+{
+	PGresult *res = db_exec(r->db, stmt, n, params);
+
+	if (!res)
+		db_error_reply(r);
+	return res;
+}
+
+int db_begin_or_reply(struct req *r)
+{
+	if (db_begin(r->db)) {
+		db_error_reply(r);
+		return -1;
+	}
+	return 0;
+}
+
+int db_commit_or_reply(struct req *r)
+{
+	if (db_commit(r->db)) {
+		db_error_reply(r);
+		return -1;
+	}
+	return 0;
+}
+
+const char *req_actor(const struct req *r)
+{
+	return r->authed ? r->claims.sub : "anonymous";
+}
+
+const char *req_role(const struct req *r)
+{
+	return r->authed ? auth_role_name(r->claims.role) : "anonymous";
+}
+
+int audit_append_or_reply(struct req *r, const char *action,
+			  const char *entity, const char *entity_id,
+			  json_t *detail)
+{
+	static struct db_stmt st = {
+		"audit_append",
+		"SELECT audit_append($1, $2, $3, $4, $5, $6, $7::jsonb)", 0
+	};
+	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	const char *p[] = { req_actor(r), req_role(r), action, entity, entity_id,
+			    r->request_id, d };
+	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+
+	free(d);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+json_t *db_row_json(const PGresult *res, int row)
+{
+	json_t *o = json_object();
+	int n = PQnfields(res);
+
+	for (int c = 0; c < n; c++) {
+		const char *name = PQfname(res, c);
+		if (name[0] == '_')
+			continue; /* internal columns: versions, sort keys */
+		if (PQgetisnull(res, row, c)) {
+			json_object_set_new(o, name, json_null());
+			continue;
+		}
+		const char *v = PQgetvalue(res, row, c);
+		json_t *j;
+		switch (PQftype(res, c)) {
+		case 16: /* bool */
+			j = json_boolean(v[0] == 't');
+			break;
+		case 20: /* int8 */
+		case 21: /* int2 */
+		case 23: /* int4 */
+			j = json_integer(strtoll(v, NULL, 10));
+			break;
+		case 700: /* float4 */
+		case 701: /* float8 */
+		case 1700: /* numeric */
+			j = json_real(strtod(v, NULL));
+			break;
+		case 114: /* json */
+		case 3802: /* jsonb */
+			j = json_loads(v, JSON_DECODE_ANY, NULL);
+			break;
+		default:
+			j = json_string(v);
+		}
+		json_object_set_new(o, name, j ? j : json_null());
+	}
+	return o;
+}

@@ -1,0 +1,134 @@
+/* main.c - the one executable: serve, migrate, seed, token, version. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "opengov/cli.h"
+#include "opengov/config.h"
+#include "opengov/server.h"
+
+#define OPENGOV_VERSION "0.1.0"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: opengov serve\n"
+		"       opengov migrate\n"
+		"       opengov seed --demo\n"
+		"       opengov token --role ROLE [--unit UUID] [--sub SUB]"
+		" [--applicant-type T] [--ttl SECONDS]\n"
+		"       opengov version\n"
+		"Configuration comes from OPENGOV_* variables (see README.md).\n");
+	return 2;
+}
+
+static int cmd_token(struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "sub", required_argument, NULL, 's' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ "applicant-type", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct claims c = { .role = ROLE__MAX };
+	long ttl = cfg->auth.ttl;
+	int opt;
+
+	snprintf(c.sub, sizeof c.sub, "cli");
+	while ((opt = getopt_long(argc, argv, "r:u:s:t:a:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': {
+			int role = auth_role_parse(optarg);
+			if (role < 0) {
+				fprintf(stderr, "token: unknown role %s\n", optarg);
+				return 2;
+			}
+			c.role = (enum auth_role)role;
+			break;
+		}
+		case 'u':
+			if (!uuid_valid(optarg)) {
+				fprintf(stderr, "token: --unit must be a unit UUID\n");
+				return 2;
+			}
+			snprintf(c.unit, sizeof c.unit, "%s", optarg);
+			break;
+		case 's':
+			snprintf(c.sub, sizeof c.sub, "%s", optarg);
+			break;
+		case 'a':
+			snprintf(c.applicant_type, sizeof c.applicant_type, "%s", optarg);
+			break;
+		case 't':
+			ttl = strtol(optarg, NULL, 10);
+			if (ttl < 1 || ttl > 86400 * 30) {
+				fprintf(stderr, "token: --ttl must be 1..2592000 seconds\n");
+				return 2;
+			}
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (c.role == ROLE__MAX)
+		return usage();
+	if ((c.role == ROLE_CLERK || c.role == ROLE_APPROVER) && !c.unit[0]) {
+		fprintf(stderr, "token: clerk and approver tokens need --unit\n");
+		return 2;
+	}
+	if (c.role == ROLE_PUBLIC && !c.applicant_type[0])
+		snprintf(c.applicant_type, sizeof c.applicant_type, "natural_person");
+	char *tok = auth_issue(&cfg->auth, &c, ttl, time(NULL));
+	if (!tok) {
+		fprintf(stderr, "token: this configuration cannot sign tokens\n");
+		return 1;
+	}
+	printf("%s\n", tok);
+	free(tok);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[256];
+	int rc;
+
+	if (argc < 2)
+		return usage();
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "version")) {
+		printf("opengov %s\n", OPENGOV_VERSION);
+		return 0;
+	}
+	bool want_auth = !strcmp(cmd, "serve") || !strcmp(cmd, "token");
+	if (config_load(&cfg, want_auth, err, sizeof err)) {
+		fprintf(stderr, "opengov: %s\n", err);
+		return 1;
+	}
+	if (!strcmp(cmd, "serve")) {
+		if (!cfg.database_url) {
+			fprintf(stderr, "opengov: set OPENGOV_DATABASE_URL\n");
+			rc = 1;
+		} else {
+			rc = server_run(&cfg);
+		}
+	} else if (!strcmp(cmd, "migrate")) {
+		rc = migrate_run(&cfg);
+	} else if (!strcmp(cmd, "seed")) {
+		if (argc != 3 || strcmp(argv[2], "--demo"))
+			rc = usage();
+		else
+			rc = seed_demo(&cfg);
+	} else if (!strcmp(cmd, "token")) {
+		rc = cmd_token(&cfg, argc - 1, argv + 1);
+	} else {
+		rc = usage();
+	}
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,252 @@
+/* router.c - the route table and everything decided before a handler runs:
+ * CORS, 404/405, authentication, roles, body size, content type, JSON. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "opengov/api.h"
+#include "opengov/config.h"
+#include "opengov/router.h"
+
+#define ANYONE (ROLES_ALL)
+#define STAFF_READ (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+#define ADMIN (ROLE_BIT(ROLE_ADMIN))
+
+/* Adding an endpoint is adding a row (and its operation in openapi.yaml). */
+const struct route routes[] = {
+	{ "GET", "/healthz", health_live, ANYONE, RT_ANON | RT_NODB },
+	{ "GET", "/readyz", health_ready, ANYONE, RT_ANON },
+	{ "GET", "/metrics", health_metrics, ANYONE, RT_ANON | RT_NODB },
+
+	{ "GET", "/v1/units", units_list, ANYONE, RT_ANON },
+	{ "POST", "/v1/units", units_create, ADMIN, RT_JSON },
+	{ "GET", "/v1/units/{id}", units_get, ANYONE, RT_ANON },
+	{ "PATCH", "/v1/units/{id}", units_update, ADMIN, RT_JSON },
+
+	{ "POST", "/v1/accounts", accounts_create, ANYONE, RT_ANON | RT_JSON },
+	{ "GET", "/v1/accounts/{id}", accounts_get, ANYONE, 0 },
+	{ "POST", "/v1/auth/token", auth_token, ANYONE, RT_ANON | RT_JSON },
+	{ "GET", "/v1/me", accounts_me, ANYONE, 0 },
+
+	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
+	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },
+};
+const size_t routes_count = sizeof routes / sizeof routes[0];
+
+/* Compares one pattern with a path segment by segment. */
+static bool pattern_match(const char *pat, const char *path, char params[][64],
+			  int *nparams)
+{
+	int np = 0;
+
+	while (*pat && *path) {
+		if (*pat != '/' || *path != '/')
+			return false;
+		pat++;
+		path++;
+		size_t plen = strcspn(pat, "/");
+		size_t slen = strcspn(path, "/");
+		if (pat[0] == '{') {
+			if (slen == 0 || slen >= 64 || np >= PATH_PARAMS_MAX)
+				return false;
+			memcpy(params[np], path, slen);
+			params[np][slen] = '\0';
+			np++;
+		} else if (plen != slen || strncmp(pat, path, plen)) {
+			return false;
+		}
+		pat += plen;
+		path += slen;
+	}
+	if (*pat || *path)
+		return false;
+	*nparams = np;
+	return true;
+}
+
+enum match_result router_match(const struct route *table, size_t n,
+			       const char *method, const char *path,
+			       size_t *index, char params[][64], int *nparams,
+			       char *allow, size_t allowlen)
+{
+	bool path_found = false;
+	char tmp[PATH_PARAMS_MAX][64];
+	int ntmp;
+
+	if (allowlen)
+		allow[0] = '\0';
+	if (!strcmp(method, "HEAD"))
+		method = "GET";
+	for (size_t i = 0; i < n; i++) {
+		if (!pattern_match(table[i].pattern, path, tmp, &ntmp))
+			continue;
+		if (!strcmp(table[i].method, method)) {
+			*index = i;
+			memcpy(params, tmp, sizeof tmp);
+			*nparams = ntmp;
+			return MATCH_OK;
+		}
+		if (!path_found)
+			snprintf(allow, allowlen, "OPTIONS");
+		path_found = true;
+		if (strlen(allow) + strlen(table[i].method) + 3 < allowlen) {
+			strcat(allow, ", ");
+			strcat(allow, table[i].method);
+			if (!strcmp(table[i].method, "GET"))
+				strcat(allow, ", HEAD");
+		}
+	}
+	return path_found ? MATCH_NO_METHOD : MATCH_NO_PATH;
+}
+
+static void cors_headers(struct req *r)
+{
+	if (!config_origin_allowed(r->cfg, r->origin))
+		return;
+	http_header(r, "Access-Control-Allow-Origin", "%s", r->origin);
+	http_header(r, "Vary", "Origin");
+	http_header(r, "Access-Control-Expose-Headers",
+		    "ETag, Location, Link, X-Request-Id, Retry-After");
+}
+
+static void preflight(struct req *r, const char *allow)
+{
+	if (config_origin_allowed(r->cfg, r->origin)) {
+		http_header(r, "Access-Control-Allow-Methods", "%s", allow);
+		http_header(r, "Access-Control-Allow-Headers",
+			    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key");
+		http_header(r, "Access-Control-Max-Age", "600");
+	}
+	http_header(r, "Allow", "%s", allow);
+	http_empty(r, 204);
+}
+
+static int authenticate(struct req *r)
+{
+	const char *h = r->authorization;
+
+	if (!h || !*h)
+		return 0;
+	if (strncasecmp(h, "Bearer ", 7)) {
+		problem_reply(r, 401, "unauthorized",
+			      "Authorization must be a Bearer token.");
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	enum auth_status st = auth_verify(&r->cfg->auth, h, time(NULL), &r->claims);
+	if (st != AUTH_OK) {
+		problem_replyf(r, 401, "unauthorized", "The token was refused: %s.",
+			       auth_status_message(st));
+		return -1;
+	}
+	r->authed = true;
+	return 0;
+}
+
+static bool json_content_type(const char *ct, bool patch)
+{
+	if (!ct)
+		return false;
+	size_t n = strcspn(ct, ";");
+	while (n && ct[n - 1] == ' ')
+		n--;
+	if (n == 16 && !strncasecmp(ct, "application/json", 16))
+		return true;
+	return patch && n == 28 && !strncasecmp(ct, "application/merge-patch+json", 28);
+}
+
+static int parse_json_body(struct req *r)
+{
+	json_error_t err;
+
+	if (!json_content_type(r->content_type, !strcmp(r->method, "PATCH"))) {
+		problem_reply(r, 415, "unsupported-media-type",
+			      "Send the body as application/json.");
+		return -1;
+	}
+	if (req_read_body(r)) {
+		problem_reply(r, 400, "invalid-json", "The body ended early.");
+		return -1;
+	}
+	if (!utf8_valid(r->body, r->body_len)) {
+		problem_reply(r, 400, "invalid-json", "The body is not valid UTF-8.");
+		return -1;
+	}
+	if (json_text_depth(r->body, r->body_len) > JSON_MAX_DEPTH) {
+		problem_replyf(r, 400, "invalid-json",
+			       "The body nests deeper than %d levels.", JSON_MAX_DEPTH);
+		return -1;
+	}
+	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!r->json) {
+		problem_replyf(r, 400, "invalid-json",
+			       "The body is not valid JSON: %s (line %d, column %d).",
+			       err.text, err.line, err.column);
+		return -1;
+	}
+	if (!json_is_object(r->json)) {
+		problem_reply(r, 400, "invalid-json", "The body must be a JSON object.");
+		return -1;
+	}
+	return 0;
+}
+
+void router_dispatch(struct req *r)
+{
+	char allow[128];
+	size_t idx = 0;
+
+	cors_headers(r);
+	if (!strcmp(r->method, "OPTIONS")) {
+		enum match_result m = router_match(routes, routes_count, "OPTIONS",
+						   r->path, &idx, r->path_params,
+						   &r->npath, allow, sizeof allow);
+		if (m == MATCH_NO_PATH)
+			problem_reply(r, 404, "not-found", "There is no such resource.");
+		else
+			preflight(r, allow);
+		return;
+	}
+	switch (router_match(routes, routes_count, r->method, r->path, &idx,
+			     r->path_params, &r->npath, allow, sizeof allow)) {
+	case MATCH_NO_PATH:
+		problem_reply(r, 404, "not-found", "There is no such resource.");
+		return;
+	case MATCH_NO_METHOD:
+		http_header(r, "Allow", "%s", allow);
+		problem_replyf(r, 405, "method-not-allowed",
+			       "%s is not allowed here; allowed: %s.", r->method, allow);
+		return;
+	case MATCH_OK:
+		break;
+	}
+	r->route = &routes[idx];
+	r->route_index = (int)idx;
+
+	if (authenticate(r))
+		return;
+	if (!r->authed && !(r->route->flags & RT_ANON)) {
+		problem_reply(r, 401, "unauthorized",
+			      "This resource needs a Bearer token.");
+		return;
+	}
+	if (r->authed && !(r->route->roles & ROLE_BIT(r->claims.role))) {
+		problem_replyf(r, 403, "forbidden",
+			       "The %s role may not do this.",
+			       auth_role_name(r->claims.role));
+		return;
+	}
+	if (r->content_length < 0 || r->content_length > r->cfg->max_body) {
+		problem_replyf(r, 413, "payload-too-large",
+			       "The body is larger than %ld bytes.", r->cfg->max_body);
+		return;
+	}
+	if ((r->route->flags & RT_JSON) && parse_json_body(r))
+		return;
+	r->route->handler(r);
+	if (!r->replied)
+		problem_reply(r, 500, "internal", "The server failed to answer.");
+}

@@ -1,0 +1,259 @@
+/* server.c - `opengov serve`: a master that opens the FastCGI socket, forks
+ * the workers, replaces any that die and drains them on SIGTERM; and the
+ * worker loop, one request at a time on its own database connection. */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcgiapp.h>
+
+#include "opengov/config.h"
+#include "opengov/http.h"
+#include "opengov/log.h"
+#include "opengov/metrics.h"
+#include "opengov/router.h"
+#include "opengov/server.h"
+
+static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t busy;
+
+static void worker_on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	/* Idle in accept: nothing in flight, leave now. Busy: finish first. */
+	if (!busy)
+		_exit(0);
+}
+
+static void master_on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void log_access(const struct req *r, double secs)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:i}",
+			      "ts", ts, "level", "access", "request_id", r->request_id,
+			      "method", r->method, "path", r->path,
+			      "route", r->route ? r->route->pattern : "",
+			      "status", r->status, "duration_ms", (double)(long)(secs * 1e6) / 1000.0,
+			      "actor", req_actor(r), "role", req_role(r),
+			      "pid", (int)getpid());
+	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (line)
+		fprintf(stderr, "%s\n", line);
+	free(line);
+	json_decref(o);
+}
+
+static void handle(FCGX_Request *fcgi, const struct config *cfg, struct db *db)
+{
+	struct req r;
+	struct timespec end;
+
+	if (req_init(&r, fcgi, cfg, db))
+		problem_reply(&r, 400, "bad-request",
+			      "The URL is not valid percent-encoded UTF-8.");
+	else
+		router_dispatch(&r);
+	if (r.db->in_tx) /* a handler that answered without ending its transaction */
+		db_rollback(r.db);
+	http_send(&r);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double secs = (double)(end.tv_sec - r.started.tv_sec) +
+		      (double)(end.tv_nsec - r.started.tv_nsec) / 1e9;
+	metrics_request(r.route_index, r.status, secs);
+	log_access(&r, secs);
+	req_free(&r);
+}
+
+static void worker_main(const struct config *cfg, int sock, pid_t master)
+{
+	FCGX_Request fcgi;
+	struct db db = { 0 };
+	struct sigaction sa = { .sa_handler = worker_on_term };
+	sigset_t term;
+
+	sigaction(SIGTERM, &sa, NULL);
+	/* A worker outlives no master: if it is killed, drain and leave too. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		_exit(0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+
+	/* Connect now; a database that is down is retried per request. */
+	if (db_connect(&db, cfg->database_url))
+		log_warn("worker started without a database connection");
+	FCGX_InitRequest(&fcgi, sock, 0);
+	while (!stopping) {
+		busy = 0;
+		sigprocmask(SIG_UNBLOCK, &term, NULL);
+		if (stopping)
+			break;
+		int rc = FCGX_Accept_r(&fcgi);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		busy = 1;
+		if (rc < 0) {
+			if (stopping)
+				break;
+			continue;
+		}
+		handle(&fcgi, cfg, &db);
+		FCGX_Finish_r(&fcgi);
+	}
+	db_close(&db);
+	_exit(0);
+}
+
+static pid_t spawn(const struct config *cfg, int sock)
+{
+	pid_t master = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0)
+		worker_main(cfg, sock, master);
+	if (pid < 0)
+		log_error("fork failed: %s", strerror(errno));
+	return pid;
+}
+
+static int open_socket(const struct config *cfg)
+{
+	unlink(cfg->socket_path);
+	mode_t old = umask(0117); /* the socket is born 0660 */
+	int sock = FCGX_OpenSocket(cfg->socket_path, 1024);
+	umask(old);
+	if (sock < 0) {
+		log_error("cannot listen on %s", cfg->socket_path);
+		return -1;
+	}
+	if (cfg->socket_group) {
+		struct group *g = getgrnam(cfg->socket_group);
+		if (!g || chown(cfg->socket_path, (uid_t)-1, g->gr_gid)) {
+			log_error("cannot give %s to group %s", cfg->socket_path,
+				  cfg->socket_group);
+			return -1;
+		}
+	}
+	chmod(cfg->socket_path, 0660);
+	return sock;
+}
+
+static void write_pid_file(const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	if (!f)
+		return;
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+int server_run(struct config *cfg)
+{
+	if (FCGX_Init()) {
+		log_error("FCGX_Init failed");
+		return 1;
+	}
+	if (metrics_init(routes_count)) {
+		log_error("cannot map the metrics area");
+		return 1;
+	}
+	int sock = open_socket(cfg);
+	if (sock < 0)
+		return 1;
+
+	struct sigaction sa = { .sa_handler = master_on_term };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pid_t *pids = xcalloc((size_t)cfg->workers, sizeof *pids);
+	time_t *born = xcalloc((size_t)cfg->workers, sizeof *born);
+	for (int i = 0; i < cfg->workers; i++) {
+		pids[i] = spawn(cfg, sock);
+		born[i] = time(NULL);
+	}
+	write_pid_file(cfg->pid_file);
+	log_info("serving on %s with %d workers", cfg->socket_path, cfg->workers);
+
+	while (!stopping) {
+		int status;
+		pid_t dead = waitpid(-1, &status, 0);
+		if (dead < 0) {
+			if (errno == EINTR)
+				continue;
+			sleep(1);
+			continue;
+		}
+		for (int i = 0; i < cfg->workers; i++) {
+			if (pids[i] != dead)
+				continue;
+			if (stopping) {
+				pids[i] = 0;
+				break;
+			}
+			log_warn("worker %d died (%s %d); starting another", (int)dead,
+				 WIFSIGNALED(status) ? "signal" : "exit",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			metrics_worker_restart();
+			/* A worker that dies at birth would otherwise spin the master. */
+			if (time(NULL) - born[i] < 1)
+				sleep(1);
+			pids[i] = spawn(cfg, sock);
+			born[i] = time(NULL);
+			break;
+		}
+	}
+
+	log_info("stopping: draining %d workers", cfg->workers);
+	for (int i = 0; i < cfg->workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	time_t deadline = time(NULL) + 30;
+	int left = cfg->workers;
+	while (left > 0) {
+		int status;
+		pid_t dead = waitpid(-1, &status, WNOHANG);
+		if (dead > 0) {
+			left--;
+			continue;
+		}
+		if (dead < 0 && errno == ECHILD)
+			break;
+		if (time(NULL) > deadline) {
+			log_warn("workers still busy after 30 s: killing them");
+			for (int i = 0; i < cfg->workers; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGKILL);
+			deadline = time(NULL) + 3600;
+		}
+		usleep(20000);
+	}
+	unlink(cfg->socket_path);
+	if (cfg->pid_file)
+		unlink(cfg->pid_file);
+	free(pids);
+	free(born);
+	log_info("stopped");
+	return 0;
+}

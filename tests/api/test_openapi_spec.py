@@ -1,0 +1,254 @@
+"""openapi.yaml itself: loadable, complete for issue 2's routes, internally consistent.
+
+These tests need no running stack.
+"""
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import CONTRACT, Contract
+
+DOC = CONTRACT.doc
+
+EXPECTED_OPERATIONS = {
+    ("get", "/healthz"): "getHealth",
+    ("get", "/readyz"): "getReadiness",
+    ("get", "/metrics"): "getMetrics",
+    ("get", "/v1/units"): "listUnits",
+    ("post", "/v1/units"): "createUnit",
+    ("get", "/v1/units/{id}"): "getUnit",
+    ("patch", "/v1/units/{id}"): "updateUnit",
+    ("post", "/v1/accounts"): "createAccount",
+    ("get", "/v1/accounts/{id}"): "getAccount",
+    ("post", "/v1/auth/token"): "createToken",
+    ("get", "/v1/me"): "getMe",
+    ("get", "/v1/audit"): "listAudit",
+    ("get", "/v1/audit/verify"): "verifyAudit",
+}
+ROLES = {"anonymous", "public", "clerk", "approver", "supervisor", "admin"}
+SCHEMAS = {"Unit", "UnitCreate", "UnitPatch", "UnitList", "Account", "AccountCreate",
+           "TokenRequest", "TokenResponse", "Me", "AuditEntry", "AuditList",
+           "AuditVerify", "Health", "Readiness", "Problem"}
+
+
+def operations():
+    for path, item in DOC["paths"].items():
+        for m in Contract.METHODS:
+            if m in item:
+                yield m, path, item, item[m]
+
+
+def walk(node, where=""):
+    yield where, node
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, f"{where}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, f"{where}/{i}")
+
+
+def validate(schema, instance):
+    return CONTRACT.schema_errors(schema, instance)
+
+
+def test_header_fields():
+    assert DOC["openapi"] == "3.1.0"
+    info = DOC["info"]
+    assert info["title"] and info["version"] == "0.1.0"
+    assert info["contact"].get("email") or info["contact"].get("url")
+    assert "Roles" in info["description"]
+    assert any(s["url"] == "http://127.0.0.1:8080" for s in DOC["servers"])
+    scheme = DOC["components"]["securitySchemes"]["bearerAuth"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    assert scheme["bearerFormat"] == "JWT"
+    assert SCHEMAS <= set(DOC["components"]["schemas"])
+
+
+def test_exactly_the_routes_of_the_spec():
+    got = {(m, p): op["operationId"] for m, p, _, op in operations()}
+    assert got == EXPECTED_OPERATIONS
+
+
+def test_operation_ids_unique_and_camel_case():
+    ids = [op["operationId"] for _, _, _, op in operations()]
+    assert len(ids) == len(set(ids))
+    for i in ids:
+        assert re.fullmatch(r"[a-z][a-zA-Z0-9]*", i), i
+
+
+def test_every_ref_resolves():
+    refs = [(w, n["$ref"]) for w, n in walk(DOC) if isinstance(n, dict) and "$ref" in n]
+    assert refs
+    for where, ref in refs:
+        assert ref.startswith("#/"), f"{where}: external ref {ref}"
+        try:
+            CONTRACT.resolve({"$ref": ref})
+        except KeyError as e:
+            pytest.fail(f"{where}: $ref {ref} does not resolve ({e})")
+
+
+def test_component_schemas_are_valid_2020_12():
+    for name, schema in DOC["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+        for i, ex in enumerate(schema.get("examples", [])):
+            assert not validate({"$ref": f"#/components/schemas/{name}"}, ex), \
+                f"schema {name} example {i}"
+
+
+def test_no_openapi_30_leftovers():
+    for where, node in walk(DOC):
+        if isinstance(node, dict):
+            assert "nullable" not in node, f"{where}: use type [.., 'null'] in 3.1"
+            if "schema" in where.split("/")[-1:]:
+                assert "example" not in node, f"{where}: use examples in schemas"
+
+
+def test_tags_roles_and_security():
+    tag_names = {t["name"] for t in DOC["tags"]}
+    for m, p, _, op in operations():
+        where = f"{m.upper()} {p}"
+        assert op.get("tags") and set(op["tags"]) <= tag_names, where
+        assert op.get("summary"), where
+        roles = op.get("x-roles")
+        assert roles and set(roles) <= ROLES, where
+        sec = op.get("security")
+        assert sec is not None, f"{where}: say security explicitly"
+        anonymous_ok = sec == [] or {} in sec
+        assert anonymous_ok == ("anonymous" in roles), where
+        if any("bearerAuth" in s for s in sec):
+            assert set(roles) - {"anonymous"}, where
+
+
+def test_path_parameters_declared_and_bounded():
+    for m, p, item, op in operations():
+        params = [CONTRACT.resolve(x) for x in item.get("parameters", []) + op.get("parameters", [])]
+        names_in_path = set(re.findall(r"\{([^}]+)\}", p))
+        in_path = {x["name"] for x in params if x["in"] == "path"}
+        assert names_in_path == in_path, f"{m} {p}"
+        for x in params:
+            if x["in"] == "path":
+                assert x["required"] is True
+                assert x["schema"].get("format") == "uuid"
+            if x["name"] == "limit":
+                assert x["schema"] == {"type": "integer", "minimum": 1, "maximum": 100,
+                                       "default": 20}
+            if x["name"] == "cursor":
+                assert x["schema"]["maxLength"] == 512
+
+
+def test_lists_take_limit_and_cursor():
+    for m, p, item, op in operations():
+        if op["operationId"].startswith("list"):
+            names = {CONTRACT.resolve(x)["name"] for x in op.get("parameters", [])}
+            assert {"limit", "cursor"} <= names, p
+            assert "400" in op["responses"]
+
+
+def test_request_bodies_closed_and_with_valid_examples():
+    for m, p, _, op in operations():
+        rb = op.get("requestBody")
+        if m in ("post", "patch") and p not in ("/metrics",):
+            assert rb, f"{m} {p} has no request body"
+        if not rb:
+            continue
+        assert rb.get("required") is True
+        assert "application/json" in rb["content"]
+        for mt, media in rb["content"].items():
+            schema = CONTRACT.resolve(media["schema"])
+            assert schema.get("additionalProperties") is False, f"{p} {mt}"
+            examples = media.get("examples") or {}
+            assert examples, f"{m} {p} {mt}: no examples"
+            for name, ex in examples.items():
+                errs = validate(media["schema"], ex["value"])
+                assert not errs, f"{m} {p} {mt} example {name}: {errs}"
+        for status in ("400", "413", "415", "422"):
+            assert status in op["responses"], f"{m} {p} lacks {status}"
+
+
+def test_responses_complete():
+    for m, p, _, op in operations():
+        where = f"{m.upper()} {p}"
+        responses = op["responses"]
+        assert "500" in responses, where
+        if p.startswith("/v1/"):
+            assert "401" in responses, f"{where}: invalid tokens answer 401 everywhere"
+            assert "503" in responses, f"{where}: database down answers 503"
+        if "bearerAuth" in str(op.get("security")) and "anonymous" not in op["x-roles"] \
+                and set(op["x-roles"]) != {"public", "clerk", "approver", "supervisor", "admin"}:
+            assert "403" in responses, where
+        for status, r in responses.items():
+            r = CONTRACT.resolve(r)
+            assert r.get("description"), f"{where} {status}"
+            headers = r.get("headers", {})
+            assert "X-Request-Id" in headers, f"{where} {status}: no X-Request-Id"
+            if status == "401":
+                assert "WWW-Authenticate" in headers
+            if status in ("429", "503"):
+                assert "Retry-After" in headers
+            if status == "201":
+                assert {"Location", "ETag"} <= set(headers)
+            if status == "304":
+                assert "content" not in r
+                continue
+            assert r.get("content"), f"{where} {status}: no content"
+            for mt, media in r["content"].items():
+                if int(status) >= 400:
+                    assert mt == "application/problem+json", f"{where} {status}"
+                assert "schema" in media
+                exs = list((media.get("examples") or {}).values())
+                exs = [e["value"] for e in exs]
+                if "example" in media:
+                    exs.append(media["example"])
+                if mt != "text/plain":
+                    assert exs, f"{where} {status} {mt}: no example"
+                for ex in exs:
+                    errs = validate(media["schema"], ex)
+                    assert not errs, f"{where} {status} example: {errs}"
+
+
+def test_object_gets_carry_etag_and_304():
+    for m, p, _, op in operations():
+        if m == "get" and p.endswith("{id}"):
+            assert "304" in op["responses"]
+            r200 = CONTRACT.resolve(op["responses"]["200"])
+            assert "ETag" in r200["headers"]
+            assert "IfNoneMatch" in str(op.get("parameters"))
+        if m == "patch":
+            assert {"412", "428"} <= set(op["responses"])
+            assert "IfMatch" in str(op.get("parameters"))
+
+
+def test_timestamps_are_date_time():
+    for name, schema in DOC["components"]["schemas"].items():
+        for prop, s in (schema.get("properties") or {}).items():
+            if prop == "at" or prop.endswith("_at"):
+                s = CONTRACT.resolve(s)
+                assert s.get("format") == "date-time", f"{name}.{prop}"
+
+
+def test_problem_schema():
+    problem = DOC["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail",
+                                         "instance", "request_id"}
+    item = problem["properties"]["errors"]["items"]
+    assert set(item["required"]) == {"pointer", "message"}
+
+
+@pytest.mark.parametrize("body,ok", [
+    ({"username": "abc", "password": "12345678", "applicant_type": "company"}, True),
+    ({"username": "abc", "password": "12345678"}, False),  # public needs applicant_type
+    ({"username": "abc", "password": "12345678", "role": "clerk"}, False),  # needs unit
+    ({"username": "abc", "password": "12345678", "role": "clerk",
+      "unit_id": "0b6f3a52-8d3e-4c59-9f8e-3f1a2b7c9d10"}, True),
+    ({"username": "abc", "password": "12345678", "role": "admin",
+      "unit_id": "0b6f3a52-8d3e-4c59-9f8e-3f1a2b7c9d10"}, False),  # unit refused
+    ({"username": "Abc", "password": "12345678", "applicant_type": "ngo"}, False),
+    ({"username": "abc", "password": "1234567", "applicant_type": "ngo"}, False),
+    ({"username": "abc", "password": "12345678", "applicant_type": "ngo", "x": 1}, False),
+])
+def test_account_create_schema_rules(body, ok):
+    errs = validate({"$ref": "#/components/schemas/AccountCreate"}, body)
+    assert (not errs) == ok, errs

@@ -1,0 +1,142 @@
+/* test_router.c - route matching: parameters, 404 versus 405, Allow. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "opengov/router.h"
+
+static void h(struct req *r) { (void)r; }
+
+static const struct route table[] = {
+	{ "GET", "/v1/units", h, ROLES_ALL, RT_ANON },
+	{ "POST", "/v1/units", h, ROLES_ALL, RT_JSON },
+	{ "GET", "/v1/units/{id}", h, ROLES_ALL, RT_ANON },
+	{ "PATCH", "/v1/units/{id}", h, ROLES_ALL, RT_JSON },
+	{ "GET", "/v1/requests/{id}/materials/{mid}/content", h, ROLES_ALL, 0 },
+	{ "GET", "/v1/audit/verify", h, ROLES_ALL, 0 },
+};
+#define N (sizeof table / sizeof table[0])
+
+static enum match_result match(const char *method, const char *path, size_t *idx,
+			       char params[][64], int *np, char *allow)
+{
+	return router_match(table, N, method, path, idx, params, np, allow, 128);
+}
+
+static void test_exact_and_params(void **state)
+{
+	(void)state;
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx = 99;
+	int np = -1;
+
+	assert_int_equal(match("GET", "/v1/units", &idx, params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 0);
+	assert_int_equal(np, 0);
+	assert_int_equal(match("POST", "/v1/units", &idx, params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 1);
+	assert_int_equal(match("GET", "/v1/units/abc", &idx, params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(np, 1);
+	assert_string_equal(params[0], "abc");
+	assert_int_equal(match("GET", "/v1/requests/r1/materials/m2/content", &idx,
+			       params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 4);
+	assert_int_equal(np, 2);
+	assert_string_equal(params[0], "r1");
+	assert_string_equal(params[1], "m2");
+	/* A literal segment is not a parameter. */
+	assert_int_equal(match("GET", "/v1/audit/verify", &idx, params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 5);
+}
+
+static void test_head_is_get(void **state)
+{
+	(void)state;
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx = 99;
+	int np;
+
+	assert_int_equal(match("HEAD", "/v1/units/x", &idx, params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 2);
+}
+
+static void test_not_found(void **state)
+{
+	(void)state;
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx;
+	int np;
+
+	assert_int_equal(match("GET", "/v1/unit", &idx, params, &np, allow), MATCH_NO_PATH);
+	assert_int_equal(match("GET", "/v1/units/", &idx, params, &np, allow), MATCH_NO_PATH);
+	assert_int_equal(match("GET", "/v1/units/a/b", &idx, params, &np, allow), MATCH_NO_PATH);
+	assert_int_equal(match("GET", "/v1/unitsx", &idx, params, &np, allow), MATCH_NO_PATH);
+	assert_int_equal(match("GET", "", &idx, params, &np, allow), MATCH_NO_PATH);
+	assert_int_equal(match("GET", "/", &idx, params, &np, allow), MATCH_NO_PATH);
+	assert_int_equal(match("GET", "//v1/units", &idx, params, &np, allow), MATCH_NO_PATH);
+	/* An over-long parameter does not match. */
+	char longp[200] = "/v1/units/";
+	memset(longp + 10, 'a', 100);
+	longp[110] = '\0';
+	assert_int_equal(match("GET", longp, &idx, params, &np, allow), MATCH_NO_PATH);
+}
+
+static void test_method_not_allowed(void **state)
+{
+	(void)state;
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx;
+	int np;
+
+	assert_int_equal(match("DELETE", "/v1/units", &idx, params, &np, allow),
+			 MATCH_NO_METHOD);
+	assert_string_equal(allow, "OPTIONS, GET, HEAD, POST");
+	assert_int_equal(match("PUT", "/v1/units/x", &idx, params, &np, allow),
+			 MATCH_NO_METHOD);
+	assert_string_equal(allow, "OPTIONS, GET, HEAD, PATCH");
+}
+
+static void test_real_table_is_sane(void **state)
+{
+	(void)state;
+	/* Every row of the real table matches itself and no earlier row
+	 * shadows it. */
+	for (size_t i = 0; i < routes_count; i++) {
+		char params[PATH_PARAMS_MAX][64], allow[128], path[256];
+		size_t idx = 999;
+		int np;
+		const char *p = routes[i].pattern;
+		size_t o = 0;
+		while (*p && o < sizeof path - 40) {
+			if (*p == '{') {
+				o += (size_t)snprintf(path + o, sizeof path - o,
+						      "00000000-0000-0000-0000-000000000000");
+				p = strchr(p, '}') + 1;
+			} else {
+				path[o++] = *p++;
+			}
+		}
+		path[o] = '\0';
+		assert_int_equal(router_match(routes, routes_count, routes[i].method, path,
+					      &idx, params, &np, allow, sizeof allow),
+				 MATCH_OK);
+		assert_int_equal(idx, i);
+		assert_non_null(routes[i].handler);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_and_params),
+		cmocka_unit_test(test_head_is_get),
+		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_method_not_allowed),
+		cmocka_unit_test(test_real_table_is_sane),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,200 @@
+/* test_validate.c - the body and value validators, and problem rendering. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "opengov/problem.h"
+#include "opengov/validate.h"
+
+static const char *const colours[] = { "red", "green", NULL };
+
+static const char *no_spaces(const char *s)
+{
+	return strchr(s, ' ') ? "must not contain spaces" : NULL;
+}
+
+static const struct field fields[] = {
+	{ "name", FT_STRING, F_REQUIRED, 1, 5, NULL, no_spaces },
+	{ "colour", FT_ENUM, 0, 0, 0, colours, NULL },
+	{ "id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
+	{ "n", FT_INT, 0, 1, 20, NULL, NULL },
+	{ "flag", FT_BOOL, 0, 0, 0, NULL, NULL },
+	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL },
+};
+
+static int check(const char *text, struct verrs *v)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	memset(v, 0, sizeof *v);
+	int n = validate_object(o, fields, v);
+	json_decref(o);
+	return n;
+}
+
+static void test_valid(void **state)
+{
+	(void)state;
+	struct verrs v;
+
+	assert_int_equal(check("{\"name\":\"abc\"}", &v), 0);
+	assert_int_equal(check("{\"name\":\"市公安局\",\"colour\":\"red\",\"id\":null,"
+			       "\"n\":20,\"flag\":false,\"form\":{}}", &v), 0);
+	assert_int_equal(check("{\"name\":\"a\",\"id\":\"6F1C8A4E-0000-4000-8000-000000000001\"}", &v), 0);
+}
+
+static void test_each_error(void **state)
+{
+	(void)state;
+	struct verrs v;
+
+	assert_int_equal(check("{}", &v), 1);
+	assert_string_equal(v.e[0].pointer, "/name");
+	assert_string_equal(v.e[0].message, "is required");
+
+	assert_int_equal(check("{\"name\":\"abc\",\"extra\":1}", &v), 1);
+	assert_string_equal(v.e[0].pointer, "/extra");
+	assert_string_equal(v.e[0].message, "unknown field");
+
+	assert_int_equal(check("{\"name\":123}", &v), 1);
+	assert_string_equal(v.e[0].message, "must be a string");
+
+	/* Length counts characters, not bytes: five CJK characters fit, six do not. */
+	assert_int_equal(check("{\"name\":\"市公安局市\"}", &v), 0);
+	assert_int_equal(check("{\"name\":\"市公安局市公\"}", &v), 1);
+	assert_int_equal(check("{\"name\":\"\"}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a b\"}", &v), 1);
+	assert_string_equal(v.e[0].message, "must not contain spaces");
+
+	assert_int_equal(check("{\"name\":\"a\",\"colour\":\"blue\"}", &v), 1);
+	assert_string_equal(v.e[0].message, "must be one of: red, green");
+	assert_int_equal(check("{\"name\":\"a\",\"colour\":null}", &v), 1);
+
+	assert_int_equal(check("{\"name\":\"a\",\"id\":\"not-a-uuid\"}", &v), 1);
+	assert_string_equal(v.e[0].message, "must be a UUID");
+
+	assert_int_equal(check("{\"name\":\"a\",\"n\":21}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a\",\"n\":0}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a\",\"n\":1.5}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a\",\"n\":\"3\"}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a\",\"n\":99999999999999999}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a\",\"flag\":1}", &v), 1);
+	assert_int_equal(check("{\"name\":\"a\",\"form\":[]}", &v), 1);
+	/* Several errors are all reported. */
+	assert_int_equal(check("{\"x\":1,\"y\":2,\"n\":\"z\"}", &v), 4);
+}
+
+static void test_not_object(void **state)
+{
+	(void)state;
+	struct verrs v = { 0 };
+	json_t *a = json_array();
+
+	assert_int_equal(validate_object(a, fields, &v), 1);
+	assert_string_equal(v.e[0].pointer, "");
+	json_decref(a);
+}
+
+static void test_many_errors_capped(void **state)
+{
+	(void)state;
+	struct verrs v = { 0 };
+
+	for (int i = 0; i < 40; i++)
+		verrs_add(&v, "/x", "m%d", i);
+	assert_int_equal(v.n, VERR_MAX);
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid("abc", 3));
+	assert_true(utf8_valid("市公安局", strlen("市公安局")));
+	assert_true(utf8_valid("\xf0\x9f\x98\x80", 4)); /* emoji */
+	assert_false(utf8_valid("\xff", 1));
+	assert_false(utf8_valid("\xc3", 1));             /* truncated */
+	assert_false(utf8_valid("\xe5\xb8", 2));         /* truncated */
+	assert_false(utf8_valid("\xc0\xaf", 2));         /* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_false(utf8_valid("a\0b", 3));
+	assert_int_equal(utf8_length("市公安局ab"), 6);
+}
+
+static void test_depth(void **state)
+{
+	(void)state;
+	char deep[100];
+
+	assert_int_equal(json_text_depth("{}", 2), 1);
+	assert_int_equal(json_text_depth("{\"a\":[{}]}", 10), 3);
+	assert_int_equal(json_text_depth("{\"a\":\"[[[[\\\"[[\"}", 15), 1);
+	memset(deep, '[', 33);
+	memset(deep + 33, ']', 33);
+	assert_int_equal(json_text_depth(deep, 66), 33);
+}
+
+static void test_rfc3339(void **state)
+{
+	(void)state;
+	long long t;
+
+	assert_int_equal(rfc3339_parse("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(rfc3339_parse("2019-10-01T08:00:00+08:00", &t), 0);
+	assert_int_equal(t, 1569888000);
+	assert_int_equal(rfc3339_parse("2019-10-01T00:00:00.123456Z", &t), 0);
+	assert_int_equal(rfc3339_parse("2020-02-29T00:00:00Z", &t), 0);
+	assert_int_equal(rfc3339_parse("2019-02-29T00:00:00Z", &t), -1);
+	assert_int_equal(rfc3339_parse("2019-13-01T00:00:00Z", &t), -1);
+	assert_int_equal(rfc3339_parse("2019-10-01", &t), -1);
+	assert_int_equal(rfc3339_parse("2019-10-01T00:00:00", &t), -1);
+	assert_int_equal(rfc3339_parse("2019-10-01T00:00:00Zjunk", &t), -1);
+}
+
+static void test_problem_render(void **state)
+{
+	(void)state;
+	struct verrs v = { 0 };
+
+	verrs_add(&v, "/code", "is required");
+	json_t *p = problem_render(422, "validation", "The unit is invalid.",
+				   "/v1/units", "abc123", &v);
+	assert_string_equal(json_string_value(json_object_get(p, "type")), "/problems/validation");
+	assert_string_equal(json_string_value(json_object_get(p, "title")), "Unprocessable Content");
+	assert_int_equal(json_integer_value(json_object_get(p, "status")), 422);
+	assert_string_equal(json_string_value(json_object_get(p, "detail")), "The unit is invalid.");
+	assert_string_equal(json_string_value(json_object_get(p, "instance")), "/v1/units");
+	assert_string_equal(json_string_value(json_object_get(p, "request_id")), "abc123");
+	json_t *errs = json_object_get(p, "errors");
+	assert_int_equal(json_array_size(errs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "pointer")),
+			    "/code");
+	json_decref(p);
+
+	p = problem_render(404, "not-found", NULL, NULL, NULL, NULL);
+	assert_null(json_object_get(p, "errors"));
+	assert_string_equal(json_string_value(json_object_get(p, "detail")), "Not Found");
+	json_decref(p);
+	assert_string_equal(problem_title(503), "Service Unavailable");
+	assert_string_equal(problem_title(429), "Too Many Requests");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_each_error),
+		cmocka_unit_test(test_not_object),
+		cmocka_unit_test(test_many_errors_capped),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_problem_render),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
