@@ -578,9 +578,14 @@ cmd_banner() {
 	load_env
 	resolve_bin
 	base=$OPENGOV_BASE_URL
-	admin=$("$OPENGOV_BIN" token --role admin --sub demo-admin --ttl 86400) || die "could not mint a token"
-	public=$("$OPENGOV_BIN" token --role public --sub demo-public --applicant-type natural_person --ttl 86400) ||
+	# Tokens for the demo accounts themselves, so /v1/me names them.
+	local admin_id public_id
+	admin_id=$(psql_su -d opengov -Atc "SELECT id FROM accounts WHERE username = 'demo-admin'") || true
+	public_id=$(psql_su -d opengov -Atc "SELECT id FROM accounts WHERE username = 'demo-public'") || true
+	admin=$("$OPENGOV_BIN" token --role admin --sub "${admin_id:-demo-admin}" --ttl 86400) ||
 		die "could not mint a token"
+	public=$("$OPENGOV_BIN" token --role public --sub "${public_id:-demo-public}" \
+		--applicant-type natural_person --ttl 86400) || die "could not mint a token"
 	cat <<EOF
 
 opengov is running

@@ -30,20 +30,29 @@ def test_login_success_and_me(api, db, demo_accounts, demo_units):
     assert after == before + 1
 
 
-@pytest.mark.parametrize("user,role", [
-    ("demo-public", "public"), ("demo-approver", "approver"),
-    ("demo-supervisor", "supervisor"), ("demo-admin", "admin")])
-def test_demo_accounts_roles(api, login, user, role):
+@pytest.mark.parametrize("user,role,applicant_type,unit", [
+    ("demo-public", "public", "natural_person", None),
+    ("demo-public2", "public", "company", None),
+    ("demo-approver", "approver", None, "PSB"),
+    ("demo-clerk2", "clerk", None, "AIC"),
+    ("demo-supervisor", "supervisor", None, None),
+    ("demo-admin", "admin", None, None)])
+def test_demo_accounts(api, login, demo_units, demo_accounts, user, role, applicant_type, unit):
     m = api.get("/v1/me", token=login(user)).json()
     assert m["role"] == role and m["username"] == user
+    assert m["sub"] == demo_accounts[user]
+    assert m["applicant_type"] == applicant_type
+    assert m["unit_id"] == (demo_units[unit] if unit else None)
 
 
 def test_me_minted_token(api, tokens, demo_units):
-    r = api.get("/v1/me", token=tokens.mint("approver", sub="ext-approver-1"))
+    exp = int(time.time()) + 777
+    r = api.get("/v1/me", token=tokens.mint("approver", sub="ext-approver-1", exp=exp))
     assert r.status_code == 200
     m = r.json()
-    assert m == {**m, "sub": "ext-approver-1", "role": "approver", "unit_id": demo_units["PSB"],
-                 "applicant_type": None, "username": None, "display_name": None}
+    assert m == {"sub": "ext-approver-1", "role": "approver", "unit_id": demo_units["PSB"],
+                 "applicant_type": None, "username": None, "display_name": None,
+                 "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(exp))}
     m = api.get("/v1/me", token=tokens.mint("public", applicant_type="ngo")).json()
     assert m["role"] == "public" and m["applicant_type"] == "ngo" and m["unit_id"] is None
 
@@ -242,6 +251,12 @@ def test_bad_token_on_admin_route_changes_nothing(api, bad, unchanged):
             r = api.post("/v1/units", token=bad[name],
                          json={"kind": "township", "code": "EVIL-" + name[:8], "name": "x"})
             assert_problem(r, 401, "unauthorized")
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_leeway_is_about_60_seconds(api, tokens, claim):
+    r = api.get("/v1/me", token=tokens.mint("supervisor", **{claim: NOW() + 150}))
+    assert_problem(r, 401, "unauthorized")
 
 
 @pytest.mark.parametrize("over", [

@@ -173,8 +173,8 @@ def test_responses_complete():
         where = f"{m.upper()} {p}"
         responses = op["responses"]
         assert "500" in responses, where
+        assert "401" in responses, f"{where}: invalid tokens answer 401 everywhere"
         if p.startswith("/v1/"):
-            assert "401" in responses, f"{where}: invalid tokens answer 401 everywhere"
             assert "503" in responses, f"{where}: database down answers 503"
         if "bearerAuth" in str(op.get("security")) and "anonymous" not in op["x-roles"] \
                 and set(op["x-roles"]) != {"public", "clerk", "approver", "supervisor", "admin"}:

@@ -1,10 +1,12 @@
 """Operations routes, routing errors (404/405) and CORS, through nginx."""
 
+import json
+import os
 import re
 
 import pytest
 
-from conftest import ENV, assert_problem
+from conftest import ENV, assert_problem, var_dir, wait_until
 
 
 def test_healthz(api):
@@ -80,6 +82,14 @@ def test_metrics_count_requests(api):
         assert api.get("/healthz").status_code == 200
     after = sum(v for lbl, v in samples(scrape(api), counter) if "healthz" in lbl)
     assert after - before >= 20, (before, after)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_ops_routes_refuse_invalid_token(api, path, tokens):
+    """An invalid token is refused on every route, probes included."""
+    assert_problem(api.get(path, token="garbage"), 401, "unauthorized")
+    assert_problem(api.get(path, token=tokens.mint("admin", exp=1)), 401, "unauthorized")
+    assert api.get(path, token=tokens.mint("admin")).status_code == 200
 
 
 # ---- routing errors -------------------------------------------------------
@@ -179,3 +189,25 @@ def test_cors_disallowed_origin(api, cors_origin):
     r = api.get("/v1/units?limit=1", headers={"Origin": evil})
     assert r.status_code == 200
     assert "Access-Control-Allow-Origin" not in r.headers
+
+
+# ---- access log ---------------------------------------------------------------
+
+
+def test_access_log_line_per_request(api, admin):
+    """One JSON line per request in the service log, keyed by the request id."""
+    r = api.get("/v1/units?limit=1", token=admin)
+    rid = r.headers["X-Request-Id"]
+    path = os.path.join(var_dir(), "log", "opengov.log")
+
+    def lines():
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return [ln for ln in f if rid in ln]
+
+    found = wait_until(lines, 3)
+    assert len(found) == 1, found
+    entry = json.loads(found[0])
+    assert entry["request_id"] == rid
+    assert entry["method"] == "GET" and entry["status"] == 200
+    assert entry["path"] == "/v1/units"
+    assert admin not in found[0], "the bearer token must never reach the log"

@@ -419,6 +419,19 @@ def test_patch_self_parent_422(api, admin, make_unit, unchanged):
         assert_problem(r, 422, "validation")
 
 
+def test_patch_parent_cycle_422(api, admin, make_unit, unchanged):
+    a = make_unit()
+    b = make_unit(parent_id=a["id"])
+    c = make_unit(parent_id=b["id"])
+    etag = api.get("/v1/units/" + a["id"]).headers["ETag"]
+    with unchanged():
+        r = api.patch("/v1/units/" + a["id"], token=admin, json={"parent_id": c["id"]},
+                      headers={"If-Match": etag})
+        doc = assert_problem(r, 422, "validation")
+        assert "/parent_id" in error_pointers(doc), doc
+    assert api.get("/v1/units/" + a["id"]).json()["parent_id"] is None
+
+
 def test_patch_not_found_404(api, admin):
     r = api.patch(f"/v1/units/{uuid.uuid4()}", token=admin, json={"name": "x"},
                   headers={"If-Match": '"1"'})

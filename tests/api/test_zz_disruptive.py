@@ -83,6 +83,23 @@ def test_tampered_hash_is_detected(api, supervisor, db):
     assert api.get("/v1/audit/verify", token=supervisor).json()["ok"] is True
 
 
+# ---- the schema is behind the binary --------------------------------------------------
+
+
+def test_readyz_fails_while_schema_behind(api, db):
+    top = int(db.scalar("SELECT max(version) FROM schema_migrations"))
+    # hide the newest migration (negated, so it can be put back exactly)
+    db(f"UPDATE schema_migrations SET version = -version WHERE version = {top}")
+    try:
+        r = api.get("/readyz")
+        assert_problem(r, 503, "service-unavailable")
+        assert api.get("/healthz").status_code == 200
+    finally:
+        db(f"UPDATE schema_migrations SET version = -version WHERE version = {-top}")
+    r = api.get("/readyz")
+    assert r.status_code == 200 and r.json()["schema_version"] == top
+
+
 # ---- the database goes away ----------------------------------------------------------
 
 
@@ -208,3 +225,23 @@ def test_all_workers_killed_are_respawned(api):
     for _ in range(10):
         assert api.get("/v1/units?limit=1").status_code == 200
     assert master_pid() == master
+
+
+# ---- nginx's per-address login rate limit (last: it leaves the bucket empty) ----------
+
+
+def test_login_rate_limited_per_address(api, unchanged):
+    """Far more logins per second than nginx's limit_req allows: some answer 429
+    problem+json with Retry-After. The bodies are invalid, so nothing is written."""
+    statuses = []
+    with unchanged():
+        for _ in range(150):
+            r = api.post("/v1/auth/token", json={})
+            statuses.append(r.status_code)
+            if r.status_code == 429:
+                doc = assert_problem(r, 429, "too-many-requests")
+                assert int(r.headers["Retry-After"]) >= 1
+                assert doc["instance"] == "/v1/auth/token"
+                break
+    assert 429 in statuses, f"no 429 after {len(statuses)} rapid logins"
+    assert set(statuses) <= {422, 429}, set(statuses)
