@@ -70,7 +70,15 @@ static int worker_loop(int fd)
 	if (FCGX_InitRequest(&req, fd, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&req) >= 0) {
+		char sink[4096];
+
 		FCGX_PutStr(answer, (int)(sizeof(answer) - 1), req.out);
+		/* Close as opengov serve does (src/server.c): input read to its
+		 * end, then no lingering close. The ceiling stays a ceiling. */
+		while (FCGX_GetStr(sink, sizeof sink, req.in) > 0)
+			;
+		if (FCGX_HasSeenEOF(req.in))
+			FCGX_Detach(&req);
 		FCGX_Finish_r(&req);
 	}
 	return 0;
