@@ -1,4 +1,4 @@
-# opengov - GNU make. Targets: all check run stop bench clean unit compile_commands.json
+# opengov - GNU make. Targets: all check run stop bench clean unit lint-openapi compile_commands.json
 # `make SANITIZE=address,undefined` builds into build/san with the sanitizers on.
 
 CC      ?= cc
@@ -23,16 +23,17 @@ endif
 
 MAIN_SRC := src/main.c
 LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*.c)) $(wildcard api/*.c)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/migrations.o
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/migrations.o $(BUILD)/gen/seeds.o
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SQL     := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+SEED_SQL := $(sort $(wildcard sql/seed/*.sql))
 
-.PHONY: all check run stop bench clean unit bootstrap
+.PHONY: all check run stop bench clean unit bootstrap lint-openapi
 .DELETE_ON_ERROR:
 
-all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling
+all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling compile_commands.json
 
 $(BINDIR)/opengov: $(MAIN_OBJ) $(BUILD)/libopengov.a
 	@mkdir -p $(@D)
@@ -54,6 +55,14 @@ $(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql.sh
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The seed scripts (sql/seed/*.sql), compiled in the same way.
+$(BUILD)/gen/seeds.c: $(SEED_SQL) scripts/embed-sql.sh
+	@mkdir -p $(@D)
+	scripts/embed-sql.sh --text $(SEED_SQL) > $@
+
+$(BUILD)/gen/seeds.o: $(BUILD)/gen/seeds.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libopengov.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -68,9 +77,15 @@ unit: $(UNIT_BINS)
 bootstrap:
 	@scripts/bootstrap.sh
 
-# Unit tests plain and under ASan/UBSan, then the API suite through nginx
-# against the sanitizer build of the server on a throwaway stack.
+# openapi.yaml against tests/contract/redocly.yaml with the pinned @redocly/cli
+# (tests/contract); any error or warning fails.
+lint-openapi: bootstrap
+	scripts/lint-openapi.sh
+
+# The contract lint, unit tests plain and under ASan/UBSan, then the API suite
+# through nginx against the sanitizer build of the server on a throwaway stack.
 check: bootstrap
+	scripts/lint-openapi.sh
 	$(MAKE) all unit
 	$(MAKE) SANITIZE=address,undefined unit build/san/bin/opengov
 	OPENGOV_BIN=build/san/bin/opengov scripts/check.sh

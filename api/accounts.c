@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "opengov/api.h"
+#include "opengov/jsonw.h"
 #include "opengov/config.h"
 #include "opengov/idempotency.h"
 
@@ -36,10 +37,10 @@ static const char *check_username(const char *s)
 static const struct field account_fields[] = {
 	{ "username", FT_STRING, F_REQUIRED, 3, 64, NULL, check_username },
 	{ "password", FT_STRING, F_REQUIRED, 8, 256, NULL, NULL },
-	{ "display_name", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL },
-	{ "applicant_type", FT_ENUM, F_NULLABLE, 0, 0, applicant_types, NULL },
+	{ "display_name", FT_STRING, 0, 1, 100, NULL, NULL },
+	{ "applicant_type", FT_ENUM, 0, 0, 0, applicant_types, NULL },
 	{ "role", FT_ENUM, 0, 0, 0, roles, NULL },
-	{ "unit_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
+	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -139,7 +140,7 @@ void accounts_create(struct req *r)
 		PQclear(res);
 		return;
 	}
-	http_json(r, 201, db_row_json(res, 0));
+	http_row(r, 201, res, 0);
 	PQclear(res);
 	if (idem_store_or_reply(r, route, loc, etag) || db_commit_or_reply(r))
 		return;
@@ -173,7 +174,7 @@ void accounts_get(struct req *r)
 	}
 	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "_version"));
 	if (!http_not_modified(r, etag))
-		http_json(r, 200, db_row_json(res, 0));
+		http_row(r, 200, res, 0);
 	PQclear(res);
 }
 

@@ -1,8 +1,10 @@
 /* audit.c - reading the audit log and verifying its hash chain.
  * operationIds listAudit, verifyAudit. Supervisors and admins only. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "opengov/api.h"
+#include "opengov/jsonw.h"
 #include "opengov/cursor.h"
 
 /* GET /v1/audit - listAudit: 200, 400, 401, 403. Newest first. */
@@ -21,39 +23,46 @@ void audit_list(struct req *r)
 		" ORDER BY seq DESC LIMIT $8", 0 };
 	const char *from, *to;
 	char after[1][CURSOR_PART_MAX], lim[16];
+	char entity[260], entity_id[520], actor[520], action[260];
+	bool has_entity, has_entity_id, has_actor, has_action;
 	int limit;
 
 	if (query_limit_or_reply(r, &limit) ||
+	    query_text_or_reply(r, "entity", 1, 64, entity, sizeof entity, &has_entity) ||
+	    query_text_or_reply(r, "entity_id", 1, 128, entity_id, sizeof entity_id, &has_entity_id) ||
+	    query_text_or_reply(r, "actor", 1, 128, actor, sizeof actor, &has_actor) ||
+	    query_text_or_reply(r, "action", 1, 64, action, sizeof action, &has_action) ||
 	    query_time_or_reply(r, "from", &from) ||
 	    query_time_or_reply(r, "to", &to) ||
 	    query_cursor_or_reply(r, 1, after))
 		return;
 	if (after[0][0]) {
 		char *end;
+		errno = 0;
 		long long seq = strtoll(after[0], &end, 10);
-		if (*end || seq < 1) {
-			problem_reply(r, 400, "bad-request", "The cursor is not one this server issued.");
+		if (errno || *end || seq < 1) {
+			query_invalid_reply(r, "cursor", "is not a cursor this server issued");
 			return;
 		}
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	const char *p[] = { http_query(r, "entity"), http_query(r, "entity_id"),
-			    http_query(r, "actor"), http_query(r, "action"), from, to,
+	const char *p[] = { has_entity ? entity : NULL, has_entity_id ? entity_id : NULL,
+			    has_actor ? actor : NULL, has_action ? action : NULL, from, to,
 			    after[0][0] ? after[0] : NULL, lim };
 	PGresult *res = db_exec_or_reply(r, &st, 8, p);
 	if (!res)
 		return;
 	int n = PQntuples(res);
-	json_t *data = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(data, db_row_json(res, i));
+	struct buf data = { 0 };
+	jw_rows(&data, res, limit);
 	char *next = NULL;
 	if (n > limit) {
 		const char *key[] = { db_get(res, limit - 1, "seq") };
 		next = cursor_encode(key, 1);
 	}
 	PQclear(res);
-	http_list(r, data, next);
+	http_list_text(r, &data, next);
+	buf_free(&data);
 	free(next);
 }
 

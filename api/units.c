@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "opengov/api.h"
+#include "opengov/jsonw.h"
 #include "opengov/cursor.h"
 
 static const char *const unit_kinds[] = { "municipal_agency", "township",
@@ -13,21 +14,9 @@ static const char *const unit_kinds[] = { "municipal_agency", "township",
 	"id, kind, code, name, parent_id, rfc3339(created_at) AS created_at," \
 	" rfc3339(updated_at) AS updated_at, version AS _version"
 
-static const char *check_code(const char *s)
-{
-	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-	      (*s >= '0' && *s <= '9')))
-		return "must start with a letter or digit";
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_.-", *s)))
-			return "may hold only letters, digits, '_', '.' and '-'";
-	return NULL;
-}
-
 static const struct field unit_create_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, unit_kinds, NULL },
-	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_code },
+	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_code_value },
 	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
 	{ "parent_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
@@ -35,7 +24,7 @@ static const struct field unit_create_fields[] = {
 
 static const struct field unit_patch_fields[] = {
 	{ "kind", FT_ENUM, 0, 0, 0, unit_kinds, NULL },
-	{ "code", FT_STRING, 0, 1, 32, NULL, check_code },
+	{ "code", FT_STRING, 0, 1, 32, NULL, check_code_value },
 	{ "name", FT_STRING, 0, 1, 200, NULL, NULL },
 	{ "parent_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
@@ -87,16 +76,16 @@ void units_list(struct req *r)
 	if (!res)
 		return;
 	int n = PQntuples(res);
-	json_t *data = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(data, db_row_json(res, i));
+	struct buf data = { 0 };
+	jw_rows(&data, res, limit);
 	char *next = NULL;
 	if (n > limit) {
 		const char *key[] = { db_get(res, limit - 1, "code") };
 		next = cursor_encode(key, 1);
 	}
 	PQclear(res);
-	http_list(r, data, next);
+	http_list_text(r, &data, next);
+	buf_free(&data);
 	free(next);
 }
 
@@ -122,7 +111,7 @@ void units_get(struct req *r)
 	}
 	unit_etag(res, etag, sizeof etag);
 	if (!http_not_modified(r, etag))
-		http_json(r, 200, db_row_json(res, 0));
+		http_row(r, 200, res, 0);
 	PQclear(res);
 }
 
@@ -193,7 +182,7 @@ void units_create(struct req *r)
 	snprintf(loc, sizeof loc, "/v1/units/%s", id);
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
-	http_json(r, 201, db_row_json(res, 0));
+	http_row(r, 201, res, 0);
 	PQclear(res);
 }
 
@@ -292,6 +281,6 @@ void units_update(struct req *r)
 	snprintf(loc, sizeof loc, "/v1/units/%s", id);
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Content-Location", "%s", loc);
-	http_json(r, 200, db_row_json(res, 0));
+	http_row(r, 200, res, 0);
 	PQclear(res);
 }

@@ -81,6 +81,25 @@ for _ in $(seq 50); do
 done
 [[ -S $CEIL_SOCK ]] || die "fcgi-ceiling did not listen on $CEIL_SOCK"
 
+# ---------------------------------------------------------------- catalogue data
+
+# The catalogue routes are measured at 1 million items (issue: catalogue).
+# `opengov seed --scale` loads them once; later runs reuse them.
+ITEMS_TARGET=${BENCH_ITEMS:-1000000}
+psql_su() { psql "$OPENGOV_SUPERUSER_DATABASE_URL" -X -At -v ON_ERROR_STOP=1 "$@"; }
+items=$(psql_su -c "SELECT count(*) FROM items WHERE created_by = 'seed:scale' AND kind = 'information'")
+if ((items < ITEMS_TARGET)); then
+	say "loading $ITEMS_TARGET benchmark items (opengov seed --scale; about a minute)"
+	"$ROOT/bin/opengov" seed --scale "$((ITEMS_TARGET - items))"
+fi
+ITEMS_TOTAL=$(psql_su -c "SELECT count(*) FROM items")
+item_id=$(psql_su -c "SELECT id FROM items WHERE status = 'published' AND kind = 'information' ORDER BY sort_at DESC LIMIT 1 OFFSET 5000")
+unit_for_items=$(psql_su -c "SELECT id FROM units WHERE code = 'PSB'")
+# Two-character searches: a common word of the benchmark texts (义务教育,
+# 教育...) and a rare one (the demo catalogue's 公安 only).
+Q_COMMON=%E6%95%99%E8%82%B2 # 教育
+Q_RARE=%E5%85%AC%E5%AE%89   # 公安
+
 # ---------------------------------------------------------------- routes
 
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/__bench/fcgi")
@@ -95,6 +114,10 @@ ROUTES=(
 	/healthz
 	"/v1/units/$unit_id"
 	"/v1/units?limit=20"
+	"/v1/items/$item_id"
+	"/v1/items?kind=information&category=regulation&limit=20"
+	"/v1/items?q=$Q_COMMON"
+	"/v1/items?q=$Q_RARE"
 )
 LABELS=(
 	"nginx static"
@@ -102,6 +125,10 @@ LABELS=(
 	"/healthz"
 	"/v1/units/{id}"
 	"/v1/units?limit=20"
+	"/v1/items/{id}"
+	"items?category=regul."
+	"items?q=教育"
+	"items?q=公安"
 )
 
 # wrk's latency to milliseconds: "850.00us", "1.23ms", "1.02s", "2.00m".
@@ -130,7 +157,8 @@ run_wrk() {
 }
 
 say "warming up (prepared statements, caches)"
-for r in "/v1/units/$unit_id" "/v1/units?limit=20" /__bench/fcgi; do
+for r in "/v1/units/$unit_id" "/v1/units?limit=20" /__bench/fcgi "/v1/items/$item_id" \
+	"/v1/items?kind=information&category=regulation&limit=20" "/v1/items?q=$Q_COMMON" "/v1/items?q=$Q_RARE"; do
 	wrk -t1 -c4 -d2s "$BASE$r" >/dev/null 2>&1 || true
 done
 
@@ -172,9 +200,91 @@ target "/healthz >= 85% of the FastCGI ceiling" "$(ge_ratio "${R_RPS[2]}" 0.85)"
 target "/v1/units/{id} >= 60% of the FastCGI ceiling" "$(ge_ratio "${R_RPS[3]}" 0.60)"
 target "/v1/units/{id} p99 < 20 ms" "$(lt "${R_P99[3]}" 20)"
 target "/v1/units?limit=20 p99 < 20 ms" "$(lt "${R_P99[4]}" 20)"
+target "/v1/items/{id} >= 60% of the FastCGI ceiling ($ITEMS_TOTAL items)" "$(ge_ratio "${R_RPS[5]}" 0.60)"
+target "items filtered list p99 < 25 ms" "$(lt "${R_P99[6]}" 25)"
+target "items search (common word) p99 < 25 ms" "$(lt "${R_P99[7]}" 25)"
+target "items search (rare word) p99 < 25 ms" "$(lt "${R_P99[8]}" 25)"
 errs=0
 for i in "${!ROUTES[@]}"; do errs=$((errs + R_ERR[i])); done
 target "no errors or non-2xx answers" "$([[ $errs == 0 ]] && echo 1 || echo 0)"
+
+# ---------------------------------------------------------------- list at 10k
+
+# The same list on a catalogue of about 10 thousand items: a second, small
+# stack (demo catalogue + 10,000 benchmark items) on another port, measured
+# now, so that both figures come from this run.
+SMALL=$VARDIR/bench-10k
+small_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo
+say "small catalogue: starting a second stack in $SMALL"
+scripts/stack.sh stop "$SMALL" >/dev/null 2>&1 || true
+rm -rf "$SMALL"
+scripts/stack.sh start "$SMALL" "$small_port" >/dev/null
+small_env() { awk -F= -v k="$1" '$1 == k { print substr($0, length(k) + 2) }' "$SMALL/opengov.env"; }
+OPENGOV_DATABASE_URL=$(small_env OPENGOV_DATABASE_URL) \
+	OPENGOV_ADMIN_DATABASE_URL=$(small_env OPENGOV_ADMIN_DATABASE_URL) \
+	"$ROOT/bin/opengov" seed --scale 10000 >/dev/null
+small_total=$(psql "$(small_env OPENGOV_SUPERUSER_DATABASE_URL)" -X -At -c "SELECT count(*) FROM items")
+small_base=$(small_env OPENGOV_BASE_URL)
+LIST="/v1/items?kind=information&category=regulation&limit=20"
+wrk -t1 -c4 -d2s "$small_base$LIST" >/dev/null 2>&1 || true
+run_wrk "$small_base$LIST"
+S_RPS=$RPS S_P50=$P50 S_P99=$P99
+scripts/stack.sh stop "$SMALL" >/dev/null 2>&1 || true
+rm -rf "$SMALL"
+printf '  %-34s %10s %9s %9s\n' "items?category=regulation" req/s p50_ms p99_ms
+printf '  %-34s %10s %9s %9s\n' "at $small_total items" "$S_RPS" "$S_P50" "$S_P99"
+printf '  %-34s %10s %9s %9s\n' "at $ITEMS_TOTAL items" "${R_RPS[6]}" "${R_P50[6]}" "${R_P99[6]}"
+target "list p50 at $ITEMS_TOTAL items within 1.3x of at $small_total" \
+	"$(awk -v a="${R_P50[6]}" -v b="$S_P50" 'BEGIN { print (a <= 1.3 * b) ? 1 : 0 }')"
+
+# ---------------------------------------------------------------- EXPLAIN
+
+# Every filter combination of GET /v1/items uses an index at 1 million
+# items: auto_explain logs the plan of every statement of the service's role
+# while each combination is requested through nginx as an anonymous caller,
+# a clerk and a supervisor; then no plan may hold a sequential scan of items.
+echo
+say "plans: every filter combination, three roles, auto_explain on"
+PGLOG=$(readlink -f "$VAR/log/postgres.log")
+psql_su -q -c "ALTER ROLE opengov_app SET session_preload_libraries = 'auto_explain'" \
+	-c "ALTER ROLE opengov_app SET auto_explain.log_min_duration = 0"
+restart_serve() {
+	kill -TERM "$(cat "$VAR/run/opengov.pid")" 2>/dev/null || true
+	for _ in $(seq 1 100); do [[ -e $VAR/run/opengov.pid ]] || break; sleep 0.1; done
+	scripts/stack.sh start "$VARDIR" "${OPENGOV_PORT:-8080}" >/dev/null
+}
+restart_serve
+log_from=$(stat -c %s "$PGLOG")
+clerk_unit=$unit_for_items
+tok_clerk=$("$ROOT/bin/opengov" token --role clerk --unit "$clerk_unit" --ttl 600)
+tok_sup=$("$ROOT/bin/opengov" token --role supervisor --ttl 600)
+FILTERS=("kind=information" "category=regulation" "unit=$unit_for_items" "status=published" \
+	"online=true" "published_from=2015-01-01&published_to=2016-12-31" "q=$Q_COMMON")
+combos=0
+for ((mask = 0; mask < 1 << ${#FILTERS[@]}; mask++)); do
+	qs="limit=20"
+	for i in "${!FILTERS[@]}"; do
+		if ((mask & (1 << i))); then qs="$qs&${FILTERS[i]}"; fi
+	done
+	for tok in "" "$tok_clerk" "$tok_sup"; do
+		if [[ -n $tok ]]; then
+			curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE/v1/items?$qs"
+		else
+			curl -s -o /dev/null "$BASE/v1/items?$qs"
+		fi
+		combos=$((combos + 1))
+	done
+done
+sleep 1
+seqscans=$(tail -c +"$((log_from + 1))" "$PGLOG" | grep -c "Seq Scan on items" || true)
+plans=$(tail -c +"$((log_from + 1))" "$PGLOG" | grep -c "Query Text:" || true)
+psql_su -q -c "ALTER ROLE opengov_app RESET session_preload_libraries" \
+	-c "ALTER ROLE opengov_app RESET auto_explain.log_min_duration"
+restart_serve
+echo "  $combos requests, $plans plans logged, $seqscans sequential scans of items"
+target "no sequential scan of items in any filter combination" \
+	"$([[ $plans -gt 0 && $seqscans == 0 ]] && echo 1 || echo 0)"
 
 # ---------------------------------------------------------------- RSS
 

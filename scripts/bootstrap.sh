@@ -3,10 +3,13 @@
 # build, test and run (make check, make run, make bench, .ci/run).
 # Silent and fast (well under a second) when everything is there; otherwise,
 # as root, one `apt-get update` and one `apt-get install` of what is missing;
-# not root: prints the command to run and exits 1.
+# not root: prints the command to run and exits 1. Then the npm packages of
+# tests/contract (the OpenAPI linter, the Redoc bundle for /docs): `npm ci`
+# when node_modules does not match package-lock.json (see contract_deps).
 set -euo pipefail
 
 prog=bootstrap.sh
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
 # Every Debian package the project needs. Add new needs here (and, when a
 # package brings a command, header or Python module, to the checks below).
@@ -20,7 +23,13 @@ PACKAGES=(
 	# tests and bench
 	python3 python3-pytest python3-requests python3-jsonschema
 	python3-hypothesis python3-yaml wrk
+	# the /docs test renders the page in headless Chromium
+	chromium
 )
+# Node.js and npm (for tests/contract) are checked by command, not package
+# name: NodeSource's `nodejs` (Node 20, bundles npm) is as good as Debian's
+# `nodejs` + `npm` (Node 18), and the two `npm`s conflict. Missing `node`
+# installs Debian's nodejs, then npm if it did not come with it.
 
 # Beyond "the package is installed": what the scripts actually call, so that a
 # half-removed package is noticed too. command-or-path:package
@@ -31,6 +40,8 @@ COMMANDS=(
 	/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15
 	/usr/lib/postgresql/15/bin/psql:postgresql-client-15
 	/usr/bin/python3:python3
+	/usr/bin/chromium:chromium
+	node:nodejs
 )
 HEADERS=(
 	/usr/include/postgresql/libpq-fe.h:libpq-dev
@@ -90,8 +101,39 @@ EOF
 else
 	for entry in "${PY_MODULES[@]}"; do add_missing "${entry##*:}"; done
 fi
+# npm only once node is there (see above); Debian's npm goes with Debian's node.
+if command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1; then
+	add_missing npm
+fi
 
-((${#missing[@]} == 0)) && exit 0
+# tests/contract/node_modules from package-lock.json with `npm ci`, only when
+# the lock (or package.json) changed since the last install: a stamp in
+# node_modules holds their hashes, so the usual run costs one sha256sum.
+# --ignore-scripts: nothing there needs an install script (the only one is
+# core-js's donation banner). Runs as any user; needs the npm registry.
+contract_deps() {
+	local dir=$ROOT/tests/contract want have=""
+	local stamp=$dir/node_modules/.opengov-lock.sha256
+	[[ -f $dir/package-lock.json ]] || return 0
+	want=$(cd "$dir" && sha256sum package.json package-lock.json)
+	[[ -r $stamp ]] && have=$(<"$stamp")
+	if [[ $have == "$want" && -x $dir/node_modules/.bin/redocly &&
+		-f $dir/node_modules/redoc/bundles/redoc.standalone.js ]]; then
+		return 0
+	fi
+	echo "$prog: npm ci in tests/contract (@redocly/cli, redoc)"
+	(cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || {
+		echo "$prog: npm ci failed in $dir" >&2
+		exit 1
+	}
+	printf '%s\n' "$want" >"$stamp"
+}
+
+if ((${#missing[@]} == 0)); then
+	# --recheck: only the Debian packages (the caller goes on to npm).
+	[[ ${1:-} == --recheck ]] || contract_deps
+	exit 0
+fi
 
 # The check that follows an install (below) must not install again.
 if [[ ${1:-} == --recheck ]]; then
@@ -126,6 +168,10 @@ trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian's nodejs comes without npm (NodeSource's brings its own).
+if ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -q --no-install-recommends npm
+fi
 
 # Should a service have started anyway (a policy-rc.d that allows it, systemd
 # ignoring it), stop the system nginx: it would sit on port 80 for nothing.
@@ -140,4 +186,5 @@ if ! "$0" --recheck; then
 	echo "$prog: still missing packages after apt-get install" >&2
 	exit 1
 fi
+contract_deps
 echo "$prog: done"

@@ -488,18 +488,10 @@ nginx_stop() {
 # ---------------------------------------------------------------- docs
 
 # Static API docs served by nginx at /docs/ and /openapi.yaml, from local
-# files only. Refreshed on every start.
+# files only (docs/, openapi.yaml, Redoc's bundle from tests/contract).
+# Refreshed on every start, so `make run` shows the current openapi.yaml.
 docs_install() {
-	mkdir -p "$DOCS"
-	if [[ -d $ROOT/docs ]]; then cp -R "$ROOT/docs/." "$DOCS/"; fi
-	if [[ -f $ROOT/openapi.yaml ]]; then cp "$ROOT/openapi.yaml" "$DOCS/openapi.yaml"; fi
-	if [[ ! -e $DOCS/index.html ]]; then
-		cat >"$DOCS/index.html" <<'EOF'
-<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>opengov API</title></head>
-<body><h1>opengov API</h1><p>The OpenAPI description: <a href="/openapi.yaml">/openapi.yaml</a>.</p></body></html>
-EOF
-	fi
+	"$ROOT/scripts/install-docs.sh" "$DOCS"
 }
 
 # ---------------------------------------------------------------- commands

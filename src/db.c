@@ -27,10 +27,26 @@ static int db_session_setup(struct db *db)
 {
 	PGresult *res = PQexec(db->conn,
 			       "SET statement_timeout = '15s'; "
-			       "SET idle_in_transaction_session_timeout = '30s'");
+			       "SET idle_in_transaction_session_timeout = '30s'; "
+			       /* Requests are short: a parallel plan costs more in
+				* start-up than it saves, and takes the other core. */
+			       "SET max_parallel_workers_per_gather = 0; "
+			       /* Every statement is prepared once and its plan kept:
+				* PostgreSQL would otherwise re-plan (and re-parse the
+				* SQL functions it inlines) on every execution whenever
+				* a custom plan looks a little cheaper. The list queries
+				* are built so that one plan fits all values. */
+			       "SET plan_cache_mode = force_generic_plan");
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	PQclear(res);
+	if (ok && db->tz) {
+		const char *p[] = { db->tz };
+		res = PQexecParams(db->conn, "SELECT set_config('TimeZone', $1, false)",
+				   1, NULL, p, NULL, NULL, 0);
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+	}
 	return ok ? 0 : -1;
 }
 
@@ -135,6 +151,62 @@ PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
 	return db_check(db, res);
 }
 
+PGresult *db_exec_params(struct db *db, const char *sql, int n,
+			 const char *const *params)
+{
+	db->sqlstate[0] = '\0';
+	if (!db->in_tx && !db_ensure(db))
+		return NULL;
+	return db_check(db, PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0));
+}
+
+/* The shapes of assembled statements this worker has prepared. Lists with
+ * optional filters have a few hundred shapes at most; past the table's size
+ * a statement is planned each time, which is only slower. */
+#define DYN_MAX 1024
+
+struct dyn_stmt {
+	unsigned long hash;
+	char *sql;
+	char name[16];
+	struct db_stmt st;
+};
+
+static struct dyn_stmt dyn[DYN_MAX];
+static int ndyn;
+
+static unsigned long fnv1a(const char *s)
+{
+	unsigned long h = 14695981039346656037UL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211UL;
+	return h;
+}
+
+PGresult *db_exec_cached(struct db *db, const char *sql, int n,
+			 const char *const *params)
+{
+	unsigned long h = fnv1a(sql);
+	int i;
+
+	for (i = 0; i < ndyn; i++)
+		if (dyn[i].hash == h && !strcmp(dyn[i].sql, sql))
+			break;
+	if (i == ndyn) {
+		if (ndyn == DYN_MAX)
+			return db_exec_params(db, sql, n, params);
+		dyn[i].hash = h;
+		dyn[i].sql = xstrdup(sql);
+		snprintf(dyn[i].name, sizeof dyn[i].name, "dyn%d", i);
+		dyn[i].st.name = dyn[i].name;
+		dyn[i].st.sql = dyn[i].sql;
+		dyn[i].st.gen = 0;
+		ndyn++;
+	}
+	return db_exec(db, &dyn[i].st, n, params);
+}
+
 PGresult *db_exec_simple(struct db *db, const char *sql)
 {
 	db->sqlstate[0] = '\0';
@@ -190,4 +262,24 @@ long long db_get_ll(const PGresult *res, int row, const char *col)
 	const char *v = db_get(res, row, col);
 
 	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+void sqlb_add(struct sqlb *b, const char *fragment)
+{
+	buf_puts(&b->sql, fragment);
+}
+
+void sqlb_param(struct sqlb *b, const char *value, const char *cast)
+{
+	if (b->n >= SQLB_MAX_PARAMS)
+		abort(); /* a programming error: the lists have a handful of filters */
+	b->params[b->n++] = value;
+	buf_printf(&b->sql, "$%d", b->n);
+	if (cast)
+		buf_printf(&b->sql, "::%s", cast);
+}
+
+void sqlb_free(struct sqlb *b)
+{
+	buf_free(&b->sql);
 }

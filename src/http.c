@@ -9,6 +9,7 @@
 #include "opengov/config.h"
 #include "opengov/cursor.h"
 #include "opengov/http.h"
+#include "opengov/jsonw.h"
 #include "opengov/log.h"
 #include "opengov/problem.h"
 #include "opengov/router.h"
@@ -114,6 +115,16 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 		memcpy(r->path, uri, n);
 		r->path[n] = '\0';
 	}
+	const char *uri = FCGX_GetParam("REQUEST_URI", fcgi->envp);
+	uri = uri ? uri : r->path;
+	size_t rn = strcspn(uri, "?");
+	r->raw_path = xmalloc(rn + 1);
+	memcpy(r->raw_path, uri, rn);
+	r->raw_path[rn] = '\0';
+	if (!utf8_valid(r->raw_path, rn) || strpbrk(r->raw_path, "\"\\")) {
+		free(r->raw_path);
+		r->raw_path = xstrdup("/");
+	}
 	r->query = param_dup(fcgi, "QUERY_STRING");
 	r->content_type = param_dup(fcgi, "CONTENT_TYPE");
 	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fcgi->envp);
@@ -144,6 +155,7 @@ void req_free(struct req *r)
 {
 	free(r->method);
 	free(r->path);
+	free(r->raw_path);
 	free(r->query);
 	free(r->content_type);
 	free(r->request_id);
@@ -266,7 +278,7 @@ void http_send(struct req *r)
 void problem_reply_errors(struct req *r, int status, const char *slug,
 			  const char *detail, const struct verrs *errs)
 {
-	json_t *p = problem_render(status, slug, detail, r->path, r->request_id, errs);
+	json_t *p = problem_render(status, slug, detail, r->raw_path, r->request_id, errs);
 
 	if (status == 401)
 		http_header(r, "WWW-Authenticate", "Bearer realm=\"opengov\"");
@@ -301,7 +313,7 @@ const char *http_query(const struct req *r, const char *name)
 	return NULL;
 }
 
-static void bad_param(struct req *r, const char *name, const char *msg)
+void query_invalid_reply(struct req *r, const char *name, const char *msg)
 {
 	struct verrs v = { 0 };
 	char ptr[96];
@@ -321,7 +333,7 @@ int query_limit_or_reply(struct req *r, int *limit)
 		return 0;
 	long n = strtol(v, &end, 10);
 	if (!*v || *end || n < 1 || n > 100) {
-		bad_param(r, "limit", "must be an integer from 1 to 100");
+		query_invalid_reply(r, "limit", "must be an integer from 1 to 100");
 		return -1;
 	}
 	*limit = (int)n;
@@ -336,7 +348,7 @@ int query_uuid_or_reply(struct req *r, const char *name, const char **out)
 	if (!v)
 		return 0;
 	if (!uuid_valid(v)) {
-		bad_param(r, name, "must be a UUID");
+		query_invalid_reply(r, name, "must be a UUID");
 		return -1;
 	}
 	*out = v;
@@ -357,12 +369,40 @@ int query_enum_or_reply(struct req *r, const char *name,
 			strncat(msg, i ? ", " : " ", sizeof msg - strlen(msg) - 1);
 			strncat(msg, choices[i], sizeof msg - strlen(msg) - 1);
 		}
-		bad_param(r, name, msg);
+		query_invalid_reply(r, name, msg);
 		return -1;
 	}
 	*out = v;
 	return 0;
 }
+
+/* Rewrites the parameter's value as UTC with Z (PostgreSQL refuses offsets
+ * beyond 15:59 that RFC 3339 allows), keeping the fraction of a second. */
+static const char *normalise_time(struct req *r, const char *name, long long epoch)
+{
+	const char *v = http_query(r, name);
+	const char *frac = strchr(v, '.');
+	size_t flen = frac ? strspn(frac + 1, "0123456789") : 0;
+	char buf[64];
+	struct tm tm;
+	time_t t = (time_t)epoch;
+
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof buf - n, "%s%.*sZ", flen ? "." : "", (int)flen,
+		 frac ? frac + 1 : "");
+	for (int i = 0; i < r->nquery; i++)
+		if (!strcmp(r->qp[i].name, name)) {
+			free(r->qp[i].value);
+			r->qp[i].value = xstrdup(buf);
+			return r->qp[i].value;
+		}
+	return v;
+}
+
+/* Dates PostgreSQL and clients agree on: years 1..9999. */
+#define EPOCH_MIN -62135596800LL /* 0001-01-01T00:00:00Z */
+#define EPOCH_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 int query_time_or_reply(struct req *r, const char *name, const char **out)
 {
@@ -372,12 +412,100 @@ int query_time_or_reply(struct req *r, const char *name, const char **out)
 	*out = NULL;
 	if (!v)
 		return 0;
-	if (rfc3339_parse(v, &epoch)) {
-		bad_param(r, name, "must be an RFC 3339 date-time, e.g. 2019-01-01T00:00:00Z");
+	if (rfc3339_parse(v, &epoch) || epoch < EPOCH_MIN || epoch > EPOCH_MAX) {
+		query_invalid_reply(r, name, "must be an RFC 3339 date-time, e.g. 2019-01-01T00:00:00Z");
+		return -1;
+	}
+	*out = normalise_time(r, name, epoch);
+	return 0;
+}
+
+int query_bool_or_reply(struct req *r, const char *name, const char **out)
+{
+	const char *v = http_query(r, name);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (strcmp(v, "true") && strcmp(v, "false")) {
+		query_invalid_reply(r, name, "must be true or false");
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+int query_text_or_reply(struct req *r, const char *name, int min, int max,
+			char *out, size_t outlen, bool *present)
+{
+	const char *v = http_query(r, name);
+
+	*present = false;
+	out[0] = '\0';
+	if (!v)
+		return 0;
+	while (*v == ' ')
+		v++;
+	size_t n = strlen(v);
+	while (n && v[n - 1] == ' ')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			query_invalid_reply(r, name, "must not contain control characters");
+			return -1;
+		}
+	if (n >= outlen) {
+		query_invalid_reply(r, name, "is too long");
+		return -1;
+	}
+	memcpy(out, v, n);
+	out[n] = '\0';
+	size_t chars = utf8_length(out);
+	if ((int)chars < min || (int)chars > max) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "must be %d to %d characters long", min, max);
+		query_invalid_reply(r, name, msg);
+		return -1;
+	}
+	*present = true;
+	return 0;
+}
+
+int query_when_or_reply(struct req *r, const char *name, const char **out,
+			bool *is_date)
+{
+	const char *v = http_query(r, name);
+	long long epoch;
+	int y, m, d;
+
+	*out = NULL;
+	*is_date = false;
+	if (!v)
+		return 0;
+	if (!date_parse(v, &y, &m, &d)) {
+		*is_date = true;
+		*out = v;
+		return 0;
+	}
+	if (rfc3339_parse(v, &epoch) || epoch < EPOCH_MIN || epoch > EPOCH_MAX) {
+		query_invalid_reply(r, name, "must be a date (2019-01-31) or an RFC 3339 date-time");
+		return -1;
+	}
+	*out = normalise_time(r, name, epoch);
+	return 0;
+}
+
+void conflict_reply(struct req *r, const char *detail, const char *status,
+		    const char *const *allowed)
+{
+	json_t *p = problem_render(409, "conflict", detail, r->raw_path, r->request_id, NULL);
+	json_t *a = json_array();
+
+	for (int i = 0; allowed && allowed[i]; i++)
+		json_array_append_new(a, json_string(allowed[i]));
+	json_object_set_new(p, "current_status", json_string(status));
+	json_object_set_new(p, "allowed_actions", a);
+	http_json(r, 409, p);
 }
 
 int query_cursor_or_reply(struct req *r, int n, char parts[][128])
@@ -388,7 +516,7 @@ int query_cursor_or_reply(struct req *r, int n, char parts[][128])
 	if (!v)
 		return 0;
 	if (cursor_decode(v, n, parts)) {
-		bad_param(r, "cursor", "is not a cursor this server issued");
+		query_invalid_reply(r, "cursor", "is not a cursor this server issued");
 		return -1;
 	}
 	return 0;
@@ -434,8 +562,9 @@ int http_if_match_or_reply(struct req *r, const char *etag)
 			      "Send If-Match with the ETag of the version you are changing.");
 		return -1;
 	}
-	/* If-Match uses the strong comparison: weak validators never match. */
-	if (strstr(r->if_match, "W/") || !etag_listed(r->if_match, etag)) {
+	/* Our ETags are strong, but nginx marks them weak (W/) when it gzips an
+	 * answer: the same tag in its weak form names the same version. */
+	if (!etag_listed(r->if_match, etag)) {
 		problem_reply(r, 412, "precondition-failed",
 			      "The resource changed since you read it: fetch it again and retry.");
 		return -1;
@@ -473,6 +602,39 @@ void http_list(struct req *r, json_t *data, const char *next_cursor)
 	if (next_cursor)
 		next_link(r, next_cursor);
 	http_json(r, 200, body);
+}
+
+void http_list_text(struct req *r, const struct buf *data, const char *next_cursor)
+{
+	struct buf body = { 0 };
+
+	buf_puts(&body, "{\"data\":");
+	buf_append(&body, data->data ? data->data : "[]", data->data ? data->len : 2);
+	buf_puts(&body, ",\"next_cursor\":");
+	if (next_cursor) {
+		buf_printf(&body, "\"%s\"", next_cursor); /* base64url: nothing to escape */
+		next_link(r, next_cursor);
+	} else {
+		buf_puts(&body, "null");
+	}
+	buf_puts(&body, "}");
+	http_text(r, 200, "application/json", body.data, body.len);
+	buf_free(&body);
+}
+
+void http_json_text(struct req *r, int status, const struct buf *body)
+{
+	http_text(r, status, "application/json", body->data ? body->data : "{}",
+		  body->data ? body->len : 2);
+}
+
+void http_row(struct req *r, int status, const PGresult *res, int row)
+{
+	struct buf body = { 0 };
+
+	jw_row(&body, res, row);
+	http_json_text(r, status, &body);
+	buf_free(&body);
 }
 
 void db_error_reply(struct req *r)

@@ -16,7 +16,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: opengov serve\n"
 		"       opengov migrate\n"
-		"       opengov seed --demo\n"
+		"       opengov seed --demo | --scale N\n"
 		"       opengov token --role ROLE [--unit UUID] [--sub SUB]"
 		" [--applicant-type T] [--ttl SECONDS]\n"
 		"       opengov version\n"
@@ -120,10 +120,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "migrate")) {
 		rc = migrate_run(&cfg);
 	} else if (!strcmp(cmd, "seed")) {
-		if (argc != 3 || strcmp(argv[2], "--demo"))
-			rc = usage();
-		else
+		char *end = NULL;
+		long long n = argc == 4 ? strtoll(argv[3], &end, 10) : 0;
+		if (argc == 3 && !strcmp(argv[2], "--demo"))
 			rc = seed_demo(&cfg);
+		else if (argc == 4 && !strcmp(argv[2], "--scale") && end && !*end && n > 0 &&
+			 n <= 100000000)
+			rc = seed_scale(&cfg, n);
+		else
+			rc = usage();
 	} else if (!strcmp(cmd, "token")) {
 		rc = cmd_token(&cfg, argc - 1, argv + 1);
 	} else {

@@ -12,6 +12,8 @@
 #define ANYONE (ROLES_ALL)
 #define STAFF_READ (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 #define ADMIN (ROLE_BIT(ROLE_ADMIN))
+#define UNIT_STAFF (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_APPROVER))
+#define APPROVER (ROLE_BIT(ROLE_APPROVER))
 
 /* Adding an endpoint is adding a row (and its operation in openapi.yaml). */
 const struct route routes[] = {
@@ -28,6 +30,14 @@ const struct route routes[] = {
 	{ "GET", "/v1/accounts/{id}", accounts_get, ANYONE, 0 },
 	{ "POST", "/v1/auth/token", auth_token, ANYONE, RT_ANON | RT_JSON },
 	{ "GET", "/v1/me", accounts_me, ANYONE, 0 },
+
+	{ "GET", "/v1/items", items_list, ANYONE, RT_ANON },
+	{ "POST", "/v1/items", items_create, UNIT_STAFF, RT_JSON },
+	{ "GET", "/v1/items/{id}", items_get, ANYONE, RT_ANON },
+	{ "PATCH", "/v1/items/{id}", items_update, UNIT_STAFF, RT_JSON },
+	{ "POST", "/v1/items/{id}/submit", items_submit, UNIT_STAFF, 0 },
+	{ "POST", "/v1/items/{id}/review", items_review, APPROVER, RT_JSON },
+	{ "POST", "/v1/items/{id}/withdraw", items_withdraw, APPROVER, RT_JSON },
 
 	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
 	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },

@@ -164,6 +164,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	sigaddset(&term, SIGTERM);
 
 	/* Connect now; a database that is down is retried per request. */
+	db.tz = cfg->tz;
 	if (db_connect(&db, cfg->database_url))
 		log_warn("worker started without a database connection");
 	FCGX_InitRequest(&fcgi, sock, 0);

@@ -21,6 +21,21 @@ void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool ascii_alnum(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+const char *check_code_value(const char *s)
+{
+	if (!ascii_alnum(*s))
+		return "must start with a letter or digit";
+	for (; *s; s++)
+		if (!ascii_alnum(*s) && !strchr("_.-", *s))
+			return "may hold only letters, digits, '_', '.' and '-'";
+	return NULL;
+}
+
 int choice_index(const char *const *choices, const char *s)
 {
 	for (int i = 0; choices && choices[i]; i++)
@@ -122,6 +137,10 @@ static const char *type_name(enum field_type t)
 		return "boolean";
 	case FT_OBJECT:
 		return "object";
+	case FT_NUMBER:
+		return "number";
+	case FT_ARRAY:
+		return "array";
 	}
 	return "value";
 }
@@ -195,6 +214,24 @@ static void validate_field(const json_t *val, const struct field *f,
 		if (!json_is_object(val))
 			verrs_add(v, ptr, "must be an object");
 		return;
+	case FT_NUMBER:
+		if (!json_is_number(val)) {
+			verrs_add(v, ptr, "must be a number");
+			return;
+		}
+		if (json_number_value(val) < (double)f->min ||
+		    json_number_value(val) > (double)f->max)
+			verrs_add(v, ptr, "must be between %lld and %lld", f->min, f->max);
+		return;
+	case FT_ARRAY:
+		if (!json_is_array(val)) {
+			verrs_add(v, ptr, "must be an array");
+			return;
+		}
+		if ((long long)json_array_size(val) < f->min ||
+		    (long long)json_array_size(val) > f->max)
+			verrs_add(v, ptr, "must hold %lld to %lld entries", f->min, f->max);
+		return;
 	}
 }
 
@@ -238,6 +275,27 @@ static int two_digits(const char *s, int *out)
 	return 0;
 }
 
+static int days_in_month(int y, int m)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mdays[m - 1] + (m == 2 && leap);
+}
+
+int date_parse(const char *s, int *y, int *m, int *d)
+{
+	int y1, y2;
+
+	if (strlen(s) != 10 || two_digits(s, &y1) || two_digits(s + 2, &y2) ||
+	    s[4] != '-' || two_digits(s + 5, m) || s[7] != '-' || two_digits(s + 8, d))
+		return -1;
+	*y = y1 * 100 + y2;
+	if (*y < 1900 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+		return -1;
+	return 0;
+}
+
 int rfc3339_parse(const char *s, long long *epoch)
 {
 	int y1, y2, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
@@ -272,6 +330,8 @@ int rfc3339_parse(const char *s, long long *epoch)
 		return -1;
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int year = y1 * 100 + y2;
+	if (year < 1)
+		return -1;
 	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 	if (d > mdays[mo - 1] + (mo == 2 && leap))
 		return -1;

@@ -18,6 +18,14 @@ void accounts_get(struct req *r);
 void accounts_me(struct req *r);
 void auth_token(struct req *r);
 
+void items_list(struct req *r);
+void items_get(struct req *r);
+void items_create(struct req *r);
+void items_update(struct req *r);
+void items_submit(struct req *r);
+void items_review(struct req *r);
+void items_withdraw(struct req *r);
+
 void audit_list(struct req *r);
 void audit_verify(struct req *r);
 

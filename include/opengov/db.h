@@ -5,10 +5,12 @@
 
 #include <stdbool.h>
 #include <libpq-fe.h>
+#include "opengov/buf.h"
 
 struct db {
 	PGconn *conn;
 	const char *url;
+	const char *tz;       /* session TimeZone for working-day dates; NULL = server's */
 	unsigned gen;         /* bumped on every (re)connect: statements re-prepare */
 	bool in_tx;
 	bool lost;            /* the last call failed because the server is gone */
@@ -33,6 +35,15 @@ bool db_ensure(struct db *db);
  * PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL with db->sqlstate/lost set. */
 PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
 		  const char *const *params);
+/* Runs SQL assembled from constant fragments with n text parameters,
+ * planned for these values (lists whose filters vary per request). */
+PGresult *db_exec_params(struct db *db, const char *sql, int n,
+			 const char *const *params);
+/* Same, but the statement is prepared once per connection and shape (the
+ * worker keeps a table of the shapes it has seen): for assembled SQL whose
+ * plan does not depend on the values. */
+PGresult *db_exec_cached(struct db *db, const char *sql, int n,
+			 const char *const *params);
 /* Same for SQL with no parameters (BEGIN, migrations). */
 PGresult *db_exec_simple(struct db *db, const char *sql);
 
@@ -43,6 +54,22 @@ void db_rollback(struct db *db);
 /* Accessors that turn SQL NULL into NULL. */
 const char *db_get(const PGresult *res, int row, const char *col);
 long long db_get_ll(const PGresult *res, int row, const char *col);
+
+/* A statement assembled from constant fragments, with the values passed as
+ * parameters: how a list with optional filters stays parameterised. */
+#define SQLB_MAX_PARAMS 24
+struct sqlb {
+	struct buf sql;
+	int n;
+	const char *params[SQLB_MAX_PARAMS];
+};
+
+/* Appends a constant fragment (never a value). */
+void sqlb_add(struct sqlb *b, const char *fragment);
+/* Binds value as the next parameter and appends its placeholder, e.g.
+ * "$3::uuid" for cast "uuid" (cast may be NULL). */
+void sqlb_param(struct sqlb *b, const char *value, const char *cast);
+void sqlb_free(struct sqlb *b);
 
 #define SQLSTATE_UNIQUE "23505"
 #define SQLSTATE_FK "23503"

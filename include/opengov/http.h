@@ -32,7 +32,8 @@ struct req {
 
 	/* what came in (copies: FCGX params die with the request) */
 	char *method;
-	char *path;
+	char *path;     /* decoded and normalised by nginx ($uri): for routing */
+	char *raw_path; /* as the client sent it: the problem's instance */
 	char *query;
 	char *content_type;
 	long long content_length;
@@ -100,6 +101,17 @@ int query_uuid_or_reply(struct req *r, const char *name, const char **out);
 int query_enum_or_reply(struct req *r, const char *name,
 			const char *const *choices, const char **out);
 int query_time_or_reply(struct req *r, const char *name, const char **out);
+/* true/false. */
+int query_bool_or_reply(struct req *r, const char *name, const char **out);
+/* Free text of min..max characters, no control characters; trimmed of
+ * surrounding spaces into out (outlen bytes). *present = 0 when absent. */
+int query_text_or_reply(struct req *r, const char *name, int min, int max,
+			char *out, size_t outlen, bool *present);
+/* An RFC 3339 date-time or a YYYY-MM-DD date (*is_date set). */
+int query_when_or_reply(struct req *r, const char *name, const char **out,
+			bool *is_date);
+/* Answers 400 naming the query parameter and what is wrong with it. */
+void query_invalid_reply(struct req *r, const char *name, const char *msg);
 /* Decodes ?cursor= into n parts; parts[0][0] == 0 when absent. */
 int query_cursor_or_reply(struct req *r, int n, char parts[][128]);
 
@@ -110,6 +122,17 @@ int http_if_match_or_reply(struct req *r, const char *etag);
 
 /* Sends list bodies: {"data": data, "next_cursor": ...} plus Link. */
 void http_list(struct req *r, json_t *data, const char *next_cursor);
+/* The same with the data array already written as JSON text. */
+void http_list_text(struct req *r, const struct buf *data, const char *next_cursor);
+/* Answers with one result row as a JSON object (see jw_row). */
+void http_row(struct req *r, int status, const PGresult *res, int row);
+/* Answers 200/201 with a JSON object already written as text. */
+void http_json_text(struct req *r, int status, const struct buf *body);
+
+/* A 409 for an action the current status does not allow: names the status
+ * and what is allowed now (allowed: NULL-terminated, may be empty). */
+void conflict_reply(struct req *r, const char *detail, const char *status,
+		    const char *const *allowed);
 
 /* Database failure → 503 (lost) or 500. */
 void db_error_reply(struct req *r);

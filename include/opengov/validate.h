@@ -27,6 +27,8 @@ enum field_type {
 	FT_INT,
 	FT_BOOL,
 	FT_OBJECT,
+	FT_NUMBER, /* integer or real, min..max */
+	FT_ARRAY,  /* max bounds the length */
 };
 
 #define F_REQUIRED 0x1
@@ -59,8 +61,13 @@ int json_text_depth(const char *text, size_t len);
 bool utf8_valid(const char *s, size_t len);
 /* Characters (code points) in valid UTF-8 s. */
 size_t utf8_length(const char *s);
+/* A code (units, service items): a letter or digit, then letters, digits,
+ * '_', '.', '-'. NULL when acceptable, else the message (a field check). */
+const char *check_code_value(const char *s);
 /* Index of s in the NULL-terminated choices, or -1. */
 int choice_index(const char *const *choices, const char *s);
+/* Parses YYYY-MM-DD (a valid calendar date); returns 0. */
+int date_parse(const char *s, int *y, int *m, int *d);
 /* Parses an RFC 3339 timestamp; returns 0 and seconds since the epoch. */
 int rfc3339_parse(const char *s, long long *epoch);
 

@@ -266,7 +266,10 @@ class Contract:
         if doc.get("request_id") != resp.headers.get("X-Request-Id"):
             errs.append(f"problem request_id {doc.get('request_id')!r} != X-Request-Id "
                         f"{resp.headers.get('X-Request-Id')!r}")
-        if doc.get("instance") != path:
+        # nginx refuses a request whose path decodes to a NUL before parsing
+        # it, and then has no path to name: its 400 says "/".
+        unparsed = resp.status_code == 400 and "%00" in path and doc.get("instance") == "/"
+        if doc.get("instance") != path and not unparsed:
             errs.append(f"problem instance {doc.get('instance')!r} != request path {path!r}")
         return errs
 

@@ -1,0 +1,945 @@
+/* items.c - the catalogue: service items and disclosed information, their
+ * review life cycle (draft -> pending_review -> published | draft;
+ * published -> withdrawn), search and keyset lists.
+ * operationIds listItems, createItem, getItem, updateItem, submitItem,
+ * reviewItem, withdrawItem. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "opengov/api.h"
+#include "opengov/cursor.h"
+#include "opengov/jsonw.h"
+
+static const char *const item_kinds[] = { "service", "information", NULL };
+static const char *const service_categories[] = {
+	"administrative_license", "non_administrative_license", "public_service",
+	"referral", NULL
+};
+static const char *const information_categories[] = {
+	"general", "project", "regulation", "work_dynamic", "personnel",
+	"financial", "business", "annual_report", NULL
+};
+static const char *const all_categories[] = {
+	"administrative_license", "non_administrative_license", "public_service",
+	"referral", "general", "project", "regulation", "work_dynamic",
+	"personnel", "financial", "business", "annual_report", NULL
+};
+static const char *const item_statuses[] = { "draft", "pending_review",
+					     "published", "withdrawn", NULL };
+static const char *const decisions[] = { "approve", "reject", NULL };
+
+#define ITEM_COLUMNS \
+	"id, kind, unit_id, category, status, title, title_en, summary, body," \
+	" document_number, code, legal_basis, statutory_days, committed_days," \
+	" materials, fee, online, rfc3339(published_at) AS published_at," \
+	" rfc3339(created_at) AS created_at, rfc3339(updated_at) AS updated_at," \
+	" submitted_by, rfc3339(submitted_at) AS submitted_at, reviewed_by," \
+	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
+	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
+	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us"
+
+/* The list leaves out the body: pages stay small; GET one item for it. */
+#define ITEM_LIST_COLUMNS \
+	"id, kind, unit_id, category, status, title, title_en, summary, NULL::text AS body," \
+	" document_number, code, legal_basis, statutory_days, committed_days," \
+	" materials, fee, online, rfc3339(published_at) AS published_at," \
+	" rfc3339(created_at) AS created_at, rfc3339(updated_at) AS updated_at," \
+	" submitted_by, rfc3339(submitted_at) AS submitted_at, reviewed_by," \
+	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
+	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
+	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us"
+
+static const char *check_material_code(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_-", *s)))
+			return "may hold only letters, digits, '_' and '-'";
+	return NULL;
+}
+
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL }
+
+static const struct field service_create[] = {
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, item_kinds, NULL },
+	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, service_categories, NULL },
+	{ "code", FT_STRING, F_REQUIRED, 1, 64, NULL, check_code_value },
+	{ "name", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
+	{ "name_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
+	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "legal_basis", FT_STRING, F_REQUIRED, 1, 2000, NULL, NULL },
+	{ "statutory_days", FT_INT, F_REQUIRED, 1, 365, NULL, NULL },
+	{ "committed_days", FT_INT, F_REQUIRED, 1, 365, NULL, NULL },
+	{ "materials", FT_ARRAY, F_REQUIRED, 0, 50, NULL, NULL },
+	{ "fee", FT_NUMBER, F_REQUIRED, 0, 10000000, NULL, NULL },
+	{ "online", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field information_create[] = {
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, item_kinds, NULL },
+	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, information_categories, NULL },
+	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
+	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
+	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "body", FT_STRING, F_REQUIRED, 1, 200000, NULL, NULL },
+	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field service_patch[] = {
+	{ "category", FT_ENUM, 0, 0, 0, service_categories, NULL },
+	{ "code", FT_STRING, 0, 1, 64, NULL, check_code_value },
+	{ "name", FT_STRING, 0, 1, 300, NULL, NULL },
+	{ "name_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
+	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "legal_basis", FT_STRING, 0, 1, 2000, NULL, NULL },
+	{ "statutory_days", FT_INT, 0, 1, 365, NULL, NULL },
+	{ "committed_days", FT_INT, 0, 1, 365, NULL, NULL },
+	{ "materials", FT_ARRAY, 0, 0, 50, NULL, NULL },
+	{ "fee", FT_NUMBER, 0, 0, 10000000, NULL, NULL },
+	{ "online", FT_BOOL, 0, 0, 0, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field information_patch[] = {
+	{ "category", FT_ENUM, 0, 0, 0, information_categories, NULL },
+	{ "title", FT_STRING, 0, 1, 300, NULL, NULL },
+	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
+	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "body", FT_STRING, 0, 1, 200000, NULL, NULL },
+	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field material_fields[] = {
+	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_material_code },
+	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
+	{ "required", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field review_fields[] = {
+	{ "decision", FT_ENUM, F_REQUIRED, 0, 0, decisions, NULL },
+	{ "comment", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field withdraw_fields[] = {
+	{ "reason", FT_STRING, F_REQUIRED, 1, 2000, NULL, NULL },
+	END_FIELDS,
+};
+
+static const char *member(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+static bool is_unit_staff(const struct req *r)
+{
+	return r->authed && (r->claims.role == ROLE_CLERK || r->claims.role == ROLE_APPROVER);
+}
+
+static bool sees_everything(const struct req *r)
+{
+	return r->authed && (r->claims.role == ROLE_SUPERVISOR || r->claims.role == ROLE_ADMIN);
+}
+
+/* Whether the caller may see an item of this unit in this status. */
+static bool item_visible(const struct req *r, const char *unit, const char *status)
+{
+	if (!strcmp(status, "published") || sees_everything(r))
+		return true;
+	return is_unit_staff(r) && !strcmp(r->claims.unit, unit);
+}
+
+/* Unit staff of the item's own unit, supervisors and admins see how an
+ * item got where it is; the public sees the item only. */
+static bool sees_workflow(const struct req *r, const char *unit)
+{
+	return sees_everything(r) || (is_unit_staff(r) && !strcmp(r->claims.unit, unit));
+}
+
+/* Writes "key": value-of-column. */
+static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row,
+		const char *col)
+{
+	jw_key(b, first, key);
+	jw_value(b, res, row, PQfnumber(res, col));
+}
+
+/* The item as clients see it: the fields of its kind, and the workflow
+ * to those who may see it. */
+static void item_write(struct buf *b, const struct req *r, const PGresult *res, int row,
+		       bool with_body)
+{
+	const char *unit = db_get(res, row, "unit_id");
+	bool service = !strcmp(db_get(res, row, "kind"), "service");
+	bool first = true;
+
+	buf_append(b, "{", 1);
+	put(b, &first, "id", res, row, "id");
+	put(b, &first, "kind", res, row, "kind");
+	put(b, &first, "unit_id", res, row, "unit_id");
+	put(b, &first, "category", res, row, "category");
+	put(b, &first, "status", res, row, "status");
+	if (service) {
+		put(b, &first, "code", res, row, "code");
+		put(b, &first, "name", res, row, "title");
+		put(b, &first, "name_en", res, row, "title_en");
+		put(b, &first, "summary", res, row, "summary");
+		put(b, &first, "legal_basis", res, row, "legal_basis");
+		put(b, &first, "statutory_days", res, row, "statutory_days");
+		put(b, &first, "committed_days", res, row, "committed_days");
+		put(b, &first, "materials", res, row, "materials");
+		put(b, &first, "fee", res, row, "fee");
+		put(b, &first, "online", res, row, "online");
+	} else {
+		put(b, &first, "title", res, row, "title");
+		put(b, &first, "title_en", res, row, "title_en");
+		put(b, &first, "summary", res, row, "summary");
+		if (with_body)
+			put(b, &first, "body", res, row, "body");
+		put(b, &first, "document_number", res, row, "document_number");
+	}
+	put(b, &first, "published_at", res, row, "published_at");
+	put(b, &first, "created_at", res, row, "created_at");
+	put(b, &first, "updated_at", res, row, "updated_at");
+	if (sees_workflow(r, unit)) {
+		static const char *const wf[] = { "created_by", "submitted_by", "submitted_at",
+						  "reviewed_by", "reviewed_at", "review_decision",
+						  "review_comment", "withdrawn_at", "withdraw_reason" };
+		bool wfirst = true;
+		jw_key(b, &first, "workflow");
+		buf_append(b, "{", 1);
+		for (size_t i = 0; i < sizeof wf / sizeof wf[0]; i++)
+			put(b, &wfirst, wf[i], res, row, wf[i]);
+		buf_append(b, "}", 1);
+	}
+	buf_append(b, "}", 1);
+}
+
+static void item_reply(struct req *r, int status, const PGresult *res)
+{
+	struct buf body = { 0 };
+
+	item_write(&body, r, res, 0, true);
+	http_json_text(r, status, &body);
+	buf_free(&body);
+}
+
+static void item_etag(const PGresult *res, int row, char *out, size_t len)
+{
+	snprintf(out, len, "\"%s\"", db_get(res, row, "version"));
+}
+
+static void not_found(struct req *r)
+{
+	problem_reply(r, 404, "not-found", "There is no such item.");
+}
+
+/* Checks one materials list: entries well formed, codes unique. */
+static void check_materials(const json_t *arr, struct verrs *v)
+{
+	size_t i;
+	json_t *m;
+	char ptr[96];
+
+	if (!json_is_array(arr))
+		return;
+	json_array_foreach(arr, i, m) {
+		struct verrs inner = { 0 };
+		if (validate_object(m, material_fields, &inner)) {
+			for (int k = 0; k < inner.n; k++) {
+				snprintf(ptr, sizeof ptr, "/materials/%zu%.60s", i, inner.e[k].pointer);
+				verrs_add(v, ptr, "%s", inner.e[k].message);
+			}
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(member(json_array_get(arr, j), "code"), member(m, "code"))) {
+				snprintf(ptr, sizeof ptr, "/materials/%zu/code", i);
+				verrs_add(v, ptr, "repeats the code of entry %zu", j);
+			}
+	}
+}
+
+static int invalid_reply(struct req *r, struct verrs *v, const char *what)
+{
+	problem_reply_errors(r, 422, "validation", what, v);
+	return -1;
+}
+
+struct item_filters {
+	const char *kind, *category, *unit, *status, *online, *from, *to;
+	bool from_date, to_date, has_q;
+	char q[512];
+	char pattern[1040];
+	char after[2][CURSOR_PART_MAX];
+};
+
+/* Appends the conditions every list query shares: who sees what, the
+ * filters, the cursor. */
+static void list_conditions(const struct req *r, const struct item_filters *f,
+			    struct sqlb *b)
+{
+	/* The literal 'published' lets the planner use the partial indexes of
+	 * the public catalogue. */
+	if (sees_everything(r)) {
+		sqlb_add(b, "true");
+	} else if (is_unit_staff(r)) {
+		sqlb_add(b, "(status = 'published' OR unit_id = ");
+		sqlb_param(b, r->claims.unit, "uuid");
+		sqlb_add(b, ")");
+	} else {
+		sqlb_add(b, "status = 'published'");
+	}
+	if (f->kind) {
+		sqlb_add(b, " AND kind = ");
+		sqlb_param(b, f->kind, NULL);
+	}
+	if (f->category) {
+		sqlb_add(b, " AND category = ");
+		sqlb_param(b, f->category, NULL);
+	}
+	if (f->unit) {
+		sqlb_add(b, " AND unit_id = ");
+		sqlb_param(b, f->unit, "uuid");
+	}
+	if (f->status) {
+		sqlb_add(b, " AND status = ");
+		sqlb_param(b, f->status, NULL);
+	}
+	if (f->online) {
+		sqlb_add(b, " AND online = ");
+		sqlb_param(b, f->online, "boolean");
+	}
+	/* published_at bounds also bound sort_at (equal for published items),
+	 * which is what the indexes are ordered by. */
+	if (f->from) {
+		sqlb_add(b, " AND published_at >= ");
+		sqlb_param(b, f->from, "timestamptz");
+		sqlb_add(b, " AND sort_at >= ");
+		sqlb_param(b, f->from, "timestamptz");
+	}
+	if (f->to) {
+		const char *cmp = f->to_date ? " < (" : " <= ";
+		const char *cast = f->to_date ? "date + 1)::timestamptz" : "timestamptz";
+		sqlb_add(b, " AND published_at");
+		sqlb_add(b, cmp);
+		sqlb_param(b, f->to, cast);
+		sqlb_add(b, " AND sort_at");
+		sqlb_add(b, cmp);
+		sqlb_param(b, f->to, cast);
+	}
+	if (f->after[0][0]) {
+		sqlb_add(b, " AND (sort_at, id) < (timestamptz 'epoch' + ");
+		sqlb_param(b, f->after[0], "bigint");
+		sqlb_add(b, " * interval '1 microsecond', ");
+		sqlb_param(b, f->after[1], "uuid");
+		sqlb_add(b, ")");
+	}
+}
+
+#define LIST_ORDER " ORDER BY sort_at DESC, id DESC LIMIT "
+
+/* The substring test of a search. Chinese has no case, and ILIKE on UTF-8
+ * lower-cases both sides of every comparison (ten times the cost of LIKE):
+ * ILIKE only when q holds ASCII letters. */
+static void search_match(struct sqlb *b, const char *q, const char *pattern)
+{
+	bool letters = false;
+
+	for (const char *p = q; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+			letters = true;
+	const char *op = letters ? " ILIKE " : " LIKE ";
+	sqlb_add(b, "(title");
+	sqlb_add(b, op);
+	sqlb_param(b, pattern, "text");
+	sqlb_add(b, " OR summary");
+	sqlb_add(b, op);
+	sqlb_param(b, pattern, "text");
+	sqlb_add(b, " OR document_number");
+	sqlb_add(b, op);
+	sqlb_param(b, pattern, "text");
+	sqlb_add(b, ")");
+}
+
+static PGresult *run(struct req *r, struct sqlb *b, bool cached)
+{
+	PGresult *res = cached ? db_exec_cached(r->db, b->sql.data, b->n, b->params)
+			       : db_exec_params(r->db, b->sql.data, b->n, b->params);
+
+	sqlb_free(b);
+	return res;
+}
+
+/* Search runs in up to two steps. Most searches are for common words: the
+ * newest candidates in list order, filtered by substring, fill the page
+ * after a few hundred rows. When the newest SEARCH_WINDOW do not, the words
+ * are rare, and the search index finds every row holding all bigrams of q;
+ * the substring test keeps the rows holding q. (Left to itself the planner
+ * multiplies bigram frequencies, takes a common four-character phrase for a
+ * rare one and reads 100,000 rows for a page.) */
+#define SEARCH_WINDOW_SQL "2000"
+
+static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim)
+{
+	struct sqlb b = { 0 };
+
+	sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM (SELECT * FROM items WHERE ");
+	list_conditions(r, f, &b);
+	sqlb_add(&b, LIST_ORDER SEARCH_WINDOW_SQL ") AS items WHERE ");
+	search_match(&b, f->q, f->pattern);
+	sqlb_add(&b, LIST_ORDER);
+	sqlb_param(&b, lim, "int");
+	return run(r, &b, true);
+}
+
+/* Reached when the newest candidates held few matches: a bitmap scan of
+ * the search index is then the plan, and it is the one kept. */
+static PGresult *search_all(struct req *r, const struct item_filters *f, const char *lim,
+			    bool use_index)
+{
+	struct sqlb b = { 0 };
+
+	sqlb_add(&b, "WITH m AS MATERIALIZED (SELECT id, sort_at FROM items WHERE ");
+	list_conditions(r, f, &b);
+	if (use_index) {
+		sqlb_add(&b, " AND (search_tokens(item_search_text(title, summary, document_number))"
+			     " COLLATE \"C\") @> search_query_tokens(lower(");
+		sqlb_param(&b, f->q, "text");
+		sqlb_add(&b, "))");
+	}
+	sqlb_add(&b, " AND ");
+	search_match(&b, f->q, f->pattern);
+	if (!use_index) { /* nothing to index: read in list order */
+		sqlb_add(&b, LIST_ORDER);
+		sqlb_param(&b, lim, "int");
+	}
+	/* The page is chosen from the matches' keys; only its rows are read. */
+	sqlb_add(&b, "), top AS (SELECT id FROM m" LIST_ORDER);
+	sqlb_param(&b, lim, "int");
+	sqlb_add(&b, ") SELECT " ITEM_LIST_COLUMNS " FROM items WHERE id IN (SELECT id FROM top)"
+		     " ORDER BY sort_at DESC, id DESC");
+	return run(r, &b, true);
+}
+
+/* q as an ILIKE pattern: %q% with its own %, _ and \ escaped. */
+static void like_pattern(const char *q, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[o++] = '%';
+	for (; *q && o + 3 < len; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			out[o++] = '\\';
+		out[o++] = *q;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+}
+
+/* Whether search_query_tokens(q) is not empty: q has two adjacent
+ * characters that are not spaces, or a non-ASCII character. */
+static bool query_has_tokens(const char *q)
+{
+	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
+		if (*p >= 0x80)
+			return true;
+		if (*p != ' ' && p[1] && p[1] != ' ')
+			return true;
+	}
+	return false;
+}
+
+/* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
+ * id; filters kind, category, unit, status, online, published_from/to, q. */
+void items_list(struct req *r)
+{
+	struct item_filters f = { 0 };
+	char lim[16];
+	int limit, n = 0;
+	PGresult *res = NULL;
+
+	if (query_limit_or_reply(r, &limit) ||
+	    query_enum_or_reply(r, "kind", item_kinds, &f.kind) ||
+	    query_enum_or_reply(r, "category", all_categories, &f.category) ||
+	    query_uuid_or_reply(r, "unit", &f.unit) ||
+	    query_enum_or_reply(r, "status", item_statuses, &f.status) ||
+	    query_bool_or_reply(r, "online", &f.online) ||
+	    query_when_or_reply(r, "published_from", &f.from, &f.from_date) ||
+	    query_when_or_reply(r, "published_to", &f.to, &f.to_date) ||
+	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
+	    query_cursor_or_reply(r, 2, f.after))
+		return;
+	if (f.after[0][0]) {
+		char *end;
+		errno = 0;
+		long long us = strtoll(f.after[0], &end, 10);
+		/* Microseconds since 1970 of a time PostgreSQL holds (years 1..9999). */
+		if (errno || *end || us < -62135596800000000LL || us > 253402300799000000LL ||
+		    !uuid_valid(f.after[1])) {
+			query_invalid_reply(r, "cursor", "is not a cursor this server issued");
+			return;
+		}
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+
+	if (f.has_q) {
+		like_pattern(f.q, f.pattern, sizeof f.pattern);
+		res = search_window(r, &f, lim);
+		n = res ? PQntuples(res) : 0;
+		if (res && n <= limit) {
+			PQclear(res);
+			res = search_all(r, &f, lim, query_has_tokens(f.q));
+			n = res ? PQntuples(res) : 0;
+		}
+	} else {
+		struct sqlb b = { 0 };
+		sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM items WHERE ");
+		list_conditions(r, &f, &b);
+		sqlb_add(&b, LIST_ORDER);
+		sqlb_param(&b, lim, "int");
+		res = run(r, &b, true);
+		n = res ? PQntuples(res) : 0;
+	}
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	struct buf data = { 0 };
+	buf_append(&data, "[", 1);
+	for (int i = 0; i < n && i < limit; i++) {
+		if (i)
+			buf_append(&data, ",", 1);
+		item_write(&data, r, res, i, false);
+	}
+	buf_append(&data, "]", 1);
+	char *next = NULL;
+	if (n > limit) {
+		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+		next = cursor_encode(key, 2);
+	}
+	PQclear(res);
+	if (!r->authed)
+		http_header(r, "Cache-Control", "public, max-age=30");
+	http_header(r, "Vary", "Authorization");
+	http_list_text(r, &data, next);
+	buf_free(&data);
+	free(next);
+}
+
+static struct db_stmt item_by_id = { "items_get",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1", 0 };
+static struct db_stmt item_lock = { "items_lock",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE", 0 };
+
+/* GET /v1/items/{id} - getItem: 200, 304, 401, 404. Anonymous readers of
+ * published items may be served from caches for a minute. */
+void items_get(struct req *r)
+{
+	const char *id = r->path_params[0];
+	char etag[32];
+
+	if (!uuid_valid(id)) {
+		not_found(r);
+		return;
+	}
+	const char *p[] = { id };
+	PGresult *res = db_exec_or_reply(r, &item_by_id, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1 ||
+	    !item_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
+		PQclear(res);
+		not_found(r);
+		return;
+	}
+	item_etag(res, 0, etag, sizeof etag);
+	if (!r->authed && !strcmp(db_get(res, 0, "status"), "published"))
+		http_header(r, "Cache-Control", "public, max-age=60");
+	else
+		http_header(r, "Cache-Control", "private, no-cache");
+	http_header(r, "Vary", "Authorization");
+	if (!http_not_modified(r, etag))
+		item_reply(r, 200, res);
+	PQclear(res);
+}
+
+/* Loads the item for a change inside the caller's transaction, locked.
+ * Answers 404 when the caller cannot see it, 403 when they can see it but
+ * it belongs to another unit. Returns the row or NULL (answered). */
+static PGresult *lock_own_item_or_reply(struct req *r)
+{
+	const char *id = r->path_params[0];
+
+	if (!uuid_valid(id)) {
+		not_found(r);
+		return NULL;
+	}
+	if (db_begin_or_reply(r))
+		return NULL;
+	const char *p[] = { id };
+	PGresult *res = db_exec_or_reply(r, &item_lock, 1, p);
+	if (!res)
+		return NULL;
+	if (PQntuples(res) != 1 ||
+	    !item_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
+		PQclear(res);
+		db_rollback(r->db);
+		not_found(r);
+		return NULL;
+	}
+	if (!is_unit_staff(r) || strcmp(r->claims.unit, db_get(res, 0, "unit_id"))) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden", "Only the staff of the item's unit may change it.");
+		return NULL;
+	}
+	return res;
+}
+
+/* Ends a change: audit entry, commit, the item with its new ETag. */
+static void finish_change(struct req *r, PGresult *res, int status_code,
+			  const char *action, json_t *detail)
+{
+	char etag[32], loc[96];
+	const char *id = db_get(res, 0, "id");
+
+	int rc = audit_append_or_reply(r, action, "item", id, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r))
+		return;
+	item_etag(res, 0, etag, sizeof etag);
+	snprintf(loc, sizeof loc, "/v1/items/%s", id);
+	http_header(r, status_code == 201 ? "Location" : "Content-Location", "%s", loc);
+	http_header(r, "ETag", "%s", etag);
+	item_reply(r, status_code, res);
+}
+
+static void unique_or_error(struct req *r)
+{
+	if (!strcmp(r->db->sqlstate, SQLSTATE_UNIQUE)) {
+		db_rollback(r->db);
+		problem_reply(r, 409, "conflict", "Another service item already has this code.");
+		return;
+	}
+	if (!strcmp(r->db->sqlstate, SQLSTATE_CHECK)) {
+		db_rollback(r->db);
+		problem_reply(r, 422, "validation", "The item breaks a rule of the catalogue.");
+		return;
+	}
+	db_error_reply(r);
+}
+
+static char *dump_or_null(json_t *j)
+{
+	return j ? json_dumps(j, JSON_COMPACT) : NULL;
+}
+
+/* Reads a number member as text for PostgreSQL (NULL when absent). */
+static const char *number_text(const json_t *o, const char *name, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, name);
+
+	if (!json_is_number(v))
+		return NULL;
+	snprintf(buf, len, "%.2f", json_number_value(v));
+	return buf;
+}
+
+static const char *int_text(const json_t *o, const char *name, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, name);
+
+	if (!json_is_integer(v))
+		return NULL;
+	snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	return buf;
+}
+
+static const char *bool_text(const json_t *o, const char *name)
+{
+	json_t *v = json_object_get(o, name);
+
+	return json_is_boolean(v) ? (json_is_true(v) ? "true" : "false") : NULL;
+}
+
+/* POST /v1/items - createItem (clerk, approver of the unit): 201, 401, 403,
+ * 409 (code taken), 415, 422. Items are born drafts. */
+void items_create(struct req *r)
+{
+	static struct db_stmt ins = { "items_insert",
+		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
+		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
+		" fee, online, created_by)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16)"
+		" RETURNING " ITEM_COLUMNS, 0 };
+	struct verrs v = { 0 };
+	const char *kind = member(r->json, "kind");
+	char sd[24], cd[24], fee[48];
+
+	if (!kind || choice_index(item_kinds, kind) < 0) {
+		verrs_add(&v, "/kind", "is required: service or information");
+		invalid_reply(r, &v, "The item is invalid.");
+		return;
+	}
+	bool service = !strcmp(kind, "service");
+	if (validate_object(r->json, service ? service_create : information_create, &v))
+		return (void)invalid_reply(r, &v, "The item is invalid.");
+	if (service) {
+		check_materials(json_object_get(r->json, "materials"), &v);
+		json_int_t s = json_integer_value(json_object_get(r->json, "statutory_days"));
+		json_int_t c = json_integer_value(json_object_get(r->json, "committed_days"));
+		if (c > s)
+			verrs_add(&v, "/committed_days", "must not exceed statutory_days (%lld)",
+				  (long long)s);
+		if (v.n)
+			return (void)invalid_reply(r, &v, "The item is invalid.");
+	}
+	const char *unit = member(r->json, "unit_id");
+	if (unit && strcasecmp(unit, r->claims.unit)) {
+		problem_reply(r, 403, "forbidden", "Staff create items for their own unit only.");
+		return;
+	}
+	char *materials = service ? dump_or_null(json_object_get(r->json, "materials")) : NULL;
+	const char *p[] = {
+		kind, r->claims.unit, member(r->json, "category"),
+		member(r->json, service ? "name" : "title"),
+		member(r->json, service ? "name_en" : "title_en"),
+		member(r->json, "summary"), member(r->json, "body"),
+		member(r->json, "document_number"), member(r->json, "code"),
+		member(r->json, "legal_basis"),
+		int_text(r->json, "statutory_days", sd, sizeof sd),
+		int_text(r->json, "committed_days", cd, sizeof cd),
+		materials, number_text(r->json, "fee", fee, sizeof fee),
+		bool_text(r->json, "online"), r->claims.sub,
+	};
+	if (db_begin_or_reply(r)) {
+		free(materials);
+		return;
+	}
+	PGresult *res = db_exec(r->db, &ins, 16, p);
+	free(materials);
+	if (!res) {
+		unique_or_error(r);
+		return;
+	}
+	finish_change(r, res, 201, "item.create",
+		      json_pack("{s:s, s:s}", "kind", kind, "category", p[2]));
+	PQclear(res);
+}
+
+static void wrong_status(struct req *r, const char *action, const char *status);
+
+/* PATCH /v1/items/{id} - updateItem (clerk, approver of the unit): 200, 401,
+ * 403, 404, 409 (not a draft, or code taken), 412, 415, 422, 428. */
+void items_update(struct req *r)
+{
+	static struct db_stmt upd = { "items_update",
+		"UPDATE items SET category = coalesce($2, category),"
+		" title = coalesce($3, title),"
+		" title_en = CASE WHEN $4::boolean THEN $5 ELSE title_en END,"
+		" summary = CASE WHEN $6::boolean THEN $7 ELSE summary END,"
+		" body = coalesce($8, body),"
+		" document_number = CASE WHEN $9::boolean THEN $10 ELSE document_number END,"
+		" code = coalesce($11, code), legal_basis = coalesce($12, legal_basis),"
+		" statutory_days = coalesce($13::int, statutory_days),"
+		" committed_days = coalesce($14::int, committed_days),"
+		" materials = coalesce($15::jsonb, materials), fee = coalesce($16::numeric, fee),"
+		" online = coalesce($17::boolean, online),"
+		" version = version + 1, updated_at = now()"
+		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+	struct verrs v = { 0 };
+	char etag[32], sd[24], cd[24], fee[48];
+
+	PGresult *cur = lock_own_item_or_reply(r);
+	if (!cur)
+		return;
+	bool service = !strcmp(db_get(cur, 0, "kind"), "service");
+	item_etag(cur, 0, etag, sizeof etag);
+	if (http_if_match_or_reply(r, etag)) {
+		PQclear(cur);
+		db_rollback(r->db);
+		return;
+	}
+	if (strcmp(db_get(cur, 0, "status"), "draft")) {
+		wrong_status(r, "edited", db_get(cur, 0, "status"));
+		PQclear(cur);
+		db_rollback(r->db);
+		return;
+	}
+	validate_object(r->json, service ? service_patch : information_patch, &v);
+	if (!v.n && json_object_size(r->json) == 0)
+		verrs_add(&v, "", "name at least one field to change");
+	if (service && !v.n) {
+		check_materials(json_object_get(r->json, "materials"), &v);
+		json_t *sj = json_object_get(r->json, "statutory_days");
+		json_t *cj = json_object_get(r->json, "committed_days");
+		long long s = sj ? json_integer_value(sj) : db_get_ll(cur, 0, "statutory_days");
+		long long c = cj ? json_integer_value(cj) : db_get_ll(cur, 0, "committed_days");
+		if (c > s)
+			verrs_add(&v, cj ? "/committed_days" : "/statutory_days",
+				  "committed_days (%lld) must not exceed statutory_days (%lld)", c, s);
+	}
+	if (v.n) {
+		PQclear(cur);
+		db_rollback(r->db);
+		invalid_reply(r, &v, "The change is invalid.");
+		return;
+	}
+	PQclear(cur);
+	const char *en = service ? "name_en" : "title_en";
+	char *materials = dump_or_null(json_object_get(r->json, "materials"));
+	const char *p[] = {
+		r->path_params[0], member(r->json, "category"),
+		member(r->json, service ? "name" : "title"),
+		json_object_get(r->json, en) ? "true" : "false", member(r->json, en),
+		json_object_get(r->json, "summary") ? "true" : "false", member(r->json, "summary"),
+		member(r->json, "body"),
+		json_object_get(r->json, "document_number") ? "true" : "false",
+		member(r->json, "document_number"), member(r->json, "code"),
+		member(r->json, "legal_basis"),
+		int_text(r->json, "statutory_days", sd, sizeof sd),
+		int_text(r->json, "committed_days", cd, sizeof cd),
+		materials, number_text(r->json, "fee", fee, sizeof fee),
+		bool_text(r->json, "online"),
+	};
+	PGresult *res = db_exec(r->db, &upd, 17, p);
+	free(materials);
+	if (!res) {
+		unique_or_error(r);
+		return;
+	}
+	json_t *fields = json_array();
+	const char *key;
+	json_t *val;
+	json_object_foreach(r->json, key, val)
+		json_array_append_new(fields, json_string(key));
+	finish_change(r, res, 200, "item.update", json_pack("{s:o}", "fields", fields));
+	PQclear(res);
+}
+
+/* Answers the 409 of a transition the current status does not allow. */
+static void wrong_status(struct req *r, const char *action, const char *status)
+{
+	static const char *const from_draft[] = { "submit", "edit", NULL };
+	static const char *const from_pending[] = { "review", NULL };
+	static const char *const from_published[] = { "withdraw", NULL };
+	static const char *const none[] = { NULL };
+	const char *const *allowed = !strcmp(status, "draft") ? from_draft
+				   : !strcmp(status, "pending_review") ? from_pending
+				   : !strcmp(status, "published") ? from_published : none;
+	char detail[200];
+
+	snprintf(detail, sizeof detail, "The item is %s: it cannot be %s now.", status, action);
+	conflict_reply(r, detail, status, allowed);
+}
+
+static struct db_stmt item_transition = { "items_transition",
+	"UPDATE items SET status = $2,"
+	" submitted_by = CASE WHEN $2 = 'pending_review' THEN $3 ELSE submitted_by END,"
+	" submitted_at = CASE WHEN $2 = 'pending_review' THEN now() ELSE submitted_at END,"
+	" reviewed_by = CASE WHEN $4::text IS NOT NULL THEN $3 ELSE reviewed_by END,"
+	" reviewed_at = CASE WHEN $4::text IS NOT NULL THEN now() ELSE reviewed_at END,"
+	" review_decision = coalesce($4, review_decision),"
+	" review_comment = CASE WHEN $4::text IS NOT NULL THEN $5 ELSE review_comment END,"
+	" published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN now()"
+	"  ELSE published_at END,"
+	" withdrawn_at = CASE WHEN $2 = 'withdrawn' THEN now() ELSE withdrawn_at END,"
+	" withdraw_reason = CASE WHEN $2 = 'withdrawn' THEN $5 ELSE withdraw_reason END,"
+	" version = version + 1, updated_at = now()"
+	" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+
+/* Moves the locked item cur to status `to` and answers. */
+static void transition(struct req *r, PGresult *cur, const char *to,
+		       const char *decision, const char *text, const char *action)
+{
+	const char *from = db_get(cur, 0, "status");
+	const char *p[] = { r->path_params[0], to, r->claims.sub, decision, text };
+	PGresult *res = db_exec_or_reply(r, &item_transition, 5, p);
+
+	if (!res)
+		return;
+	json_t *detail = json_pack("{s:s, s:s}", "from", from, "to", to);
+	if (text)
+		json_object_set_new(detail, decision ? "comment" : "reason", json_string(text));
+	finish_change(r, res, 200, action, detail);
+	PQclear(res);
+}
+
+/* POST /v1/items/{id}/submit - submitItem (clerk, approver of the unit):
+ * 200, 401, 403, 404, 409 (not a draft). */
+void items_submit(struct req *r)
+{
+	PGresult *cur = lock_own_item_or_reply(r);
+
+	if (!cur)
+		return;
+	if (strcmp(db_get(cur, 0, "status"), "draft")) {
+		wrong_status(r, "submitted", db_get(cur, 0, "status"));
+		db_rollback(r->db);
+	} else {
+		transition(r, cur, "pending_review", NULL, NULL, "item.submit");
+	}
+	PQclear(cur);
+}
+
+/* POST /v1/items/{id}/review - reviewItem (approver of the unit, not the
+ * submitter): 200, 401, 403, 404, 409 (not pending review), 415, 422. */
+void items_review(struct req *r)
+{
+	struct verrs v = { 0 };
+
+	if (validate_object(r->json, review_fields, &v))
+		return (void)invalid_reply(r, &v, "The review is invalid.");
+	const char *decision = member(r->json, "decision");
+	const char *comment = member(r->json, "comment");
+	if (!strcmp(decision, "reject") && (!comment || !*comment)) {
+		verrs_add(&v, "/comment", "is required when rejecting: say what to change");
+		return (void)invalid_reply(r, &v, "The review is invalid.");
+	}
+	PGresult *cur = lock_own_item_or_reply(r);
+	if (!cur)
+		return;
+	const char *status = db_get(cur, 0, "status");
+	const char *submitter = db_get(cur, 0, "submitted_by");
+	if (strcmp(status, "pending_review")) {
+		wrong_status(r, "reviewed", status);
+		db_rollback(r->db);
+	} else if (submitter && !strcmp(submitter, r->claims.sub)) {
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden",
+			      "The confidentiality review needs a second person: you submitted this item.");
+	} else {
+		transition(r, cur, !strcmp(decision, "approve") ? "published" : "draft",
+			   decision, comment, !strcmp(decision, "approve") ? "item.publish" : "item.reject");
+	}
+	PQclear(cur);
+}
+
+/* POST /v1/items/{id}/withdraw - withdrawItem (approver of the unit): 200,
+ * 401, 403, 404, 409 (not published), 415, 422. */
+void items_withdraw(struct req *r)
+{
+	struct verrs v = { 0 };
+
+	if (validate_object(r->json, withdraw_fields, &v))
+		return (void)invalid_reply(r, &v, "The withdrawal is invalid.");
+	PGresult *cur = lock_own_item_or_reply(r);
+	if (!cur)
+		return;
+	if (strcmp(db_get(cur, 0, "status"), "published")) {
+		wrong_status(r, "withdrawn", db_get(cur, 0, "status"));
+		db_rollback(r->db);
+	} else {
+		transition(r, cur, "withdrawn", NULL, member(r->json, "reason"), "item.withdraw");
+	}
+	PQclear(cur);
+}
