@@ -305,6 +305,11 @@ echo
 if [[ ! $master =~ ^[0-9]+$ ]] || ! kill -0 "$master" 2>/dev/null; then
 	target "worker RSS steady (no master pid in $VAR/run/opengov.pid)" 0
 else
+	# Warm the workers first (they may just have been restarted): the first
+	# requests of a worker grow its heap and statement caches once.
+	wrk -t"$THREADS" -c"$CONNS" -d3s -s "$ROOT/tests/bench/mix.lua" "$BASE" -- \
+		"/v1/units/$unit_id" "/v1/units?limit=20" "/v1/units?kind=township&limit=5" /healthz \
+		>/dev/null 2>&1 || true
 	mapfile -t before_pids < <(workers)
 	declare -A before=()
 	for p in "${before_pids[@]}"; do before[$p]=$(rss_kb "$p"); done
