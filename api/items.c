@@ -11,6 +11,7 @@
 #include "opengov/api.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
+#include "opengov/log.h"
 
 static const char *const item_kinds[] = { "service", "information", NULL };
 static const char *const service_categories[] = {
@@ -164,60 +165,102 @@ static bool sees_workflow(const struct req *r, const char *unit)
 	return sees_everything(r) || (is_unit_staff(r) && !strcmp(r->claims.unit, unit));
 }
 
+/* The columns of ITEM_COLUMNS and ITEM_LIST_COLUMNS, in their order: a
+ * page of items is written by position, not by looking names up. */
+enum item_col {
+	IC_ID, IC_KIND, IC_UNIT_ID, IC_CATEGORY, IC_STATUS, IC_TITLE, IC_TITLE_EN,
+	IC_SUMMARY, IC_BODY, IC_DOCUMENT_NUMBER, IC_CODE, IC_LEGAL_BASIS,
+	IC_STATUTORY_DAYS, IC_COMMITTED_DAYS, IC_MATERIALS, IC_FEE, IC_ONLINE,
+	IC_PUBLISHED_AT, IC_CREATED_AT, IC_UPDATED_AT, IC_SUBMITTED_BY,
+	IC_SUBMITTED_AT, IC_REVIEWED_BY, IC_REVIEWED_AT, IC_REVIEW_DECISION,
+	IC_REVIEW_COMMENT, IC_WITHDRAWN_AT, IC_WITHDRAW_REASON, IC_CREATED_BY,
+	IC_VERSION, IC_SORT_US, IC__MAX
+};
+
 /* Writes "key": value-of-column. */
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row,
-		const char *col)
+		enum item_col col)
 {
 	jw_key(b, first, key);
-	jw_value(b, res, row, PQfnumber(res, col));
+	jw_value(b, res, row, (int)col);
 }
 
 /* The item as clients see it: the fields of its kind, and the workflow
  * to those who may see it. */
+/* The names the positions stand for, checked once per worker against the
+ * result: a column list edited out of step is a programming error. */
+static const char *const item_col_names[IC__MAX] = {
+	"id", "kind", "unit_id", "category", "status", "title", "title_en", "summary",
+	"body", "document_number", "code", "legal_basis", "statutory_days",
+	"committed_days", "materials", "fee", "online", "published_at", "created_at",
+	"updated_at", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
+	"review_decision", "review_comment", "withdrawn_at", "withdraw_reason",
+	"created_by", "version", "sort_us",
+};
+
+static void check_item_columns(const PGresult *res)
+{
+	static bool checked;
+
+	if (checked)
+		return;
+	for (int i = 0; i < IC__MAX; i++)
+		if (i >= PQnfields(res) || strcmp(PQfname(res, i), item_col_names[i])) {
+			log_error("items: column %d is not %s", i, item_col_names[i]);
+			abort();
+		}
+	checked = true;
+}
+
 static void item_write(struct buf *b, const struct req *r, const PGresult *res, int row,
 		       bool with_body)
 {
-	const char *unit = db_get(res, row, "unit_id");
-	bool service = !strcmp(db_get(res, row, "kind"), "service");
+	check_item_columns(res);
+	const char *unit = PQgetvalue(res, row, IC_UNIT_ID);
+	bool service = !strcmp(PQgetvalue(res, row, IC_KIND), "service");
 	bool first = true;
 
 	buf_append(b, "{", 1);
-	put(b, &first, "id", res, row, "id");
-	put(b, &first, "kind", res, row, "kind");
-	put(b, &first, "unit_id", res, row, "unit_id");
-	put(b, &first, "category", res, row, "category");
-	put(b, &first, "status", res, row, "status");
+	put(b, &first, "id", res, row, IC_ID);
+	put(b, &first, "kind", res, row, IC_KIND);
+	put(b, &first, "unit_id", res, row, IC_UNIT_ID);
+	put(b, &first, "category", res, row, IC_CATEGORY);
+	put(b, &first, "status", res, row, IC_STATUS);
 	if (service) {
-		put(b, &first, "code", res, row, "code");
-		put(b, &first, "name", res, row, "title");
-		put(b, &first, "name_en", res, row, "title_en");
-		put(b, &first, "summary", res, row, "summary");
-		put(b, &first, "legal_basis", res, row, "legal_basis");
-		put(b, &first, "statutory_days", res, row, "statutory_days");
-		put(b, &first, "committed_days", res, row, "committed_days");
-		put(b, &first, "materials", res, row, "materials");
-		put(b, &first, "fee", res, row, "fee");
-		put(b, &first, "online", res, row, "online");
+		put(b, &first, "code", res, row, IC_CODE);
+		put(b, &first, "name", res, row, IC_TITLE);
+		put(b, &first, "name_en", res, row, IC_TITLE_EN);
+		put(b, &first, "summary", res, row, IC_SUMMARY);
+		put(b, &first, "legal_basis", res, row, IC_LEGAL_BASIS);
+		put(b, &first, "statutory_days", res, row, IC_STATUTORY_DAYS);
+		put(b, &first, "committed_days", res, row, IC_COMMITTED_DAYS);
+		put(b, &first, "materials", res, row, IC_MATERIALS);
+		put(b, &first, "fee", res, row, IC_FEE);
+		put(b, &first, "online", res, row, IC_ONLINE);
 	} else {
-		put(b, &first, "title", res, row, "title");
-		put(b, &first, "title_en", res, row, "title_en");
-		put(b, &first, "summary", res, row, "summary");
+		put(b, &first, "title", res, row, IC_TITLE);
+		put(b, &first, "title_en", res, row, IC_TITLE_EN);
+		put(b, &first, "summary", res, row, IC_SUMMARY);
 		if (with_body)
-			put(b, &first, "body", res, row, "body");
-		put(b, &first, "document_number", res, row, "document_number");
+			put(b, &first, "body", res, row, IC_BODY);
+		put(b, &first, "document_number", res, row, IC_DOCUMENT_NUMBER);
 	}
-	put(b, &first, "published_at", res, row, "published_at");
-	put(b, &first, "created_at", res, row, "created_at");
-	put(b, &first, "updated_at", res, row, "updated_at");
+	put(b, &first, "published_at", res, row, IC_PUBLISHED_AT);
+	put(b, &first, "created_at", res, row, IC_CREATED_AT);
+	put(b, &first, "updated_at", res, row, IC_UPDATED_AT);
 	if (sees_workflow(r, unit)) {
-		static const char *const wf[] = { "created_by", "submitted_by", "submitted_at",
-						  "reviewed_by", "reviewed_at", "review_decision",
-						  "review_comment", "withdrawn_at", "withdraw_reason" };
+		static const struct { const char *key; enum item_col col; } wf[] = {
+			{ "created_by", IC_CREATED_BY }, { "submitted_by", IC_SUBMITTED_BY },
+			{ "submitted_at", IC_SUBMITTED_AT }, { "reviewed_by", IC_REVIEWED_BY },
+			{ "reviewed_at", IC_REVIEWED_AT }, { "review_decision", IC_REVIEW_DECISION },
+			{ "review_comment", IC_REVIEW_COMMENT }, { "withdrawn_at", IC_WITHDRAWN_AT },
+			{ "withdraw_reason", IC_WITHDRAW_REASON },
+		};
 		bool wfirst = true;
 		jw_key(b, &first, "workflow");
 		buf_append(b, "{", 1);
 		for (size_t i = 0; i < sizeof wf / sizeof wf[0]; i++)
-			put(b, &wfirst, wf[i], res, row, wf[i]);
+			put(b, &wfirst, wf[i].key, res, row, wf[i].col);
 		buf_append(b, "}", 1);
 	}
 	buf_append(b, "}", 1);

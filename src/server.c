@@ -150,8 +150,10 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	FCGX_Request fcgi;
 	struct db db = { 0 };
 	struct buf line = { 0 };
-	struct sigaction sa = { .sa_handler = worker_on_term };
-	sigset_t term;
+	/* SA_RESTART: a SIGTERM during a request must not fail its reads and
+	 * writes; the handler itself leaves at once only when no request is in
+	 * flight. */
+	struct sigaction sa = { .sa_handler = worker_on_term, .sa_flags = SA_RESTART };
 
 	sigaction(SIGTERM, &sa, NULL);
 	/* A worker outlives no master: if it is killed, drain and leave too. */
@@ -160,8 +162,6 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		_exit(0);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
 
 	/* Connect now; a database that is down is retried per request. */
 	db.tz = cfg->tz;
@@ -173,11 +173,9 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	while (!stopping) {
 		log_maybe_flush(&line, sock, &last_flush);
 		busy = 0;
-		sigprocmask(SIG_UNBLOCK, &term, NULL);
 		if (stopping)
 			break;
 		int rc = FCGX_Accept_r(&fcgi);
-		sigprocmask(SIG_BLOCK, &term, NULL);
 		busy = 1;
 		if (rc < 0) {
 			if (stopping)
