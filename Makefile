@@ -35,13 +35,11 @@ SEED_SQL := $(sort $(wildcard sql/seed/*.sql))
 
 all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling compile_commands.json
 
-$(BINDIR)/opengov: $(MAIN_OBJ) $(BUILD)/libopengov.a
+# Objects are linked directly, not through an archive: src/calendar.c and
+# api/calendar.c would be one member "calendar.o" in an ar archive.
+$(BINDIR)/opengov: $(MAIN_OBJ) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/libopengov.a: $(LIB_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
 
 $(BUILD)/%.o: %.c $(wildcard include/opengov/*.h)
 	@mkdir -p $(@D)
@@ -63,7 +61,7 @@ $(BUILD)/gen/seeds.c: $(SEED_SQL) scripts/embed-sql.sh
 $(BUILD)/gen/seeds.o: $(BUILD)/gen/seeds.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libopengov.a
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 

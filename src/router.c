@@ -39,6 +39,9 @@ const struct route routes[] = {
 	{ "POST", "/v1/items/{id}/review", items_review, APPROVER, RT_JSON },
 	{ "POST", "/v1/items/{id}/withdraw", items_withdraw, APPROVER, RT_JSON },
 
+	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
+	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
+
 	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
 	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },
 };

@@ -68,6 +68,7 @@ static const struct demo_account demo_accounts[] = {
 
 /* The scripts of sql/seed, compiled in (build/gen/seeds.c). */
 extern const char seed_demo_catalogue_sql[];
+extern const char seed_demo_calendar_sql[];
 extern const char seed_scale_information_sql[];
 extern const char seed_scale_service_sql[];
 
@@ -135,6 +136,10 @@ int seed_demo(const struct config *cfg)
 			goto fail;
 		PQclear(res);
 	}
+	res = db_exec_simple(&db, seed_demo_calendar_sql);
+	if (!res)
+		goto fail;
+	PQclear(res);
 	if (db_commit(&db))
 		goto fail;
 	printf("seed: demo data present (%d units and %d accounts added now%s)\n",

@@ -26,6 +26,9 @@ void items_submit(struct req *r);
 void items_review(struct req *r);
 void items_withdraw(struct req *r);
 
+void calendar_get(struct req *r);
+void calendar_put(struct req *r);
+
 void audit_list(struct req *r);
 void audit_verify(struct req *r);
 

@@ -24,6 +24,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/accounts/{id}"): "getAccount",
     ("post", "/v1/auth/token"): "createToken",
     ("get", "/v1/me"): "getMe",
+    ("get", "/v1/calendar"): "getCalendar",
+    ("put", "/v1/calendar/{date}"): "setCalendarDay",
     ("get", "/v1/audit"): "listAudit",
     ("get", "/v1/audit/verify"): "verifyAudit",
     # issue 4: the catalogue
@@ -141,7 +143,10 @@ def test_path_parameters_declared_and_bounded():
         for x in params:
             if x["in"] == "path":
                 assert x["required"] is True
-                assert x["schema"].get("format") == "uuid"
+                # Ids are UUIDs; a calendar day is addressed by its date.
+                want = "date" if x["name"] == "date" else "uuid"
+                assert x["schema"].get("format") == want or (
+                    want == "date" and x["schema"].get("pattern")), f"{m} {p} {x}"
             if x["name"] == "limit":
                 assert x["schema"] == {"type": "integer", "minimum": 1, "maximum": 100,
                                        "default": 20}
