@@ -61,9 +61,9 @@ $(BUILD)/gen/seeds.c: $(SEED_SQL) scripts/embed-sql.sh
 $(BUILD)/gen/seeds.o: $(BUILD)/gen/seeds.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 build/rel/tests/fcgi-ceiling: tests/bench/fcgi-ceiling.c
 	@mkdir -p $(@D)

@@ -15,29 +15,7 @@
 #include "opengov/calendar.h"
 #include "opengov/deadline.h"
 
-/* A run of days, both ends inclusive, all off or all working. */
-struct run {
-	const char *from;
-	const char *to;
-	bool working;
-};
-
-/* State Council notice of 2018-12-06 for 2019 (incl. the 2018 year end). */
-static const struct run cn2019[] = {
-	{ "2018-12-29", "2018-12-29", true }, /* Saturday */
-	{ "2018-12-30", "2019-01-01", false }, /* New Year */
-	{ "2019-02-02", "2019-02-03", true }, /* Saturday, Sunday */
-	{ "2019-02-04", "2019-02-10", false }, /* Spring Festival */
-	{ "2019-04-05", "2019-04-07", false }, /* Qingming */
-	{ "2019-04-28", "2019-04-28", true }, /* Sunday */
-	{ "2019-05-01", "2019-05-04", false }, /* Labour Day */
-	{ "2019-05-05", "2019-05-05", true }, /* Sunday */
-	{ "2019-06-07", "2019-06-09", false }, /* Dragon Boat */
-	{ "2019-09-13", "2019-09-15", false }, /* Mid-Autumn */
-	{ "2019-09-29", "2019-09-29", true }, /* Sunday */
-	{ "2019-10-01", "2019-10-07", false }, /* National Day */
-	{ "2019-10-12", "2019-10-12", true }, /* Saturday */
-};
+#include "cn_schedules.h"
 
 #define MAX_OVERRIDES 64
 
