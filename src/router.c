@@ -8,6 +8,7 @@
 #include "opengov/api.h"
 #include "opengov/config.h"
 #include "opengov/router.h"
+#include "opengov/tokencache.h"
 
 #define ANYONE (ROLES_ALL)
 #define STAFF_READ (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
@@ -135,6 +136,9 @@ static void preflight(struct req *r, const char *allow)
 	http_empty(r, 204);
 }
 
+/* The worker's verified tokens (each worker process has its own). */
+static struct tokencache tokens;
+
 static int authenticate(struct req *r)
 {
 	const char *h = r->authorization;
@@ -149,12 +153,22 @@ static int authenticate(struct req *r)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	enum auth_status st = auth_verify(&r->cfg->auth, h, time(NULL), &r->claims);
+	time_t now = time(NULL);
+	/* HS256 verifies in microseconds; RS256/ES256 re-parse the key each
+	 * time, so their verified tokens are remembered per worker. */
+	bool cacheable = r->cfg->auth.alg != AUTH_ALG_HS256;
+	if (cacheable && tokencache_get(&tokens, h, now, &r->claims)) {
+		r->authed = true;
+		return 0;
+	}
+	enum auth_status st = auth_verify(&r->cfg->auth, h, now, &r->claims);
 	if (st != AUTH_OK) {
 		problem_replyf(r, 401, "unauthorized", "The token was refused: %s.",
 			       auth_status_message(st));
 		return -1;
 	}
+	if (cacheable)
+		tokencache_put(&tokens, h, &r->claims);
 	r->authed = true;
 	return 0;
 }

@@ -2,6 +2,7 @@
 own socket, driven over FastCGI directly, to check that SIGTERM lets an
 in-flight request finish, exits 0 and removes the socket."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -27,7 +28,7 @@ def _pair(name, value):
     return ln(len(name)) + ln(len(value)) + name + value
 
 
-def fcgi_get(sock_path, path, query="", timeout=30):
+def fcgi_get(sock_path, path, query="", timeout=30, token=None):
     """One FastCGI GET; returns (status, headers text, body bytes)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -38,6 +39,8 @@ def fcgi_get(sock_path, path, query="", timeout=30):
         b"REMOTE_ADDR": b"127.0.0.1", b"SERVER_PROTOCOL": b"HTTP/1.1",
         b"REQUEST_ID": b"0123456789abcdef0123456789abcdef",
     }
+    if token is not None:
+        params[b"HTTP_AUTHORIZATION"] = b"Bearer " + token.encode()
     body = b"".join(_pair(k, v) for k, v in params.items())
     s.sendall(_record(1, struct.pack("!HB5x", 1, 0)) + _record(4, body) +
               _record(4, b"") + _record(5, b""))
@@ -99,30 +102,41 @@ def db_session_lock():
     return hold
 
 
-@pytest.fixture
-def private_server(tmp_path):
+@contextlib.contextmanager
+def serve(tmp_path, extra=None):
+    """A private `opengov serve` (one worker) on its own socket, with the
+    stack's settings plus extra; stopped with SIGTERM afterwards."""
     env = dict(os.environ)
     env.update({k: v for k, v in ENV.items() if k.startswith("OPENGOV_")})
     sock = str(tmp_path / "serve.sock")
     env.update(OPENGOV_SOCKET=sock, OPENGOV_WORKERS="1",
                OPENGOV_PID_FILE=str(tmp_path / "serve.pid"))
     env.pop("OPENGOV_SOCKET_GROUP", None)
+    env.update(extra or {})
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen([BIN, "serve"], env=env, stdout=log, stderr=log)
-    for _ in range(100):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.05)
-    assert os.path.exists(sock), "the private server did not open its socket"
-    yield proc, sock
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    log.close()
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        assert os.path.exists(sock), "the private server did not open its socket"
+        yield proc, sock, env
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+@pytest.fixture
+def private_server(tmp_path):
+    with serve(tmp_path) as (proc, sock, _):
+        yield proc, sock
 
 
 def test_socket_is_not_world_accessible(private_server):
@@ -161,3 +175,38 @@ def test_sigterm_when_idle_exits_zero(private_server):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
     assert not os.path.exists(sock)
+
+
+def test_rs256_tokens_verified_and_remembered(tmp_path):
+    """An RS256 deployment (keys of an identity provider): tokens signed with
+    the private key are accepted, again from the worker's cache of verified
+    tokens; a tampered one, an HS256 one and an expired one are refused."""
+    key, pub = tmp_path / "jwt.key", tmp_path / "jwt.pub"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                    "rsa_keygen_bits:2048", "-out", str(key)], check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-out", str(pub)],
+                   check=True, capture_output=True)
+    rs = {"OPENGOV_JWT_ALG": "RS256", "OPENGOV_JWT_PUBLIC_KEY_FILE": str(pub),
+          "OPENGOV_JWT_PRIVATE_KEY_FILE": str(key)}
+    with serve(tmp_path, rs) as (proc, sock, env):
+        def mint(*args):
+            return subprocess.run([BIN, "token", *args], env=env, check=True,
+                                  capture_output=True, text=True).stdout.strip()
+        tok = mint("--role", "supervisor", "--sub", "rs-test")
+        for _ in range(3):  # the first verifies, the others hit the cache
+            status, _, body = fcgi_get(sock, "/v1/me", token=tok)
+            assert status == 200, body
+            assert b'"role":"supervisor"' in body
+        head, payload, sig = tok.split(".")
+        tampered = ".".join([head, payload, ("A" if sig[0] != "A" else "B") + sig[1:]])
+        assert fcgi_get(sock, "/v1/me", token=tampered)[0] == 401
+        hs = subprocess.run([BIN, "token", "--role", "supervisor"],
+                            env={**env, "OPENGOV_JWT_ALG": "HS256"}, check=True,
+                            capture_output=True, text=True).stdout.strip()
+        assert fcgi_get(sock, "/v1/me", token=hs)[0] == 401
+        short = mint("--role", "supervisor", "--ttl", "1")
+        assert fcgi_get(sock, "/v1/me", token=short)[0] == 200
+        time.sleep(2.2)
+        status, _, body = fcgi_get(sock, "/v1/me", token=short)
+        assert status == 401 and b"expired" in body, body
