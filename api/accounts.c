@@ -233,9 +233,8 @@ static void login_failed(struct req *r, const char *id)
 		" THEN now() + least(900, 60 * power(2, failed_logins + 1 - $2::int))"
 		" * interval '1 second' END"
 		" WHERE id = $1", 0 };
-	char allowed[16];
-
 	if (id) {
+		char allowed[16];
 		snprintf(allowed, sizeof allowed, "%d", LOGIN_FAILURES_ALLOWED);
 		const char *p[] = { id, allowed };
 		if (db_begin_or_reply(r))

@@ -424,7 +424,7 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
 
 /* Search runs in up to two steps. Most searches are for common words: the
  * newest candidates in list order, filtered by substring, fill the page
- * after a few hundred rows. When the newest SEARCH_WINDOW do not, the words
+ * after a few hundred rows. When the newest 2,000 do not, the words
  * are rare, and the search index finds every row holding all bigrams of q;
  * the substring test keeps the rows holding q. (Left to itself the planner
  * multiplies bigram frequencies, takes a common four-character phrase for a

@@ -592,18 +592,6 @@ static void next_link(struct req *r, const char *cursor)
 	buf_free(&q);
 }
 
-void http_list(struct req *r, json_t *data, const char *next_cursor)
-{
-	json_t *body = json_object();
-
-	json_object_set_new(body, "data", data);
-	json_object_set_new(body, "next_cursor",
-			    next_cursor ? json_string(next_cursor) : json_null());
-	if (next_cursor)
-		next_link(r, next_cursor);
-	http_json(r, 200, body);
-}
-
 void http_list_text(struct req *r, const struct buf *data, const char *next_cursor)
 {
 	struct buf body = { 0 };
@@ -708,45 +696,4 @@ int audit_append_or_reply(struct req *r, const char *action,
 		return -1;
 	PQclear(res);
 	return 0;
-}
-
-json_t *db_row_json(const PGresult *res, int row)
-{
-	json_t *o = json_object();
-	int n = PQnfields(res);
-
-	for (int c = 0; c < n; c++) {
-		const char *name = PQfname(res, c);
-		if (name[0] == '_')
-			continue; /* internal columns: versions, sort keys */
-		if (PQgetisnull(res, row, c)) {
-			json_object_set_new(o, name, json_null());
-			continue;
-		}
-		const char *v = PQgetvalue(res, row, c);
-		json_t *j;
-		switch (PQftype(res, c)) {
-		case 16: /* bool */
-			j = json_boolean(v[0] == 't');
-			break;
-		case 20: /* int8 */
-		case 21: /* int2 */
-		case 23: /* int4 */
-			j = json_integer(strtoll(v, NULL, 10));
-			break;
-		case 700: /* float4 */
-		case 701: /* float8 */
-		case 1700: /* numeric */
-			j = json_real(strtod(v, NULL));
-			break;
-		case 114: /* json */
-		case 3802: /* jsonb */
-			j = json_loads(v, JSON_DECODE_ANY, NULL);
-			break;
-		default:
-			j = json_string(v);
-		}
-		json_object_set_new(o, name, j ? j : json_null());
-	}
-	return o;
 }

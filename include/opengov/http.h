@@ -120,9 +120,8 @@ bool http_not_modified(struct req *r, const char *etag);
 /* PATCH precondition: 0 when If-Match equals etag; else answers 428/412. */
 int http_if_match_or_reply(struct req *r, const char *etag);
 
-/* Sends list bodies: {"data": data, "next_cursor": ...} plus Link. */
-void http_list(struct req *r, json_t *data, const char *next_cursor);
-/* The same with the data array already written as JSON text. */
+/* Sends list bodies: {"data": [...], "next_cursor": ...} plus Link, the
+ * data array already written as JSON text. */
 void http_list_text(struct req *r, const struct buf *data, const char *next_cursor);
 /* Answers with one result row as a JSON object (see jw_row). */
 void http_row(struct req *r, int status, const PGresult *res, int row);
@@ -151,7 +150,5 @@ int audit_append_or_reply(struct req *r, const char *action,
 const char *req_actor(const struct req *r);
 const char *req_role(const struct req *r);
 
-/* A result row as a JSON object, typed by column (bool, int, json, text). */
-json_t *db_row_json(const PGresult *res, int row);
 
 #endif
