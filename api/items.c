@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "opengov/api.h"
 #include "opengov/cursor.h"
@@ -473,6 +474,95 @@ static PGresult *search_all(struct req *r, const struct item_filters *f, const c
 	return run(r, &b, true);
 }
 
+/* How common the search tokens are (search_token_frequencies(), from the
+ * statistics ANALYZE keeps), loaded by each worker and refreshed every few
+ * minutes. A token that is not listed is rarer than every listed one. */
+#define FREQ_MAX 2048
+#define FREQ_REFRESH 300
+#define FREQ_COMMON 0.01 /* 1% of items: the newest 2,000 hold about 20 */
+
+struct token_freq {
+	char token[16];
+	float frequency;
+};
+
+static struct token_freq freqs[FREQ_MAX];
+static int nfreqs;
+static time_t freqs_loaded;
+
+static void load_frequencies(struct req *r)
+{
+	static struct db_stmt st = { "search_freqs",
+		"SELECT token, frequency FROM search_token_frequencies() LIMIT 2048", 0 };
+	time_t now = time(NULL);
+
+	if (freqs_loaded && now - freqs_loaded < FREQ_REFRESH)
+		return;
+	freqs_loaded = now; /* also when it fails: no retry storm */
+	PGresult *res = db_exec(r->db, &st, 0, NULL);
+	if (!res)
+		return;
+	nfreqs = 0;
+	for (int i = 0; i < PQntuples(res) && nfreqs < FREQ_MAX; i++) {
+		const char *t = PQgetvalue(res, i, 0);
+		if (strlen(t) >= sizeof freqs[0].token)
+			continue;
+		strcpy(freqs[nfreqs].token, t);
+		freqs[nfreqs].frequency = strtof(PQgetvalue(res, i, 1), NULL);
+		nfreqs++;
+	}
+	PQclear(res);
+}
+
+static float token_frequency(const char *tok, size_t len)
+{
+	for (int i = 0; i < nfreqs; i++)
+		if (strlen(freqs[i].token) == len && !memcmp(freqs[i].token, tok, len))
+			return freqs[i].frequency;
+	return 0;
+}
+
+static size_t utf8_char_len(const char *p)
+{
+	unsigned char c = (unsigned char)*p;
+
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* An upper bound of the share of items holding q: the frequency of its
+ * rarest bigram (or, for one character, of the character). 1 when q has
+ * no token the index knows (a lone ASCII character: in every document). */
+static float query_frequency(const char *q)
+{
+	char low[512];
+	float best = 1;
+	bool any = false;
+	size_t n = strlen(q);
+
+	if (n >= sizeof low)
+		return 1;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (q[i] >= 'A' && q[i] <= 'Z') ? (char)(q[i] + 32) : q[i];
+	for (const char *p = low; *p; p += utf8_char_len(p)) {
+		const char *next = p + utf8_char_len(p);
+		if (*p == ' ' || !*next || *next == ' ')
+			continue;
+		float f = token_frequency(p, (size_t)(next - p) + utf8_char_len(next));
+		best = any && best < f ? best : f;
+		any = true;
+	}
+	if (any)
+		return best;
+	for (const char *p = low; *p; p += utf8_char_len(p)) {
+		if ((unsigned char)*p < 0x80)
+			continue;
+		float f = token_frequency(p, utf8_char_len(p));
+		best = any && best < f ? best : f;
+		any = true;
+	}
+	return any ? best : 1;
+}
+
 /* q as an ILIKE pattern: %q% with its own %, _ and \ escaped. */
 static void like_pattern(const char *q, char *out, size_t len)
 {
@@ -536,9 +626,13 @@ void items_list(struct req *r)
 
 	if (f.has_q) {
 		like_pattern(f.q, f.pattern, sizeof f.pattern);
-		res = search_window(r, &f, lim);
+		/* Common words: the newest items in order first; rare ones
+		 * straight to the search index. */
+		load_frequencies(r);
+		bool common = query_frequency(f.q) >= FREQ_COMMON || !query_has_tokens(f.q);
+		res = common ? search_window(r, &f, lim) : NULL;
 		n = res ? PQntuples(res) : 0;
-		if (res && n <= limit) {
+		if (!common || (res && n <= limit)) {
 			PQclear(res);
 			res = search_all(r, &f, lim, query_has_tokens(f.q));
 			n = res ? PQntuples(res) : 0;
