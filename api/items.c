@@ -64,9 +64,9 @@ static const char *check_material_code(const char *s)
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL }
 
-static const struct field service_create[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, item_kinds, NULL },
-	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL },
+static const struct field service_fields[] = {
+	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL },
+	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL },
 	{ "category", FT_ENUM, F_REQUIRED, 0, 0, service_categories, NULL },
 	{ "code", FT_STRING, F_REQUIRED, 1, 64, NULL, check_code_value },
 	{ "name", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
@@ -81,39 +81,14 @@ static const struct field service_create[] = {
 	END_FIELDS,
 };
 
-static const struct field information_create[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, item_kinds, NULL },
-	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL },
+static const struct field information_fields[] = {
+	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL },
+	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL },
 	{ "category", FT_ENUM, F_REQUIRED, 0, 0, information_categories, NULL },
 	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
 	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
 	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
 	{ "body", FT_STRING, F_REQUIRED, 1, 200000, NULL, NULL },
-	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL },
-	END_FIELDS,
-};
-
-static const struct field service_patch[] = {
-	{ "category", FT_ENUM, 0, 0, 0, service_categories, NULL },
-	{ "code", FT_STRING, 0, 1, 64, NULL, check_code_value },
-	{ "name", FT_STRING, 0, 1, 300, NULL, NULL },
-	{ "name_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
-	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
-	{ "legal_basis", FT_STRING, 0, 1, 2000, NULL, NULL },
-	{ "statutory_days", FT_INT, 0, 1, 365, NULL, NULL },
-	{ "committed_days", FT_INT, 0, 1, 365, NULL, NULL },
-	{ "materials", FT_ARRAY, 0, 0, 50, NULL, NULL },
-	{ "fee", FT_NUMBER, 0, 0, 10000000, NULL, NULL },
-	{ "online", FT_BOOL, 0, 0, 0, NULL, NULL },
-	END_FIELDS,
-};
-
-static const struct field information_patch[] = {
-	{ "category", FT_ENUM, 0, 0, 0, information_categories, NULL },
-	{ "title", FT_STRING, 0, 1, 300, NULL, NULL },
-	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
-	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
-	{ "body", FT_STRING, 0, 1, 200000, NULL, NULL },
 	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL },
 	END_FIELDS,
 };
@@ -828,7 +803,7 @@ void items_create(struct req *r)
 		return;
 	}
 	bool service = !strcmp(kind, "service");
-	if (validate_object(r->json, service ? service_create : information_create, &v))
+	if (validate_object(r->json, service ? service_fields : information_fields, &v))
 		return (void)invalid_reply(r, &v, "The item is invalid.");
 	if (service) {
 		check_materials(json_object_get(r->json, "materials"), &v);
@@ -912,9 +887,7 @@ void items_update(struct req *r)
 		db_rollback(r->db);
 		return;
 	}
-	validate_object(r->json, service ? service_patch : information_patch, &v);
-	if (!v.n && json_object_size(r->json) == 0)
-		verrs_add(&v, "", "name at least one field to change");
+	validate_patch(r->json, service ? service_fields : information_fields, &v);
 	if (service && !v.n) {
 		check_materials(json_object_get(r->json, "materials"), &v);
 		json_t *sj = json_object_get(r->json, "statutory_days");

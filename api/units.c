@@ -14,18 +14,10 @@ static const char *const unit_kinds[] = { "municipal_agency", "township",
 	"id, kind, code, name, parent_id, rfc3339(created_at) AS created_at," \
 	" rfc3339(updated_at) AS updated_at, version AS _version"
 
-static const struct field unit_create_fields[] = {
+static const struct field unit_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, unit_kinds, NULL },
 	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_code_value },
 	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
-	{ "parent_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
-};
-
-static const struct field unit_patch_fields[] = {
-	{ "kind", FT_ENUM, 0, 0, 0, unit_kinds, NULL },
-	{ "code", FT_STRING, 0, 1, 32, NULL, check_code_value },
-	{ "name", FT_STRING, 0, 1, 200, NULL, NULL },
 	{ "parent_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
@@ -35,11 +27,12 @@ static void unit_etag(const PGresult *res, char *out, size_t len)
 	snprintf(out, len, "\"%s\"", db_get(res, 0, "_version"));
 }
 
-static int validate_or_reply(struct req *r, const struct field *fields)
+static int validate_or_reply(struct req *r, bool patch)
 {
 	struct verrs v = { 0 };
 
-	if (validate_object(r->json, fields, &v)) {
+	if (patch ? validate_patch(r->json, unit_fields, &v)
+		  : validate_object(r->json, unit_fields, &v)) {
 		problem_reply_errors(r, 422, "validation", "The unit is invalid.", &v);
 		return -1;
 	}
@@ -149,7 +142,7 @@ void units_create(struct req *r)
 	char etag[32], loc[96];
 	bool failed;
 
-	if (validate_or_reply(r, unit_create_fields))
+	if (validate_or_reply(r, false))
 		return;
 	const char *parent = str_member(r->json, "parent_id");
 	if (db_begin_or_reply(r))
@@ -211,14 +204,8 @@ void units_update(struct req *r)
 		problem_reply(r, 404, "not-found", "There is no such unit.");
 		return;
 	}
-	if (validate_or_reply(r, unit_patch_fields))
+	if (validate_or_reply(r, true))
 		return;
-	if (json_object_size(r->json) == 0) {
-		struct verrs v = { 0 };
-		verrs_add(&v, "", "name at least one field to change");
-		problem_reply_errors(r, 422, "validation", "The change is empty.", &v);
-		return;
-	}
 	if (db_begin_or_reply(r))
 		return;
 	const char *p1[] = { id };

@@ -235,8 +235,8 @@ static void validate_field(const json_t *val, const struct field *f,
 	}
 }
 
-int validate_object(const json_t *obj, const struct field *fields,
-		    struct verrs *v)
+static int validate_members(const json_t *obj, const struct field *fields,
+			    bool patch, struct verrs *v)
 {
 	int before = v->n;
 	const char *key;
@@ -252,11 +252,16 @@ int validate_object(const json_t *obj, const struct field *fields,
 		while (f->name && strcmp(f->name, key))
 			f++;
 		snprintf(ptr, sizeof ptr, "/%.80s", key);
-		if (!f->name) {
-			verrs_add(v, ptr, "unknown field");
+		if (!f->name || (patch && (f->flags & F_FIXED))) {
+			verrs_add(v, ptr, f->name ? "cannot be changed" : "unknown field");
 			continue;
 		}
 		validate_field(val, f, ptr, v);
+	}
+	if (patch) {
+		if (v->n == before && json_object_size(obj) == 0)
+			verrs_add(v, "", "name at least one field to change");
+		return v->n - before;
 	}
 	for (const struct field *f = fields; f->name; f++) {
 		if ((f->flags & F_REQUIRED) && !json_object_get(obj, f->name)) {
@@ -265,6 +270,18 @@ int validate_object(const json_t *obj, const struct field *fields,
 		}
 	}
 	return v->n - before;
+}
+
+int validate_object(const json_t *obj, const struct field *fields,
+		    struct verrs *v)
+{
+	return validate_members(obj, fields, false, v);
+}
+
+int validate_patch(const json_t *obj, const struct field *fields,
+		   struct verrs *v)
+{
+	return validate_members(obj, fields, true, v);
 }
 
 static int two_digits(const char *s, int *out)

@@ -33,6 +33,7 @@ enum field_type {
 
 #define F_REQUIRED 0x1
 #define F_NULLABLE 0x2
+#define F_FIXED 0x4 /* set when created, never changed */
 
 /* One member of a JSON object body. For FT_STRING min/max bound the length
  * in characters; for FT_INT the value. check, when set, returns NULL when
@@ -54,6 +55,10 @@ void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
  * required ones, types, bounds. Returns the number of errors added. */
 int validate_object(const json_t *obj, const struct field *fields,
 		    struct verrs *v);
+/* The same for a change (PATCH) described by the creation's fields: nothing
+ * is required but at least one member, and F_FIXED members are refused. */
+int validate_patch(const json_t *obj, const struct field *fields,
+		   struct verrs *v);
 
 /* Nesting depth of a JSON text (brackets outside strings). */
 int json_text_depth(const char *text, size_t len);

@@ -46,4 +46,44 @@ static const struct run cn2026[] __attribute__((unused)) = {
 	{ "2026-10-10", "2026-10-10", true }, /* Saturday */
 };
 
+/* Room for both schedules expanded to single days. */
+#define MAX_OVERRIDES 128
+
+/* Schedules expanded to single days, as the database would hold them.
+ * (Include after cmocka.h and opengov/calendar.h.) */
+struct fixture {
+	struct cal_override days[MAX_OVERRIDES];
+	size_t n;
+	struct calendar cal;
+};
+
+static __attribute__((unused)) int day_of(const char *s)
+{
+	int d = INT_MIN;
+
+	if (calendar_parse(s, &d) != 0)
+		fail_msg("bad date in the test itself: %s", s);
+	return d;
+}
+
+static __attribute__((unused)) void expand(struct fixture *f, const struct run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int d = day_of(runs[i].from); d <= day_of(runs[i].to); d++) {
+			assert_true(f->n < MAX_OVERRIDES);
+			f->days[f->n].day = d;
+			f->days[f->n].working = runs[i].working;
+			f->n++;
+		}
+}
+
+static __attribute__((unused)) int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	calendar_free(&f->cal);
+	free(f);
+	return 0;
+}
+
 #endif

@@ -16,35 +16,6 @@
 
 #include "cn_schedules.h"
 
-#define MAX_OVERRIDES 128
-
-/* Both schedules expanded to single days, as the database would hold them. */
-struct fixture {
-	struct cal_override days[MAX_OVERRIDES];
-	size_t n;
-	struct calendar cal;
-};
-
-static int day_of(const char *s)
-{
-	int d = INT_MIN;
-
-	if (calendar_parse(s, &d) != 0)
-		fail_msg("bad date in the test itself: %s", s);
-	return d;
-}
-
-static void expand(struct fixture *f, const struct run *runs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (int d = day_of(runs[i].from); d <= day_of(runs[i].to); d++) {
-			assert_true(f->n < MAX_OVERRIDES);
-			f->days[f->n].day = d;
-			f->days[f->n].working = runs[i].working;
-			f->n++;
-		}
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
@@ -58,15 +29,6 @@ static int setup(void **state)
 		return -1;
 	}
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	calendar_free(&f->cal);
-	free(f);
 	return 0;
 }
 

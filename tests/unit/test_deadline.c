@@ -17,54 +17,18 @@
 
 #include "cn_schedules.h"
 
-#define MAX_OVERRIDES 64
-
-/* The schedule expanded to single days, as the database would hold it. */
-struct fixture {
-	struct cal_override days[MAX_OVERRIDES];
-	size_t n;
-	struct calendar cal;
-};
-
-static int day_of(const char *s)
-{
-	int d = INT_MIN;
-
-	if (calendar_parse(s, &d) != 0)
-		fail_msg("bad date in the test itself: %s", s);
-	return d;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 
 	if (!f)
 		return -1;
-	for (size_t i = 0; i < sizeof cn2019 / sizeof cn2019[0]; i++)
-		for (int d = day_of(cn2019[i].from); d <= day_of(cn2019[i].to); d++) {
-			if (f->n == MAX_OVERRIDES) {
-				free(f);
-				return -1;
-			}
-			f->days[f->n].day = d;
-			f->days[f->n].working = cn2019[i].working;
-			f->n++;
-		}
+	expand(f, cn2019, sizeof cn2019 / sizeof cn2019[0]);
 	if (calendar_init(&f->cal, f->days, f->n) != 0) {
 		free(f);
 		return -1;
 	}
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	calendar_free(&f->cal);
-	free(f);
 	return 0;
 }
 

@@ -18,6 +18,7 @@ static const char *no_spaces(const char *s)
 
 static const struct field fields[] = {
 	{ "name", FT_STRING, F_REQUIRED, 1, 5, NULL, no_spaces },
+	{ "kind", FT_STRING, F_FIXED, 1, 10, NULL, NULL },
 	{ "colour", FT_ENUM, 0, 0, 0, colours, NULL },
 	{ "id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
 	{ "n", FT_INT, 0, 1, 20, NULL, NULL },
@@ -86,6 +87,35 @@ static void test_each_error(void **state)
 	assert_int_equal(check("{\"name\":\"a\",\"form\":[]}", &v), 1);
 	/* Several errors are all reported. */
 	assert_int_equal(check("{\"x\":1,\"y\":2,\"n\":\"z\"}", &v), 4);
+}
+
+static void test_patch(void **state)
+{
+	(void)state;
+	struct verrs v = { 0 };
+	json_t *o;
+
+	/* Nothing is required in a change, but something must change. */
+	o = json_loads("{\"n\":3}", 0, NULL);
+	assert_int_equal(validate_patch(o, fields, &v), 0);
+	json_decref(o);
+	o = json_loads("{}", 0, NULL);
+	assert_int_equal(validate_patch(o, fields, &v), 1);
+	assert_string_equal(v.e[0].pointer, "");
+	json_decref(o);
+	/* A fixed member may be set at creation, never changed. */
+	memset(&v, 0, sizeof v);
+	o = json_loads("{\"name\":\"a\",\"kind\":\"x\"}", 0, NULL);
+	assert_int_equal(validate_object(o, fields, &v), 0);
+	assert_int_equal(validate_patch(o, fields, &v), 1);
+	assert_string_equal(v.e[0].pointer, "/kind");
+	assert_string_equal(v.e[0].message, "cannot be changed");
+	json_decref(o);
+	/* Bounds and types still hold. */
+	memset(&v, 0, sizeof v);
+	o = json_loads("{\"n\":99,\"zz\":1}", 0, NULL);
+	assert_int_equal(validate_patch(o, fields, &v), 2);
+	json_decref(o);
 }
 
 static void test_not_object(void **state)
@@ -189,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_each_error),
+		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_not_object),
 		cmocka_unit_test(test_many_errors_capped),
 		cmocka_unit_test(test_utf8),
