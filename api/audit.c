@@ -52,18 +52,9 @@ void audit_list(struct req *r)
 	PGresult *res = db_exec_or_reply(r, &st, 8, p);
 	if (!res)
 		return;
-	int n = PQntuples(res);
-	struct buf data = { 0 };
-	jw_rows(&data, res, limit);
-	char *next = NULL;
-	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "seq") };
-		next = cursor_encode(key, 1);
-	}
+	static const char *const key[] = { "seq" };
+	http_list_rows(r, res, limit, key, 1);
 	PQclear(res);
-	http_list_text(r, &data, next);
-	buf_free(&data);
-	free(next);
 }
 
 /* GET /v1/audit/verify - verifyAudit: 200 {ok, entries, first_bad}.

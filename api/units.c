@@ -68,18 +68,9 @@ void units_list(struct req *r)
 	PGresult *res = db_exec_or_reply(r, &st, 4, p);
 	if (!res)
 		return;
-	int n = PQntuples(res);
-	struct buf data = { 0 };
-	jw_rows(&data, res, limit);
-	char *next = NULL;
-	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "code") };
-		next = cursor_encode(key, 1);
-	}
+	static const char *const key[] = { "code" };
+	http_list_rows(r, res, limit, key, 1);
 	PQclear(res);
-	http_list_text(r, &data, next);
-	buf_free(&data);
-	free(next);
 }
 
 /* GET /v1/units/{id} - getUnit: 200, 304, 404. */

@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 
 #include "opengov/auth.h"
+#include "opengov/base64url.h"
 
 /* Far above any token we issue (~400 bytes), far below a header size limit. */
 #define TOKEN_MAX 8192
@@ -110,58 +111,24 @@ static int random_fill(unsigned char *buf, size_t len)
 	return 0;
 }
 
-static int b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Strict base64url: alphabet only, no padding, and the unused low bits of
- * the last character must be zero, so that a token has exactly one spelling
- * (libjwt's own decoder skips junk and would accept variants).
+/* Strict base64url (base64url.h): a token has exactly one spelling, where
+ * libjwt's own decoder skips junk and would accept variants.
  * Returns a malloc'd, NUL-terminated buffer, or NULL. */
-static unsigned char *b64url_decode(const char *s, size_t n, size_t *outlen)
+static unsigned char *b64url_decode_alloc(const char *s, size_t n, size_t *outlen)
 {
-	unsigned char *out;
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t i, o = 0;
+	unsigned char *out = malloc(n / 4 * 3 + 3);
+	long len;
 
-	if (n % 4 == 1)
-		return NULL;
-	out = malloc(n / 4 * 3 + 3);
 	if (!out)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		int v = b64url_value((unsigned char)s[i]);
-
-		if (v < 0)
-			goto fail;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+	len = b64url_decode(s, n, out);
+	if (len < 0) {
+		free(out);
+		return NULL;
 	}
-	if (acc != 0)
-		goto fail;
-	out[o] = '\0';
-	*outlen = o;
+	out[len] = '\0';
+	*outlen = (size_t)len;
 	return out;
-fail:
-	free(out);
-	return NULL;
 }
 
 /* Decodes one token part and parses it as a JSON object. Duplicate members
@@ -173,7 +140,7 @@ static json_t *b64url_json_object(const char *s, size_t n)
 	size_t len;
 	json_t *obj;
 
-	raw = b64url_decode(s, n, &len);
+	raw = b64url_decode_alloc(s, n, &len);
 	if (!raw)
 		return NULL;
 	obj = json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, NULL);
@@ -240,7 +207,7 @@ static enum auth_status signature_check(const struct auth_config *cfg,
 	size_t want = algs[cfg->alg].sig_len;
 	enum auth_status st = AUTH_BAD_SIGNATURE;
 
-	sig = b64url_decode(s, n, &len);
+	sig = b64url_decode_alloc(s, n, &len);
 	if (!sig)
 		return n == 0 ? AUTH_BAD_SIGNATURE : AUTH_MALFORMED;
 	if (want ? len == want : len >= RSA_BITS_MIN / 8)

@@ -616,6 +616,24 @@ void http_json_text(struct req *r, int status, const struct buf *body)
 		  body->data ? body->len : 2);
 }
 
+void http_list_rows(struct req *r, const PGresult *res, int limit,
+		    const char *const *key_cols, int nkeys)
+{
+	struct buf data = { 0 };
+	char *next = NULL;
+
+	jw_rows(&data, res, limit);
+	if (PQntuples(res) > limit && nkeys <= CURSOR_MAX_PARTS) {
+		const char *key[CURSOR_MAX_PARTS];
+		for (int i = 0; i < nkeys; i++)
+			key[i] = db_get(res, limit - 1, key_cols[i]);
+		next = cursor_encode(key, nkeys);
+	}
+	http_list_text(r, &data, next);
+	buf_free(&data);
+	free(next);
+}
+
 void http_row(struct req *r, int status, const PGresult *res, int row)
 {
 	struct buf body = { 0 };

@@ -15,9 +15,4 @@ char *cursor_encode(const char *const *parts, int n);
  * one of ours (bad base64, bad JSON, wrong count, too long). */
 int cursor_decode(const char *cursor, int n, char out[][CURSOR_PART_MAX]);
 
-/* base64url without padding. out must hold 4*ceil(len/3)+1 bytes. */
-size_t b64url_encode(const unsigned char *in, size_t len, char *out);
-/* Returns the decoded length, or -1. out must hold 3*len/4+3 bytes. */
-long b64url_decode(const char *in, size_t len, unsigned char *out);
-
 #endif

@@ -123,6 +123,11 @@ int http_if_match_or_reply(struct req *r, const char *etag);
 /* Sends list bodies: {"data": [...], "next_cursor": ...} plus Link, the
  * data array already written as JSON text. */
 void http_list_text(struct req *r, const struct buf *data, const char *next_cursor);
+/* Answers a page of a keyset list: the first limit rows of res (fetched
+ * with limit + 1) as objects, and when there are more, the cursor made of
+ * the key columns of the last row shown. res stays the caller's. */
+void http_list_rows(struct req *r, const PGresult *res, int limit,
+		    const char *const *key_cols, int nkeys);
 /* Answers with one result row as a JSON object (see jw_row). */
 void http_row(struct req *r, int status, const PGresult *res, int row);
 /* Answers 200/201 with a JSON object already written as text. */

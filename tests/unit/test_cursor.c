@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "opengov/base64url.h"
 #include "opengov/cursor.h"
 
 static void test_round_trip(void **state)
