@@ -43,7 +43,7 @@ $(BINDIR)/opengov: $(MAIN_OBJ) $(LIB_OBJS)
 
 $(BUILD)/%.o: %.c $(wildcard include/opengov/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Migrations are compiled in, so one executable carries its schema.
 $(BUILD)/gen/migrations.c: $(SQL) scripts/embed-sql.sh

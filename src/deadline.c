@@ -64,6 +64,28 @@ int deadline_compute(const struct calendar *c, const struct deadline_input *in,
 	return 0;
 }
 
+int deadline_light_days(const struct calendar *c, int start, int allowed,
+			const struct cal_interval *excluded, size_t nexcluded,
+			int *yellow_on, int *red_on)
+{
+	if (!c || !yellow_on || !red_on || allowed < 0 ||
+	    nexcluded > DEADLINE_MAX_EXCLUDED || (nexcluded && !excluded))
+		return -1;
+	for (size_t i = 0; i < nexcluded; i++)
+		if (excluded[i].to == INT_MAX)
+			return -1;
+	/* Red the day after the due day; yellow once the working days used
+	 * reach allowed - DEADLINE_YELLOW_DAYS, which is the day that many
+	 * working days after start. */
+	*red_on = calendar_add_working_days(c, start, allowed, excluded, nexcluded) + 1;
+	if (allowed <= DEADLINE_YELLOW_DAYS)
+		*yellow_on = INT_MIN;
+	else
+		*yellow_on = calendar_add_working_days(c, start, allowed - DEADLINE_YELLOW_DAYS,
+						       excluded, nexcluded);
+	return 0;
+}
+
 const char *deadline_light_name(enum deadline_light l)
 {
 	if ((unsigned int)l >= LIGHT__MAX)

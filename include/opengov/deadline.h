@@ -40,6 +40,17 @@ struct deadline_result {
 int deadline_compute(const struct calendar *c, const struct deadline_input *in,
 		     struct deadline_result *r);
 
+/* For a running clock (open, no running exclusion, closed exclusions
+ * only), the first day it shows yellow and the first day it shows red: the
+ * light of any day d >= start is red when d >= *red_on, yellow when
+ * d >= *yellow_on, else green. *yellow_on is INT_MIN when the clock is
+ * yellow from the start (allowed <= DEADLINE_YELLOW_DAYS). Stored with the
+ * case, they let a list filter on the light with an index. 0 or -1 (as
+ * deadline_compute; a running exclusion is nonsense here). */
+int deadline_light_days(const struct calendar *c, int start, int allowed,
+			const struct cal_interval *excluded, size_t nexcluded,
+			int *yellow_on, int *red_on);
+
 const char *deadline_light_name(enum deadline_light l);
 
 #endif

@@ -435,6 +435,47 @@ static void test_against_reference(void **state)
 		}
 }
 
+/* The stored light days agree with deadline_compute on every day of a
+ * running clock: what a list filters on is what a case shows. */
+static void test_light_days_agree(void **state)
+{
+	const struct fixture *f = *state;
+	uint32_t seed = 20261127;
+
+	for (int start = day_of("2018-12-20"); start <= day_of("2019-12-31"); start += 3)
+		for (int k = 0; k < 8; k++) {
+			struct cal_interval ex[MAX_EX];
+			size_t n = lcg(&seed) % 3;
+			int allowed = (int)(lcg(&seed) % 46), yellow, red;
+
+			for (size_t i = 0; i < n; i++) {
+				ex[i].from = start + (int)(lcg(&seed) % 60);
+				ex[i].to = ex[i].from + (int)(lcg(&seed) % 15);
+			}
+			assert_int_equal(deadline_light_days(&f->cal, start, allowed, ex, n,
+							     &yellow, &red), 0);
+			for (int today = start; today < start + 120; today++) {
+				struct deadline_input in = { .start = start, .allowed = allowed,
+					.excluded = ex, .nexcluded = n, .today = today, .decided = -1 };
+				struct deadline_result r;
+				enum deadline_light l = today >= red ? LIGHT_RED
+						      : today >= yellow ? LIGHT_YELLOW : LIGHT_GREEN;
+
+				assert_int_equal(deadline_compute(&f->cal, &in, &r), 0);
+				if (r.light != l)
+					fail_msg("start %d allowed %d today %d: compute %d, days %d",
+						 start, allowed, today, r.light, l);
+			}
+		}
+	/* A running exclusion has no fixed days. */
+	struct cal_interval running = { day_of("2019-03-01"), INT_MAX };
+	int y, r;
+	assert_int_equal(deadline_light_days(&f->cal, day_of("2019-03-01"), 20, &running, 1,
+					     &y, &r), -1);
+	assert_int_equal(deadline_light_days(&f->cal, day_of("2019-03-01"), -1, NULL, 0,
+					     &y, &r), -1);
+}
+
 /* A decided case does not change as the days go by, even with a pause
  * that was never closed: its clock stopped on the decision day. */
 static void test_decided_is_stable(void **state)
@@ -562,6 +603,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_running_pause_day_by_day, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_shifts_by_five, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_against_reference, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_light_days_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decided_is_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extremes, setup, teardown),
