@@ -116,29 +116,20 @@ static const char *member(const json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-static bool is_unit_staff(const struct req *r)
-{
-	return r->authed && (r->claims.role == ROLE_CLERK || r->claims.role == ROLE_APPROVER);
-}
-
-static bool sees_everything(const struct req *r)
-{
-	return r->authed && (r->claims.role == ROLE_SUPERVISOR || r->claims.role == ROLE_ADMIN);
-}
 
 /* Whether the caller may see an item of this unit in this status. */
 static bool item_visible(const struct req *r, const char *unit, const char *status)
 {
-	if (!strcmp(status, "published") || sees_everything(r))
+	if (!strcmp(status, "published") || req_sees_everything(r))
 		return true;
-	return is_unit_staff(r) && !strcmp(r->claims.unit, unit);
+	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
 }
 
 /* Unit staff of the item's own unit, supervisors and admins see how an
  * item got where it is; the public sees the item only. */
 static bool sees_workflow(const struct req *r, const char *unit)
 {
-	return sees_everything(r) || (is_unit_staff(r) && !strcmp(r->claims.unit, unit));
+	return req_sees_everything(r) || (req_is_unit_staff(r) && !strcmp(r->claims.unit, unit));
 }
 
 /* The columns of ITEM_COLUMNS and ITEM_LIST_COLUMNS, in their order: a
@@ -308,9 +299,9 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 {
 	/* The literal 'published' lets the planner use the partial indexes of
 	 * the public catalogue. */
-	if (sees_everything(r)) {
+	if (req_sees_everything(r)) {
 		sqlb_add(b, "true");
-	} else if (is_unit_staff(r)) {
+	} else if (req_is_unit_staff(r)) {
 		sqlb_add(b, "(status = 'published' OR unit_id = ");
 		sqlb_param(b, r->claims.unit, "uuid");
 		sqlb_add(b, ")");
@@ -584,19 +575,8 @@ void items_list(struct req *r)
 	    query_when_or_reply(r, "published_from", &f.from, &f.from_date) ||
 	    query_when_or_reply(r, "published_to", &f.to, &f.to_date) ||
 	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
-	    query_cursor_or_reply(r, 2, f.after))
+	    query_time_cursor_or_reply(r, f.after))
 		return;
-	if (f.after[0][0]) {
-		char *end;
-		errno = 0;
-		long long us = strtoll(f.after[0], &end, 10);
-		/* Microseconds since 1970 of a time PostgreSQL holds (years 1..9999). */
-		if (errno || *end || us < -62135596800000000LL || us > 253402300799000000LL ||
-		    !uuid_valid(f.after[1])) {
-			query_invalid_reply(r, "cursor", "is not a cursor this server issued");
-			return;
-		}
-	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	if (f.has_q) {
@@ -708,7 +688,7 @@ static PGresult *lock_own_item_or_reply(struct req *r)
 		not_found(r);
 		return NULL;
 	}
-	if (!is_unit_staff(r) || strcmp(r->claims.unit, db_get(res, 0, "unit_id"))) {
+	if (!req_is_unit_staff(r) || strcmp(r->claims.unit, db_get(res, 0, "unit_id"))) {
 		PQclear(res);
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the item's unit may change it.");

@@ -2,7 +2,13 @@
 # bench.sh - make bench: throughput and latency of the service through nginx,
 # each route compared with the FastCGI ceiling measured in the same run
 # (tests/bench/fcgi-ceiling.c: nginx + libfcgi answering a constant), then a
-# worker memory steadiness run. Loopback only, bounded in time (about 3 min).
+# worker memory steadiness run. Loopback only, bounded in time (about 4 min).
+#
+# Cases (at 1 million requests): a clerk's list of accepted requests, and
+# POST /v1/requests compared with pgbench running the same transaction
+# (tests/bench/create_request.sql) in the same run, each with and without its
+# audit entry (the HTTP run without it shadows audit_append by a no-op for the
+# service's role, for that run only), with the wait events of the sessions.
 #
 # Uses the `make run` stack in var/ (starts it when it is not up). Exits 0 even
 # when a target is missed: numbers depend on the machine; the report says
@@ -10,7 +16,8 @@
 #
 # Environment: BENCH_DURATION (per route, default 10s), BENCH_CONNECTIONS (64),
 # BENCH_THREADS (2), BENCH_RSS_REQUESTS (100000), BENCH_VARDIR (var),
-# OPENGOV_PORT (8080, only used when the stack has to be started).
+# BENCH_ITEMS (1000000: items and requests), BENCH_PGBENCH_CLIENTS (the worker
+# count), OPENGOV_PORT (8080, only used when the stack has to be started).
 set -euo pipefail
 
 prog=bench.sh
@@ -23,6 +30,8 @@ CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 RSS_REQUESTS=${BENCH_RSS_REQUESTS:-100000}
 CEILING_BIN=$ROOT/build/rel/tests/fcgi-ceiling
+CREATE_SQL=$ROOT/tests/bench/create_request.sql
+CREATE_LUA=$ROOT/tests/bench/create_request.lua
 
 die() {
 	echo "$prog: $*" >&2
@@ -31,6 +40,7 @@ die() {
 say() { echo "$prog: $*"; }
 
 command -v wrk >/dev/null || die "wrk missing (scripts/bootstrap.sh)"
+command -v pgbench >/dev/null || die "pgbench missing (postgresql-client)"
 [[ -x $CEILING_BIN ]] || die "$CEILING_BIN missing (make all)"
 
 if ! scripts/stack.sh status "$VARDIR" >/dev/null 2>&1; then
@@ -48,6 +58,14 @@ while IFS= read -r line || [[ -n $line ]]; do
 done <"$VAR/opengov.env"
 BASE=$OPENGOV_BASE_URL
 WORKERS=${OPENGOV_WORKERS:-4}
+
+psql_su() { psql "$OPENGOV_SUPERUSER_DATABASE_URL" -X -At -v ON_ERROR_STOP=1 "$@"; }
+# Role settings reach the workers through new connections: restart them.
+restart_serve() {
+	kill -TERM "$(cat "$VAR/run/opengov.pid")" 2>/dev/null || true
+	for _ in $(seq 1 100); do [[ -e $VAR/run/opengov.pid ]] || break; sleep 0.1; done
+	scripts/stack.sh start "$VARDIR" "${OPENGOV_PORT:-8080}" >/dev/null
+}
 
 # ---------------------------------------------------------------- ceiling
 
@@ -69,7 +87,33 @@ stop_ceiling() {
 	fi
 	rm -f "$CEIL_PID_FILE"
 }
-trap stop_ceiling EXIT
+# The HTTP run without audit entries: the service's role finds a no-op
+# audit_append first on its search_path (nothing else changes), for one run.
+# Undone on exit, and at start if an interrupted run left it behind.
+NOAUDIT_SCHEMA=bench_noaudit
+noaudit_on() {
+	psql_su -q -c "SET client_min_messages = warning" \
+		-c "DROP SCHEMA IF EXISTS $NOAUDIT_SCHEMA CASCADE" -c "CREATE SCHEMA $NOAUDIT_SCHEMA" \
+		-c "CREATE FUNCTION $NOAUDIT_SCHEMA.audit_append(text, text, text, text, text, text, jsonb)
+		    RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint'" \
+		-c "GRANT USAGE ON SCHEMA $NOAUDIT_SCHEMA TO opengov_app" \
+		-c "ALTER ROLE opengov_app SET search_path = $NOAUDIT_SCHEMA, public"
+	restart_serve
+}
+noaudit_off() {
+	local on
+	on=$(psql_su -c "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+		WHERE r.rolname = 'opengov_app' AND array_to_string(s.setconfig, ',') LIKE '%$NOAUDIT_SCHEMA%'") || return 0
+	psql_su -q -c "SET client_min_messages = warning" -c "ALTER ROLE opengov_app RESET search_path" \
+		-c "DROP SCHEMA IF EXISTS $NOAUDIT_SCHEMA CASCADE" || true
+	if [[ $on != 0 ]]; then restart_serve; fi
+}
+cleanup() {
+	stop_ceiling
+	if [[ -n ${NOAUDIT_ARMED:-} ]]; then noaudit_off; fi
+}
+trap cleanup EXIT
+noaudit_off
 
 stop_ceiling
 # Same worker count and socket group as the service: a like-for-like ceiling.
@@ -83,22 +127,37 @@ done
 
 # ---------------------------------------------------------------- catalogue data
 
-# The catalogue routes are measured at 1 million items (issue: catalogue).
-# `opengov seed --scale` loads them once; later runs reuse them.
+# The catalogue routes are measured at 1 million items (issue: catalogue),
+# the cases routes at as many requests (issue: cases). `opengov seed --scale N`
+# adds what is missing of both; later runs reuse them.
 ITEMS_TARGET=${BENCH_ITEMS:-1000000}
-psql_su() { psql "$OPENGOV_SUPERUSER_DATABASE_URL" -X -At -v ON_ERROR_STOP=1 "$@"; }
 items=$(psql_su -c "SELECT count(*) FROM items WHERE created_by = 'seed:scale' AND kind = 'information'")
-if ((items < ITEMS_TARGET)); then
-	say "loading $ITEMS_TARGET benchmark items (opengov seed --scale; about a minute)"
-	"$ROOT/bin/opengov" seed --scale "$((ITEMS_TARGET - items))"
+requests=$(psql_su -c "SELECT count(*) FROM requests")
+if ((items < ITEMS_TARGET || requests < ITEMS_TARGET)); then
+	say "loading benchmark data up to $ITEMS_TARGET items and requests (opengov seed --scale; 1-3 minutes)"
+	"$ROOT/bin/opengov" seed --scale "$ITEMS_TARGET"
 fi
 ITEMS_TOTAL=$(psql_su -c "SELECT count(*) FROM items")
+REQUESTS_BEFORE=$(psql_su -c "SELECT count(*) FROM requests")
 item_id=$(psql_su -c "SELECT id FROM items WHERE status = 'published' AND kind = 'information' ORDER BY sort_at DESC LIMIT 1 OFFSET 5000")
 unit_for_items=$(psql_su -c "SELECT id FROM units WHERE code = 'PSB'")
 # Two-character searches: a common word of the benchmark texts (义务教育,
 # 教育...) and a rare one (the demo catalogue's 公安 only).
 Q_COMMON=%E6%95%99%E8%82%B2 # 教育
 Q_RARE=%E5%85%AC%E5%AE%89   # 公安
+
+# Cases: the clerk of the unit with the most accepted requests lists them; the
+# demo citizen (a real applicant account) applies to the same unit.
+list_unit=$(psql_su -c "SELECT unit_id FROM requests WHERE status = 'accepted'
+	GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+[[ -n $list_unit ]] || die "no accepted request to list (seed --scale?)"
+list_accepted=$(psql_su -c "SELECT count(*) FROM requests WHERE unit_id = '$list_unit' AND status = 'accepted'")
+clerk_sub=$(psql_su -c "SELECT coalesce((SELECT id::text FROM accounts WHERE role = 'clerk'
+	AND unit_id = '$list_unit' ORDER BY username LIMIT 1), 'bench-clerk')")
+citizen=$(psql_su -c "SELECT id FROM accounts WHERE username = 'demo-public' AND role = 'public'")
+[[ -n $citizen ]] || die "no demo-public account (seed --demo?)"
+tok_list=$("$ROOT/bin/opengov" token --role clerk --unit "$list_unit" --sub "$clerk_sub" --ttl 3600)
+tok_citizen=$("$ROOT/bin/opengov" token --role public --sub "$citizen" --ttl 3600)
 
 # ---------------------------------------------------------------- routes
 
@@ -118,6 +177,8 @@ ROUTES=(
 	"/v1/items?kind=information&category=regulation&limit=20"
 	"/v1/items?q=$Q_COMMON"
 	"/v1/items?q=$Q_RARE"
+	"/v1/requests?status=accepted&limit=20"
+	/v1/requests
 )
 LABELS=(
 	"nginx static"
@@ -129,7 +190,11 @@ LABELS=(
 	"items?category=regul."
 	"items?q=教育"
 	"items?q=公安"
+	"requests?status=acc."
+	"POST /v1/requests"
 )
+LIST_ROUTE=9
+CREATE_ROUTE=10
 
 # wrk's latency to milliseconds: "850.00us", "1.23ms", "1.02s", "2.00m".
 to_ms() {
@@ -143,17 +208,61 @@ to_ms() {
 	}'
 }
 
-# run_wrk URL -> sets RPS P50 P99 ERRS from wrk's report.
+# run_wrk URL [wrk arguments] -> sets RPS P50 P99 ERRS from wrk's report.
+# A script that prints "Non-201 responses: N" (create_request.lua) counts
+# those instead of wrk's non-2xx/3xx.
 run_wrk() {
-	local out
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$1" 2>&1) || {
+	local out url=$1
+	shift
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url" "$@" 2>&1) || {
 		echo "$out" >&2
-		die "wrk failed on $1"
+		die "wrk failed on $url"
 	}
 	RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
 	P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-	ERRS=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { for (i = 4; i <= NF; i += 2) n += $i } END { print n + 0 }' <<<"$out")
+	ERRS=$(awk '/Non-201 responses:/ { own = 1; n += $NF } /Non-2xx or 3xx responses:/ { other += $NF }
+		/Socket errors:/ { for (i = 4; i <= NF; i += 2) n += $i } END { print n + (own ? 0 : other) }' <<<"$out")
+}
+
+# wrk_route I: wrk on route I of ROUTES with what it needs (token, script).
+wrk_route() {
+	case $1 in
+	"$LIST_ROUTE") run_wrk "$BASE${ROUTES[$1]}" -H "Authorization: Bearer $tok_list" ;;
+	"$CREATE_ROUTE") run_wrk "$BASE" -s "$CREATE_LUA" -- "$tok_citizen" "$list_unit" ;;
+	*) run_wrk "$BASE${ROUTES[$1]}" ;;
+	esac
+}
+
+# What the sessions of the service wait for, sampled twice a second while a
+# run lasts: sample_waits FILE & ... kill. Lines "count event (statement)".
+sample_waits() {
+	while :; do
+		psql_su -F ' ' -c "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'),
+			CASE WHEN query LIKE 'WITH n AS (INSERT INTO request_numbers%' THEN 'requests_insert'
+			     WHEN query LIKE '%audit_append(%' THEN 'audit_append'
+			     ELSE split_part(query, ' ', 1) END
+			FROM pg_stat_activity WHERE usename = 'opengov_app' AND state = 'active'
+			AND pid <> pg_backend_pid()" >>"$1" 2>/dev/null || true
+		sleep 0.5
+	done
+}
+waits_summary() {
+	sort "$1" | uniq -c | sort -rn | head -6 | awk '{ printf "    %5d  %-28s %s\n", $1, $2, "(" $3 ")" }'
+}
+
+# pgbench_tps FILE -> tps of the transaction in FILE, as the service's role
+# with the session settings of the workers (src/db.c), for as long as a route.
+PGB_CLIENTS=${BENCH_PGBENCH_CLIENTS:-$WORKERS}
+PGB_SECS=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; print (n > 0) ? int(n) : 10 }')
+pgbench_tps() {
+	local out
+	out=$(PGOPTIONS="-c TimeZone=${OPENGOV_TZ:-Asia/Shanghai} -c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0 -c statement_timeout=15s" \
+		pgbench -n -f "$1" -D prepared=0 -c "$PGB_CLIENTS" -j 2 -T "$PGB_SECS" "$OPENGOV_DATABASE_URL" 2>&1) || {
+		echo "$out" >&2
+		die "pgbench failed on $1"
+	}
+	awk '/^tps = / { printf "%.0f", $3 }' <<<"$out"
 }
 
 say "warming up (prepared statements, caches)"
@@ -161,11 +270,20 @@ for r in "/v1/units/$unit_id" "/v1/units?limit=20" /__bench/fcgi "/v1/items/$ite
 	"/v1/items?kind=information&category=regulation&limit=20" "/v1/items?q=$Q_COMMON" "/v1/items?q=$Q_RARE"; do
 	wrk -t1 -c4 -d2s "$BASE$r" >/dev/null 2>&1 || true
 done
+wrk -t1 -c4 -d2s -H "Authorization: Bearer $tok_list" "$BASE${ROUTES[LIST_ROUTE]}" >/dev/null 2>&1 || true
+wrk -t1 -c4 -d2s -s "$CREATE_LUA" "$BASE" -- "$tok_citizen" "$list_unit" >/dev/null 2>&1 || true
 
-say "wrk -t$THREADS -c$CONNS -d$DURATION --latency, $WORKERS FastCGI workers, $(nproc) cores"
+say "wrk -t$THREADS -c$CONNS -d$DURATION --latency, $WORKERS FastCGI workers, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -a R_RPS R_P50 R_P99 R_ERR
+WAITS=$VAR/run/bench-waits
 for i in "${!ROUTES[@]}"; do
-	run_wrk "$BASE${ROUTES[$i]}"
+	if ((i == CREATE_ROUTE)); then
+		rm -f "$WAITS.audit"
+		sample_waits "$WAITS.audit" &
+		sampler=$!
+	fi
+	wrk_route "$i"
+	if ((i == CREATE_ROUTE)); then kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; fi
 	R_RPS[i]=$RPS
 	R_P50[i]=$P50
 	R_P99[i]=$P99
@@ -173,12 +291,58 @@ for i in "${!ROUTES[@]}"; do
 done
 CEIL=${R_RPS[1]}
 
+# ---------------------------------------------------------------- creations
+
+# The creation and the database's own limit for the same transaction: pgbench
+# runs tests/bench/create_request.sql with as many sessions as the service has
+# (BENCH_PGBENCH_CLIENTS: its workers; the wrk connections queue in nginx),
+# then the same without the audit entry, and the HTTP route once more with
+# audit_append a no-op. The script must be the handler's statement: checked
+# against api/requests.c (preprocessed, so the column macros are expanded).
+script_current=0
+src_stmt=$(cc -E -P -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libpq 2>/dev/null) api/requests.c 2>/dev/null |
+	/usr/bin/python3 tests/bench/stmt_sql.py requests_insert || true)
+script_stmt=$(/usr/bin/python3 tests/bench/stmt_sql.py --script requests_insert "$CREATE_SQL" || true)
+if [[ -n $src_stmt && $src_stmt == "$script_stmt" ]]; then script_current=1; fi
+say "pgbench: $PGB_CLIENTS clients, -j 2, ${PGB_SECS}s, with and without the audit entry"
+PGB_AUDIT=$(pgbench_tps "$CREATE_SQL")
+say "pgbench and POST /v1/requests again, audit_append a no-op"
+NOAUDIT_ARMED=1
+noaudit_on
+PGB_NOAUDIT=$(pgbench_tps "$CREATE_SQL")
+wrk -t1 -c4 -d2s -s "$CREATE_LUA" "$BASE" -- "$tok_citizen" "$list_unit" >/dev/null 2>&1 || true
+rm -f "$WAITS.noaudit"
+sample_waits "$WAITS.noaudit" &
+sampler=$!
+wrk_route "$CREATE_ROUTE"
+kill "$sampler" 2>/dev/null || true
+wait "$sampler" 2>/dev/null || true
+noaudit_off
+NOAUDIT_ARMED=
+NA_RPS=$RPS NA_P50=$P50 NA_P99=$P99 NA_ERR=$ERRS
+REQUESTS_AFTER=$(psql_su -c "SELECT count(*) FROM requests")
+
 echo
 printf '%-22s %10s %9s %9s %10s %8s\n' route req/s p50_ms p99_ms vs_ceiling errors
 for i in "${!ROUTES[@]}"; do
 	pct=$(awk -v a="${R_RPS[i]}" -v b="$CEIL" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }')
 	printf '%-22s %10s %9s %9s %10s %8s\n' "${LABELS[i]}" "${R_RPS[i]}" "${R_P50[i]}" "${R_P99[i]}" "$pct" "${R_ERR[i]}"
 done
+pct_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
+echo
+echo "cases: $REQUESTS_BEFORE requests before, $REQUESTS_AFTER after ($((REQUESTS_AFTER - REQUESTS_BEFORE)) created by this run);"
+echo "the list is a clerk's of the unit with the most accepted requests ($list_accepted)"
+printf '  %-34s %12s %14s\n' "POST /v1/requests" "with audit" "without audit"
+printf '  %-34s %12s %14s\n' "HTTP req/s (wrk -c$CONNS)" "${R_RPS[CREATE_ROUTE]}" "$NA_RPS"
+printf '  %-34s %12s %14s\n' "HTTP p50 / p99 ms" "${R_P50[CREATE_ROUTE]} / ${R_P99[CREATE_ROUTE]}" "$NA_P50 / $NA_P99"
+printf '  %-34s %12s %14s\n' "HTTP non-201 answers" "${R_ERR[CREATE_ROUTE]}" "$NA_ERR"
+printf '  %-34s %12s %14s\n' "pgbench tps (-c$PGB_CLIENTS -j2)" "$PGB_AUDIT" "$PGB_NOAUDIT"
+printf '  %-34s %12s %14s\n' "HTTP / pgbench" "$(pct_of "${R_RPS[CREATE_ROUTE]}" "$PGB_AUDIT")" "$(pct_of "$NA_RPS" "$PGB_NOAUDIT")"
+echo "  what the service's sessions waited for during POST (samples: event, statement):"
+echo "   with audit:"
+waits_summary "$WAITS.audit"
+echo "   without audit:"
+waits_summary "$WAITS.noaudit"
 echo
 
 fails=0
@@ -204,6 +368,11 @@ target "/v1/items/{id} >= 60% of the FastCGI ceiling ($ITEMS_TOTAL items)" "$(ge
 target "items filtered list p99 < 25 ms" "$(lt "${R_P99[6]}" 25)"
 target "items search (common word) p99 < 25 ms" "$(lt "${R_P99[7]}" 25)"
 target "items search (rare word) p99 < 25 ms" "$(lt "${R_P99[8]}" 25)"
+target "requests list (clerk, status=accepted) p99 < 25 ms ($REQUESTS_BEFORE requests)" "$(lt "${R_P99[LIST_ROUTE]}" 25)"
+target "POST /v1/requests >= 800/s" "$(awk -v a="${R_RPS[CREATE_ROUTE]}" 'BEGIN { print (a >= 800) ? 1 : 0 }')"
+target "POST /v1/requests >= 50% of pgbench's rate for its transaction" \
+	"$(awk -v a="${R_RPS[CREATE_ROUTE]}" -v b="$PGB_AUDIT" 'BEGIN { print (b > 0 && a >= 0.5 * b) ? 1 : 0 }')"
+target "tests/bench/create_request.sql is requests_insert of api/requests.c" "$script_current"
 errs=0
 for i in "${!ROUTES[@]}"; do errs=$((errs + R_ERR[i])); done
 target "no errors or non-2xx answers" "$([[ $errs == 0 ]] && echo 1 || echo 0)"
@@ -244,16 +413,13 @@ target "list p50 at $ITEMS_TOTAL items within 1.3x of at $small_total" \
 # items: auto_explain logs the plan of every statement of the service's role
 # while each combination is requested through nginx as an anonymous caller,
 # a clerk and a supervisor; then no plan may hold a sequential scan of items.
+# The same for GET /v1/requests at 1 million requests, as the clerk, a
+# supervisor and the demo citizen (only the list query's plans are counted).
 echo
 say "plans: every filter combination, three roles, auto_explain on"
 PGLOG=$(readlink -f "$VAR/log/postgres.log")
 psql_su -q -c "ALTER ROLE opengov_app SET session_preload_libraries = 'auto_explain'" \
 	-c "ALTER ROLE opengov_app SET auto_explain.log_min_duration = 0"
-restart_serve() {
-	kill -TERM "$(cat "$VAR/run/opengov.pid")" 2>/dev/null || true
-	for _ in $(seq 1 100); do [[ -e $VAR/run/opengov.pid ]] || break; sleep 0.1; done
-	scripts/stack.sh start "$VARDIR" "${OPENGOV_PORT:-8080}" >/dev/null
-}
 restart_serve
 log_from=$(stat -c %s "$PGLOG")
 clerk_unit=$unit_for_items
@@ -277,14 +443,38 @@ for ((mask = 0; mask < 1 << ${#FILTERS[@]}; mask++)); do
 	done
 done
 sleep 1
-seqscans=$(tail -c +"$((log_from + 1))" "$PGLOG" | grep -c "Seq Scan on items" || true)
-plans=$(tail -c +"$((log_from + 1))" "$PGLOG" | grep -c "Query Text:" || true)
+log_requests=$(stat -c %s "$PGLOG")
+RFILTERS=("kind=approval" "status=accepted" "light=red" "unit=$list_unit"
+	"received_from=2026-01-01&received_to=2026-03-31")
+rcombos=0
+for ((mask = 0; mask < 1 << ${#RFILTERS[@]}; mask++)); do
+	qs="limit=20"
+	for i in "${!RFILTERS[@]}"; do
+		if ((mask & (1 << i))); then qs="$qs&${RFILTERS[i]}"; fi
+	done
+	for tok in "$tok_list" "$tok_sup" "$tok_citizen"; do
+		curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE/v1/requests?$qs"
+		rcombos=$((rcombos + 1))
+	done
+done
+sleep 1
+seqscans=$(head -c "$log_requests" "$PGLOG" | tail -c +"$((log_from + 1))" | grep -c "Seq Scan on items" || true)
+plans=$(head -c "$log_requests" "$PGLOG" | tail -c +"$((log_from + 1))" | grep -c "Query Text:" || true)
+# A plan runs from its "duration:" line to the next line with a time stamp.
+read -r rplans rseqscans < <(tail -c +"$((log_requests + 1))" "$PGLOG" | awk '
+	/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] / { inlist = 0 }
+	/Query Text: SELECT q\.id, q\.kind/ { inlist = 1; n++ }
+	inlist && /Seq Scan on requests/ { s++ }
+	END { print n + 0, s + 0 }')
 psql_su -q -c "ALTER ROLE opengov_app RESET session_preload_libraries" \
 	-c "ALTER ROLE opengov_app RESET auto_explain.log_min_duration"
 restart_serve
 echo "  $combos requests, $plans plans logged, $seqscans sequential scans of items"
 target "no sequential scan of items in any filter combination" \
 	"$([[ $plans -gt 0 && $seqscans == 0 ]] && echo 1 || echo 0)"
+echo "  $rcombos requests of cases, $rplans list plans logged, $rseqscans sequential scans of requests"
+target "no sequential scan of requests in any list filter combination" \
+	"$([[ $rplans -gt 0 && $rseqscans == 0 ]] && echo 1 || echo 0)"
 
 # ---------------------------------------------------------------- RSS
 

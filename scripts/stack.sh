@@ -391,6 +391,35 @@ serve_stop() {
 	rm -f "$PID_FILE" "$SPAWN_PID_FILE"
 }
 
+# The monitor (correction deadlines and, later, the other monitoring rules)
+# runs every minute beside make run's server (var/). Other stacks (tests,
+# side-by-side development) run it only when asked: a background round
+# would race the tests that count what a round does.
+MONITOR_PID_FILE_NAME=monitor.pid
+
+monitor_wanted() { [[ $VAR == "$ROOT/var" ]]; }
+
+monitor_start() {
+	local pid_file=$RUN/$MONITOR_PID_FILE_NAME pid
+	monitor_wanted || return 0
+	if pid=$(live_pid "$pid_file" monitor); then
+		say "opengov monitor already running (pid $pid)"
+		return 0
+	fi
+	(cd "$ROOT" && exec setsid nohup "$OPENGOV_BIN" monitor --every 60 </dev/null >>"$LOG/monitor.log" 2>&1) &
+	echo "$!" >"$pid_file"
+	say "opengov monitor running every 60 s (log $LOG/monitor.log)"
+}
+
+monitor_stop() {
+	local pid_file=$RUN/$MONITOR_PID_FILE_NAME pid
+	if pid=$(live_pid "$pid_file" monitor); then
+		stop_group "opengov monitor" "$pid" TERM 5
+		say "opengov monitor stopped"
+	fi
+	rm -f "$pid_file"
+}
+
 ceiling_stop() {
 	local pid
 	if pid=$(live_pid "$CEILING_PID_FILE" fcgi-ceiling); then
@@ -533,6 +562,7 @@ cmd_start() {
 	(cd "$ROOT" && "$OPENGOV_BIN" migrate) || die "$OPENGOV_BIN migrate failed"
 	(cd "$ROOT" && "$OPENGOV_BIN" seed --demo) || die "$OPENGOV_BIN seed --demo failed"
 	serve_start
+	monitor_start
 	docs_install
 	nginx_start "$port"
 	wait_healthy "$OPENGOV_BASE_URL/healthz"
@@ -543,6 +573,7 @@ cmd_stop() {
 	# Front to back: no new requests, then the workers, then the database.
 	nginx_stop
 	serve_stop
+	monitor_stop
 	ceiling_stop
 	pg_stop
 }
@@ -561,6 +592,7 @@ cmd_status() {
 		say "postgres: down"
 		ok=1
 	fi
+	if pid=$(live_pid "$RUN/$MONITOR_PID_FILE_NAME" monitor); then say "opengov monitor: up (pid $pid)"; fi
 	if pid=$(live_pid "$CEILING_PID_FILE" fcgi-ceiling); then say "fcgi-ceiling: up (pid $pid)"; fi
 	return "$ok"
 }

@@ -126,14 +126,21 @@ static int db_prepare(struct db *db, struct db_stmt *stmt)
 PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
 		  const char *const *params)
 {
+	return db_exec_binary(db, stmt, n, params, NULL, NULL, 0);
+}
+
+PGresult *db_exec_binary(struct db *db, struct db_stmt *stmt, int n,
+			 const char *const *params, const int *lengths,
+			 const int *formats, int result_format)
+{
 	db->sqlstate[0] = '\0';
 	/* Outside a transaction a dead connection may be replaced here. */
 	if (!db->in_tx && !db_ensure(db))
 		return NULL;
 	if (stmt->gen != db->gen && db_prepare(db, stmt))
 		return NULL;
-	PGresult *res = PQexecPrepared(db->conn, stmt->name, n, params, NULL,
-				       NULL, 0);
+	PGresult *res = PQexecPrepared(db->conn, stmt->name, n, params, lengths,
+				       formats, result_format);
 	/* 26000: the session lost its prepared statements (DISCARD ALL, a
 	 * pooler handing over another server connection). Outside a
 	 * transaction, forget them all and prepare this one again. */
@@ -144,8 +151,8 @@ PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
 			db->gen++;
 			if (db_prepare(db, stmt))
 				return NULL;
-			res = PQexecPrepared(db->conn, stmt->name, n, params, NULL,
-					     NULL, 0);
+			res = PQexecPrepared(db->conn, stmt->name, n, params, lengths,
+					     formats, result_format);
 		}
 	}
 	return db_check(db, res);
@@ -248,9 +255,32 @@ void db_rollback(struct db *db)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
+int db_col(const PGresult *res, const char *col)
+{
+	/* Callers mostly read a row's columns in their order: the search
+	 * starts after the column found last (the pointer only guides where
+	 * to start; the name decides). */
+	static const PGresult *last_res;
+	static int last = -1;
+	int n = PQnfields(res);
+
+	if (res != last_res) {
+		last_res = res;
+		last = -1;
+	}
+	for (int k = 1; k <= n; k++) {
+		int i = (last + k) % n;
+		if (!strcmp(PQfname(res, i), col)) {
+			last = i;
+			return i;
+		}
+	}
+	return -1;
+}
+
 const char *db_get(const PGresult *res, int row, const char *col)
 {
-	int c = PQfnumber(res, col);
+	int c = db_col(res, col);
 
 	if (c < 0 || row >= PQntuples(res) || PQgetisnull(res, row, c))
 		return NULL;

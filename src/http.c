@@ -2,6 +2,7 @@
  * FastCGI params copied in, query decoded, headers and body written out. */
 #include <ctype.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -522,6 +523,25 @@ int query_cursor_or_reply(struct req *r, int n, char parts[][128])
 	return 0;
 }
 
+int query_time_cursor_or_reply(struct req *r, char after[2][128])
+{
+	char *end;
+
+	if (query_cursor_or_reply(r, 2, after))
+		return -1;
+	if (!after[0][0])
+		return 0;
+	errno = 0;
+	long long us = strtoll(after[0], &end, 10);
+	/* Microseconds since 1970 of a time PostgreSQL holds (years 1..9999). */
+	if (errno || *end || end == after[0] || us < -62135596800000000LL ||
+	    us > 253402300799000000LL || !uuid_valid(after[1])) {
+		query_invalid_reply(r, "cursor", "is not a cursor this server issued");
+		return -1;
+	}
+	return 0;
+}
+
 /* True when the header list (a, "b", W/"c", *) names etag. */
 static bool etag_listed(const char *list, const char *etag)
 {
@@ -684,6 +704,16 @@ int db_commit_or_reply(struct req *r)
 		return -1;
 	}
 	return 0;
+}
+
+bool req_is_unit_staff(const struct req *r)
+{
+	return r->authed && (r->claims.role == ROLE_CLERK || r->claims.role == ROLE_APPROVER);
+}
+
+bool req_sees_everything(const struct req *r)
+{
+	return r->authed && (r->claims.role == ROLE_SUPERVISOR || r->claims.role == ROLE_ADMIN);
 }
 
 const char *req_actor(const struct req *r)

@@ -7,7 +7,9 @@
 
 #include "opengov/cli.h"
 #include "opengov/config.h"
+#include "opengov/monitor.h"
 #include "opengov/server.h"
+#include "opengov/workcal.h"
 
 #define OPENGOV_VERSION "0.1.0"
 
@@ -19,6 +21,7 @@ static int usage(void)
 		"       opengov seed --demo | --scale N\n"
 		"       opengov token --role ROLE [--unit UUID] [--sub SUB]"
 		" [--applicant-type T] [--ttl SECONDS]\n"
+		"       opengov monitor [--every SECONDS]\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
 	return 2;
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "opengov: %s\n", err);
 		return 1;
 	}
+	/* Working-day dates are those of the configured zone. */
+	workcal_set_zone(cfg.tz);
 	if (!strcmp(cmd, "serve")) {
 		if (!cfg.database_url) {
 			fprintf(stderr, "opengov: set OPENGOV_DATABASE_URL\n");
@@ -127,6 +132,15 @@ int main(int argc, char **argv)
 		else if (argc == 4 && !strcmp(argv[2], "--scale") && end && !*end && n > 0 &&
 			 n <= 100000000)
 			rc = seed_scale(&cfg, n);
+		else
+			rc = usage();
+	} else if (!strcmp(cmd, "monitor")) {
+		char *end = NULL;
+		long every = argc == 4 && !strcmp(argv[2], "--every") ? strtol(argv[3], &end, 10) : 0;
+		if (argc == 2)
+			rc = monitor_main(&cfg, 0);
+		else if (end && !*end && every >= 1 && every <= 86400)
+			rc = monitor_main(&cfg, (int)every);
 		else
 			rc = usage();
 	} else if (!strcmp(cmd, "token")) {

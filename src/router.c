@@ -15,6 +15,7 @@
 #define ADMIN (ROLE_BIT(ROLE_ADMIN))
 #define UNIT_STAFF (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_APPROVER))
 #define APPROVER (ROLE_BIT(ROLE_APPROVER))
+#define SUPERVISOR (ROLE_BIT(ROLE_SUPERVISOR))
 
 /* Adding an endpoint is adding a row (and its operation in openapi.yaml). */
 const struct route routes[] = {
@@ -40,8 +41,39 @@ const struct route routes[] = {
 	{ "POST", "/v1/items/{id}/review", items_review, APPROVER, RT_JSON },
 	{ "POST", "/v1/items/{id}/withdraw", items_withdraw, APPROVER, RT_JSON },
 
+	{ "POST", "/v1/requests/{id}/materials", materials_upload,
+	  ROLE_BIT(ROLE_PUBLIC) | UNIT_STAFF, RT_UPLOAD },
+	{ "GET", "/v1/requests/{id}/materials", materials_list, ANYONE, 0 },
+	{ "GET", "/v1/requests/{id}/materials/{mid}", materials_get, ANYONE, 0 },
+	{ "GET", "/v1/requests/{id}/materials/{mid}/content", materials_content, ANYONE, 0 },
+
 	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
 	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
+
+	{ "GET", "/v1/requests", requests_list, ANYONE, 0 },
+	{ "POST", "/v1/requests", requests_create, ANYONE, RT_JSON },
+	{ "GET", "/v1/requests/{id}", requests_get, ANYONE, 0 },
+	{ "POST", "/v1/requests/{id}/withdraw", requests_withdraw, ANYONE, RT_JSON },
+	{ "POST", "/v1/requests/{id}/resubmission", requests_resubmit, ANYONE, RT_JSON },
+	{ "POST", "/v1/requests/{id}/approvals", approvals_create, UNIT_STAFF, RT_JSON },
+	{ "GET", "/v1/requests/{id}/approvals", request_approvals_list, ANYONE, 0 },
+	{ "GET", "/v1/approvals", approvals_list, ANYONE, 0 },
+
+	{ "GET", "/v1/findings", findings_list, ANYONE, RT_ANON },
+	{ "POST", "/v1/findings", findings_create, SUPERVISOR, RT_JSON },
+	{ "GET", "/v1/findings/{id}", findings_get, ANYONE, RT_ANON },
+	{ "POST", "/v1/findings/{id}/rectification", findings_rectify, UNIT_STAFF, RT_JSON },
+	{ "POST", "/v1/findings/{id}/verification", findings_verify, SUPERVISOR, RT_JSON },
+	{ "POST", "/v1/findings/{id}/publish", findings_publish, SUPERVISOR, 0 },
+	{ "POST", "/v1/findings/{id}/evidence", findings_evidence_upload, UNIT_STAFF, RT_UPLOAD },
+	{ "GET", "/v1/findings/{id}/evidence/{eid}/content", findings_evidence_content, ANYONE, 0 },
+
+	{ "POST", "/v1/monitoring/runs", monitoring_run, SUPERVISOR, 0 },
+	{ "GET", "/v1/monitoring/runs", monitoring_list, STAFF_READ, 0 },
+	{ "GET", "/v1/monitoring/runs/{id}", monitoring_get, STAFF_READ, 0 },
+
+	{ "GET", "/v1/reports/annual", reports_annual, ANYONE, RT_ANON },
+	{ "GET", "/v1/stats/units", stats_units, ANYONE, RT_ANON },
 
 	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
 	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },
@@ -185,6 +217,39 @@ static bool json_content_type(const char *ct, bool patch)
 	return patch && n == 28 && !strncasecmp(ct, "application/merge-patch+json", 28);
 }
 
+/* The types an upload may declare: the three it may be, or none in
+ * particular (the content decides; the handler checks it agrees). */
+static bool upload_content_type(const char *ct)
+{
+	static const char *const types[] = { "application/octet-stream",
+		"application/pdf", "image/jpeg", "image/png", NULL };
+
+	if (!ct || !*ct)
+		return true;
+	size_t n = strcspn(ct, ";");
+	while (n && ct[n - 1] == ' ')
+		n--;
+	for (int i = 0; types[i]; i++)
+		if (n == strlen(types[i]) && !strncasecmp(ct, types[i], n))
+			return true;
+	return false;
+}
+
+static int read_upload_body(struct req *r)
+{
+	if (!upload_content_type(r->content_type)) {
+		problem_reply(r, 415, "unsupported-media-type",
+			      "Send the file as application/pdf, image/jpeg or image/png"
+			      " (or application/octet-stream).");
+		return -1;
+	}
+	if (req_read_body(r)) {
+		problem_reply(r, 400, "bad-request", "The body ended early.");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_json_body(struct req *r)
 {
 	json_error_t err;
@@ -266,12 +331,15 @@ void router_dispatch(struct req *r)
 			       auth_role_name(r->claims.role));
 		return;
 	}
-	if (r->content_length < 0 || r->content_length > r->cfg->max_body) {
+	long max = (r->route->flags & RT_UPLOAD) ? UPLOAD_MAX_BYTES : r->cfg->max_body;
+	if (r->content_length < 0 || r->content_length > max) {
 		problem_replyf(r, 413, "payload-too-large",
-			       "The body is larger than %ld bytes.", r->cfg->max_body);
+			       "The body is larger than %ld bytes.", max);
 		return;
 	}
 	if ((r->route->flags & RT_JSON) && parse_json_body(r))
+		return;
+	if ((r->route->flags & RT_UPLOAD) && read_upload_body(r))
 		return;
 	r->route->handler(r);
 	if (!r->replied)

@@ -357,3 +357,11 @@ int rfc3339_parse(const char *s, long long *epoch)
 	*epoch = (long long)timegm(&tm) - sign * (oh * 3600 + om * 60);
 	return 0;
 }
+
+void verrs_nest(struct verrs *v, const char *prefix, const struct verr *e)
+{
+	char ptr[sizeof e->pointer + 64];
+
+	snprintf(ptr, sizeof ptr, "%s%s", prefix, e->pointer);
+	verrs_add(v, ptr, "%s", e->message);
+}

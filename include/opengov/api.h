@@ -26,8 +26,38 @@ void items_submit(struct req *r);
 void items_review(struct req *r);
 void items_withdraw(struct req *r);
 
+void materials_upload(struct req *r);
+void materials_list(struct req *r);
+void materials_get(struct req *r);
+void materials_content(struct req *r);
+
 void calendar_get(struct req *r);
 void calendar_put(struct req *r);
+
+void requests_list(struct req *r);
+void requests_get(struct req *r);
+void requests_create(struct req *r);
+void requests_withdraw(struct req *r);
+void requests_resubmit(struct req *r);
+void approvals_create(struct req *r);
+void request_approvals_list(struct req *r);
+void approvals_list(struct req *r);
+
+void findings_list(struct req *r);
+void findings_get(struct req *r);
+void findings_create(struct req *r);
+void findings_rectify(struct req *r);
+void findings_verify(struct req *r);
+void findings_publish(struct req *r);
+void findings_evidence_upload(struct req *r);
+void findings_evidence_content(struct req *r);
+
+void monitoring_run(struct req *r);
+void monitoring_list(struct req *r);
+void monitoring_get(struct req *r);
+
+void reports_annual(struct req *r);
+void stats_units(struct req *r);
 
 void audit_list(struct req *r);
 void audit_verify(struct req *r);

@@ -35,6 +35,13 @@ bool db_ensure(struct db *db);
  * PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL with db->sqlstate/lost set. */
 PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
 		  const char *const *params);
+/* The same with binary parameters (lengths and formats as PQexecPrepared
+ * takes them: format 1 = binary, its length in lengths; NULL = all text)
+ * and the result in result_format (0 text, 1 binary: every column in
+ * PostgreSQL's binary form, bytea as the raw bytes). */
+PGresult *db_exec_binary(struct db *db, struct db_stmt *stmt, int n,
+			 const char *const *params, const int *lengths,
+			 const int *formats, int result_format);
 /* Runs SQL assembled from constant fragments with n text parameters,
  * planned for these values (lists whose filters vary per request). */
 PGresult *db_exec_params(struct db *db, const char *sql, int n,
@@ -51,6 +58,10 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
+/* The number of the column named col (as the query spelled it, lower
+ * case), or -1: PQfnumber without its case folding and allocation, which
+ * cost a worker a sixth of its time on list pages. */
+int db_col(const PGresult *res, const char *col);
 /* Accessors that turn SQL NULL into NULL. */
 const char *db_get(const PGresult *res, int row, const char *col);
 long long db_get_ll(const PGresult *res, int row, const char *col);

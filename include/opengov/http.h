@@ -110,6 +110,10 @@ int query_text_or_reply(struct req *r, const char *name, int min, int max,
 /* An RFC 3339 date-time or a YYYY-MM-DD date (*is_date set). */
 int query_when_or_reply(struct req *r, const char *name, const char **out,
 			bool *is_date);
+/* ?cursor= of a list kept in (time, id) order: microseconds since 1970 of
+ * a time PostgreSQL holds, and a UUID. after[0][0] == 0 when absent.
+ * Returns 0, or -1 after answering 400. */
+int query_time_cursor_or_reply(struct req *r, char after[2][128]);
 /* Answers 400 naming the query parameter and what is wrong with it. */
 void query_invalid_reply(struct req *r, const char *name, const char *msg);
 /* Decodes ?cursor= into n parts; parts[0][0] == 0 when absent. */
@@ -150,6 +154,11 @@ int db_commit_or_reply(struct req *r);
 int audit_append_or_reply(struct req *r, const char *action,
 			  const char *entity, const char *entity_id,
 			  json_t *detail);
+
+/* A clerk or an approver (r->claims.unit is theirs). */
+bool req_is_unit_staff(const struct req *r);
+/* A supervisor or an admin: reads everything. */
+bool req_sees_everything(const struct req *r);
 
 /* The caller as the audit log names it: the token's sub, or "anonymous". */
 const char *req_actor(const struct req *r);

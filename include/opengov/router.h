@@ -11,6 +11,11 @@ typedef void (*handler_fn)(struct req *r);
 #define RT_ANON 0x1   /* callers without a token are admitted */
 #define RT_JSON 0x2   /* the body is a JSON object */
 #define RT_NODB 0x4   /* needs no database */
+#define RT_UPLOAD 0x8 /* the body is a raw file (materials) of up to
+			* UPLOAD_MAX_BYTES: read as is, never parsed */
+
+/* The largest upload (files.size allows no more). */
+#define UPLOAD_MAX_BYTES 10485760L
 
 struct route {
 	const char *method;

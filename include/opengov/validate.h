@@ -51,6 +51,10 @@ struct field {
 void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Adds e, an error of a nested object, with its pointer under prefix
+ * ("/applicant" + "/name"). */
+void verrs_nest(struct verrs *v, const char *prefix, const struct verr *e);
+
 /* Checks obj against fields (NULL-name terminated): unknown members, missing
  * required ones, types, bounds. Returns the number of errors added. */
 int validate_object(const json_t *obj, const struct field *fields,

@@ -34,7 +34,8 @@ SPEC_PATH = os.path.join(REPO, "openapi.yaml")
 PG_BIN = "/usr/lib/postgresql/15/bin"
 DEMO_PASSWORD = "demo-password"
 REQUEST_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-TABLES = ("units", "accounts", "audit_log", "idempotency_keys")
+TABLES = ("units", "accounts", "audit_log", "idempotency_keys", "requests", "approvals",
+          "files", "materials", "findings", "finding_steps", "finding_evidence", "monitoring_runs")
 
 
 # --------------------------------------------------------------------------
@@ -250,7 +251,7 @@ class Contract:
                 errs += ["body" + e for e in self.schema_errors(schema, doc)]
             if mt == "application/problem+json":
                 errs += self._problem_invariants(resp, doc, path)
-        else:
+        elif self.resolve(schema or {}).get("format") != "binary":  # bytes, not text
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError:

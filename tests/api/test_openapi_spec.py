@@ -36,9 +36,39 @@ EXPECTED_OPERATIONS = {
     ("post", "/v1/items/{id}/submit"): "submitItem",
     ("post", "/v1/items/{id}/review"): "reviewItem",
     ("post", "/v1/items/{id}/withdraw"): "withdrawItem",
+    # issue 5: requests and approvals
+    ("get", "/v1/requests"): "listRequests",
+    ("post", "/v1/requests"): "createRequest",
+    ("get", "/v1/requests/{id}"): "getRequest",
+    ("post", "/v1/requests/{id}/withdraw"): "withdrawRequest",
+    ("post", "/v1/requests/{id}/resubmission"): "resubmitRequest",
+    ("post", "/v1/requests/{id}/approvals"): "createApproval",
+    ("get", "/v1/requests/{id}/approvals"): "listRequestApprovals",
+    ("get", "/v1/approvals"): "listApprovals",
+    ("get", "/v1/requests/{id}/materials"): "listMaterials",
+    ("post", "/v1/requests/{id}/materials"): "uploadMaterial",
+    ("get", "/v1/requests/{id}/materials/{mid}"): "getMaterial",
+    ("get", "/v1/requests/{id}/materials/{mid}/content"): "getMaterialContent",
+    # issue 6: findings and electronic monitoring
+    ("get", "/v1/findings"): "listFindings",
+    ("post", "/v1/findings"): "createFinding",
+    ("get", "/v1/findings/{id}"): "getFinding",
+    ("post", "/v1/findings/{id}/rectification"): "rectifyFinding",
+    ("post", "/v1/findings/{id}/verification"): "verifyFinding",
+    ("post", "/v1/findings/{id}/publish"): "publishFinding",
+    ("post", "/v1/findings/{id}/evidence"): "uploadFindingEvidence",
+    ("get", "/v1/findings/{id}/evidence/{eid}/content"): "getFindingEvidenceContent",
+    ("post", "/v1/monitoring/runs"): "createMonitoringRun",
+    ("get", "/v1/monitoring/runs"): "listMonitoringRuns",
+    ("get", "/v1/monitoring/runs/{id}"): "getMonitoringRun",
+    # issue 6: the annual report and the unit scoreboard
+    ("get", "/v1/reports/annual"): "getAnnualReport",
+    ("get", "/v1/stats/units"): "getUnitScoreboard",
 }
 # POSTs that take no body (the transition is all the request says).
-BODILESS_POSTS = {"submitItem"}
+BODILESS_POSTS = {"submitItem", "publishFinding", "createMonitoringRun"}
+# POSTs whose body is a file (its bytes as they are), not JSON.
+FILE_UPLOADS = {"uploadMaterial", "uploadFindingEvidence"}
 ROLES = {"anonymous", "public", "clerk", "approver", "supervisor", "admin"}
 SCHEMAS = {"Unit", "UnitCreate", "UnitPatch", "UnitList", "Account", "AccountCreate",
            "TokenRequest", "TokenResponse", "Me", "AuditEntry", "AuditList",
@@ -170,9 +200,13 @@ def test_request_bodies_closed_and_with_valid_examples():
         if not rb:
             continue
         assert rb.get("required") is True
-        assert "application/json" in rb["content"]
+        assert ("application/json" in rb["content"]) != (op["operationId"] in FILE_UPLOADS)
         for mt, media in rb["content"].items():
             schema = CONTRACT.resolve(media["schema"])
+            if op["operationId"] in FILE_UPLOADS:
+                assert schema.get("format") == "binary", f"{p} {mt}"
+                assert "example" in media, f"{m} {p} {mt}: no example"
+                continue
             # a closed object, or a choice (oneOf/anyOf) of closed objects
             branches = [CONTRACT.resolve(b) for b in
                         schema.get("oneOf") or schema.get("anyOf") or [schema]]

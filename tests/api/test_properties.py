@@ -216,6 +216,9 @@ class Op:
             schema = c.get("schema", {})
             exs += list(flatten(schema).get("examples") or [])
             self.bodies[mt] = (schema, exs)
+        # A file upload (materials, evidence): the body is the file's bytes.
+        self.binary = bool(self.bodies) and all(
+            deref(sch).get("format") == "binary" for sch, _ in self.bodies.values())
         roles = op.get("x-roles")
         if roles is None:  # no x-roles: what `security` says
             sec = op.get("security", DOC.get("security", []))
@@ -1138,6 +1141,36 @@ RAW_KINDS = ["truncated", "trailing garbage", "bad utf-8", "duplicate key", "dep
              "over 1 MiB", "single quotes", "BOM", "charset latin1", "nan"]
 
 
+def tiny_pdf():
+    """A small, well-formed PDF: header, three objects, a cross-reference
+    table its startxref points at, %%EOF (the server checks that much)."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"]
+    out, offs = b"%PDF-1.4\n", []
+    for i, o in enumerate(objs, 1):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs)
+    return out + b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+# Files that are not what an upload takes, each with the type it claims.
+BAD_FILES = [
+    ("empty", b"", "application/pdf"),
+    ("html named pdf", b"<html><body>not a pdf</body></html>", "application/pdf"),
+    ("pdf header, no structure", b"%PDF-1.4\n" + b"x" * 100, "application/pdf"),
+    ("png signature, junk", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image/png"),
+    ("jpeg marker, junk", b"\xff\xd8\xff" + b"\x00" * 40, "image/jpeg"),
+    ("a pdf sent as png", None, "image/png"),
+    ("random bytes", bytes(range(256)) * 4, "application/octet-stream"),
+]
+
+
+def bad_file(label, data):
+    return tiny_pdf() if data is None else data
+
+
 def encode_json(obj, ascii_only):
     return json.dumps(obj, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
 
@@ -1207,6 +1240,16 @@ def field_mutation(draw, schema, body):
 
 
 def draw_body(data, op, world, req, bad):
+    if op.binary:
+        if bad:
+            label, raw, ctype = data.draw(st.sampled_from(BAD_FILES), label="bad file")
+            req.body, req.ctype = bad_file(label, raw), ctype
+            req.bad(f"file: {label}")
+        else:
+            req.body = tiny_pdf()
+            req.ctype = data.draw(st.sampled_from(["application/pdf", "application/octet-stream"]),
+                                  label="file type")
+        return
     mt = data.draw(st.sampled_from(sorted(op.bodies)), label="media type")
     schema = op.bodies[mt][0]
     valid = no_demo_usernames(data.draw(valid_body_strategy(op, mt, world), label="body"))
@@ -1288,7 +1331,10 @@ def base_request(op, world):
         if p.get("required"):
             req.headers[p["name"]] = CURRENT_ETAG if p["name"].lower() == "if-match" \
                 else some_values(from_schema(p.get("schema", {}), world), 1)[0]
-    if op.bodies:
+    if op.binary:
+        req.body, req.ctype = tiny_pdf(), "application/pdf"
+        req.base_body = None
+    elif op.bodies:
         mt = sorted(op.bodies)[0]
         schema, examples = op.bodies[mt]
         body = None
@@ -1365,6 +1411,13 @@ def sweep(op, world):
                 r.headers[p["name"]] = v
                 r.bad(f"{p['name']}={v!r}")
                 yield r
+    if op.binary:
+        for label, data, ctype in BAD_FILES:
+            r = copy_req(base)
+            r.body, r.ctype = bad_file(label, data), ctype
+            r.bad(f"file: {label}")
+            yield r
+        return
     if not op.bodies:
         return
     mt, schema, body = base.base_body

@@ -1,0 +1,300 @@
+/* materials.c - the files handed in with a request: each upload under a code
+ * is that code's next version, checked for what it really is (PDF, JPEG,
+ * PNG), kept in PostgreSQL and served back byte for byte.
+ * operationIds uploadMaterial, listMaterials, getMaterial, getMaterialContent. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "opengov/api.h"
+#include "opengov/cursor.h"
+#include "opengov/filetype.h"
+#include "opengov/caseflow.h"
+#include "opengov/upload.h"
+
+#define MATERIAL_COLUMNS \
+	"id, request_id, code, version, filename, content_type, size, sha256," \
+	" rfc3339(uploaded_at) AS uploaded_at, uploaded_by, uploaded_role"
+
+#define CODE_MAX 32
+
+/* A material code as sql/005_requests.sql allows it: 1..32 of [A-Za-z0-9_-]. */
+static bool code_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > CODE_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+static void not_found(struct req *r)
+{
+	problem_reply(r, 404, "not-found", "There is no such material.");
+}
+
+static void invalid_reply(struct req *r, const char *pointer, const char *detail,
+			  const char *msg)
+{
+	struct verrs v = { 0 };
+
+	verrs_add(&v, pointer, "%s", msg);
+	problem_reply_errors(r, 422, "validation", detail, &v);
+}
+
+/* Answers 409: the request's status takes no materials now. */
+static void wrong_status(struct req *r, const struct request_ref *ref)
+{
+	char detail[200];
+
+	snprintf(detail, sizeof detail,
+		 "The request is %s: upload_material is not possible now (only while"
+		 " submitted or correction_required).", ref->status);
+	conflict_reply(r, detail, ref->status, request_status_actions(ref->kind, ref->status));
+}
+
+/* For an approval request, code must be one of its service item's
+ * materials. Returns 0, or -1 after answering (422, 5xx) with the
+ * transaction rolled back. */
+static int item_code_or_reply(struct req *r, const struct request_ref *ref,
+			      const char *code)
+{
+	static struct db_stmt st = { "materials_item_codes",
+		"SELECT bool_or(m->>'code' = $2) AS listed,"
+		" string_agg(m->>'code', ', ' ORDER BY ord) AS codes"
+		" FROM items i, jsonb_array_elements(i.materials) WITH ORDINALITY AS e(m, ord)"
+		" WHERE i.id = $1", 0 };
+	char msg[160];
+
+	if (strcmp(ref->kind, "approval"))
+		return 0;
+	const char *p[] = { ref->item_id, code };
+	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	if (!res)
+		return -1;
+	const char *listed = db_get(res, 0, "listed");
+	if (listed && !strcmp(listed, "t")) {
+		PQclear(res);
+		return 0;
+	}
+	const char *codes = db_get(res, 0, "codes");
+	snprintf(msg, sizeof msg, "is not a material of the request's service item%s%.100s%s",
+		 codes ? " (its codes: " : ", which lists none", codes ? codes : "",
+		 codes ? ")" : "");
+	PQclear(res);
+	db_rollback(r->db);
+	invalid_reply(r, "/query/code", "The material code is not one this request takes.", msg);
+	return -1;
+}
+
+/* The checks that need no database: the code, then the file. Returns the
+ * type, or FILETYPE_UNKNOWN after answering. */
+static enum filetype check_upload_or_reply(struct req *r, char *code, size_t codelen,
+					   char *filename, size_t namelen)
+{
+	bool has_code;
+
+	if (query_text_or_reply(r, "code", 1, CODE_MAX, code, codelen, &has_code))
+		return FILETYPE_UNKNOWN;
+	if (!has_code) {
+		query_invalid_reply(r, "code", "is required: the code of the material");
+		return FILETYPE_UNKNOWN;
+	}
+	if (!code_valid(code)) {
+		query_invalid_reply(r, "code", "may hold only letters, digits, '_' and '-'");
+		return FILETYPE_UNKNOWN;
+	}
+	return upload_check_or_reply(r, filename, namelen);
+}
+
+/* POST /v1/requests/{id}/materials?code=&filename= - uploadMaterial (the
+ * applicant; clerks and approvers of the request's unit): 201, 400, 401,
+ * 403, 404, 409 (status is not submitted or correction_required), 413
+ * (more than 10 MiB), 415 (not PDF/JPEG/PNG, or not what Content-Type
+ * says), 422 (empty; code not on the item; extension not the content's).
+ * The request row is locked, so concurrent uploads of a code get distinct
+ * versions. */
+void materials_upload(struct req *r)
+{
+	static struct db_stmt ins = { "materials_insert",
+		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
+		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
+		" INSERT INTO materials (request_id, code, version, filename, file_id,"
+		" content_type, size, sha256, uploaded_by, uploaded_role)"
+		" SELECT $5::uuid, $6, coalesce((SELECT max(version) FROM materials"
+		"  WHERE request_id = $5::uuid AND code = $6), 0) + 1,"
+		" $7, f.id, $1, $2::int, $3, $8, $9 FROM f"
+		" RETURNING " MATERIAL_COLUMNS, 0 };
+	/* The request's representation (the correction checklist, what may
+	 * be done next) depends on its materials: its ETag moves with them. */
+	static struct db_stmt touch = { "materials_touch_request",
+		"UPDATE requests SET version = version + 1, updated_at = now() WHERE id = $1", 0 };
+	struct request_ref ref;
+	char code[CODE_MAX * 4 + 8], filename[UPLOAD_FILENAME_MAX * 4 + 8];
+	char sha[65], size[24], loc[160], etag[72];
+
+	enum filetype t = check_upload_or_reply(r, code, sizeof code, filename, sizeof filename);
+	if (t == FILETYPE_UNKNOWN)
+		return;
+	upload_sha256_hex(r->body, r->body_len, sha);
+	if (!*sha) {
+		problem_reply(r, 500, "internal", "The server failed to hash the file.");
+		return;
+	}
+	snprintf(size, sizeof size, "%zu", r->body_len);
+
+	if (db_begin_or_reply(r) ||
+	    request_find_or_reply(r, r->path_params[0], true, &ref))
+		return;
+	if (!ref.own && !ref.unit_staff) {
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden",
+			      "Only the applicant and the staff of the request's unit upload materials.");
+		return;
+	}
+	if (strcmp(ref.status, "submitted") && strcmp(ref.status, "correction_required")) {
+		db_rollback(r->db);
+		wrong_status(r, &ref);
+		return;
+	}
+	if (item_code_or_reply(r, &ref, code))
+		return;
+
+	const char *p[] = { filetype_mime(t), size, sha, r->body, ref.id, code, filename,
+			    req_actor(r), req_role(r) };
+	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0, 0 };
+	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0 };
+	PGresult *res = db_exec_binary(r->db, &ins, 9, p, lengths, formats, 0);
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	const char *tp[] = { ref.id };
+	PGresult *tres = db_exec_or_reply(r, &touch, 1, tp);
+	if (!tres) {
+		PQclear(res);
+		return;
+	}
+	PQclear(tres);
+	const char *mid = db_get(res, 0, "id");
+	json_t *detail = json_pack("{s:s, s:I, s:s, s:I, s:s}", "code", code,
+				   "version", (json_int_t)db_get_ll(res, 0, "version"),
+				   "sha256", sha, "size", (json_int_t)r->body_len,
+				   "material_id", mid);
+	int rc = audit_append_or_reply(r, "request.material_upload", "request", ref.id, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r)) {
+		PQclear(res);
+		return;
+	}
+	snprintf(loc, sizeof loc, "/v1/requests/%s/materials/%s", ref.id, mid);
+	snprintf(etag, sizeof etag, "\"%s\"", sha);
+	http_header(r, "Location", "%s", loc);
+	http_header(r, "ETag", "%s", etag);
+	http_row(r, 201, res, 0);
+	PQclear(res);
+}
+
+/* GET /v1/requests/{id}/materials - listMaterials: 200, 400, 401, 404.
+ * Every version, by code then version; keyset pages like every list. */
+void materials_list(struct req *r)
+{
+	static struct db_stmt st = { "materials_list",
+		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE request_id = $1"
+		" AND ($2::text IS NULL OR (code, version) > ($2, $3::int))"
+		" ORDER BY code, version LIMIT $4", 0 };
+	static const char *const key[] = { "code", "version" };
+	struct request_ref ref;
+	char after[2][CURSOR_PART_MAX], lim[16];
+	int limit;
+
+	if (query_limit_or_reply(r, &limit) || query_cursor_or_reply(r, 2, after))
+		return;
+	if (after[0][0]) {
+		char *end;
+		errno = 0;
+		long v = strtol(after[1], &end, 10);
+		if (!code_valid(after[0]) || errno || *end || v < 1 || v > 2147483647L) {
+			query_invalid_reply(r, "cursor", "is not a cursor this server issued");
+			return;
+		}
+	}
+	if (request_find_or_reply(r, r->path_params[0], false, &ref))
+		return;
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[] = { ref.id, after[0][0] ? after[0] : NULL,
+			    after[0][0] ? after[1] : NULL, lim };
+	PGresult *res = db_exec_or_reply(r, &st, 4, p);
+	if (!res)
+		return;
+	http_list_rows(r, res, limit, key, 2);
+	PQclear(res);
+}
+
+/* Loads material mid of a request the caller may see, with cols. Returns
+ * the row, or NULL after answering 404 (also for another request's
+ * material) or 5xx. */
+static PGresult *material_or_reply(struct req *r, struct db_stmt *st)
+{
+	struct request_ref ref;
+	const char *mid = r->path_params[1];
+
+	if (request_find_or_reply(r, r->path_params[0], false, &ref))
+		return NULL;
+	if (!uuid_valid(mid)) {
+		not_found(r);
+		return NULL;
+	}
+	const char *p[] = { mid, ref.id };
+	PGresult *res = db_exec_or_reply(r, st, 2, p);
+	if (!res)
+		return NULL;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		not_found(r);
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/requests/{id}/materials/{mid} - getMaterial: 200, 304, 401, 404.
+ * A material never changes: its ETag is its content's SHA-256. */
+void materials_get(struct req *r)
+{
+	static struct db_stmt st = { "materials_get",
+		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE id = $1 AND request_id = $2", 0 };
+	char etag[72];
+
+	PGresult *res = material_or_reply(r, &st);
+	if (!res)
+		return;
+	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "sha256"));
+	http_header(r, "Cache-Control", "private");
+	if (!http_not_modified(r, etag))
+		http_row(r, 200, res, 0);
+	PQclear(res);
+}
+
+/* GET /v1/requests/{id}/materials/{mid}/content - getMaterialContent: 200,
+ * 304, 401, 404. The bytes as uploaded, to be saved, never rendered in
+ * place: attachment, nosniff. */
+void materials_content(struct req *r)
+{
+	static struct db_stmt meta = { "materials_content_meta",
+		"SELECT file_id, filename, content_type, sha256 FROM materials"
+		" WHERE id = $1 AND request_id = $2", 0 };
+
+	PGresult *m = material_or_reply(r, &meta);
+	if (!m)
+		return;
+	upload_send_file(r, db_get(m, 0, "file_id"), db_get(m, 0, "filename"),
+			 db_get(m, 0, "content_type"), db_get(m, 0, "sha256"));
+	PQclear(m);
+}

@@ -1,0 +1,674 @@
+/* requests.c - applications: for government information (disclosure) and
+ * for service items (approval), online by the applicant or registered by a
+ * clerk from paper, the counter or the post; reading them, withdrawing,
+ * resubmitting after a correction notice. The state machine and the clock
+ * are src/caseflow.c and src/caseclock.c.
+ * operationIds listRequests, createRequest, getRequest, withdrawRequest,
+ * resubmitRequest. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "opengov/api.h"
+#include "opengov/caseflow.h"
+#include "opengov/cursor.h"
+#include "opengov/idempotency.h"
+#include "opengov/jsonw.h"
+#include "opengov/workcal.h"
+
+static const char *const request_kinds[] = { "disclosure", "approval", NULL };
+
+static const char *const request_statuses[] = {
+	"submitted", "accepted", "correction_required", "not_accepted", "paused",
+	"decided", "withdrawn", "abandoned", NULL
+};
+
+static const char *const lights[] = { "green", "yellow", "red", NULL };
+
+static const char *const deliveries[] = { "electronic", "paper", NULL };
+
+static const char *const paper_channels[] = { "paper", "counter", "post", NULL };
+
+static const char *const applicant_types[] = {
+	"natural_person", "company", "research_body", "ngo", "legal_service", "other", NULL
+};
+
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL }
+
+static const struct field disclosure_new[] = {
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL },
+	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL },
+	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL },
+	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "delivery", FT_ENUM, F_REQUIRED, 0, 0, deliveries, NULL },
+	{ "channel", FT_ENUM, 0, 0, 0, paper_channels, NULL },
+	{ "received_at", FT_STRING, 0, 20, 40, NULL, NULL },
+	{ "applicant", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field approval_new[] = {
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL },
+	{ "item_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL },
+	{ "form", FT_OBJECT, F_REQUIRED, 0, 0, NULL, NULL },
+	{ "channel", FT_ENUM, 0, 0, 0, paper_channels, NULL },
+	{ "received_at", FT_STRING, 0, 20, 40, NULL, NULL },
+	{ "applicant", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field applicant_fields[] = {
+	{ "type", FT_ENUM, F_REQUIRED, 0, 0, applicant_types, NULL },
+	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
+	{ "account_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
+	{ "id_number", FT_STRING, F_NULLABLE, 1, 64, NULL, NULL },
+	{ "phone", FT_STRING, F_NULLABLE, 1, 32, NULL, NULL },
+	{ "email", FT_STRING, F_NULLABLE, 3, 254, NULL, NULL },
+	{ "address", FT_STRING, F_NULLABLE, 1, 500, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field withdraw_fields[] = {
+	{ "reason", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field resubmit_fields[] = {
+	{ "fields", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field resubmit_disclosure[] = {
+	{ "description", FT_STRING, 0, 1, 5000, NULL, NULL },
+	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "delivery", FT_ENUM, 0, 0, 0, deliveries, NULL },
+	END_FIELDS,
+};
+
+static const struct field resubmit_approval[] = {
+	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	END_FIELDS,
+};
+
+static const char *member(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+static int invalid_reply(struct req *r, struct verrs *v, const char *what)
+{
+	problem_reply_errors(r, 422, "validation", what, v);
+	return -1;
+}
+
+/* ---- GET /v1/requests/{id} --------------------------------------------- */
+
+/* GET /v1/requests/{id} - getRequest: 200, 304, 401, 404. */
+void requests_get(struct req *r)
+{
+	struct request_ref ref;
+	char etag[32];
+	PGresult *res = request_load_or_reply(r, r->path_params[0], false, &ref);
+
+	if (!res)
+		return;
+	const struct calendar *cal = request_calendar_or_reply(r, res);
+	if (cal) {
+		request_etag(res, 0, etag, sizeof etag);
+		http_header(r, "Cache-Control", "private, no-cache");
+		if (!http_not_modified(r, etag)) {
+			struct buf body = { 0 };
+			request_write(&body, r, cal, res, 0, workcal_today());
+			http_json_text(r, 200, &body);
+			buf_free(&body);
+		}
+	}
+	PQclear(res);
+}
+
+/* ---- GET /v1/requests -------------------------------------------------- */
+
+/* GET /v1/requests - listRequests: 200, 400, 401. Newest received first,
+ * ties by id; scoped by role; filters kind, status, unit, light,
+ * received_from, received_to. */
+void requests_list(struct req *r)
+{
+	const char *kind, *status, *unit, *light, *from, *to;
+	bool from_date = false, to_date = false;
+	char after[2][CURSOR_PART_MAX], lim[16], today[11];
+	int limit;
+
+	if (query_limit_or_reply(r, &limit) ||
+	    query_enum_or_reply(r, "kind", request_kinds, &kind) ||
+	    query_enum_or_reply(r, "status", request_statuses, &status) ||
+	    query_uuid_or_reply(r, "unit", &unit) ||
+	    query_enum_or_reply(r, "light", lights, &light) ||
+	    query_when_or_reply(r, "received_from", &from, &from_date) ||
+	    query_when_or_reply(r, "received_to", &to, &to_date) ||
+	    query_time_cursor_or_reply(r, after))
+		return;
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	calendar_format(workcal_today(), today);
+
+	struct sqlb b = { 0 };
+	sqlb_add(&b, "SELECT " REQUEST_COLUMNS " FROM requests q WHERE ");
+	if (req_sees_everything(r)) {
+		sqlb_add(&b, "true");
+	} else if (req_is_unit_staff(r)) {
+		sqlb_add(&b, "q.unit_id = ");
+		sqlb_param(&b, r->claims.unit, "uuid");
+	} else {
+		sqlb_add(&b, "q.applicant_sub = ");
+		sqlb_param(&b, r->claims.sub, "text");
+	}
+	if (kind) {
+		sqlb_add(&b, " AND q.kind = ");
+		sqlb_param(&b, kind, "text");
+	}
+	if (status) {
+		sqlb_add(&b, " AND q.status = ");
+		sqlb_param(&b, status, "text");
+	}
+	if (unit) {
+		sqlb_add(&b, " AND q.unit_id = ");
+		sqlb_param(&b, unit, "uuid");
+	}
+	if (light) {
+		if (!strcmp(light, "red")) {
+			sqlb_add(&b, " AND q.red_on <= ");
+			sqlb_param(&b, today, "date");
+		} else if (!strcmp(light, "yellow")) {
+			sqlb_add(&b, " AND q.yellow_on <= ");
+			sqlb_param(&b, today, "date");
+			sqlb_add(&b, " AND q.red_on > ");
+			sqlb_param(&b, today, "date");
+		} else {
+			sqlb_add(&b, " AND q.yellow_on > ");
+			sqlb_param(&b, today, "date");
+		}
+	}
+	if (from) {
+		sqlb_add(&b, " AND q.received_at >= ");
+		sqlb_param(&b, from, from_date ? "date" : "timestamptz");
+	}
+	if (to) {
+		sqlb_add(&b, to_date ? " AND q.received_at < (" : " AND q.received_at <= ");
+		sqlb_param(&b, to, to_date ? "date + 1)" : "timestamptz");
+	}
+	if (after[0][0]) {
+		sqlb_add(&b, " AND (q.received_at, q.id) < (timestamptz 'epoch' + ");
+		sqlb_param(&b, after[0], "bigint");
+		sqlb_add(&b, " * interval '1 microsecond', ");
+		sqlb_param(&b, after[1], "uuid");
+		sqlb_add(&b, ")");
+	}
+	sqlb_add(&b, " ORDER BY q.received_at DESC, q.id DESC LIMIT ");
+	sqlb_param(&b, lim, "int");
+	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
+	sqlb_free(&b);
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	const struct calendar *cal = request_calendar_or_reply(r, res);
+	if (!cal) {
+		PQclear(res);
+		return;
+	}
+	int n = PQntuples(res), day = workcal_today();
+	struct buf data = { 0 };
+	buf_append(&data, "[", 1);
+	for (int i = 0; i < n && i < limit; i++) {
+		if (i)
+			buf_append(&data, ",", 1);
+		request_write(&data, r, cal, res, i, day);
+	}
+	buf_append(&data, "]", 1);
+	char *next = NULL;
+	if (n > limit) {
+		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+		next = cursor_encode(key, 2);
+	}
+	PQclear(res);
+	http_header(r, "Cache-Control", "private, no-cache");
+	http_list_text(r, &data, next);
+	buf_free(&data);
+	free(next);
+}
+
+/* ---- POST /v1/requests ------------------------------------------------- */
+
+#define ROUTE_CREATE "POST /v1/requests"
+
+/* Checks the applicant block of a registration into v. */
+static void check_applicant(const json_t *a, struct verrs *v)
+{
+	struct verrs inner = { 0 };
+
+	if (!a) {
+		verrs_add(v, "/applicant", "is required when a clerk registers an application");
+		return;
+	}
+	if (validate_object(a, applicant_fields, &inner))
+		for (int k = 0; k < inner.n; k++)
+			verrs_nest(v, "/applicant", &inner.e[k]);
+	const char *email = member(a, "email");
+	if (email && !strchr(email, '@'))
+		verrs_add(v, "/applicant/email", "must be an email address");
+}
+
+/* received_at of a registration: RFC 3339, not in the future, not before
+ * the previous year. Returns 0 and the time, or adds to v. */
+static int check_received(const char *s, time_t *out, struct verrs *v)
+{
+	long long epoch;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!s) {
+		verrs_add(v, "/received_at", "is required: when the application really arrived");
+		return -1;
+	}
+	if (rfc3339_parse(s, &epoch)) {
+		verrs_add(v, "/received_at", "must be an RFC 3339 date-time");
+		return -1;
+	}
+	if (epoch > (long long)now + 60) {
+		verrs_add(v, "/received_at", "must not be in the future");
+		return -1;
+	}
+	localtime_r(&now, &tm);
+	int earliest_year = tm.tm_year + 1900 - 1;
+	time_t t = (time_t)epoch;
+	localtime_r(&t, &tm);
+	if (tm.tm_year + 1900 < earliest_year) {
+		verrs_add(v, "/received_at", "must not be before %d-01-01", earliest_year);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+/* POST /v1/requests - createRequest (public online; clerk on paper, at the
+ * counter or by post): 201, 401, 403, 415, 422. */
+void requests_create(struct req *r)
+{
+	static struct db_stmt item_st = { "requests_item",
+		"SELECT unit_id, status, kind, online, committed_days FROM items WHERE id = $1", 0 };
+	static struct db_stmt account_st = { "requests_applicant_account",
+		"SELECT role FROM accounts WHERE id = $1", 0 };
+	static struct db_stmt ins = { "requests_insert",
+		"WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type',"
+		"  a.applicant_type, 'name', coalesce(a.display_name, a.username), 'account_id',"
+		"  a.id::text, 'id_number', NULL, 'phone', NULL, 'email', NULL, 'address', NULL)"
+		"  AS applicant"
+		"  FROM accounts a WHERE $9::text IS NULL AND a.id = $5::uuid AND a.role = 'public'"
+		"  UNION ALL SELECT $10::jsonb->>'type', $10::jsonb WHERE $9::text IS NOT NULL),"
+		/* No applicant, no number: the counter moves only for a request. */
+		" n AS (INSERT INTO request_numbers AS c (kind, year, last)"
+		"  SELECT $1, $2::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1"
+		"  RETURNING last),"
+		" q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,"
+		"  applicant_type, applicant, channel, registered_by, description, purpose, delivery,"
+		"  form, received_at, clock_start, days_allowed, yellow_on, red_on, light,"
+		"  clock_calendar)"
+		"  SELECT $1, CASE $1 WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || $2 || '-' ||"
+		"   CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END,"
+		"   $3::uuid, $4::uuid, $5, who.type, who.applicant, $8, $9, $11, $12, $13, $14::jsonb,"
+		"   coalesce($15::timestamptz, now()), DATE '1970-01-01' + $16::int, $17::int,"
+		"   $18::date, $19::date, $21, $22::bigint"
+		"  FROM n, who RETURNING *),"
+		" a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
+		"  to_status) SELECT id, 1, unit_id, $6, $7, $20, 'submitted' FROM q)"
+		/* The audit entry in the same statement: the counter row and the
+		 * audit chain's head stay locked for the commit only. */
+		" SELECT " REQUEST_DETAIL_COLUMNS ", audit_append($7, $20, $23, 'request', q.id::text,"
+		"  $24, jsonb_build_object('number', q.number, 'kind', q.kind, 'channel', q.channel))"
+		"  AS _audit_seq FROM q", 0 };
+	struct verrs v = { 0 };
+	const char *kind = member(r->json, "kind");
+	bool clerk = r->claims.role == ROLE_CLERK;
+	time_t received = time(NULL);
+
+	if (r->claims.role != ROLE_PUBLIC && !clerk) {
+		problem_reply(r, 403, "forbidden",
+			      "Applicants apply online; clerks register paper, counter and post applications.");
+		return;
+	}
+	if (!clerk && !uuid_valid(r->claims.sub)) { /* not one of our accounts */
+		problem_reply(r, 403, "forbidden",
+			      "Only holders of an applicant account apply online: register one first.");
+		return;
+	}
+	if (!kind || choice_index(request_kinds, kind) < 0) {
+		verrs_add(&v, "/kind", "is required: disclosure or approval");
+		invalid_reply(r, &v, "The application is invalid.");
+		return;
+	}
+	bool disclosure = !strcmp(kind, "disclosure");
+	validate_object(r->json, disclosure ? disclosure_new : approval_new, &v);
+	json_t *applicant = json_object_get(r->json, "applicant");
+	if (clerk) {
+		if (!member(r->json, "channel"))
+			verrs_add(&v, "/channel", "is required: paper, counter or post");
+		check_received(member(r->json, "received_at"), &received, &v);
+		check_applicant(applicant, &v);
+	} else {
+		static const char *const staff_only[] = { "channel", "received_at", "applicant", NULL };
+		for (int i = 0; staff_only[i]; i++)
+			if (json_object_get(r->json, staff_only[i]))
+				verrs_add(&v, staff_only[i][0] == 'c' ? "/channel"
+					  : staff_only[i][0] == 'r' ? "/received_at" : "/applicant",
+					  "is set by a clerk registering a paper application, not online");
+	}
+	json_t *form = json_object_get(r->json, "form");
+	char *form_text = form ? json_dumps(form, JSON_COMPACT) : NULL;
+	if (form_text && strlen(form_text) > 65536)
+		verrs_add(&v, "/form", "must not exceed 64 KiB");
+	if (v.n) {
+		free(form_text);
+		invalid_reply(r, &v, "The application is invalid.");
+		return;
+	}
+
+	/* Without an Idempotency-Key the creation is one statement, atomic on
+	 * its own: no transaction round trips while the number counter and the
+	 * audit chain are locked. With one, the key's row joins it in a
+	 * transaction. */
+	if (r->idempotency_key && idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED) {
+		free(form_text);
+		return;
+	}
+	const char *unit = member(r->json, "unit_id");
+	const char *item = member(r->json, "item_id");
+	int committed = 0;
+	char unit_buf[40];
+	if (!disclosure) {
+		const char *p[] = { item };
+		PGresult *res = db_exec_or_reply(r, &item_st, 1, p);
+		if (!res) {
+			free(form_text);
+			return;
+		}
+		if (PQntuples(res) != 1 || strcmp(db_get(res, 0, "kind"), "service") ||
+		    strcmp(db_get(res, 0, "status"), "published"))
+			verrs_add(&v, "/item_id", "is not a published service item");
+		else if (!clerk && db_get(res, 0, "online")[0] != 't')
+			verrs_add(&v, "/item_id", "cannot be applied for online: apply at the unit's counter");
+		else {
+			snprintf(unit_buf, sizeof unit_buf, "%s", db_get(res, 0, "unit_id"));
+			unit = unit_buf;
+			committed = atoi(db_get(res, 0, "committed_days"));
+		}
+		PQclear(res);
+	}
+	if (!v.n && clerk && strcasecmp(unit, r->claims.unit)) {
+		db_rollback(r->db);
+		free(form_text);
+		problem_reply(r, 403, "forbidden", "Clerks register applications to their own unit only.");
+		return;
+	}
+	const char *acct = applicant ? member(applicant, "account_id") : NULL;
+	if (!v.n && acct) {
+		const char *p[] = { acct };
+		PGresult *res = db_exec_or_reply(r, &account_st, 1, p);
+		if (!res) {
+			free(form_text);
+			return;
+		}
+		if (PQntuples(res) != 1 || strcmp(db_get(res, 0, "role"), "public"))
+			verrs_add(&v, "/applicant/account_id", "is not an applicant's account");
+		PQclear(res);
+	}
+	if (v.n) {
+		db_rollback(r->db);
+		free(form_text);
+		invalid_reply(r, &v, "The application is invalid.");
+		return;
+	}
+
+	/* The clock: a disclosure request's runs from its receipt, an
+	 * approval's from its acceptance. */
+	/* The worker's copy of the calendar, as it is: the row records which
+	 * version its dates come from, and the monitor computes them again
+	 * if the calendar has moved since. */
+	long long cal_version = workcal_version();
+	const struct calendar *cal = workcal_get(r->db, cal_version >= 0 ? cal_version : -1);
+	cal_version = workcal_version();
+	if (!cal) {
+		free(form_text);
+		db_error_reply(r);
+		return;
+	}
+	struct case_state s = { 0 };
+	snprintf(s.kind, sizeof s.kind, "%s", kind);
+	strcpy(s.status, "submitted");
+	s.received = workcal_day_of(received);
+	s.start = disclosure ? s.received : -1;
+	s.allowed = disclosure ? DISCLOSURE_DAYS : committed;
+	s.extensions = json_array();
+	s.excluded = json_array();
+	s.correction_due = s.decided = s.closed = -1;
+	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
+	state_light_dates(cal, &s, workcal_today(), yellow, red);
+	state_free(&s);
+	struct tm tm;
+	localtime_r(&received, &tm);
+	snprintf(year, sizeof year, "%d", tm.tm_year + 1900);
+	snprintf(start, sizeof start, "%d", s.start);
+	snprintf(allowed, sizeof allowed, "%d", s.allowed);
+	snprintf(version_text, sizeof version_text, "%lld", cal_version);
+
+	char *applicant_text = NULL;
+	if (clerk) {
+		json_t *a = json_deep_copy(applicant);
+		static const char *const opt[] = { "account_id", "id_number", "phone", "email",
+						   "address", NULL };
+		for (int i = 0; opt[i]; i++)
+			if (!json_object_get(a, opt[i]))
+				json_object_set_new(a, opt[i], json_null());
+		applicant_text = json_dumps(a, JSON_COMPACT);
+		json_decref(a);
+	}
+	const char *received_text = clerk ? member(r->json, "received_at") : NULL;
+	const char *p[] = {
+		kind, year, unit, disclosure ? NULL : item, clerk ? acct : r->claims.sub,
+		clerk ? "register" : "submit", req_actor(r), clerk ? member(r->json, "channel") : "online",
+		clerk ? r->claims.sub : NULL, applicant_text,
+		disclosure ? member(r->json, "description") : NULL,
+		disclosure ? member(r->json, "purpose") : NULL,
+		disclosure ? member(r->json, "delivery") : NULL, form_text, received_text,
+		disclosure ? start : NULL, allowed, yellow[0] ? yellow : NULL, red[0] ? red : NULL,
+		req_role(r), light_of(yellow, red, workcal_today()), version_text,
+		clerk ? "request.register" : "request.submit", r->request_id,
+	};
+	PGresult *res = db_exec(r->db, &ins, 24, p);
+	free(form_text);
+	free(applicant_text);
+	if (!res) {
+		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
+			db_rollback(r->db);
+			verrs_add(&v, "/unit_id", "is not a unit");
+			invalid_reply(r, &v, "The application is invalid.");
+			return;
+		}
+		db_error_reply(r);
+		return;
+	}
+	if (PQntuples(res) != 1) { /* the caller has no applicant account */
+		PQclear(res);
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden",
+			      "Only holders of an applicant account apply online: register one first.");
+		return;
+	}
+	struct request_ref ref;
+	request_fill_ref(r, res, 0, &ref);
+	char loc[96], etag[32];
+	struct buf body = { 0 };
+	snprintf(loc, sizeof loc, "/v1/requests/%s", ref.id);
+	request_etag(res, 0, etag, sizeof etag);
+	request_write(&body, r, cal, res, 0, workcal_today());
+	PQclear(res);
+	http_json_text(r, 201, &body);
+	buf_free(&body);
+	if (r->idempotency_key &&
+	    (idem_store_or_reply(r, ROUTE_CREATE, loc, etag) || db_commit_or_reply(r)))
+		return;
+	http_header(r, "Location", "%s", loc);
+	http_header(r, "ETag", "%s", etag);
+	http_header(r, "Cache-Control", "private, no-cache");
+}
+
+/* ---- withdrawing, resubmitting ------------------------------------------ */
+
+/* Records the applicant's step and answers with the request. */
+static void step_reply(struct req *r, const struct request_ref *ref, struct case_state *s,
+		       const struct calendar *cal, struct case_step *st,
+		       const struct case_changes *c)
+{
+	char step_id[37], loc[96];
+	PGresult *row = case_commit_or_reply(r, ref, s, cal, st, c, json_object(), step_id);
+
+	if (!row)
+		return;
+	snprintf(loc, sizeof loc, "/v1/requests/%s", ref->id);
+	http_header(r, "Content-Location", "%s", loc);
+	request_reply(r, 200, row, cal);
+	PQclear(row);
+}
+
+/* POST /v1/requests/{id}/withdraw - withdrawRequest (the applicant; a
+ * clerk for paper applications): 200, 401, 403, 404, 409, 415, 422. */
+void requests_withdraw(struct req *r)
+{
+	struct verrs v = { 0 };
+	struct request_ref ref;
+	struct case_state s;
+	const struct calendar *cal;
+
+	if (validate_object(r->json, withdraw_fields, &v)) {
+		invalid_reply(r, &v, "The withdrawal is invalid.");
+		return;
+	}
+	PGresult *cur = case_begin_or_reply(r, r->path_params[0], &ref, &s, &cal);
+	if (!cur)
+		return;
+	if (!request_acts_for_applicant(r, &ref)) {
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden", "Only the applicant may withdraw an application.");
+	} else if (!case_is_open(s.status)) {
+		db_rollback(r->db);
+		case_wrong_status(r, &s, "withdraw");
+	} else {
+		int today = workcal_today();
+		struct case_step st = { .action = "withdraw", .from = ref.status, .days = -1,
+				   .respond_by = -1, .reason = member(r->json, "reason") };
+		struct case_changes c = { .closed = true };
+		strcpy(s.status, "withdrawn");
+		state_close_exclusion(&s, today);
+		s.closed = today;
+		step_reply(r, &ref, &s, cal, &st, &c);
+	}
+	state_free(&s);
+	PQclear(cur);
+}
+
+/* POST /v1/requests/{id}/resubmission - resubmitRequest (the applicant; a
+ * clerk for paper applications): 200, 401, 403, 404, 409, 415, 422 (an
+ * entry of the checklist is not redone: each one named). */
+void requests_resubmit(struct req *r)
+{
+	struct verrs v = { 0 };
+	struct request_ref ref;
+	struct case_state s;
+	const struct calendar *cal;
+
+	if (validate_object(r->json, resubmit_fields, &v)) {
+		invalid_reply(r, &v, "The resubmission is invalid.");
+		return;
+	}
+	PGresult *cur = case_begin_or_reply(r, r->path_params[0], &ref, &s, &cal);
+	if (!cur)
+		return;
+	if (!request_acts_for_applicant(r, &ref)) {
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden", "Only the applicant may resubmit an application.");
+		goto out;
+	}
+	if (strcmp(s.status, "correction_required")) {
+		db_rollback(r->db);
+		case_wrong_status(r, &s, "resubmission");
+		goto out;
+	}
+	json_t *fields = json_object_get(r->json, "fields");
+	bool disclosure = !strcmp(s.kind, "disclosure");
+	struct verrs inner = { 0 };
+	if (fields && validate_object(fields, disclosure ? resubmit_disclosure : resubmit_approval,
+				      &inner)) {
+		for (int k = 0; k < inner.n; k++)
+			verrs_nest(&v, "/fields", &inner.e[k]);
+		db_rollback(r->db);
+		invalid_reply(r, &v, "The resubmission is invalid.");
+		goto out;
+	}
+	json_t *items = json_object_get(s.correction, "items");
+	json_t *up = request_latest_uploads(cur);
+	json_int_t notice = json_integer_value(json_object_get(s.correction, "notice_us"));
+	size_t i;
+	json_t *e;
+	char ptr[64];
+	json_array_foreach(items, i, e) {
+		const char *code = member(e, "material_code"), *field = member(e, "field");
+		if (code && json_integer_value(json_object_get(up, code)) <= notice) {
+			snprintf(ptr, sizeof ptr, "/materials/%s", code);
+			verrs_add(&v, ptr, "upload a new version of material %s (%s)", code,
+				  member(e, "reason"));
+		} else if (field && !json_object_get(fields, field)) {
+			snprintf(ptr, sizeof ptr, "/fields/%s", field);
+			verrs_add(&v, ptr, "send the corrected %s (%s)", field, member(e, "reason"));
+		}
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(fields, key, val) {
+		bool listed = false;
+		json_array_foreach(items, i, e) {
+			const char *field = member(e, "field");
+			if (field && !strcmp(field, key))
+				listed = true;
+		}
+		if (!listed) {
+			snprintf(ptr, sizeof ptr, "/fields/%.40s", key);
+			verrs_add(&v, ptr, "was not asked for by the correction notice");
+		}
+	}
+	json_decref(up);
+	if (v.n) {
+		db_rollback(r->db);
+		problem_reply_errors(r, 422, "correction-incomplete",
+				     "The correction is not complete: every entry of the checklist must be redone.",
+				     &v);
+		goto out;
+	}
+	int today = workcal_today();
+	char at[32];
+	struct case_step st = { .action = "resubmit", .from = ref.status, .days = -1,
+			   .respond_by = -1, .comment = member(r->json, "note") };
+	struct case_changes c = { .fields = fields };
+	case_now_rfc3339(at);
+	json_object_set_new(s.correction, "resubmitted_at", json_string(at));
+	state_close_exclusion(&s, today);
+	s.correction_due = -1;
+	if (disclosure) /* the 20 days start again from the resubmission */
+		s.start = today;
+	strcpy(s.status, "submitted");
+	step_reply(r, &ref, &s, cal, &st, &c);
+out:
+	state_free(&s);
+	PQclear(cur);
+}
