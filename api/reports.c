@@ -187,8 +187,12 @@ static PGresult *report_exec_or_reply(struct req *r, const char *sql, int n,
 {
 	if (db_begin_or_reply(r))
 		return NULL;
+	/* A year of a city's cases is read by parallel index scans: the
+	 * workers of a page read stay serial (session default), a report
+	 * may use the cores. */
 	PGresult *res = db_exec_simple(r->db, "SET LOCAL plan_cache_mode = force_custom_plan;"
-					      " SET LOCAL jit = off");
+					      " SET LOCAL jit = off;"
+					      " SET LOCAL max_parallel_workers_per_gather = 2");
 	if (res) {
 		PQclear(res);
 		res = db_exec_params(r->db, sql, n, params);

@@ -476,6 +476,59 @@ echo "  $rcombos requests of cases, $rplans list plans logged, $rseqscans sequen
 target "no sequential scan of requests in any list filter combination" \
 	"$([[ $rplans -gt 0 && $rseqscans == 0 ]] && echo 1 || echo 0)"
 
+# ---------------------------------------------------------------- supervision
+
+# The annual report and the unit scoreboard over the million requests and
+# at least 100 thousand findings, and a monitoring pass over at least a
+# million open cases (tests/bench/supervision_data.sql tops both up, once).
+# Each report is timed end to end through nginx (curl, the median of 5
+# after one warm-up); the monitoring pass is `opengov monitor` twice with
+# the background monitor stopped: the first pass does whatever the data
+# asks for, the second is the steady state every minute's run looks like.
+echo
+say "supervision data: at least 1,000,000 open cases and 100,000 findings (once: ~2 min)"
+psql_su -q -v ON_ERROR_STOP=1 -f "$ROOT/tests/bench/supervision_data.sql" >/dev/null
+OPEN_CASES=$(psql_su -c "SELECT count(*) FROM requests WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')")
+FINDINGS=$(psql_su -c "SELECT count(*) FROM findings")
+REQUESTS_ALL=$(psql_su -c "SELECT count(*) FROM requests")
+year=$(date +%Y)
+median_ms() { # URL: the median of 5 timed GETs after one warm-up, in ms
+	curl -s -o /dev/null "$1" || true
+	for _ in 1 2 3 4 5; do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done |
+		sort -n | awk 'NR == 3 { printf "%.0f", $1 * 1000 }'
+}
+declare -A SUP=()
+SUP[report_this]=$(median_ms "$BASE/v1/reports/annual?year=$year")
+SUP[report_last]=$(median_ms "$BASE/v1/reports/annual?year=$((year - 1))")
+SUP[report_csv]=$(median_ms "$BASE/v1/reports/annual?year=$year&format=csv")
+SUP[board_year]=$(median_ms "$BASE/v1/stats/units?from=$year-01-01&to=$(date +%F)")
+SUP[board_5y]=$(median_ms "$BASE/v1/stats/units?from=$((year - 4))-01-01&to=$(date +%F)")
+monitor_pid=$(cat "$VAR/run/monitor.pid" 2>/dev/null || true)
+if [[ $monitor_pid =~ ^[0-9]+$ ]]; then kill -TERM "$monitor_pid" 2>/dev/null || true; sleep 1; fi
+mon_pass() {
+	local t0 t1 out
+	t0=$(date +%s.%N)
+	out=$("$ROOT/bin/opengov" monitor) || die "opengov monitor failed"
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
+	echo " $out"
+}
+MON1=$(mon_pass)
+MON2=$(mon_pass)
+scripts/stack.sh start "$VARDIR" "${OPENGOV_PORT:-8080}" >/dev/null # the monitor again
+printf '  %s requests, %s of them open, %s findings\n' "$REQUESTS_ALL" "$OPEN_CASES" "$FINDINGS"
+printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$year" "${SUP[report_this]}"
+printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$((year - 1))" "${SUP[report_last]}"
+printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$year&format=csv" "${SUP[report_csv]}"
+printf '  %-44s %8s ms\n' "GET /v1/stats/units (this year)" "${SUP[board_year]}"
+printf '  %-44s %8s ms\n' "GET /v1/stats/units (five years)" "${SUP[board_5y]}"
+printf '  %-44s %8s s   %s\n' "opengov monitor, first pass" "${MON1%% *}" "${MON1#* }"
+printf '  %-44s %8s s   %s\n' "opengov monitor, second pass" "${MON2%% *}" "${MON2#* }"
+for k in report_this report_last report_csv board_year board_5y; do
+	target "$k under 1 s ($REQUESTS_ALL requests, $FINDINGS findings)" "$(lt "${SUP[$k]}" 1000)"
+done
+target "monitoring pass over $OPEN_CASES open cases under 30 s" "$(lt "${MON2%% *}" 30)"
+
 # ---------------------------------------------------------------- RSS
 
 # Worker memory must stay flat under load: a leak per request shows up as

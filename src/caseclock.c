@@ -21,6 +21,8 @@ static json_t *json_col(const PGresult *res, int row, const char *col)
 {
 	const char *v = db_get(res, row, col);
 
+	if (v && !strcmp(v, "[]")) /* most cases: no exclusion, no extension */
+		return json_array();
 	return v ? json_loads(v, 0, NULL) : NULL;
 }
 

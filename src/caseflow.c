@@ -106,6 +106,25 @@ static void put(struct buf *b, bool *first, const char *key, const PGresult *res
 	jw_value(b, res, row, db_col(res, col));
 }
 
+/* A time column of REQUEST_COLUMNS (seconds since 1970) as RFC 3339 UTC. */
+static void put_time(struct buf *b, bool *first, const char *key, const PGresult *res, int row,
+		     const char *col)
+{
+	const char *v = db_get(res, row, col);
+	char out[32];
+	struct tm tm;
+
+	jw_key(b, first, key);
+	if (!v) {
+		buf_puts(b, "null");
+		return;
+	}
+	time_t t = (time_t)strtoll(v, NULL, 10);
+	gmtime_r(&t, &tm);
+	strftime(out, sizeof out, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+	buf_puts(b, out);
+}
+
 static void put_day(struct buf *b, bool *first, const char *key, int day)
 {
 	char d[11];
@@ -121,19 +140,23 @@ static void put_day(struct buf *b, bool *first, const char *key, int day)
 
 static void put_json(struct buf *b, bool *first, const char *key, const json_t *j)
 {
+	jw_key(b, first, key);
+	if (json_is_array(j) && json_array_size(j) == 0) {
+		buf_puts(b, "[]");
+		return;
+	}
 	char *t = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
-	jw_key(b, first, key);
 	buf_puts(b, t ? t : "null");
 	free(t);
 }
 
-static void write_deadline(struct buf *b, const struct calendar *cal,
-			   const struct case_state *s, int today)
+/* The deadline block of s; started: d holds its clock (state_deadline). */
+static void write_deadline(struct buf *b, const struct case_state *s, bool started,
+			   const struct deadline_result *dl)
 {
-	struct deadline_result d;
+	struct deadline_result d = *dl;
 	bool f = true;
-	bool started = state_deadline(cal, s, today, &d) == 0;
 	bool closed = !strcmp(s->status, "withdrawn") || !strcmp(s->status, "not_accepted") ||
 		      !strcmp(s->status, "abandoned");
 
@@ -210,14 +233,13 @@ static void write_correction(struct buf *b, const struct case_state *s, const ch
 }
 
 /* What the applicant must do next, in one sentence. */
-static void write_next_step(struct buf *b, const struct calendar *cal,
-			    const struct case_state *s, int today)
+static void write_next_step(struct buf *b, const struct case_state *s, bool started,
+			    const struct deadline_result *d)
 {
-	struct deadline_result d;
 	char due[11] = "", text[400];
 
-	if (state_deadline(cal, s, today, &d) == 0)
-		calendar_format(d.due, due);
+	if (started)
+		calendar_format(d->due, due);
 	if (!strcmp(s->status, "submitted"))
 		snprintf(text, sizeof text, !strcmp(s->kind, "disclosure")
 			 ? "Nothing to do now: the unit is examining the application and must answer by %s."
@@ -274,10 +296,10 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 	put(b, &f, "purpose", res, row, "purpose");
 	put(b, &f, "delivery", res, row, "delivery");
 	put(b, &f, "form", res, row, "form");
-	put(b, &f, "received_at", res, row, "received_at");
-	put(b, &f, "accepted_at", res, row, "accepted_at");
-	put(b, &f, "decided_at", res, row, "decided_at");
-	put(b, &f, "closed_at", res, row, "closed_at");
+	put_time(b, &f, "received_at", res, row, "received_at");
+	put_time(b, &f, "accepted_at", res, row, "accepted_at");
+	put_time(b, &f, "decided_at", res, row, "decided_at");
+	put_time(b, &f, "closed_at", res, row, "closed_at");
 	jw_key(b, &f, "decision");
 	if (db_get(res, row, "outcome")) {
 		bool g = true;
@@ -286,13 +308,15 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 		put(b, &g, "reason_code", res, row, "reason_code");
 		put(b, &g, "legal_basis", res, row, "legal_basis");
 		put(b, &g, "responsible_unit_id", res, row, "responsible_unit_id");
-		put(b, &g, "decided_at", res, row, "decided_at");
+		put_time(b, &g, "decided_at", res, row, "decided_at");
 		buf_puts(b, "}");
 	} else {
 		buf_puts(b, "null");
 	}
+	struct deadline_result dl = { 0 };
+	bool started = state_deadline(cal, &s, today, &dl) == 0;
 	jw_key(b, &f, "deadline");
-	write_deadline(b, cal, &s, today);
+	write_deadline(b, &s, started, &dl);
 	jw_key(b, &f, "correction");
 	if (s.correction) {
 		int col = db_col(res, "latest_uploads");
@@ -302,11 +326,11 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 		buf_puts(b, "null");
 	}
 	jw_key(b, &f, "next_step");
-	write_next_step(b, cal, &s, today);
+	write_next_step(b, &s, started, &dl);
 	jw_key(b, &f, "allowed_actions");
 	write_allowed(b, r, &ref, &s);
-	put(b, &f, "created_at", res, row, "created_at");
-	put(b, &f, "updated_at", res, row, "updated_at");
+	put_time(b, &f, "created_at", res, row, "created_at");
+	put_time(b, &f, "updated_at", res, row, "updated_at");
 	put(b, &f, "version", res, row, "version");
 	buf_puts(b, "}");
 	state_free(&s);

@@ -94,14 +94,18 @@ static int abandon_overdue_corrections(struct db *db, const char *today, int *do
 static int recompute_clocks(struct db *db, const struct calendar *cal, long long version,
 			    int today, int *done)
 {
-	static struct db_stmt batch = { "monitor_clock_batch",
+	/* Planned for its values each time (once a minute): a generic plan
+	 * cannot see that few cases, if any, have an older calendar, and
+	 * walks the primary key through the whole table. */
+	static const char batch_sql[] =
 		"SELECT id, version, kind, status, received_at::date - DATE '1970-01-01' AS received_day,"
 		" clock_start - DATE '1970-01-01' AS clock_start, days_allowed, extensions, excluded,"
 		" correction, correction_due - DATE '1970-01-01' AS correction_due, corrections,"
 		" NULL AS decided_day, NULL AS closed_day"
 		" FROM requests WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')"
-		" AND clock_start IS NOT NULL AND clock_calendar IS DISTINCT FROM $1::bigint"
-		" AND id > $2::uuid ORDER BY id LIMIT 500", 0 };
+		" AND clock_start IS NOT NULL"
+		" AND (clock_calendar < $1::bigint OR clock_calendar IS NULL)"
+		" AND id > $2::uuid ORDER BY id LIMIT 500";
 	static struct db_stmt upd = { "monitor_clock_update",
 		"UPDATE requests q SET yellow_on = u.y::date, red_on = u.r::date, light = u.l,"
 		" clock_calendar = $5::bigint"
@@ -112,7 +116,7 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 	snprintf(ver, sizeof ver, "%lld", version);
 	for (;;) {
 		const char *p[] = { ver, after };
-		PGresult *res = db_exec(db, &batch, 2, p);
+		PGresult *res = db_exec_params(db, batch_sql, 2, p);
 		if (!res)
 			return -1;
 		int n = PQntuples(res);
@@ -166,19 +170,29 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 	}
 }
 
-/* Sets today's light on every open case whose light changed. */
+/* Sets today's light on every open case whose light changed: the cases
+ * whose red or yellow day has come (ranges of the two partial indexes on
+ * those days) and whose light does not say so yet. A light only moves
+ * forward with the days; a step that moves it back sets it itself. */
 static int refresh_lights(struct db *db, const char *today, int *done)
 {
-	static struct db_stmt st = { "monitor_lights",
-		"UPDATE requests SET light = CASE WHEN red_on <= $1::date THEN 'red'"
-		"  WHEN yellow_on <= $1::date THEN 'yellow' ELSE 'green' END"
+	static struct db_stmt red = { "monitor_lights_red",
+		"UPDATE requests SET light = 'red'"
 		" WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')"
-		" AND red_on IS NOT NULL AND light IS DISTINCT FROM CASE WHEN red_on <= $1::date"
-		"  THEN 'red' WHEN yellow_on <= $1::date THEN 'yellow' ELSE 'green' END", 0 };
+		" AND red_on <= $1::date AND light IS DISTINCT FROM 'red'", 0 };
+	static struct db_stmt yellow = { "monitor_lights_yellow",
+		"UPDATE requests SET light = 'yellow'"
+		" WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')"
+		" AND yellow_on <= $1::date AND red_on > $1::date"
+		" AND light IS DISTINCT FROM 'yellow'", 0 };
 	const char *p[] = { today };
-	PGresult *res = db_exec(db, &st, 1, p);
+	PGresult *res = db_exec(db, &red, 1, p);
 
 	if (!res)
+		return -1;
+	*done += atoi(PQcmdTuples(res));
+	PQclear(res);
+	if (!(res = db_exec(db, &yellow, 1, p)))
 		return -1;
 	*done += atoi(PQcmdTuples(res));
 	PQclear(res);
@@ -250,7 +264,7 @@ static int escalate_findings(struct db *db, const char *today, int *done)
 /* Runs fn in its own transaction with a generous statement timeout (a
  * first pass over a million cases is long; later ones are quick). */
 #define IN_TX(db, call)                                                        \
-	(db_begin(db) || !db_exec_simple_ok(db, "SET LOCAL statement_timeout = '25s'") || \
+	(db_begin(db) || !db_exec_simple_ok(db, "SET LOCAL statement_timeout = '25s'; SET LOCAL plan_cache_mode = force_custom_plan") || \
 	 (call) ? (db_rollback(db), -1) : db_commit(db))
 
 static bool db_exec_simple_ok(struct db *db, const char *sql)

@@ -47,15 +47,17 @@ WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.appli
    (request_id, seq, unit_id, action, actor, actor_role, to_status) SELECT id, 1, unit_id, $6,
    $7, $20, 'submitted' FROM q) SELECT q.id, q.kind, q.number, q.status, q.unit_id, q.item_id,
    q.applicant_sub, q.applicant_type, q.applicant, q.channel, q.registered_by, q.description,
-   q.purpose, q.delivery, q.form, rfc3339(q.received_at) AS received_at, q.received_at::date -
-   DATE '1970-01-01' AS received_day, rfc3339(q.accepted_at) AS accepted_at,
-   rfc3339(q.decided_at) AS decided_at, q.decided_at::date - DATE '1970-01-01' AS decided_day,
-   rfc3339(q.closed_at) AS closed_at, q.closed_at::date - DATE '1970-01-01' AS closed_day,
-   q.outcome, q.reason_code, q.legal_basis, q.responsible_unit_id, q.clock_start - DATE
-   '1970-01-01' AS clock_start, q.days_allowed, q.extensions, q.excluded, q.correction,
-   q.correction_due - DATE '1970-01-01' AS correction_due, q.corrections, q.version,
-   rfc3339(q.created_at) AS created_at, rfc3339(q.updated_at) AS updated_at, (extract(epoch
-   FROM q.received_at) * 1000000)::bigint AS sort_us, (SELECT version FROM calendar_meta) AS
+   q.purpose, q.delivery, q.form, floor(date_part('epoch', q.received_at))::bigint AS
+   received_at, q.received_at::date - DATE '1970-01-01' AS received_day,
+   floor(date_part('epoch', q.accepted_at))::bigint AS accepted_at, floor(date_part('epoch',
+   q.decided_at))::bigint AS decided_at, q.decided_at::date - DATE '1970-01-01' AS decided_day,
+   floor(date_part('epoch', q.closed_at))::bigint AS closed_at, q.closed_at::date - DATE
+   '1970-01-01' AS closed_day, q.outcome, q.reason_code, q.legal_basis, q.responsible_unit_id,
+   q.clock_start - DATE '1970-01-01' AS clock_start, q.days_allowed, q.extensions, q.excluded,
+   q.correction, q.correction_due - DATE '1970-01-01' AS correction_due, q.corrections,
+   q.version, floor(date_part('epoch', q.created_at))::bigint AS created_at,
+   floor(date_part('epoch', q.updated_at))::bigint AS updated_at, (extract(epoch FROM
+   q.received_at) * 1000000)::bigint AS sort_us, (SELECT version FROM calendar_meta) AS
    cal_version, CASE WHEN q.correction IS NOT NULL THEN (SELECT json_object_agg(code, us) FROM
    (SELECT code, (extract(epoch FROM max(uploaded_at)) * 1000000)::bigint AS us FROM materials
    WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads, audit_append($7, $20,
