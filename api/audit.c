@@ -58,29 +58,38 @@ void audit_list(struct req *r)
 }
 
 /* GET /v1/audit/verify - verifyAudit: 200 {ok, entries, first_bad}.
- * Recomputes every link: an entry's hash must be sha256(previous hash ||
- * its fields), sequence numbers must be gapless and the head must match
- * the last entry, so edits, deletions and truncation all show. */
+ * Recomputes every link of the eight chains (sql/009): an entry's hash
+ * must be sha256(the previous hash of its chain || its fields, chain and
+ * position), positions in a chain must be gapless from 1, and each chain's
+ * head must match its last entry, so edits, deletions and truncation all
+ * show. The entries from before the chains are chain 0, positions equal to
+ * their seq, hashed without chain and position. first_bad is the smallest
+ * seq of a broken entry (one past the last entry when only a head is off). */
 void audit_verify(struct req *r)
 {
 	static struct db_stmt st = { "audit_verify",
-		"WITH chain AS ("
-		" SELECT seq, hash, prev_hash, at, actor, role, action, entity, entity_id,"
-		"  request_id, detail,"
-		"  lag(hash, 1, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)"
-		"   OVER (ORDER BY seq) AS expect_prev,"
-		"  lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS expect_seq"
+		"WITH e AS ("
+		" SELECT seq, chain, coalesce(chain_pos, seq) AS pos, chain_pos IS NULL AS legacy,"
+		"  hash, prev_hash, at, actor, role, action, entity, entity_id, request_id, detail"
 		" FROM audit_log),"
-		" bad AS (SELECT min(seq) AS seq FROM chain WHERE"
-		"  prev_hash <> expect_prev OR seq <> expect_seq + 1 OR"
-		"  hash <> sha256(expect_prev || audit_payload(seq, at, actor, role, action,"
-		"   entity, entity_id, request_id, detail))),"
-		" tip AS (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+		" link AS ("
+		" SELECT e.*,"
+		"  lag(hash, 1, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)"
+		"   OVER (PARTITION BY chain ORDER BY pos) AS expect_prev,"
+		"  lag(pos, 1, 0::bigint) OVER (PARTITION BY chain ORDER BY pos) AS expect_pos"
+		" FROM e),"
+		" bad AS (SELECT min(seq) AS seq FROM link WHERE"
+		"  prev_hash <> expect_prev OR pos <> expect_pos + 1 OR"
+		"  hash <> sha256(expect_prev || CASE WHEN legacy"
+		"   THEN audit_payload(seq, at, actor, role, action, entity, entity_id, request_id, detail)"
+		"   ELSE audit_payload_chained(seq, at, actor, role, action, entity, entity_id,"
+		"    request_id, detail, chain, pos) END)),"
+		" tips AS (SELECT DISTINCT ON (chain) chain, pos, hash FROM e ORDER BY chain, pos DESC),"
+		" heads_off AS (SELECT 1 FROM audit_chains c LEFT JOIN tips t ON t.chain = c.chain"
+		"  WHERE c.pos <> coalesce(t.pos, 0) OR (t.pos IS NOT NULL AND c.hash <> t.hash))"
 		" SELECT (SELECT count(*) FROM audit_log) AS entries,"
 		"  coalesce((SELECT seq FROM bad),"
-		"   CASE WHEN (SELECT h.seq <> coalesce(t.seq, 0) OR"
-		"    (t.seq IS NOT NULL AND h.hash <> t.hash)"
-		"    FROM audit_head h LEFT JOIN tip t ON true)"
+		"   CASE WHEN EXISTS (SELECT 1 FROM heads_off)"
 		"   THEN (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) END) AS first_bad", 0 };
 
 	PGresult *res = db_exec_or_reply(r, &st, 0, NULL);
