@@ -566,33 +566,11 @@ void approvals_list(struct req *r)
 	} else {
 		sqlb_add(&b, "true");
 	}
-	if (unit) {
-		sqlb_add(&b, " AND a.unit_id = ");
-		sqlb_param(&b, unit, "uuid");
-	}
-	if (action) {
-		sqlb_add(&b, " AND a.action = ");
-		sqlb_param(&b, action, "text");
-	}
-	if (outcome) {
-		sqlb_add(&b, " AND a.outcome = ");
-		sqlb_param(&b, outcome, "text");
-	}
-	if (from) {
-		sqlb_add(&b, " AND a.at >= ");
-		sqlb_param(&b, from, from_date ? "date" : "timestamptz");
-	}
-	if (to) {
-		sqlb_add(&b, to_date ? " AND a.at < (" : " AND a.at <= ");
-		sqlb_param(&b, to, to_date ? "date + 1)" : "timestamptz");
-	}
-	if (after[0][0]) {
-		sqlb_add(&b, " AND (a.at, a.id) < (timestamptz 'epoch' + ");
-		sqlb_param(&b, after[0], "bigint");
-		sqlb_add(&b, " * interval '1 microsecond', ");
-		sqlb_param(&b, after[1], "uuid");
-		sqlb_add(&b, ")");
-	}
+	sqlb_and_eq(&b, "a.unit_id", unit, "uuid");
+	sqlb_and_eq(&b, "a.action", action, "text");
+	sqlb_and_eq(&b, "a.outcome", outcome, "text");
+	sqlb_and_between(&b, "a.at", from, from_date, to, to_date);
+	sqlb_and_before(&b, "a.at", "a.id", after);
 	sqlb_add(&b, " ORDER BY a.at DESC, a.id DESC LIMIT ");
 	sqlb_param(&b, lim, "int");
 	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);

@@ -348,36 +348,15 @@ void findings_list(struct req *r)
 	} else {
 		sqlb_add(&b, "f.published_at IS NOT NULL");
 	}
-	if (unit) {
-		sqlb_add(&b, " AND f.unit_id = ");
-		sqlb_param(&b, unit, "uuid");
-	}
-	if (status) {
-		sqlb_add(&b, " AND f.status = ");
-		sqlb_param(&b, status, "text");
-	}
-	if (source) {
-		sqlb_add(&b, " AND f.source = ");
-		sqlb_param(&b, source, "text");
-	}
-	if (severity) {
-		sqlb_add(&b, " AND f.severity = ");
-		sqlb_param(&b, severity, "text");
-	}
-	if (category) {
-		sqlb_add(&b, " AND f.category = ");
-		sqlb_param(&b, category, "text");
-	}
+	sqlb_and_eq(&b, "f.unit_id", unit, "uuid");
+	sqlb_and_eq(&b, "f.status", status, "text");
+	sqlb_and_eq(&b, "f.source", source, "text");
+	sqlb_and_eq(&b, "f.severity", severity, "text");
+	sqlb_and_eq(&b, "f.category", category, "text");
 	if (published)
 		sqlb_add(&b, !strcmp(published, "true") ? " AND f.published_at IS NOT NULL"
 							 : " AND f.published_at IS NULL");
-	if (after[0][0]) {
-		sqlb_add(&b, " AND (f.created_at, f.id) < (timestamptz 'epoch' + ");
-		sqlb_param(&b, after[0], "bigint");
-		sqlb_add(&b, " * interval '1 microsecond', ");
-		sqlb_param(&b, after[1], "uuid");
-		sqlb_add(&b, ")");
-	}
+	sqlb_and_before(&b, "f.created_at", "f.id", after);
 	sqlb_add(&b, " ORDER BY f.created_at DESC, f.id DESC LIMIT ");
 	sqlb_param(&b, lim, "int");
 	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);

@@ -165,18 +165,9 @@ void requests_list(struct req *r)
 		sqlb_add(&b, "q.applicant_sub = ");
 		sqlb_param(&b, r->claims.sub, "text");
 	}
-	if (kind) {
-		sqlb_add(&b, " AND q.kind = ");
-		sqlb_param(&b, kind, "text");
-	}
-	if (status) {
-		sqlb_add(&b, " AND q.status = ");
-		sqlb_param(&b, status, "text");
-	}
-	if (unit) {
-		sqlb_add(&b, " AND q.unit_id = ");
-		sqlb_param(&b, unit, "uuid");
-	}
+	sqlb_and_eq(&b, "q.kind", kind, "text");
+	sqlb_and_eq(&b, "q.status", status, "text");
+	sqlb_and_eq(&b, "q.unit_id", unit, "uuid");
 	if (light) {
 		if (!strcmp(light, "red")) {
 			sqlb_add(&b, " AND q.red_on <= ");
@@ -191,21 +182,8 @@ void requests_list(struct req *r)
 			sqlb_param(&b, today, "date");
 		}
 	}
-	if (from) {
-		sqlb_add(&b, " AND q.received_at >= ");
-		sqlb_param(&b, from, from_date ? "date" : "timestamptz");
-	}
-	if (to) {
-		sqlb_add(&b, to_date ? " AND q.received_at < (" : " AND q.received_at <= ");
-		sqlb_param(&b, to, to_date ? "date + 1)" : "timestamptz");
-	}
-	if (after[0][0]) {
-		sqlb_add(&b, " AND (q.received_at, q.id) < (timestamptz 'epoch' + ");
-		sqlb_param(&b, after[0], "bigint");
-		sqlb_add(&b, " * interval '1 microsecond', ");
-		sqlb_param(&b, after[1], "uuid");
-		sqlb_add(&b, ")");
-	}
+	sqlb_and_between(&b, "q.received_at", from, from_date, to, to_date);
+	sqlb_and_before(&b, "q.received_at", "q.id", after);
 	sqlb_add(&b, " ORDER BY q.received_at DESC, q.id DESC LIMIT ");
 	sqlb_param(&b, lim, "int");
 	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);

@@ -316,6 +316,49 @@ void sqlb_param(struct sqlb *b, const char *value, const char *cast)
 		buf_printf(&b->sql, "::%s", cast);
 }
 
+void sqlb_and_eq(struct sqlb *b, const char *column, const char *value, const char *cast)
+{
+	if (!value)
+		return;
+	sqlb_add(b, " AND ");
+	sqlb_add(b, column);
+	sqlb_add(b, " = ");
+	sqlb_param(b, value, cast);
+}
+
+void sqlb_and_between(struct sqlb *b, const char *column, const char *from, bool from_date,
+		      const char *to, bool to_date)
+{
+	if (from) {
+		sqlb_add(b, " AND ");
+		sqlb_add(b, column);
+		sqlb_add(b, " >= ");
+		sqlb_param(b, from, from_date ? "date" : "timestamptz");
+	}
+	if (to) {
+		sqlb_add(b, " AND ");
+		sqlb_add(b, column);
+		sqlb_add(b, to_date ? " < (" : " <= ");
+		sqlb_param(b, to, to_date ? "date + 1)" : "timestamptz");
+	}
+}
+
+void sqlb_and_before(struct sqlb *b, const char *time_column, const char *id_column,
+		     char after[2][128])
+{
+	if (!after[0][0])
+		return;
+	sqlb_add(b, " AND (");
+	sqlb_add(b, time_column);
+	sqlb_add(b, ", ");
+	sqlb_add(b, id_column);
+	sqlb_add(b, ") < (timestamptz 'epoch' + ");
+	sqlb_param(b, after[0], "bigint");
+	sqlb_add(b, " * interval '1 microsecond', ");
+	sqlb_param(b, after[1], "uuid");
+	sqlb_add(b, ")");
+}
+
 void sqlb_free(struct sqlb *b)
 {
 	buf_free(&b->sql);

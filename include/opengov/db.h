@@ -80,6 +80,18 @@ void sqlb_add(struct sqlb *b, const char *fragment);
 /* Binds value as the next parameter and appends its placeholder, e.g.
  * "$3::uuid" for cast "uuid" (cast may be NULL). */
 void sqlb_param(struct sqlb *b, const char *value, const char *cast);
+/* Appends " AND <column> = $n::cast" binding value, when value is not NULL
+ * (an optional equality filter of a list). column is a constant fragment. */
+void sqlb_and_eq(struct sqlb *b, const char *column, const char *value, const char *cast);
+/* The bounds of a time filter on column: " AND column >= from" (a date
+ * means its first instant), " AND column <= to" (a date: before the next
+ * day); each only when given. */
+void sqlb_and_between(struct sqlb *b, const char *column, const char *from, bool from_date,
+		      const char *to, bool to_date);
+/* " AND (time_column, id_column) < (the time of us microseconds, id)":
+ * the keyset condition of a newest-first list, when after[0] is set. */
+void sqlb_and_before(struct sqlb *b, const char *time_column, const char *id_column,
+		     char after[2][128]);
 void sqlb_free(struct sqlb *b);
 
 #define SQLSTATE_UNIQUE "23505"
