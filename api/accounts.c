@@ -50,11 +50,6 @@ static const struct field token_fields[] = {
 	{ NULL, 0, 0, 0, 0, NULL, NULL },
 };
 
-static const char *member(const json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 /* The rules between fields that a per-field validator cannot see. */
 static void check_role_fields(const char *role, const char *unit,
 			      const char *atype, struct verrs *v)
@@ -89,10 +84,10 @@ void accounts_create(struct req *r)
 		problem_reply_errors(r, 422, "validation", "The account is invalid.", &v);
 		return;
 	}
-	const char *role = member(r->json, "role");
+	const char *role = json_member_str(r->json, "role");
 	role = role ? role : "public";
-	const char *unit = member(r->json, "unit_id");
-	const char *atype = member(r->json, "applicant_type");
+	const char *unit = json_member_str(r->json, "unit_id");
+	const char *atype = json_member_str(r->json, "applicant_type");
 	if (strcmp(role, "public") &&
 	    !(r->authed && r->claims.role == ROLE_ADMIN)) {
 		problem_reply(r, 403, "forbidden",
@@ -105,14 +100,14 @@ void accounts_create(struct req *r)
 		return;
 	}
 	/* Hash before the transaction: argon2 is slow on purpose, locks are not. */
-	if (password_hash(member(r->json, "password"), hash, sizeof hash)) {
+	if (password_hash(json_member_str(r->json, "password"), hash, sizeof hash)) {
 		problem_reply(r, 500, "internal", "The password could not be stored.");
 		return;
 	}
 	if (idem_begin(r, route) == IDEM_ANSWERED)
 		return;
-	const char *p[] = { member(r->json, "username"), hash, role, unit, atype,
-			    member(r->json, "display_name") };
+	const char *p[] = { json_member_str(r->json, "username"), hash, role, unit, atype,
+			    json_member_str(r->json, "display_name") };
 	PGresult *res = db_exec(r->db, &ins, 6, p);
 	if (!res) {
 		if (!strcmp(r->db->sqlstate, SQLSTATE_UNIQUE)) {
@@ -271,13 +266,13 @@ void auth_token(struct req *r)
 			      "This server verifies tokens from an identity provider and issues none.");
 		return;
 	}
-	const char *p[] = { member(r->json, "username") };
+	const char *p[] = { json_member_str(r->json, "username") };
 	PGresult *res = db_exec_or_reply(r, &find, 1, p);
 	if (!res)
 		return;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		password_verify(dummy_hash(), member(r->json, "password"));
+		password_verify(dummy_hash(), json_member_str(r->json, "password"));
 		login_failed(r, NULL);
 		return;
 	}
@@ -292,7 +287,7 @@ void auth_token(struct req *r)
 	char id[64];
 	snprintf(id, sizeof id, "%s", db_get(res, 0, "id"));
 	if (password_verify(db_get(res, 0, "password_hash"),
-			    member(r->json, "password")) != 1) {
+			    json_member_str(r->json, "password")) != 1) {
 		PQclear(res);
 		login_failed(r, id);
 		return;

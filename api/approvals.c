@@ -116,11 +116,6 @@ static const struct field decide_fields[] = {
 	END_FIELDS,
 };
 
-static const char *member(const json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 static int invalid_reply(struct req *r, struct verrs *v, const char *what)
 {
 	problem_reply_errors(r, 422, "validation", what, v);
@@ -180,7 +175,7 @@ static void check_correction_items(struct req *r, const json_t *items, const cha
 				verrs_nest(v, ptr, &inner.e[k]);
 			continue;
 		}
-		const char *code = member(e, "material_code"), *field = member(e, "field");
+		const char *code = json_member_str(e, "material_code"), *field = json_member_str(e, "field");
 		char sub[96];
 		if (!code == !field) {
 			verrs_add(v, ptr, "must name either a material_code or a field");
@@ -195,7 +190,7 @@ static void check_correction_items(struct req *r, const json_t *items, const cha
 			verrs_add(v, sub, "%s is not one of the item's materials", code);
 		for (size_t j = 0; j < i; j++) {
 			json_t *o = json_array_get(items, j);
-			const char *oc = member(o, "material_code"), *of = member(o, "field");
+			const char *oc = json_member_str(o, "material_code"), *of = json_member_str(o, "field");
 			if ((code && oc && !strcmp(code, oc)) || (field && of && !strcmp(field, of)))
 				verrs_add(v, sub, "repeats entry %zu", j);
 		}
@@ -225,9 +220,9 @@ static const struct field *action_fields(const char *action)
 static void check_decision(const json_t *b, const char *kind, const char *own_unit,
 			   struct verrs *v)
 {
-	const char *outcome = member(b, "outcome");
-	const char *code = member(b, "reason_code");
-	const char *unit = member(b, "responsible_unit_id");
+	const char *outcome = json_member_str(b, "outcome");
+	const char *code = json_member_str(b, "reason_code");
+	const char *unit = json_member_str(b, "responsible_unit_id");
 	bool needs_code = !strcmp(outcome, "withheld") || !strcmp(outcome, "partially_disclosed");
 	bool needs_unit = !strcmp(outcome, "not_within_scope");
 
@@ -287,7 +282,7 @@ static void step_reply(struct req *r, const struct request_ref *ref, struct case
 void approvals_create(struct req *r)
 {
 	struct verrs v = { 0 };
-	const char *action = member(r->json, "action");
+	const char *action = json_member_str(r->json, "action");
 	const struct field *fields = action_fields(action);
 	struct request_ref ref;
 	struct case_state s;
@@ -303,8 +298,8 @@ void approvals_create(struct req *r)
 		invalid_reply(r, &v, "The step is invalid.");
 		return;
 	}
-	if (!strcmp(action, "pause") && !strcmp(member(r->json, "reason"), "other") &&
-	    !member(r->json, "comment")) {
+	if (!strcmp(action, "pause") && !strcmp(json_member_str(r->json, "reason"), "other") &&
+	    !json_member_str(r->json, "comment")) {
 		verrs_add(&v, "/comment", "is required when the reason is other");
 		invalid_reply(r, &v, "The step is invalid.");
 		return;
@@ -336,7 +331,7 @@ void approvals_create(struct req *r)
 
 	int today = workcal_today();
 	struct case_step st = { .action = action, .from = ref.status, .days = -1, .respond_by = -1,
-			   .comment = member(r->json, "comment") };
+			   .comment = json_member_str(r->json, "comment") };
 	struct case_changes c = { 0 };
 	json_t *detail = json_object();
 	char *items_text = NULL;
@@ -426,14 +421,14 @@ void approvals_create(struct req *r)
 		st.respond_by = s.correction_due;
 		json_object_set_new(detail, "respond_by", json_string(due));
 	} else if (!strcmp(action, "refuse_acceptance")) {
-		st.reason = member(r->json, "reason");
-		st.legal_basis = member(r->json, "legal_basis");
+		st.reason = json_member_str(r->json, "reason");
+		st.legal_basis = json_member_str(r->json, "legal_basis");
 		strcpy(s.status, "not_accepted");
 		state_close_exclusion(&s, today);
 		s.closed = today;
 		c.closed = true;
 	} else if (!strcmp(action, "pause")) {
-		st.reason = member(r->json, "reason");
+		st.reason = json_member_str(r->json, "reason");
 		state_open_exclusion(&s, today, st.reason);
 		strcpy(s.status, "paused");
 	} else if (!strcmp(action, "resume")) {
@@ -441,9 +436,8 @@ void approvals_create(struct req *r)
 		strcpy(s.status, "accepted");
 	} else if (!strcmp(action, "extend")) {
 		char at[32];
-		if (!disclosure)
-			verrs_add(&v, "/action", "only disclosure requests are extended; an approval keeps its committed days");
-		else if (json_array_size(s.extensions) > 0)
+		/* The kind was checked before the status. */
+		if (json_array_size(s.extensions) > 0)
 			verrs_add(&v, "/action", "a disclosure request is extended once, and this one has been");
 		if (v.n) {
 			db_rollback(r->db);
@@ -452,7 +446,7 @@ void approvals_create(struct req *r)
 			goto out;
 		}
 		st.days = (int)json_integer_value(json_object_get(r->json, "days"));
-		st.reason = member(r->json, "reason");
+		st.reason = json_member_str(r->json, "reason");
 		case_now_rfc3339(at);
 		json_array_append_new(s.extensions, json_pack("{s:i, s:s, s:s}", "days", st.days,
 							      "reason", st.reason, "at", at));
@@ -460,7 +454,7 @@ void approvals_create(struct req *r)
 		json_object_set_new(detail, "days", json_integer(st.days));
 	} else { /* decide */
 		check_decision(r->json, s.kind, ref.unit_id, &v);
-		const char *ru = member(r->json, "responsible_unit_id");
+		const char *ru = json_member_str(r->json, "responsible_unit_id");
 		if (!v.n && ru) {
 			static struct db_stmt unit_st = { "requests_unit_exists",
 				"SELECT 1 FROM units WHERE id = $1", 0 };
@@ -480,10 +474,10 @@ void approvals_create(struct req *r)
 			invalid_reply(r, &v, "The decision is invalid.");
 			goto out;
 		}
-		st.outcome = c.outcome = member(r->json, "outcome");
-		st.reason_code = c.reason_code = member(r->json, "reason_code");
-		st.legal_basis = c.legal_basis = member(r->json, "legal_basis");
-		st.responsible_unit = c.responsible_unit = member(r->json, "responsible_unit_id");
+		st.outcome = c.outcome = json_member_str(r->json, "outcome");
+		st.reason_code = c.reason_code = json_member_str(r->json, "reason_code");
+		st.legal_basis = c.legal_basis = json_member_str(r->json, "legal_basis");
+		st.responsible_unit = c.responsible_unit = json_member_str(r->json, "responsible_unit_id");
 		strcpy(s.status, "decided");
 		state_close_exclusion(&s, today);
 		s.decided = today;

@@ -73,11 +73,6 @@ static const struct field verify_fields[] = {
 	"   ORDER BY e.uploaded_at, e.id), '[]') FROM finding_evidence e" \
 	"  WHERE e.finding_id = f.id) AS evidence"
 
-static const char *member(const json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 
 static bool own_unit(const struct req *r, const char *unit)
 {
@@ -247,7 +242,7 @@ void findings_create(struct req *r)
 
 	if (validate_object(r->json, create_fields, &v))
 		return (void)invalid_reply(r, &v, "The finding is invalid.");
-	calendar_parse(member(r->json, "rectify_by"), &due);
+	calendar_parse(json_member_str(r->json, "rectify_by"), &due);
 	if (due < today) {
 		verrs_add(&v, "/rectify_by", "must be today or later");
 		return (void)invalid_reply(r, &v, "The finding is invalid.");
@@ -255,10 +250,11 @@ void findings_create(struct req *r)
 	if (idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		return;
 	const char *p[] = {
-		member(r->json, "source"), member(r->json, "unit_id"), member(r->json, "request_id"),
-		member(r->json, "item_id"), member(r->json, "category"), member(r->json, "severity"),
-		member(r->json, "title"), member(r->json, "description"),
-		member(r->json, "rectify_by"), req_actor(r), req_role(r),
+		json_member_str(r->json, "source"), json_member_str(r->json, "unit_id"),
+		json_member_str(r->json, "request_id"), json_member_str(r->json, "item_id"),
+		json_member_str(r->json, "category"), json_member_str(r->json, "severity"),
+		json_member_str(r->json, "title"), json_member_str(r->json, "description"),
+		json_member_str(r->json, "rectify_by"), req_actor(r), req_role(r),
 	};
 	PGresult *res = db_exec(r->db, &ins, 11, p);
 	if (!res) {
@@ -485,7 +481,7 @@ void findings_rectify(struct req *r)
 			return;
 		}
 		PQclear(cnt);
-		const char *desc = member(r->json, "description");
+		const char *desc = json_member_str(r->json, "description");
 		PGresult *st = insert_step(r, id, "rectify", "open", "rectification_submitted", NULL,
 					   desc, idtext);
 		free(idtext);
@@ -514,7 +510,7 @@ void findings_verify(struct req *r)
 	if (validate_object(r->json, verify_fields, &v))
 		return (void)invalid_reply(r, &v, "The verification is invalid.");
 	bool accepted = json_is_true(json_object_get(r->json, "accepted"));
-	const char *comment = member(r->json, "comment");
+	const char *comment = json_member_str(r->json, "comment");
 	if (!accepted && (!comment || !*comment)) {
 		verrs_add(&v, "/comment", "is required when the rectification is rejected: say what is missing");
 		return (void)invalid_reply(r, &v, "The verification is invalid.");

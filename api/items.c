@@ -111,11 +111,6 @@ static const struct field withdraw_fields[] = {
 	END_FIELDS,
 };
 
-static const char *member(const json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 
 /* Whether the caller may see an item of this unit in this status. */
 static bool item_visible(const struct req *r, const char *unit, const char *status)
@@ -271,7 +266,7 @@ static void check_materials(const json_t *arr, struct verrs *v)
 			continue;
 		}
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(member(json_array_get(arr, j), "code"), member(m, "code"))) {
+			if (!strcmp(json_member_str(json_array_get(arr, j), "code"), json_member_str(m, "code"))) {
 				snprintf(ptr, sizeof ptr, "/materials/%zu/code", i);
 				verrs_add(v, ptr, "repeats the code of entry %zu", j);
 			}
@@ -774,7 +769,7 @@ void items_create(struct req *r)
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16)"
 		" RETURNING " ITEM_COLUMNS, 0 };
 	struct verrs v = { 0 };
-	const char *kind = member(r->json, "kind");
+	const char *kind = json_member_str(r->json, "kind");
 	char sd[24], cd[24], fee[48];
 
 	if (!kind || choice_index(item_kinds, kind) < 0) {
@@ -795,19 +790,19 @@ void items_create(struct req *r)
 		if (v.n)
 			return (void)invalid_reply(r, &v, "The item is invalid.");
 	}
-	const char *unit = member(r->json, "unit_id");
+	const char *unit = json_member_str(r->json, "unit_id");
 	if (unit && strcasecmp(unit, r->claims.unit)) {
 		problem_reply(r, 403, "forbidden", "Staff create items for their own unit only.");
 		return;
 	}
 	char *materials = service ? dump_or_null(json_object_get(r->json, "materials")) : NULL;
 	const char *p[] = {
-		kind, r->claims.unit, member(r->json, "category"),
-		member(r->json, service ? "name" : "title"),
-		member(r->json, service ? "name_en" : "title_en"),
-		member(r->json, "summary"), member(r->json, "body"),
-		member(r->json, "document_number"), member(r->json, "code"),
-		member(r->json, "legal_basis"),
+		kind, r->claims.unit, json_member_str(r->json, "category"),
+		json_member_str(r->json, service ? "name" : "title"),
+		json_member_str(r->json, service ? "name_en" : "title_en"),
+		json_member_str(r->json, "summary"), json_member_str(r->json, "body"),
+		json_member_str(r->json, "document_number"), json_member_str(r->json, "code"),
+		json_member_str(r->json, "legal_basis"),
 		int_text(r->json, "statutory_days", sd, sizeof sd),
 		int_text(r->json, "committed_days", cd, sizeof cd),
 		materials, number_text(r->json, "fee", fee, sizeof fee),
@@ -888,14 +883,14 @@ void items_update(struct req *r)
 	const char *en = service ? "name_en" : "title_en";
 	char *materials = dump_or_null(json_object_get(r->json, "materials"));
 	const char *p[] = {
-		r->path_params[0], member(r->json, "category"),
-		member(r->json, service ? "name" : "title"),
-		json_object_get(r->json, en) ? "true" : "false", member(r->json, en),
-		json_object_get(r->json, "summary") ? "true" : "false", member(r->json, "summary"),
-		member(r->json, "body"),
+		r->path_params[0], json_member_str(r->json, "category"),
+		json_member_str(r->json, service ? "name" : "title"),
+		json_object_get(r->json, en) ? "true" : "false", json_member_str(r->json, en),
+		json_object_get(r->json, "summary") ? "true" : "false", json_member_str(r->json, "summary"),
+		json_member_str(r->json, "body"),
 		json_object_get(r->json, "document_number") ? "true" : "false",
-		member(r->json, "document_number"), member(r->json, "code"),
-		member(r->json, "legal_basis"),
+		json_member_str(r->json, "document_number"), json_member_str(r->json, "code"),
+		json_member_str(r->json, "legal_basis"),
 		int_text(r->json, "statutory_days", sd, sizeof sd),
 		int_text(r->json, "committed_days", cd, sizeof cd),
 		materials, number_text(r->json, "fee", fee, sizeof fee),
@@ -989,8 +984,8 @@ void items_review(struct req *r)
 
 	if (validate_object(r->json, review_fields, &v))
 		return (void)invalid_reply(r, &v, "The review is invalid.");
-	const char *decision = member(r->json, "decision");
-	const char *comment = member(r->json, "comment");
+	const char *decision = json_member_str(r->json, "decision");
+	const char *comment = json_member_str(r->json, "comment");
 	if (!strcmp(decision, "reject") && (!comment || !*comment)) {
 		verrs_add(&v, "/comment", "is required when rejecting: say what to change");
 		return (void)invalid_reply(r, &v, "The review is invalid.");
@@ -1029,7 +1024,7 @@ void items_withdraw(struct req *r)
 		wrong_status(r, "withdrawn", db_get(cur, 0, "status"));
 		db_rollback(r->db);
 	} else {
-		transition(r, cur, "withdrawn", NULL, member(r->json, "reason"), "item.withdraw");
+		transition(r, cur, "withdrawn", NULL, json_member_str(r->json, "reason"), "item.withdraw");
 	}
 	PQclear(cur);
 }

@@ -94,11 +94,6 @@ static const struct field resubmit_approval[] = {
 	END_FIELDS,
 };
 
-static const char *member(const json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 static int invalid_reply(struct req *r, struct verrs *v, const char *what)
 {
 	problem_reply_errors(r, 422, "validation", what, v);
@@ -234,7 +229,7 @@ static void check_applicant(const json_t *a, struct verrs *v)
 	if (validate_object(a, applicant_fields, &inner))
 		for (int k = 0; k < inner.n; k++)
 			verrs_nest(v, "/applicant", &inner.e[k]);
-	const char *email = member(a, "email");
+	const char *email = json_member_str(a, "email");
 	if (email && !strchr(email, '@'))
 		verrs_add(v, "/applicant/email", "must be an email address");
 }
@@ -308,7 +303,7 @@ void requests_create(struct req *r)
 		"  $24, jsonb_build_object('number', q.number, 'kind', q.kind, 'channel', q.channel))"
 		"  AS _audit_seq FROM q", 0 };
 	struct verrs v = { 0 };
-	const char *kind = member(r->json, "kind");
+	const char *kind = json_member_str(r->json, "kind");
 	bool clerk = r->claims.role == ROLE_CLERK;
 	time_t received = time(NULL);
 
@@ -331,9 +326,9 @@ void requests_create(struct req *r)
 	validate_object(r->json, disclosure ? disclosure_new : approval_new, &v);
 	json_t *applicant = json_object_get(r->json, "applicant");
 	if (clerk) {
-		if (!member(r->json, "channel"))
+		if (!json_member_str(r->json, "channel"))
 			verrs_add(&v, "/channel", "is required: paper, counter or post");
-		check_received(member(r->json, "received_at"), &received, &v);
+		check_received(json_member_str(r->json, "received_at"), &received, &v);
 		check_applicant(applicant, &v);
 	} else {
 		static const char *const staff_only[] = { "channel", "received_at", "applicant", NULL };
@@ -361,8 +356,8 @@ void requests_create(struct req *r)
 		free(form_text);
 		return;
 	}
-	const char *unit = member(r->json, "unit_id");
-	const char *item = member(r->json, "item_id");
+	const char *unit = json_member_str(r->json, "unit_id");
+	const char *item = json_member_str(r->json, "item_id");
 	int committed = 0;
 	char unit_buf[40];
 	if (!disclosure) {
@@ -390,7 +385,7 @@ void requests_create(struct req *r)
 		problem_reply(r, 403, "forbidden", "Clerks register applications to their own unit only.");
 		return;
 	}
-	const char *acct = applicant ? member(applicant, "account_id") : NULL;
+	const char *acct = applicant ? json_member_str(applicant, "account_id") : NULL;
 	if (!v.n && acct) {
 		const char *p[] = { acct };
 		PGresult *res = db_exec_or_reply(r, &account_st, 1, p);
@@ -452,14 +447,15 @@ void requests_create(struct req *r)
 		applicant_text = json_dumps(a, JSON_COMPACT);
 		json_decref(a);
 	}
-	const char *received_text = clerk ? member(r->json, "received_at") : NULL;
+	const char *received_text = clerk ? json_member_str(r->json, "received_at") : NULL;
 	const char *p[] = {
 		kind, year, unit, disclosure ? NULL : item, clerk ? acct : r->claims.sub,
-		clerk ? "register" : "submit", req_actor(r), clerk ? member(r->json, "channel") : "online",
+		clerk ? "register" : "submit", req_actor(r),
+		clerk ? json_member_str(r->json, "channel") : "online",
 		clerk ? r->claims.sub : NULL, applicant_text,
-		disclosure ? member(r->json, "description") : NULL,
-		disclosure ? member(r->json, "purpose") : NULL,
-		disclosure ? member(r->json, "delivery") : NULL, form_text, received_text,
+		disclosure ? json_member_str(r->json, "description") : NULL,
+		disclosure ? json_member_str(r->json, "purpose") : NULL,
+		disclosure ? json_member_str(r->json, "delivery") : NULL, form_text, received_text,
 		disclosure ? start : NULL, allowed, yellow[0] ? yellow : NULL, red[0] ? red : NULL,
 		req_role(r), light_of(yellow, red, workcal_today()), version_text,
 		clerk ? "request.register" : "request.submit", r->request_id,
@@ -545,7 +541,7 @@ void requests_withdraw(struct req *r)
 	} else {
 		int today = workcal_today();
 		struct case_step st = { .action = "withdraw", .from = ref.status, .days = -1,
-				   .respond_by = -1, .reason = member(r->json, "reason") };
+				   .respond_by = -1, .reason = json_member_str(r->json, "reason") };
 		struct case_changes c = { .closed = true };
 		strcpy(s.status, "withdrawn");
 		state_close_exclusion(&s, today);
@@ -601,14 +597,14 @@ void requests_resubmit(struct req *r)
 	json_t *e;
 	char ptr[64];
 	json_array_foreach(items, i, e) {
-		const char *code = member(e, "material_code"), *field = member(e, "field");
+		const char *code = json_member_str(e, "material_code"), *field = json_member_str(e, "field");
 		if (code && json_integer_value(json_object_get(up, code)) <= notice) {
 			snprintf(ptr, sizeof ptr, "/materials/%s", code);
 			verrs_add(&v, ptr, "upload a new version of material %s (%s)", code,
-				  member(e, "reason"));
+				  json_member_str(e, "reason"));
 		} else if (field && !json_object_get(fields, field)) {
 			snprintf(ptr, sizeof ptr, "/fields/%s", field);
-			verrs_add(&v, ptr, "send the corrected %s (%s)", field, member(e, "reason"));
+			verrs_add(&v, ptr, "send the corrected %s (%s)", field, json_member_str(e, "reason"));
 		}
 	}
 	const char *key;
@@ -616,7 +612,7 @@ void requests_resubmit(struct req *r)
 	json_object_foreach(fields, key, val) {
 		bool listed = false;
 		json_array_foreach(items, i, e) {
-			const char *field = member(e, "field");
+			const char *field = json_member_str(e, "field");
 			if (field && !strcmp(field, key))
 				listed = true;
 		}
@@ -636,7 +632,7 @@ void requests_resubmit(struct req *r)
 	int today = workcal_today();
 	char at[32];
 	struct case_step st = { .action = "resubmit", .from = ref.status, .days = -1,
-			   .respond_by = -1, .comment = member(r->json, "note") };
+			   .respond_by = -1, .comment = json_member_str(r->json, "note") };
 	struct case_changes c = { .fields = fields };
 	case_now_rfc3339(at);
 	json_object_set_new(s.correction, "resubmitted_at", json_string(at));

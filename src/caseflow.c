@@ -12,11 +12,6 @@
 #include "opengov/jsonw.h"
 #include "opengov/workcal.h"
 
-static const char *member(const json_t *o, const char *name)
-{
-	return json_string_value(json_object_get(o, name));
-}
-
 static void not_found(struct req *r)
 {
 	problem_reply(r, 404, "not-found", "There is no such request.");
@@ -197,16 +192,16 @@ static void write_correction(struct buf *b, const struct case_state *s, const ch
 
 	buf_puts(b, "{");
 	jw_key(b, &f, "notice_id");
-	jw_string(b, member(c, "notice_id"));
+	jw_string(b, json_member_str(c, "notice_id"));
 	jw_key(b, &f, "notice_at");
-	jw_string(b, member(c, "notice_at"));
+	jw_string(b, json_member_str(c, "notice_at"));
 	jw_key(b, &f, "respond_by");
-	jw_string(b, member(c, "respond_by"));
+	jw_string(b, json_member_str(c, "respond_by"));
 	jw_key(b, &f, "items");
 	buf_puts(b, "[");
 	json_array_foreach(json_object_get(c, "items"), i, e) {
 		bool g = true, redone = resubmitted;
-		const char *code = member(e, "material_code");
+		const char *code = json_member_str(e, "material_code");
 		if (i)
 			buf_puts(b, ",");
 		buf_puts(b, "{");
@@ -217,17 +212,17 @@ static void write_correction(struct buf *b, const struct case_state *s, const ch
 				redone = true;
 		} else {
 			jw_key(b, &g, "field");
-			jw_string(b, member(e, "field"));
+			jw_string(b, json_member_str(e, "field"));
 		}
 		jw_key(b, &g, "reason");
-		jw_string(b, member(e, "reason"));
+		jw_string(b, json_member_str(e, "reason"));
 		jw_key(b, &g, "redone");
 		buf_puts(b, redone ? "true" : "false");
 		buf_puts(b, "}");
 	}
 	buf_puts(b, "]");
 	jw_key(b, &f, "resubmitted_at");
-	jw_string(b, member(c, "resubmitted_at"));
+	jw_string(b, json_member_str(c, "resubmitted_at"));
 	buf_puts(b, "}");
 	json_decref(up);
 }
@@ -256,7 +251,7 @@ static void write_next_step(struct buf *b, const struct case_state *s, bool star
 			 "Redo every entry of the correction checklist (upload a new version of each listed"
 			 " material, send each listed field with the resubmission), then resubmit by %s,"
 			 " or the application will be closed as abandoned.",
-			 member(s->correction, "respond_by"));
+			 json_member_str(s->correction, "respond_by"));
 	else if (!strcmp(s->status, "decided"))
 		snprintf(text, sizeof text, "Nothing to do: the case is decided; the decision and its legal basis are on the case.");
 	else if (!strcmp(s->status, "not_accepted"))
@@ -265,7 +260,8 @@ static void write_next_step(struct buf *b, const struct case_state *s, bool star
 		snprintf(text, sizeof text, "Nothing to do: the application was withdrawn.");
 	else
 		snprintf(text, sizeof text, "Nothing to do: the correction did not arrive by %s and the application was closed; a new application may be filed.",
-			 member(s->correction, "respond_by") ? member(s->correction, "respond_by") : "its deadline");
+			 json_member_str(s->correction, "respond_by")
+			 ? json_member_str(s->correction, "respond_by") : "its deadline");
 	jw_string(b, text);
 }
 

@@ -365,3 +365,8 @@ void verrs_nest(struct verrs *v, const char *prefix, const struct verr *e)
 	snprintf(ptr, sizeof ptr, "%s%s", prefix, e->pointer);
 	verrs_add(v, ptr, "%s", e->message);
 }
+
+const char *json_member_str(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}

@@ -73,6 +73,8 @@ size_t utf8_length(const char *s);
 /* A code (units, service items): a letter or digit, then letters, digits,
  * '_', '.', '-'. NULL when acceptable, else the message (a field check). */
 const char *check_code_value(const char *s);
+/* The string member name of o, or NULL (absent, null, not a string). */
+const char *json_member_str(const json_t *o, const char *name);
 /* Index of s in the NULL-terminated choices, or -1. */
 int choice_index(const char *const *choices, const char *s);
 /* Parses YYYY-MM-DD (a valid calendar date); returns 0. */
