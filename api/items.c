@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "opengov/api.h"
+#include "opengov/rcache.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
 #include "opengov/log.h"
@@ -627,15 +628,31 @@ static struct db_stmt item_by_id = { "items_get",
 static struct db_stmt item_lock = { "items_lock",
 	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE", 0 };
 
+static void item_cache_headers(struct req *r, bool published)
+{
+	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
+								 : "private, no-cache");
+	http_header(r, "Vary", "Authorization");
+}
+
 /* GET /v1/items/{id} - getItem: 200, 304, 401, 404. Anonymous readers of
- * published items may be served from caches for a minute. */
+ * published items may be served from caches for a minute. Anonymous and
+ * public callers see published items only, all in the same form: theirs
+ * are served from the worker's cache while no item changed. */
 void items_get(struct req *r)
 {
 	const char *id = r->path_params[0];
-	char etag[32];
+	char etag[32], key[RCACHE_KEY_MAX];
+	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
+	uint64_t gen = 0;
 
 	if (!uuid_valid(id)) {
 		not_found(r);
+		return;
+	}
+	snprintf(key, sizeof key, "items/%.36s", id);
+	if (public_view && http_cached_reply(r, key, &gen)) {
+		item_cache_headers(r, true);
 		return;
 	}
 	const char *p[] = { id };
@@ -648,15 +665,18 @@ void items_get(struct req *r)
 		not_found(r);
 		return;
 	}
+	struct buf body = { 0 };
+	bool published = !strcmp(db_get(res, 0, "status"), "published");
 	item_etag(res, 0, etag, sizeof etag);
-	if (!r->authed && !strcmp(db_get(res, 0, "status"), "published"))
-		http_header(r, "Cache-Control", "public, max-age=60");
-	else
-		http_header(r, "Cache-Control", "private, no-cache");
-	http_header(r, "Vary", "Authorization");
-	if (!http_not_modified(r, etag))
-		item_reply(r, 200, res);
+	item_write(&body, r, res, 0, true);
 	PQclear(res);
+	item_cache_headers(r, published);
+	if (public_view) { /* published: nothing else is visible to them */
+		http_cache_reply(r, key, gen, etag, &body);
+	} else if (!http_not_modified(r, etag)) {
+		http_json_text(r, 200, &body);
+	}
+	buf_free(&body);
 }
 
 /* Loads the item for a change inside the caller's transaction, locked.

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "opengov/api.h"
+#include "opengov/rcache.h"
 #include "opengov/jsonw.h"
 #include "opengov/cursor.h"
 
@@ -73,17 +74,22 @@ void units_list(struct req *r)
 	PQclear(res);
 }
 
-/* GET /v1/units/{id} - getUnit: 200, 304, 404. */
+/* GET /v1/units/{id} - getUnit: 200, 304, 404. The same for every caller:
+ * served from the worker's cache while no unit changed. */
 void units_get(struct req *r)
 {
 	static struct db_stmt st = { "units_get",
 		"SELECT " UNIT_COLUMNS " FROM units WHERE id = $1", 0 };
-	char etag[32];
+	char etag[32], key[RCACHE_KEY_MAX];
+	uint64_t gen;
 
 	if (!uuid_valid(r->path_params[0])) {
 		problem_reply(r, 404, "not-found", "There is no such unit.");
 		return;
 	}
+	snprintf(key, sizeof key, "units/%.36s", r->path_params[0]);
+	if (http_cached_reply(r, key, &gen))
+		return;
 	const char *p[] = { r->path_params[0] };
 	PGresult *res = db_exec_or_reply(r, &st, 1, p);
 	if (!res)
@@ -93,10 +99,12 @@ void units_get(struct req *r)
 		problem_reply(r, 404, "not-found", "There is no such unit.");
 		return;
 	}
+	struct buf body = { 0 };
 	unit_etag(res, etag, sizeof etag);
-	if (!http_not_modified(r, etag))
-		http_row(r, 200, res, 0);
+	jw_row(&body, res, 0);
 	PQclear(res);
+	http_cache_reply(r, key, gen, etag, &body);
+	buf_free(&body);
 }
 
 static bool parent_exists(struct req *r, const char *parent, bool *failed)

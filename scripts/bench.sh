@@ -141,6 +141,13 @@ ITEMS_TOTAL=$(psql_su -c "SELECT count(*) FROM items")
 REQUESTS_BEFORE=$(psql_su -c "SELECT count(*) FROM requests")
 item_id=$(psql_su -c "SELECT id FROM items WHERE status = 'published' AND kind = 'information' ORDER BY sort_at DESC LIMIT 1 OFFSET 5000")
 unit_for_items=$(psql_su -c "SELECT id FROM units WHERE code = 'PSB'")
+# GET /v1/items/{id} is measured twice: on one item, as a popular page is
+# read (the workers answer it from their caches, src/rcache.c), and over
+# MISS_IDS published items at random, far more than the caches hold, so that
+# nearly every read goes to the database.
+MISS_IDS=100000
+MISS_FILE=$VAR/run/bench-item-ids.txt
+psql_su -c "SELECT id FROM items WHERE status = 'published' ORDER BY sort_at DESC LIMIT $MISS_IDS" >"$MISS_FILE"
 # Two-character searches: a common word of the benchmark texts (义务教育,
 # 教育...) and a rare one (the demo catalogue's 公安 only).
 Q_COMMON=%E6%95%99%E8%82%B2 # 教育
@@ -179,6 +186,7 @@ ROUTES=(
 	"/v1/items?q=$Q_RARE"
 	"/v1/requests?status=accepted&limit=20"
 	/v1/requests
+	"/v1/items/{id}, $MISS_IDS ids"
 )
 LABELS=(
 	"nginx static"
@@ -192,9 +200,11 @@ LABELS=(
 	"items?q=公安"
 	"requests?status=acc."
 	"POST /v1/requests"
+	"items/{id} uncached"
 )
 LIST_ROUTE=9
 CREATE_ROUTE=10
+MISS_ROUTE=11
 
 # wrk's latency to milliseconds: "850.00us", "1.23ms", "1.02s", "2.00m".
 to_ms() {
@@ -230,6 +240,7 @@ wrk_route() {
 	case $1 in
 	"$LIST_ROUTE") run_wrk "$BASE${ROUTES[$1]}" -H "Authorization: Bearer $tok_list" ;;
 	"$CREATE_ROUTE") run_wrk "$BASE" -s "$CREATE_LUA" -- "$tok_citizen" "$list_unit" ;;
+	"$MISS_ROUTE") run_wrk "$BASE" -s "$ROOT/tests/bench/random_item.lua" -- "$MISS_FILE" ;;
 	*) run_wrk "$BASE${ROUTES[$1]}" ;;
 	esac
 }
@@ -276,6 +287,10 @@ wrk -t1 -c4 -d2s -s "$CREATE_LUA" "$BASE" -- "$tok_citizen" "$list_unit" >/dev/n
 say "wrk -t$THREADS -c$CONNS -d$DURATION --latency, $WORKERS FastCGI workers, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -a R_RPS R_P50 R_P99 R_ERR
 WAITS=$VAR/run/bench-waits
+cache_lookups() {
+	curl -sf "$BASE/metrics" | awk -v r="$1" '$1 == "opengov_cache_lookups_total{result=\"" r "\"}" { print $2 }'
+}
+HITS_BEFORE=$(cache_lookups hit) MISSES_BEFORE=$(cache_lookups miss)
 for i in "${!ROUTES[@]}"; do
 	if ((i == CREATE_ROUTE)); then
 		rm -f "$WAITS.audit"
@@ -290,6 +305,7 @@ for i in "${!ROUTES[@]}"; do
 	R_ERR[i]=$ERRS
 done
 CEIL=${R_RPS[1]}
+HITS=$(($(cache_lookups hit) - HITS_BEFORE)) MISSES=$(($(cache_lookups miss) - MISSES_BEFORE))
 
 # ---------------------------------------------------------------- creations
 
@@ -329,6 +345,7 @@ for i in "${!ROUTES[@]}"; do
 	printf '%-22s %10s %9s %9s %10s %8s\n' "${LABELS[i]}" "${R_RPS[i]}" "${R_P50[i]}" "${R_P99[i]}" "$pct" "${R_ERR[i]}"
 done
 pct_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
+echo "workers' cache over these runs: $HITS hits, $MISSES misses (units/{id}, items/{id})"
 echo
 echo "cases: $REQUESTS_BEFORE requests before, $REQUESTS_AFTER after ($((REQUESTS_AFTER - REQUESTS_BEFORE)) created by this run);"
 echo "the list is a clerk's of the unit with the most accepted requests ($list_accepted)"

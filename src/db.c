@@ -1,5 +1,6 @@
 /* db.c - one PostgreSQL connection per worker. Statements are prepared once
  * per connection generation, so a reconnect re-prepares them on first use. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,6 +25,33 @@ static void db_note_error(struct db *db, const PGresult *res)
 		db->lost = true;
 }
 
+/* Notifications arrive with any answer (and with its own transaction's
+ * COMMIT, for a session that changed a table it listens to). */
+static void db_drain_notifies(struct db *db)
+{
+	PGnotify *n;
+	bool any = false;
+
+	while ((n = PQnotifies(db->conn))) {
+		any = true;
+		PQfreemem(n);
+	}
+	if (any && db->on_notify)
+		db->on_notify();
+}
+
+int db_poll_notifies(struct db *db)
+{
+	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	if (!PQconsumeInput(db->conn)) { /* the server went away */
+		db->lost = true;
+		return -1;
+	}
+	db_drain_notifies(db); /* parses what came: a FATAL notice sets lost */
+	return db->lost ? -1 : 0;
+}
+
 static int db_session_setup(struct db *db)
 {
 	PGresult *res = PQexec(db->conn,
@@ -41,6 +69,13 @@ static int db_session_setup(struct db *db)
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	PQclear(res);
+	if (ok && db->listen) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "LISTEN %s", db->listen);
+		res = PQexec(db->conn, sql);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
 	if (ok && db->tz) {
 		const char *p[] = { db->tz };
 		res = PQexecParams(db->conn, "SELECT set_config('TimeZone', $1, false)",
@@ -49,6 +84,27 @@ static int db_session_setup(struct db *db)
 		PQclear(res);
 	}
 	return ok ? 0 : -1;
+}
+
+/* What the server says outside of an answer. A FATAL one (the server
+ * shutting down, an administrator ending the session) comes just before
+ * the connection closes: the connection is lost from then on, even before
+ * the close is read. libpq would print these on stderr as they are; they
+ * go to the log as one line each. */
+static void db_notice(void *arg, const PGresult *res)
+{
+	struct db *db = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	char msg[512];
+
+	snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));
+	msg[strcspn(msg, "\n")] = '\0';
+	if (sev && (!strcmp(sev, "FATAL") || !strcmp(sev, "PANIC"))) {
+		db->lost = true;
+		log_warn("database: %s", msg);
+	} else {
+		log_info("database: %s", msg);
+	}
 }
 
 int db_connect(struct db *db, const char *url)
@@ -62,12 +118,16 @@ int db_connect(struct db *db, const char *url)
 	db->url = url;
 	db->in_tx = false;
 	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn)
+		PQsetNoticeReceiver(db->conn, db_notice, db);
 	if (PQstatus(db->conn) != CONNECTION_OK || db_session_setup(db)) {
 		db->lost = true;
 		return -1;
 	}
 	db->gen++;
 	db->lost = false;
+	if (db->listen && db->on_notify)
+		db->on_notify();
 	return 0;
 }
 
@@ -93,6 +153,8 @@ static PGresult *db_check(struct db *db, PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);
 
+	if (db->listen && db->conn)
+		db_drain_notifies(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		db->sqlstate[0] = '\0';
 		return res;
@@ -253,7 +315,7 @@ void db_rollback(struct db *db)
 		return;
 	db->in_tx = false;
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		PQclear(db_check(db, PQexec(db->conn, "ROLLBACK")));
 }
 
 int db_col(const PGresult *res, const char *col)

@@ -12,7 +12,9 @@
 #include "opengov/http.h"
 #include "opengov/jsonw.h"
 #include "opengov/log.h"
+#include "opengov/metrics.h"
 #include "opengov/problem.h"
+#include "opengov/rcache.h"
 #include "opengov/router.h"
 
 static char *param_dup(FCGX_Request *f, const char *name)
@@ -573,6 +575,31 @@ bool http_not_modified(struct req *r, const char *etag)
 		return true;
 	}
 	return false;
+}
+
+bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
+{
+	struct rcache_hit hit;
+
+	/* Changes notified since the last request first; with no connection
+	 * to the database, changes cannot be known: no cache. */
+	*gen = db_poll_notifies(r->db) ? 0 : rcache_generation();
+	if (!rcache_get(key, *gen, &hit)) {
+		metrics_cache(false);
+		return false;
+	}
+	metrics_cache(true);
+	if (!http_not_modified(r, hit.etag))
+		http_text(r, 200, "application/json", hit.body, hit.len);
+	return true;
+}
+
+void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
+		      const struct buf *body)
+{
+	rcache_put(key, gen, etag, body->data ? body->data : "{}", body->data ? body->len : 2);
+	if (!http_not_modified(r, etag))
+		http_json_text(r, 200, body);
 }
 
 int http_if_match_or_reply(struct req *r, const char *etag)

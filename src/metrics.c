@@ -24,6 +24,7 @@ struct shared {
 	unsigned long long sum_us[METRICS_ROUTES];
 	unsigned long long db_reconnects;
 	unsigned long long worker_restarts;
+	unsigned long long cache[2]; /* misses, hits */
 };
 
 static struct shared *shm;
@@ -70,6 +71,12 @@ void metrics_db_reconnect(void)
 {
 	if (shm)
 		__atomic_fetch_add(&shm->db_reconnects, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_cache(bool hit)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->cache[hit], 1, __ATOMIC_RELAXED);
 }
 
 void metrics_worker_restart(void)
@@ -137,4 +144,10 @@ void metrics_render(struct buf *out)
 		        "# TYPE opengov_worker_restarts_total counter\n"
 		        "opengov_worker_restarts_total %llu\n",
 		   __atomic_load_n(&shm->worker_restarts, __ATOMIC_RELAXED));
+	buf_printf(out, "# HELP opengov_cache_lookups_total Reads of a unit or a published item, by whether the worker's cache answered.\n"
+		        "# TYPE opengov_cache_lookups_total counter\n"
+		        "opengov_cache_lookups_total{result=\"hit\"} %llu\n"
+		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",
+		   __atomic_load_n(&shm->cache[1], __ATOMIC_RELAXED),
+		   __atomic_load_n(&shm->cache[0], __ATOMIC_RELAXED));
 }

@@ -19,6 +19,7 @@
 #include "opengov/http.h"
 #include "opengov/log.h"
 #include "opengov/metrics.h"
+#include "opengov/rcache.h"
 #include "opengov/router.h"
 #include "opengov/server.h"
 
@@ -165,6 +166,8 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 
 	/* Connect now; a database that is down is retried per request. */
 	db.tz = cfg->tz;
+	db.listen = RCACHE_CHANNEL;
+	db.on_notify = rcache_invalidate;
 	if (db_connect(&db, cfg->database_url))
 		log_warn("worker started without a database connection");
 	FCGX_InitRequest(&fcgi, sock, 0);
@@ -241,7 +244,7 @@ int server_run(struct config *cfg)
 		log_error("FCGX_Init failed");
 		return 1;
 	}
-	if (metrics_init(routes_count)) {
+	if (metrics_init(routes_count) || rcache_init()) {
 		log_error("cannot map the metrics area");
 		return 1;
 	}

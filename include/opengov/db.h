@@ -16,6 +16,11 @@ struct db {
 	bool lost;            /* the last call failed because the server is gone */
 	char sqlstate[6];     /* SQLSTATE of the last failure, "" when none */
 	char constraint[64];  /* constraint named by the last failure */
+	/* LISTEN to this channel on every (re)connect (a constant, never a
+	 * value), and call on_notify when a notification on the connection is
+	 * read, and after each reconnect (some may have been missed). */
+	const char *listen;
+	void (*on_notify)(void);
 };
 
 /* A statement, prepared on first use in each connection generation. */
@@ -30,6 +35,10 @@ int db_connect(struct db *db, const char *url);
 void db_close(struct db *db);
 /* True when connected or reconnected now. */
 bool db_ensure(struct db *db);
+/* Reads what the server sent since the last call, without waiting: the
+ * notifications call on_notify. -1 when not connected (nothing can be
+ * known about changes made meanwhile), 0 otherwise. */
+int db_poll_notifies(struct db *db);
 
 /* Runs stmt with n text parameters (NULL = SQL NULL). Returns a result with
  * PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL with db->sqlstate/lost set. */

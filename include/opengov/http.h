@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <jansson.h>
 #include <fcgiapp.h>
@@ -121,6 +122,14 @@ int query_cursor_or_reply(struct req *r, int n, char parts[][128]);
 
 /* ETag helpers: true (and a 304 sent) when If-None-Match matches. */
 bool http_not_modified(struct req *r, const char *etag);
+/* Reads served from the worker's cache (rcache.h), for a representation
+ * that is the same for every caller it is served to. http_cached_reply
+ * answers (200 or 304, with the ETag) and returns true when key is cached
+ * and current; otherwise it sets *gen, to be passed to http_cache_reply
+ * with the answer read from the database (0: do not keep it). */
+bool http_cached_reply(struct req *r, const char *key, uint64_t *gen);
+void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
+		      const struct buf *body);
 /* PATCH precondition: 0 when If-Match equals etag; else answers 428/412. */
 int http_if_match_or_reply(struct req *r, const char *etag);
 

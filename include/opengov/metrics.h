@@ -3,6 +3,7 @@
 #ifndef OPENGOV_METRICS_H
 #define OPENGOV_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "opengov/buf.h"
 
@@ -13,6 +14,7 @@ int metrics_init(size_t nroutes);
 void metrics_request(int route_index, int status, double seconds);
 void metrics_db_reconnect(void);
 void metrics_worker_restart(void);
+void metrics_cache(bool hit);
 void metrics_render(struct buf *out);
 
 #endif
