@@ -553,6 +553,13 @@ static bool query_has_tokens(const char *q)
 	return false;
 }
 
+static void list_cache_headers(struct req *r)
+{
+	if (!r->authed)
+		http_header(r, "Cache-Control", "public, max-age=30");
+	http_header(r, "Vary", "Authorization");
+}
+
 /* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
  * id; filters kind, category, unit, status, online, published_from/to, q. */
 void items_list(struct req *r)
@@ -574,6 +581,18 @@ void items_list(struct req *r)
 	    query_time_cursor_or_reply(r, f.after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
+
+	/* Anonymous and public callers see the same pages: from the cache
+	 * while no item changed. */
+	char key[RCACHE_KEY_MAX];
+	uint64_t gen = 0;
+	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
+	int keyed = snprintf(key, sizeof key, "items?%s", r->query ? r->query : "");
+	bool cacheable = public_view && keyed > 0 && (size_t)keyed < sizeof key;
+	if (cacheable && http_cached_reply(r, key, &gen)) {
+		list_cache_headers(r);
+		return;
+	}
 
 	if (f.has_q) {
 		like_pattern(f.q, f.pattern, sizeof f.pattern);
@@ -611,14 +630,15 @@ void items_list(struct req *r)
 	buf_append(&data, "]", 1);
 	char *next = NULL;
 	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(key, 2);
+		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+		next = cursor_encode(last, 2);
 	}
 	PQclear(res);
-	if (!r->authed)
-		http_header(r, "Cache-Control", "public, max-age=30");
-	http_header(r, "Vary", "Authorization");
+	list_cache_headers(r);
+	size_t mark = r->headers.len;
 	http_list_text(r, &data, next);
+	if (cacheable)
+		http_cache_keep(r, key, gen, mark);
 	buf_free(&data);
 	free(next);
 }

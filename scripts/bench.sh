@@ -187,6 +187,8 @@ ROUTES=(
 	"/v1/requests?status=accepted&limit=20"
 	/v1/requests
 	"/v1/items/{id}, $MISS_IDS ids"
+	"/v1/items?q=$Q_COMMON"
+	"/v1/items?q=$Q_RARE"
 )
 LABELS=(
 	"nginx static"
@@ -201,10 +203,14 @@ LABELS=(
 	"requests?status=acc."
 	"POST /v1/requests"
 	"items/{id} uncached"
+	"q=教育 uncached"
+	"q=公安 uncached"
 )
 LIST_ROUTE=9
 CREATE_ROUTE=10
 MISS_ROUTE=11
+# The searches again, each request asking for a fresh answer
+# (Cache-Control: no-cache): the database's figures, without the cache.
 
 # wrk's latency to milliseconds: "850.00us", "1.23ms", "1.02s", "2.00m".
 to_ms() {
@@ -241,6 +247,7 @@ wrk_route() {
 	"$LIST_ROUTE") run_wrk "$BASE${ROUTES[$1]}" -H "Authorization: Bearer $tok_list" ;;
 	"$CREATE_ROUTE") run_wrk "$BASE" -s "$CREATE_LUA" -- "$tok_citizen" "$list_unit" ;;
 	"$MISS_ROUTE") run_wrk "$BASE" -s "$ROOT/tests/bench/random_item.lua" -- "$MISS_FILE" ;;
+	12 | 13) run_wrk "$BASE${ROUTES[$1]}" -H "Cache-Control: no-cache" ;;
 	*) run_wrk "$BASE${ROUTES[$1]}" ;;
 	esac
 }

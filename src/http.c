@@ -577,6 +577,18 @@ bool http_not_modified(struct req *r, const char *etag)
 	return false;
 }
 
+/* A request with Cache-Control: no-cache (or Pragma: no-cache) asks for an
+ * answer read from the database now: it is not served from the cache (and
+ * refreshes it). */
+static bool wants_fresh(const struct req *r)
+{
+	const char *cc = FCGX_GetParam("HTTP_CACHE_CONTROL", r->fcgi->envp);
+	const char *pragma = FCGX_GetParam("HTTP_PRAGMA", r->fcgi->envp);
+
+	return (cc && (strcasestr(cc, "no-cache") || strcasestr(cc, "max-age=0"))) ||
+	       (pragma && strcasestr(pragma, "no-cache"));
+}
+
 bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 {
 	struct rcache_hit hit;
@@ -584,22 +596,33 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 	/* Changes notified since the last request first; with no connection
 	 * to the database, changes cannot be known: no cache. */
 	*gen = db_poll_notifies(r->db) ? 0 : rcache_generation();
-	if (!rcache_get(key, *gen, &hit)) {
+	if (wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
 		metrics_cache(false);
 		return false;
 	}
 	metrics_cache(true);
-	if (!http_not_modified(r, hit.etag))
-		http_text(r, 200, "application/json", hit.body, hit.len);
+	if (*hit.etag && http_not_modified(r, hit.etag))
+		return true;
+	buf_append(&r->headers, hit.headers, hit.headers_len);
+	http_text(r, 200, "application/json", hit.body, hit.len);
 	return true;
 }
 
 void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
 		      const struct buf *body)
 {
-	rcache_put(key, gen, etag, body->data ? body->data : "{}", body->data ? body->len : 2);
+	rcache_put(key, gen, etag, "", 0, body->data ? body->data : "{}",
+		   body->data ? body->len : 2);
 	if (!http_not_modified(r, etag))
 		http_json_text(r, 200, body);
+}
+
+void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark)
+{
+	if (r->status != 200 || headers_mark > r->headers.len)
+		return;
+	rcache_put(key, gen, "", r->headers.data ? r->headers.data + headers_mark : "",
+		   r->headers.len - headers_mark, r->out.data ? r->out.data : "", r->out.len);
 }
 
 int http_if_match_or_reply(struct req *r, const char *etag)

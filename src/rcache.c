@@ -1,5 +1,6 @@
 /* rcache.c - a worker's cache of rendered catalogue reads, so that the
- * hottest GETs (a unit, a published item) skip the database round trip.
+ * hottest GETs (a unit, a published item, a page of the public catalogue)
+ * skip the database round trip.
  *
  * Validity is one generation number shared by the workers of a server (an
  * anonymous shared mapping made by the master before forking). Any change
@@ -19,7 +20,8 @@
  *
  * The table is direct-mapped by a hash of the key: a bounded memory
  * (RCACHE_SLOTS answers of at most RCACHE_BODY_MAX bytes) and no eviction
- * bookkeeping. */
+ * bookkeeping. An entry keeps the ETag, the header lines that belong to
+ * the answer (a list's Link) and the body. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -37,8 +39,8 @@ struct entry {
 	time_t born;
 	char key[RCACHE_KEY_MAX];
 	char etag[RCACHE_ETAG_MAX];
-	char *body;
-	size_t len, cap;
+	char *data; /* the headers, then the body */
+	size_t hlen, len, cap;
 };
 
 static struct shared *shm;
@@ -92,26 +94,31 @@ bool rcache_get(const char *key, uint64_t gen, struct rcache_hit *out)
 	    now_seconds() - e->born >= RCACHE_TTL)
 		return false;
 	out->etag = e->etag;
-	out->body = e->body;
+	out->headers = e->data;
+	out->headers_len = e->hlen;
+	out->body = e->data + e->hlen;
 	out->len = e->len;
 	return true;
 }
 
-void rcache_put(const char *key, uint64_t gen, const char *etag, const char *body,
-		size_t len)
+void rcache_put(const char *key, uint64_t gen, const char *etag, const char *headers,
+		size_t headers_len, const char *body, size_t len)
 {
 	struct entry *e = slot_of(key);
+	size_t need = headers_len + len + 1;
 
-	if (!gen || len > RCACHE_BODY_MAX || strlen(key) >= sizeof e->key ||
+	if (!gen || headers_len + len > RCACHE_BODY_MAX || strlen(key) >= sizeof e->key ||
 	    strlen(etag) >= sizeof e->etag)
 		return;
-	if (e->cap < len + 1) {
-		free(e->body);
-		e->cap = len + 1 < 1024 ? 1024 : len + 1;
-		e->body = xmalloc(e->cap);
+	if (e->cap < need) {
+		free(e->data);
+		e->cap = need < 1024 ? 1024 : need;
+		e->data = xmalloc(e->cap);
 	}
-	memcpy(e->body, body, len);
-	e->body[len] = '\0';
+	memcpy(e->data, headers, headers_len);
+	memcpy(e->data + headers_len, body, len);
+	e->data[headers_len + len] = '\0';
+	e->hlen = headers_len;
 	e->len = len;
 	strcpy(e->key, key);
 	strcpy(e->etag, etag);

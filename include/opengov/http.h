@@ -124,12 +124,16 @@ int query_cursor_or_reply(struct req *r, int n, char parts[][128]);
 bool http_not_modified(struct req *r, const char *etag);
 /* Reads served from the worker's cache (rcache.h), for a representation
  * that is the same for every caller it is served to. http_cached_reply
- * answers (200 or 304, with the ETag) and returns true when key is cached
- * and current; otherwise it sets *gen, to be passed to http_cache_reply
- * with the answer read from the database (0: do not keep it). */
+ * answers (200 or 304 with the ETag, the kept headers) and returns true when
+ * key is cached and current, unless the request asks for a fresh answer
+ * (Cache-Control: no-cache); otherwise it sets *gen, to be passed with the
+ * answer read from the database (0: do not keep it) to http_cache_reply
+ * (which answers too), or to http_cache_keep once the answer is made
+ * (keeping the headers added since headers_mark, r->headers.len before). */
 bool http_cached_reply(struct req *r, const char *key, uint64_t *gen);
 void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
 		      const struct buf *body);
+void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark);
 /* PATCH precondition: 0 when If-Match equals etag; else answers 428/412. */
 int http_if_match_or_reply(struct req *r, const char *etag);
 

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #define RCACHE_SLOTS 512
-#define RCACHE_KEY_MAX 64
+#define RCACHE_KEY_MAX 256  /* longer keys (long query strings) are not kept */
 #define RCACHE_ETAG_MAX 40
-#define RCACHE_BODY_MAX 32768 /* larger answers are not kept */
+#define RCACHE_BODY_MAX 32768 /* larger answers (headers and body) are not kept */
 #define RCACHE_TTL 60         /* seconds: a bound even if a change went unseen */
 /* What the triggers of the cached tables NOTIFY (sql/011). */
 #define RCACHE_CHANNEL "opengov_catalogue"
@@ -25,7 +25,9 @@ uint64_t rcache_generation(void);
 void rcache_invalidate(void);
 
 struct rcache_hit {
-	const char *etag;
+	const char *etag;    /* "" for none */
+	const char *headers; /* header lines ("Name: value\r\n"...) to send again */
+	size_t headers_len;
 	const char *body;
 	size_t len;
 };
@@ -36,7 +38,7 @@ bool rcache_get(const char *key, uint64_t gen, struct rcache_hit *out);
 /* Keeps an answer rendered from rows read after rcache_generation()
  * returned gen: if a change came in between, the entry is stale from its
  * birth and never served. */
-void rcache_put(const char *key, uint64_t gen, const char *etag, const char *body,
-		size_t len);
+void rcache_put(const char *key, uint64_t gen, const char *etag, const char *headers,
+		size_t headers_len, const char *body, size_t len);
 
 #endif

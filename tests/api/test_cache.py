@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import re
 import time
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 
@@ -158,3 +159,43 @@ def test_draft_read_by_staff_stays_hidden_from_the_public(api, staff, public):
     assert {s for s, _, _, _ in fan_out(path, token=staff["clerk"], n=PAR)} == {200}
     assert {s for s, _, _, _ in fan_out(path)} == {404}
     assert {s for s, _, _, _ in fan_out(path, token=public, n=PAR)} == {404}
+
+
+def test_public_list_pages_follow_every_change(api, staff):
+    """A page of the public catalogue (a search here) is cached too; a newly
+    published item is on it at once, for every worker, and the Link of a
+    cached page is the one the database's page had."""
+    word = "缓存" + uuid.uuid4().hex[:8]
+    first = [published_item(api, staff, title=f"{word} 第{i}号") for i in range(3)]
+    path = "/v1/items?" + urlencode({"q": word, "limit": 2})
+
+    def pages():
+        out = []
+        for s, _, c, b in fan_out(path):
+            assert (s, c) == (200, "public, max-age=30")
+            out.append(([i["id"] for i in b["data"]], b["next_cursor"]))
+        return out
+    got = pages()
+    assert {tuple(ids) for ids, _ in got} == {(first[2]["id"], first[1]["id"])}
+    assert len({cur for _, cur in got}) == 1 and got[0][1]
+    links = {fan_out_link(path) for _ in range(PAR)}
+    assert len(links) == 1 and "cursor=" in links.pop()
+    newest = published_item(api, staff, title=f"{word} 第9号")
+    got = pages()
+    assert {tuple(ids) for ids, _ in got} == {(newest["id"], first[2]["id"])}
+
+
+def fan_out_link(path):
+    r = Api(BASE_URL, CONTRACT).get(path)
+    assert r.status_code == 200
+    return r.headers.get("Link")
+
+
+def test_no_cache_request_reads_the_database(api, make_unit):
+    u = make_unit()
+    path = "/v1/units/" + u["id"]
+    fan_out(path)
+    before = cache_hits(api)
+    got = fan_out(path, headers={"Cache-Control": "no-cache"}, n=PAR)
+    assert {s for s, _, _, _ in got} == {200}
+    assert cache_hits(api) == before

@@ -1,7 +1,7 @@
 /* test_rcache.c - the workers' cache of rendered reads: off until the
  * shared generation is mapped, hits within a generation, nothing across a
- * change, entries stored under an older generation never served, size
- * limits, two keys in one slot. */
+ * change, entries stored under an older generation never served, header
+ * lines kept with the body, size limits, two keys in one slot. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,7 +21,7 @@ static void test_off_until_initialised(void **state)
 	struct rcache_hit hit;
 
 	assert_int_equal(rcache_generation(), 0);
-	rcache_put(key1, rcache_generation(), "\"1\"", "{}", 2);
+	rcache_put(key1, rcache_generation(), "\"1\"", "", 0, "{}", 2);
 	assert_false(rcache_get(key1, rcache_generation(), &hit));
 	rcache_invalidate(); /* harmless without the mapping */
 	assert_int_equal(rcache_generation(), 0);
@@ -36,7 +36,7 @@ static void test_hit_then_change(void **state)
 	uint64_t gen = rcache_generation();
 
 	assert_false(rcache_get(key1, gen, &hit));
-	rcache_put(key1, gen, "\"3\"", "{\"name\":\"a\"}", 12);
+	rcache_put(key1, gen, "\"3\"", "", 0, "{\"name\":\"a\"}", 12);
 	assert_true(rcache_get(key1, gen, &hit));
 	assert_string_equal(hit.etag, "\"3\"");
 	assert_int_equal(hit.len, 12);
@@ -44,6 +44,29 @@ static void test_hit_then_change(void **state)
 	rcache_invalidate();
 	assert_int_not_equal(rcache_generation(), gen);
 	assert_false(rcache_get(key1, rcache_generation(), &hit));
+}
+
+static void test_headers_kept(void **state)
+{
+	(void)state;
+	struct rcache_hit hit;
+	uint64_t gen = rcache_generation();
+	static const char link[] = "Link: </v1/items?cursor=abc>; rel=\"next\"\r\n";
+
+	rcache_put("items?q=x", gen, "", link, strlen(link), "{\"data\":[]}", 11);
+	assert_true(rcache_get("items?q=x", gen, &hit));
+	assert_string_equal(hit.etag, "");
+	assert_int_equal(hit.headers_len, strlen(link));
+	assert_memory_equal(hit.headers, link, strlen(link));
+	assert_int_equal(hit.len, 11);
+	assert_memory_equal(hit.body, "{\"data\":[]}", 11);
+	/* the limit counts headers and body together */
+	char *body = calloc(1, RCACHE_BODY_MAX);
+	rcache_put("items?q=y", gen, "", link, strlen(link), body, RCACHE_BODY_MAX - strlen(link) + 1);
+	assert_false(rcache_get("items?q=y", gen, &hit));
+	rcache_put("items?q=y", gen, "", link, strlen(link), body, RCACHE_BODY_MAX - strlen(link));
+	assert_true(rcache_get("items?q=y", gen, &hit));
+	free(body);
 }
 
 /* Rows read before a change, stored after it: stale at birth. */
@@ -54,7 +77,7 @@ static void test_put_under_an_older_generation(void **state)
 	uint64_t before = rcache_generation();
 
 	rcache_invalidate();
-	rcache_put(key1, before, "\"4\"", "{}", 2);
+	rcache_put(key1, before, "\"4\"", "", 0, "{}", 2);
 	assert_false(rcache_get(key1, rcache_generation(), &hit));
 }
 
@@ -68,17 +91,17 @@ static void test_limits(void **state)
 	char long_key[RCACHE_KEY_MAX + 8];
 
 	memset(body, 'x', big);
-	rcache_put("items/big", gen, "\"1\"", body, big);
+	rcache_put("items/big", gen, "\"1\"", "", 0, body, big);
 	assert_false(rcache_get("items/big", gen, &hit));
-	rcache_put("items/big", gen, "\"1\"", body, big - 1);
+	rcache_put("items/big", gen, "\"1\"", "", 0, body, big - 1);
 	assert_true(rcache_get("items/big", gen, &hit));
 	assert_int_equal(hit.len, big - 1);
 	free(body);
 	memset(long_key, 'k', sizeof long_key - 1);
 	long_key[sizeof long_key - 1] = '\0';
-	rcache_put(long_key, gen, "\"1\"", "{}", 2);
+	rcache_put(long_key, gen, "\"1\"", "", 0, "{}", 2);
 	assert_false(rcache_get(long_key, gen, &hit));
-	rcache_put("items/x", gen, "\"a-very-long-etag-that-does-not-fit-in-the-slot\"", "{}", 2);
+	rcache_put("items/x", gen, "\"a-very-long-etag-that-does-not-fit-in-the-slot\"", "", 0, "{}", 2);
 	assert_false(rcache_get("items/x", gen, &hit));
 }
 
@@ -94,7 +117,7 @@ static void test_collisions(void **state)
 	for (int i = 0; i < 4 * RCACHE_SLOTS; i++) {
 		snprintf(key, sizeof key, "items/%d", i);
 		snprintf(body, sizeof body, "{\"n\":%d}", i);
-		rcache_put(key, gen, "\"1\"", body, strlen(body));
+		rcache_put(key, gen, "\"1\"", "", 0, body, strlen(body));
 	}
 	for (int i = 0; i < 4 * RCACHE_SLOTS; i++) {
 		snprintf(key, sizeof key, "items/%d", i);
@@ -113,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_off_until_initialised),
 		cmocka_unit_test(test_hit_then_change),
+		cmocka_unit_test(test_headers_kept),
 		cmocka_unit_test(test_put_under_an_older_generation),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_collisions),
