@@ -45,7 +45,8 @@ static const char *str_member(json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-/* GET /v1/units - listUnits: 200, 400. Ordered by code. */
+/* GET /v1/units - listUnits: 200, 400. Ordered by code. The same for every
+ * caller: served from the worker's cache while no unit changed. */
 void units_list(struct req *r)
 {
 	static struct db_stmt st = { "units_list",
@@ -65,13 +66,23 @@ void units_list(struct req *r)
 	    query_cursor_or_reply(r, 1, after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
+	/* The same pages for every caller: from the cache while no unit changed. */
+	char ckey[RCACHE_KEY_MAX];
+	uint64_t gen = 0;
+	int keyed = snprintf(ckey, sizeof ckey, "units?%s", r->query ? r->query : "");
+	bool cacheable = keyed > 0 && (size_t)keyed < sizeof ckey;
+	if (cacheable && http_cached_reply(r, ckey, &gen))
+		return;
 	const char *p[] = { kind, parent, after[0][0] ? after[0] : NULL, lim };
 	PGresult *res = db_exec_or_reply(r, &st, 4, p);
 	if (!res)
 		return;
 	static const char *const key[] = { "code" };
+	size_t mark = r->headers.len;
 	http_list_rows(r, res, limit, key, 1);
 	PQclear(res);
+	if (cacheable)
+		http_cache_keep(r, ckey, gen, mark);
 }
 
 /* GET /v1/units/{id} - getUnit: 200, 304, 404. The same for every caller:

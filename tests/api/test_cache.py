@@ -199,3 +199,12 @@ def test_no_cache_request_reads_the_database(api, make_unit):
     got = fan_out(path, headers={"Cache-Control": "no-cache"}, n=PAR)
     assert {s for s, _, _, _ in got} == {200}
     assert cache_hits(api) == before
+
+
+def test_unit_list_follows_a_new_unit(api, make_unit):
+    parent = make_unit(kind="municipal_agency")
+    path = "/v1/units?" + urlencode({"parent_id": parent["id"]})
+    assert all(s == 200 and b["data"] == [] for s, _, _, b in fan_out(path))
+    child = make_unit(parent_id=parent["id"])
+    got = fan_out(path)
+    assert all(s == 200 and [u["id"] for u in b["data"]] == [child["id"]] for s, _, _, b in got)
