@@ -3,7 +3,8 @@
  * worker loop, one request at a time on its own database connection. */
 #include <errno.h>
 #include <grp.h>
-#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 static volatile sig_atomic_t stopping;
 static volatile sig_atomic_t busy;
 static struct buf *pending_log; /* the worker's unwritten access lines */
+static pid_t worker_pid;        /* getpid() is a system call */
 
 static void worker_on_term(int sig)
 {
@@ -81,7 +83,7 @@ static void log_access(const struct req *r, double secs, struct buf *line)
 	buf_printf(line, "\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"actor\":\"",
 		   r->route ? r->route->pattern : "", r->status, secs * 1000.0);
 	json_escape(line, req_actor(r));
-	buf_printf(line, "\",\"role\":\"%s\",\"pid\":%d}\n", req_role(r), (int)getpid());
+	buf_printf(line, "\",\"role\":\"%s\",\"pid\":%d}\n", req_role(r), (int)worker_pid);
 }
 
 /* Writes the buffered access lines: whole lines in one write(2), so lines
@@ -100,17 +102,19 @@ static void log_flush(struct buf *lines)
 }
 
 /* Under load the access log is written in batches (a write per request
- * costs a tenth of a small request); a worker about to wait for the next
- * connection, or holding lines older than a second, writes them first. */
-static void log_maybe_flush(struct buf *lines, int sock, time_t *last)
+ * costs a tenth of a small request): when 16 KiB are waiting, or the lines
+ * are from an earlier second. An idle worker's accept gives up after a
+ * second (open_socket), and the loop comes here again: no line waits
+ * longer than about a second, and no system call per request asks whether
+ * another is queued. */
+static void log_maybe_flush(struct buf *lines, time_t *last)
 {
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
 	time_t now;
 
 	if (!lines->len)
 		return;
 	now = time(NULL);
-	if (lines->len >= 16384 || now != *last || poll(&pfd, 1, 0) == 0) {
+	if (lines->len >= 16384 || now != *last) {
 		log_flush(lines);
 		*last = now;
 	}
@@ -157,6 +161,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	struct sigaction sa = { .sa_handler = worker_on_term, .sa_flags = SA_RESTART };
 
 	sigaction(SIGTERM, &sa, NULL);
+	worker_pid = getpid();
 	/* A worker outlives no master: if it is killed, drain and leave too. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)
@@ -174,7 +179,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	time_t last_flush = time(NULL);
 	pending_log = &line;
 	while (!stopping) {
-		log_maybe_flush(&line, sock, &last_flush);
+		log_maybe_flush(&line, &last_flush);
 		busy = 0;
 		if (stopping)
 			break;
@@ -225,6 +230,12 @@ static int open_socket(const struct config *cfg)
 		}
 	}
 	chmod(cfg->socket_path, 0660);
+	/* An idle worker's accept(2) returns after a second, so that it writes
+	 * the access lines it holds (log_maybe_flush). Connections accepted
+	 * from this socket do not inherit the timeout. */
+	struct timeval idle = { .tv_sec = 1 };
+	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle))
+		log_warn("cannot set the accept timeout: %s", strerror(errno));
 	return sock;
 }
 
