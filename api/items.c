@@ -587,8 +587,7 @@ void items_list(struct req *r)
 	char key[RCACHE_KEY_MAX];
 	uint64_t gen = 0;
 	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	int keyed = snprintf(key, sizeof key, "items?%s", r->query ? r->query : "");
-	bool cacheable = public_view && keyed > 0 && (size_t)keyed < sizeof key;
+	bool cacheable = public_view && http_list_cache_key(r, "items", key, sizeof key);
 	if (cacheable && http_cached_reply(r, key, &gen)) {
 		list_cache_headers(r);
 		return;

@@ -69,8 +69,7 @@ void units_list(struct req *r)
 	/* The same pages for every caller: from the cache while no unit changed. */
 	char ckey[RCACHE_KEY_MAX];
 	uint64_t gen = 0;
-	int keyed = snprintf(ckey, sizeof ckey, "units?%s", r->query ? r->query : "");
-	bool cacheable = keyed > 0 && (size_t)keyed < sizeof ckey;
+	bool cacheable = http_list_cache_key(r, "units", ckey, sizeof ckey);
 	if (cacheable && http_cached_reply(r, ckey, &gen))
 		return;
 	const char *p[] = { kind, parent, after[0][0] ? after[0] : NULL, lim };

@@ -617,6 +617,13 @@ void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *
 		http_json_text(r, 200, body);
 }
 
+bool http_list_cache_key(const struct req *r, const char *prefix, char *key, size_t size)
+{
+	int n = snprintf(key, size, "%s?%s", prefix, r->query ? r->query : "");
+
+	return n > 0 && (size_t)n < size;
+}
+
 void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark)
 {
 	if (r->status != 200 || headers_mark > r->headers.len)

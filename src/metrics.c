@@ -144,7 +144,7 @@ void metrics_render(struct buf *out)
 		        "# TYPE opengov_worker_restarts_total counter\n"
 		        "opengov_worker_restarts_total %llu\n",
 		   __atomic_load_n(&shm->worker_restarts, __ATOMIC_RELAXED));
-	buf_printf(out, "# HELP opengov_cache_lookups_total Reads of a unit or a published item, by whether the worker's cache answered.\n"
+	buf_printf(out, "# HELP opengov_cache_lookups_total Reads of units and of the public catalogue (one, or a page), by whether the worker's cache answered.\n"
 		        "# TYPE opengov_cache_lookups_total counter\n"
 		        "opengov_cache_lookups_total{result=\"hit\"} %llu\n"
 		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",

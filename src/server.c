@@ -256,7 +256,7 @@ int server_run(struct config *cfg)
 		return 1;
 	}
 	if (metrics_init(routes_count) || rcache_init()) {
-		log_error("cannot map the metrics area");
+		log_error("cannot map the areas the workers share (metrics, cache generation)");
 		return 1;
 	}
 	int sock = open_socket(cfg);

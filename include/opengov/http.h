@@ -134,6 +134,9 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen);
 void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
 		      const struct buf *body);
 void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark);
+/* The cache key of a list page, "prefix?query"; false when it is too long
+ * to be kept (the page is then read from the database). */
+bool http_list_cache_key(const struct req *r, const char *prefix, char *key, size_t size);
 /* PATCH precondition: 0 when If-Match equals etag; else answers 428/412. */
 int http_if_match_or_reply(struct req *r, const char *etag);
 

@@ -1,5 +1,5 @@
 /* rcache.h - each worker's cache of rendered catalogue reads (a unit, a
- * published item), valid while a generation shared by all the workers of
+ * published item, a page of either), valid while a generation shared by all the workers of
  * the server has not moved. See rcache.c for when it moves. */
 #ifndef OPENGOV_RCACHE_H
 #define OPENGOV_RCACHE_H
