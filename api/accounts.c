@@ -35,19 +35,19 @@ static const char *check_username(const char *s)
 }
 
 static const struct field account_fields[] = {
-	{ "username", FT_STRING, F_REQUIRED, 3, 64, NULL, check_username },
-	{ "password", FT_STRING, F_REQUIRED, 8, 256, NULL, NULL },
-	{ "display_name", FT_STRING, 0, 1, 100, NULL, NULL },
-	{ "applicant_type", FT_ENUM, 0, 0, 0, applicant_types, NULL },
-	{ "role", FT_ENUM, 0, 0, 0, roles, NULL },
-	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
+	{ "username", FT_STRING, F_REQUIRED, 3, 64, NULL, check_username, NULL },
+	{ "password", FT_STRING, F_REQUIRED, 8, 256, NULL, NULL, NULL },
+	{ "display_name", FT_STRING, 0, 1, 100, NULL, NULL, NULL },
+	{ "applicant_type", FT_ENUM, 0, 0, 0, applicant_types, NULL, NULL },
+	{ "role", FT_ENUM, 0, 0, 0, roles, NULL, NULL },
+	{ "unit_id", FT_UUID, 0, 0, 0, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 static const struct field token_fields[] = {
-	{ "username", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL },
-	{ "password", FT_STRING, F_REQUIRED, 1, 256, NULL, NULL },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
+	{ "username", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL, NULL },
+	{ "password", FT_STRING, F_REQUIRED, 1, 256, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 /* The rules between fields that a per-field validator cannot see. */

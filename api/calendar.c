@@ -66,9 +66,9 @@ void calendar_get(struct req *r)
 }
 
 static const struct field day_fields[] = {
-	{ "working", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL },
-	{ "note", FT_STRING, F_NULLABLE, 0, 200, NULL, NULL },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
+	{ "working", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 200, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 /* PUT /v1/calendar/{date} - setCalendarDay (admin): 200, 401, 403, 404

@@ -24,7 +24,7 @@ static const char *const categories[] = {
 static const char *const severities[] = { "yellow", "red", NULL };
 static const char *const finding_statuses[] = { "open", "rectification_submitted", "closed", NULL };
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL }
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const char *check_date(const char *s)
 {
@@ -34,27 +34,27 @@ static const char *check_date(const char *s)
 }
 
 static const struct field create_fields[] = {
-	{ "source", FT_ENUM, F_REQUIRED, 0, 0, manual_sources, NULL },
-	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL },
-	{ "request_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
-	{ "item_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
-	{ "category", FT_ENUM, F_REQUIRED, 0, 0, categories, NULL },
-	{ "severity", FT_ENUM, F_REQUIRED, 0, 0, severities, NULL },
-	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
-	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL },
-	{ "rectify_by", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date },
+	{ "source", FT_ENUM, F_REQUIRED, 0, 0, manual_sources, NULL, NULL },
+	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "request_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "item_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, categories, NULL, NULL },
+	{ "severity", FT_ENUM, F_REQUIRED, 0, 0, severities, NULL, NULL },
+	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
+	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL, NULL },
+	{ "rectify_by", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
 	END_FIELDS,
 };
 
 static const struct field rectify_fields[] = {
-	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL },
-	{ "evidence_ids", FT_ARRAY, 0, 0, 20, NULL, NULL },
+	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL, NULL },
+	{ "evidence_ids", FT_ARRAY, 0, 0, 20, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field verify_fields[] = {
-	{ "accepted", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL },
-	{ "comment", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "accepted", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "comment", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
 

@@ -63,52 +63,52 @@ static const char *check_material_code(const char *s)
 	return NULL;
 }
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL }
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const struct field service_fields[] = {
-	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL },
-	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL },
-	{ "category", FT_ENUM, F_REQUIRED, 0, 0, service_categories, NULL },
-	{ "code", FT_STRING, F_REQUIRED, 1, 64, NULL, check_code_value },
-	{ "name", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
-	{ "name_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
-	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
-	{ "legal_basis", FT_STRING, F_REQUIRED, 1, 2000, NULL, NULL },
-	{ "statutory_days", FT_INT, F_REQUIRED, 1, 365, NULL, NULL },
-	{ "committed_days", FT_INT, F_REQUIRED, 1, 365, NULL, NULL },
-	{ "materials", FT_ARRAY, F_REQUIRED, 0, 50, NULL, NULL },
-	{ "fee", FT_NUMBER, F_REQUIRED, 0, 10000000, NULL, NULL },
-	{ "online", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL, NULL },
+	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, service_categories, NULL, NULL },
+	{ "code", FT_STRING, F_REQUIRED, 1, 64, NULL, check_code_value, NULL },
+	{ "name", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
+	{ "name_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL, NULL },
+	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	{ "legal_basis", FT_STRING, F_REQUIRED, 1, 2000, NULL, NULL, NULL },
+	{ "statutory_days", FT_INT, F_REQUIRED, 1, 365, NULL, NULL, NULL },
+	{ "committed_days", FT_INT, F_REQUIRED, 1, 365, NULL, NULL, NULL },
+	{ "materials", FT_ARRAY, F_REQUIRED, 0, 50, NULL, NULL, NULL },
+	{ "fee", FT_NUMBER, F_REQUIRED, 0, 10000000, NULL, NULL, NULL },
+	{ "online", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field information_fields[] = {
-	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL },
-	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL },
-	{ "category", FT_ENUM, F_REQUIRED, 0, 0, information_categories, NULL },
-	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL },
-	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL },
-	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
-	{ "body", FT_STRING, F_REQUIRED, 1, 200000, NULL, NULL },
-	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL, NULL },
+	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, information_categories, NULL, NULL },
+	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
+	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL, NULL },
+	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	{ "body", FT_STRING, F_REQUIRED, 1, 200000, NULL, NULL, NULL },
+	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field material_fields[] = {
-	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_material_code },
-	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
-	{ "required", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL },
+	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_material_code, NULL },
+	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
+	{ "required", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field review_fields[] = {
-	{ "decision", FT_ENUM, F_REQUIRED, 0, 0, decisions, NULL },
-	{ "comment", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "decision", FT_ENUM, F_REQUIRED, 0, 0, decisions, NULL, NULL },
+	{ "comment", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field withdraw_fields[] = {
-	{ "reason", FT_STRING, F_REQUIRED, 1, 2000, NULL, NULL },
+	{ "reason", FT_STRING, F_REQUIRED, 1, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
 

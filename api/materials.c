@@ -49,17 +49,6 @@ static void invalid_reply(struct req *r, const char *pointer, const char *detail
 	problem_reply_errors(r, 422, "validation", detail, &v);
 }
 
-/* Answers 409: the request's status takes no materials now. */
-static void wrong_status(struct req *r, const struct request_ref *ref)
-{
-	char detail[200];
-
-	snprintf(detail, sizeof detail,
-		 "The request is %s: upload_material is not possible now (only while"
-		 " submitted or correction_required).", ref->status);
-	conflict_reply(r, detail, ref->status, request_status_actions(ref->kind, ref->status));
-}
-
 /* For an approval request, code must be one of its service item's
  * materials. Returns 0, or -1 after answering (422, 5xx) with the
  * transaction rolled back. */
@@ -73,7 +62,7 @@ static int item_code_or_reply(struct req *r, const struct request_ref *ref,
 		" WHERE i.id = $1", 0 };
 	char msg[160];
 
-	if (strcmp(ref->kind, "approval"))
+	if (ref->kind != CK_APPROVAL)
 		return 0;
 	const char *p[] = { ref->item_id, code };
 	PGresult *res = db_exec_or_reply(r, &st, 2, p);
@@ -150,21 +139,23 @@ void materials_upload(struct req *r)
 	}
 	snprintf(size, sizeof size, "%zu", r->body_len);
 
-	if (db_begin_or_reply(r) ||
-	    request_find_or_reply(r, r->path_params[0], true, &ref))
+	struct case_state s;
+	struct case_changes c = { 0 };
+	const struct calendar *cal;
+	PGresult *cur = case_begin_or_reply(r, r->path_params[0], &ref, &s, &cal, &c);
+	if (!cur)
 		return;
+	PQclear(cur);
 	if (!ref.own && !ref.unit_staff) {
 		db_rollback(r->db);
+		state_free(&s);
 		problem_reply(r, 403, "forbidden",
 			      "Only the applicant and the staff of the request's unit upload materials.");
 		return;
 	}
-	if (strcmp(ref.status, "submitted") && strcmp(ref.status, "correction_required")) {
-		db_rollback(r->db);
-		wrong_status(r, &ref);
-		return;
-	}
-	if (item_code_or_reply(r, &ref, code))
+	int refused = case_possible_or_reply(r, &s, cal, CA_UPLOAD_MATERIAL);
+	state_free(&s);
+	if (refused || item_code_or_reply(r, &ref, code))
 		return;
 
 	const char *p[] = { filetype_mime(t), size, sha, r->body, ref.id, code, filename,

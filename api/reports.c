@@ -8,6 +8,7 @@
 
 #include "opengov/api.h"
 #include "opengov/calendar.h"
+#include "opengov/caserules.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
 #include "opengov/workcal.h"
@@ -19,16 +20,30 @@ static const char *const service_categories[] = { "administrative_license",
 	"non_administrative_license", "public_service", "referral", NULL };
 static const char *const applicant_types[] = { "natural_person", "company", "research_body",
 	"ngo", "legal_service", "other", NULL };
-static const char *const disclosure_outcomes[] = { "disclosed", "partially_disclosed",
-	"withheld", "already_public", "not_held", "not_within_scope", "duplicate", NULL };
-static const char *const reason_codes[] = { "state_secret", "law_prohibited",
-	"security_stability", "third_party_rights", "internal_affairs",
-	"process_information", "enforcement_file", NULL };
 static const char *const finding_categories[] = { "overdue", "improper_refusal",
 	"missing_reason", "not_online", "disclosure_gap", "other", NULL };
 static const char *const formats[] = { "json", "csv", NULL };
 
-#define OPEN_STATUSES "('submitted', 'accepted', 'correction_required', 'paused')"
+/* The open statuses, from the rules table (src/caserules.c) when the
+ * statement is first used: OPEN_STATUSES marks where they go. */
+#define OPEN_STATUSES "(@OPEN@)"
+
+/* tmpl with every @OPEN@ replaced by the open statuses; kept in *cache. */
+static const char *with_open_statuses(const char *tmpl, char **cache)
+{
+	if (*cache)
+		return *cache;
+	struct buf b = { 0 };
+	const char *mark;
+	while ((mark = strstr(tmpl, "@OPEN@"))) {
+		buf_append(&b, tmpl, (size_t)(mark - tmpl));
+		buf_puts(&b, case_open_statuses_sql());
+		tmpl = mark + strlen("@OPEN@");
+	}
+	buf_puts(&b, tmpl);
+	*cache = b.data; /* kept for the life of the process */
+	return *cache;
+}
 
 /* ---------------------------------------------------------------- annual */
 
@@ -413,9 +428,9 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	for (int i = 0; applicant_types[i]; i++)
 		rw_val(w, applicant_types[i], fig_count(res, "outcomes", applicant_types[i]));
 	rw_close(w, "}");
-	counts_by(w, res, "by_outcome", "outcome", disclosure_outcomes, "outcome");
-	counts_by(w, res, "withheld_by_reason", "reason_code", reason_codes, "withheld");
-	counts_by(w, res, "partially_disclosed_by_reason", "reason_code", reason_codes,
+	counts_by(w, res, "by_outcome", "outcome", case_outcome_names(CK_DISCLOSURE), "outcome");
+	counts_by(w, res, "withheld_by_reason", "reason_code", case_reason_names(), "withheld");
+	counts_by(w, res, "partially_disclosed_by_reason", "reason_code", case_reason_names(),
 		  "partially_disclosed");
 	rw_val(w, "not_accepted", fig_count(res, "outcome", "not_accepted"));
 	rw_val(w, "withdrawn", fig_count(res, "outcome", "withdrawn"));
@@ -516,7 +531,8 @@ void reports_annual(struct req *r)
 	snprintf(y1, sizeof y1, "%d-01-01", year);
 	snprintf(y2, sizeof y2, "%d-01-01", year + 1);
 	const char *p[] = { y1, unit, y2 };
-	PGresult *res = report_exec_or_reply(r, annual_sql, 3, p);
+	static char *annual_text;
+	PGresult *res = report_exec_or_reply(r, with_open_statuses(annual_sql, &annual_text), 3, p);
 	if (!res)
 		return;
 	if (unit && !strcmp(fig_count(res, "unit_known", "*"), "0")) {
@@ -678,7 +694,9 @@ void stats_units(struct req *r)
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *p[] = { from_s, to_s, after[0][0] ? after[0] : NULL,
 			    after[0][0] ? after[1] : NULL, lim };
-	PGresult *res = report_exec_or_reply(r, scoreboard_sql, 5, p);
+	static char *scoreboard_text;
+	PGresult *res = report_exec_or_reply(r, with_open_statuses(scoreboard_sql, &scoreboard_text),
+					     5, p);
 	if (!res)
 		return;
 	static const char *const key[] = { "score", "unit_code" };

@@ -21,76 +21,75 @@
 
 static const char *const request_kinds[] = { "disclosure", "approval", NULL };
 
-static const char *const request_statuses[] = {
-	"submitted", "accepted", "correction_required", "not_accepted", "paused",
-	"decided", "withdrawn", "abandoned", NULL
-};
-
 static const char *const lights[] = { "green", "yellow", "red", NULL };
 
 static const char *const deliveries[] = { "electronic", "paper", NULL };
 
-static const char *const paper_channels[] = { "paper", "counter", "post", NULL };
+/* The channels a clerk registers (every one but online). */
+static const char *const *clerk_channels(void)
+{
+	return case_channel_names(BY_CLERK);
+}
 
 static const char *const applicant_types[] = {
 	"natural_person", "company", "research_body", "ngo", "legal_service", "other", NULL
 };
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL }
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const struct field disclosure_new[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL },
-	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL },
-	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL },
-	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
-	{ "delivery", FT_ENUM, F_REQUIRED, 0, 0, deliveries, NULL },
-	{ "channel", FT_ENUM, 0, 0, 0, paper_channels, NULL },
-	{ "received_at", FT_STRING, 0, 20, 40, NULL, NULL },
-	{ "applicant", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL, NULL },
+	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL, NULL },
+	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	{ "delivery", FT_ENUM, F_REQUIRED, 0, 0, deliveries, NULL, NULL },
+	{ "channel", FT_ENUM, 0, 0, 0, NULL, NULL, clerk_channels },
+	{ "received_at", FT_STRING, 0, 20, 40, NULL, NULL, NULL },
+	{ "applicant", FT_OBJECT, 0, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field approval_new[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL },
-	{ "item_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL },
-	{ "form", FT_OBJECT, F_REQUIRED, 0, 0, NULL, NULL },
-	{ "channel", FT_ENUM, 0, 0, 0, paper_channels, NULL },
-	{ "received_at", FT_STRING, 0, 20, 40, NULL, NULL },
-	{ "applicant", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL, NULL },
+	{ "item_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "form", FT_OBJECT, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "channel", FT_ENUM, 0, 0, 0, NULL, NULL, clerk_channels },
+	{ "received_at", FT_STRING, 0, 20, 40, NULL, NULL, NULL },
+	{ "applicant", FT_OBJECT, 0, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field applicant_fields[] = {
-	{ "type", FT_ENUM, F_REQUIRED, 0, 0, applicant_types, NULL },
-	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
-	{ "account_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
-	{ "id_number", FT_STRING, F_NULLABLE, 1, 64, NULL, NULL },
-	{ "phone", FT_STRING, F_NULLABLE, 1, 32, NULL, NULL },
-	{ "email", FT_STRING, F_NULLABLE, 3, 254, NULL, NULL },
-	{ "address", FT_STRING, F_NULLABLE, 1, 500, NULL, NULL },
+	{ "type", FT_ENUM, F_REQUIRED, 0, 0, applicant_types, NULL, NULL },
+	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
+	{ "account_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "id_number", FT_STRING, F_NULLABLE, 1, 64, NULL, NULL, NULL },
+	{ "phone", FT_STRING, F_NULLABLE, 1, 32, NULL, NULL, NULL },
+	{ "email", FT_STRING, F_NULLABLE, 3, 254, NULL, NULL, NULL },
+	{ "address", FT_STRING, F_NULLABLE, 1, 500, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field withdraw_fields[] = {
-	{ "reason", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "reason", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field resubmit_fields[] = {
-	{ "fields", FT_OBJECT, 0, 0, 0, NULL, NULL },
-	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
+	{ "fields", FT_OBJECT, 0, 0, 0, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field resubmit_disclosure[] = {
-	{ "description", FT_STRING, 0, 1, 5000, NULL, NULL },
-	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL },
-	{ "delivery", FT_ENUM, 0, 0, 0, deliveries, NULL },
+	{ "description", FT_STRING, 0, 1, 5000, NULL, NULL, NULL },
+	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	{ "delivery", FT_ENUM, 0, 0, 0, deliveries, NULL, NULL },
 	END_FIELDS,
 };
 
 static const struct field resubmit_approval[] = {
-	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL },
+	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
@@ -139,7 +138,7 @@ void requests_list(struct req *r)
 
 	if (query_limit_or_reply(r, &limit) ||
 	    query_enum_or_reply(r, "kind", request_kinds, &kind) ||
-	    query_enum_or_reply(r, "status", request_statuses, &status) ||
+	    query_enum_or_reply(r, "status", case_status_names(), &status) ||
 	    query_uuid_or_reply(r, "unit", &unit) ||
 	    query_enum_or_reply(r, "light", lights, &light) ||
 	    query_when_or_reply(r, "received_from", &from, &from_date) ||
@@ -271,7 +270,8 @@ static int check_received(const char *s, time_t *out, struct verrs *v)
 void requests_create(struct req *r)
 {
 	static struct db_stmt item_st = { "requests_item",
-		"SELECT unit_id, status, kind, online, committed_days FROM items WHERE id = $1", 0 };
+		"SELECT unit_id, status, kind, online, committed_days, statutory_days FROM items"
+		" WHERE id = $1", 0 };
 	static struct db_stmt account_st = { "requests_applicant_account",
 		"SELECT role FROM accounts WHERE id = $1", 0 };
 	static struct db_stmt ins = { "requests_insert",
@@ -288,12 +288,13 @@ void requests_create(struct req *r)
 		" q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,"
 		"  applicant_type, applicant, channel, registered_by, description, purpose, delivery,"
 		"  form, received_at, clock_start, days_allowed, yellow_on, red_on, light,"
-		"  clock_calendar)"
+		"  clock_calendar, committed_days, acceptance_start, acceptance_due)"
 		"  SELECT $1, CASE $1 WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || $2 || '-' ||"
 		"   CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END,"
 		"   $3::uuid, $4::uuid, $5, who.type, who.applicant, $8, $9, $11, $12, $13, $14::jsonb,"
 		"   coalesce($15::timestamptz, now()), DATE '1970-01-01' + $16::int, $17::int,"
-		"   $18::date, $19::date, $21, $22::bigint"
+		"   $18::date, $19::date, $21, $22::bigint, $25::int,"
+		"   DATE '1970-01-01' + $26::int, DATE '1970-01-01' + $27::int"
 		"  FROM n, who RETURNING *),"
 		" a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
 		"  to_status) SELECT id, 1, unit_id, $6, $7, $20, 'submitted' FROM q)"
@@ -327,7 +328,7 @@ void requests_create(struct req *r)
 	json_t *applicant = json_object_get(r->json, "applicant");
 	if (clerk) {
 		if (!json_member_str(r->json, "channel"))
-			verrs_add(&v, "/channel", "is required: paper, counter or post");
+			verrs_add(&v, "/channel", "is required: paper, counter, post or fax");
 		check_received(json_member_str(r->json, "received_at"), &received, &v);
 		check_applicant(applicant, &v);
 	} else {
@@ -358,7 +359,7 @@ void requests_create(struct req *r)
 	}
 	const char *unit = json_member_str(r->json, "unit_id");
 	const char *item = json_member_str(r->json, "item_id");
-	int committed = 0;
+	int committed = 0, statutory = APPROVAL_DAYS;
 	char unit_buf[40];
 	if (!disclosure) {
 		const char *p[] = { item };
@@ -376,6 +377,8 @@ void requests_create(struct req *r)
 			snprintf(unit_buf, sizeof unit_buf, "%s", db_get(res, 0, "unit_id"));
 			unit = unit_buf;
 			committed = atoi(db_get(res, 0, "committed_days"));
+			if (db_get(res, 0, "statutory_days"))
+				statutory = atoi(db_get(res, 0, "statutory_days"));
 		}
 		PQclear(res);
 	}
@@ -404,8 +407,6 @@ void requests_create(struct req *r)
 		return;
 	}
 
-	/* The clock: a disclosure request's runs from its receipt, an
-	 * approval's from its acceptance. */
 	/* The worker's copy of the calendar, as it is: the row records which
 	 * version its dates come from, and the monitor computes them again
 	 * if the calendar has moved since. */
@@ -417,16 +418,14 @@ void requests_create(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	struct case_state s = { 0 };
-	snprintf(s.kind, sizeof s.kind, "%s", kind);
-	strcpy(s.status, "submitted");
-	s.received = workcal_day_of(received);
-	s.start = disclosure ? s.received : -1;
-	s.allowed = disclosure ? DISCLOSURE_DAYS : committed;
-	s.extensions = json_array();
-	s.excluded = json_array();
-	s.correction_due = s.decided = s.closed = -1;
+	/* The clocks start at receipt (src/casestep.c case_init): a
+	 * disclosure request's 20 days, an approval request's 5-day acceptance
+	 * stage. */
+	struct case_state s;
+	case_init(&s, cal, disclosure ? CK_DISCLOSURE : CK_APPROVAL, workcal_day_of(received),
+		  statutory, committed);
 	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
+	char committed_text[16], acc_start[16], acc_due[16];
 	state_light_dates(cal, &s, workcal_today(), yellow, red);
 	state_free(&s);
 	struct tm tm;
@@ -435,6 +434,9 @@ void requests_create(struct req *r)
 	snprintf(start, sizeof start, "%d", s.start);
 	snprintf(allowed, sizeof allowed, "%d", s.allowed);
 	snprintf(version_text, sizeof version_text, "%lld", cal_version);
+	snprintf(committed_text, sizeof committed_text, "%d", s.committed);
+	snprintf(acc_start, sizeof acc_start, "%d", s.acc_start);
+	snprintf(acc_due, sizeof acc_due, "%d", s.acc_due);
 
 	char *applicant_text = NULL;
 	if (clerk) {
@@ -459,8 +461,10 @@ void requests_create(struct req *r)
 		disclosure ? start : NULL, allowed, yellow[0] ? yellow : NULL, red[0] ? red : NULL,
 		req_role(r), light_of(yellow, red, workcal_today()), version_text,
 		clerk ? "request.register" : "request.submit", r->request_id,
+		disclosure ? NULL : committed_text, disclosure ? NULL : acc_start,
+		disclosure ? NULL : acc_due,
 	};
-	PGresult *res = db_exec(r->db, &ins, 24, p);
+	PGresult *res = db_exec(r->db, &ins, 27, p);
 	free(form_text);
 	free(applicant_text);
 	if (!res) {
@@ -506,7 +510,7 @@ static void step_reply(struct req *r, const struct request_ref *ref, struct case
 		       const struct case_changes *c)
 {
 	char step_id[37], loc[96];
-	PGresult *row = case_commit_or_reply(r, ref, s, cal, st, c, json_object(), step_id);
+	PGresult *row = case_commit_or_reply(r, ref, s, cal, st, c, NULL, step_id);
 
 	if (!row)
 		return;
@@ -516,36 +520,49 @@ static void step_reply(struct req *r, const struct request_ref *ref, struct case
 	PQclear(row);
 }
 
+/* Opens the applicant's step a: the request locked, the law's own steps
+ * recorded, the caller and the status checked. NULL after answering. */
+static PGresult *applicant_step_or_reply(struct req *r, enum case_action a,
+					 struct request_ref *ref, struct case_state *s,
+					 const struct calendar **cal, struct case_changes *c)
+{
+	PGresult *cur = case_begin_or_reply(r, r->path_params[0], ref, s, cal, c);
+
+	if (!cur)
+		return NULL;
+	if (!request_acts_for_applicant(r, ref)) {
+		db_rollback(r->db);
+		problem_replyf(r, 403, "forbidden", "Only the applicant may %s an application.",
+			       a == CA_WITHDRAW ? "withdraw" : "resubmit");
+	} else if (case_possible_or_reply(r, s, *cal, a) == 0) {
+		return cur;
+	}
+	PQclear(cur);
+	return NULL;
+}
+
 /* POST /v1/requests/{id}/withdraw - withdrawRequest (the applicant; a
- * clerk for paper applications): 200, 401, 403, 404, 409, 415, 422. */
+ * clerk for applications not made online): 200, 401, 403, 404, 409, 415,
+ * 422. */
 void requests_withdraw(struct req *r)
 {
 	struct verrs v = { 0 };
 	struct request_ref ref;
-	struct case_state s;
+	struct case_state s = { 0 };
+	struct case_changes c = { 0 };
 	const struct calendar *cal;
 
 	if (validate_object(r->json, withdraw_fields, &v)) {
 		invalid_reply(r, &v, "The withdrawal is invalid.");
 		return;
 	}
-	PGresult *cur = case_begin_or_reply(r, r->path_params[0], &ref, &s, &cal);
-	if (!cur)
-		return;
-	if (!request_acts_for_applicant(r, &ref)) {
-		db_rollback(r->db);
-		problem_reply(r, 403, "forbidden", "Only the applicant may withdraw an application.");
-	} else if (!case_is_open(s.status)) {
-		db_rollback(r->db);
-		case_wrong_status(r, &s, "withdraw");
-	} else {
-		int today = workcal_today();
-		struct case_step st = { .action = "withdraw", .from = ref.status, .days = -1,
-				   .respond_by = -1, .reason = json_member_str(r->json, "reason") };
-		struct case_changes c = { .closed = true };
-		strcpy(s.status, "withdrawn");
-		state_close_exclusion(&s, today);
-		s.closed = today;
+	PGresult *cur = applicant_step_or_reply(r, CA_WITHDRAW, &ref, &s, &cal, &c);
+	if (cur) {
+		struct case_step st = { .action = case_actions[CA_WITHDRAW].step,
+					.from = case_statuses[s.status].name, .days = -1,
+					.respond_by = -1, .reason = json_member_str(r->json, "reason") };
+		case_do_close(&s, CS_WITHDRAWN, workcal_today());
+		c.closed = true;
 		step_reply(r, &ref, &s, cal, &st, &c);
 	}
 	state_free(&s);
@@ -553,34 +570,25 @@ void requests_withdraw(struct req *r)
 }
 
 /* POST /v1/requests/{id}/resubmission - resubmitRequest (the applicant; a
- * clerk for paper applications): 200, 401, 403, 404, 409, 415, 422 (an
- * entry of the checklist is not redone: each one named). */
+ * clerk for applications not made online): 200, 401, 403, 404, 409, 415,
+ * 422 (an entry of the checklist is not redone: each one named). */
 void requests_resubmit(struct req *r)
 {
 	struct verrs v = { 0 };
 	struct request_ref ref;
-	struct case_state s;
+	struct case_state s = { 0 };
+	struct case_changes c = { 0 };
 	const struct calendar *cal;
 
 	if (validate_object(r->json, resubmit_fields, &v)) {
 		invalid_reply(r, &v, "The resubmission is invalid.");
 		return;
 	}
-	PGresult *cur = case_begin_or_reply(r, r->path_params[0], &ref, &s, &cal);
+	PGresult *cur = applicant_step_or_reply(r, CA_RESUBMISSION, &ref, &s, &cal, &c);
 	if (!cur)
-		return;
-	if (!request_acts_for_applicant(r, &ref)) {
-		db_rollback(r->db);
-		problem_reply(r, 403, "forbidden", "Only the applicant may resubmit an application.");
 		goto out;
-	}
-	if (strcmp(s.status, "correction_required")) {
-		db_rollback(r->db);
-		case_wrong_status(r, &s, "resubmission");
-		goto out;
-	}
 	json_t *fields = json_object_get(r->json, "fields");
-	bool disclosure = !strcmp(s.kind, "disclosure");
+	bool disclosure = s.kind == CK_DISCLOSURE;
 	struct verrs inner = { 0 };
 	if (fields && validate_object(fields, disclosure ? resubmit_disclosure : resubmit_approval,
 				      &inner)) {
@@ -629,18 +637,14 @@ void requests_resubmit(struct req *r)
 				     &v);
 		goto out;
 	}
-	int today = workcal_today();
 	char at[32];
-	struct case_step st = { .action = "resubmit", .from = ref.status, .days = -1,
-			   .respond_by = -1, .comment = json_member_str(r->json, "note") };
-	struct case_changes c = { .fields = fields };
+	struct case_step st = { .action = case_actions[CA_RESUBMISSION].step,
+				.from = case_statuses[s.status].name, .days = -1,
+				.respond_by = -1, .comment = json_member_str(r->json, "note") };
+	c.fields = fields;
 	case_now_rfc3339(at);
 	json_object_set_new(s.correction, "resubmitted_at", json_string(at));
-	state_close_exclusion(&s, today);
-	s.correction_due = -1;
-	if (disclosure) /* the 20 days start again from the resubmission */
-		s.start = today;
-	strcpy(s.status, "submitted");
+	case_do_resubmission(&s, cal, workcal_today());
 	step_reply(r, &ref, &s, cal, &st, &c);
 out:
 	state_free(&s);

@@ -16,11 +16,11 @@ static const char *const unit_kinds[] = { "municipal_agency", "township",
 	" rfc3339(updated_at) AS updated_at, version AS _version"
 
 static const struct field unit_fields[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, unit_kinds, NULL },
-	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_code_value },
-	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL },
-	{ "parent_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, unit_kinds, NULL, NULL },
+	{ "code", FT_STRING, F_REQUIRED, 1, 32, NULL, check_code_value, NULL },
+	{ "name", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
+	{ "parent_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 static void unit_etag(const PGresult *res, char *out, size_t len)

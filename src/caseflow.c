@@ -1,8 +1,9 @@
-/* caseflow.c - the request state machine: which steps each status allows
- * and who takes them, who sees a request, a step recorded (its approval
- * row, the new state, the audit entry) and the request as clients read it.
- * The handlers of api/requests.c, api/approvals.c and api/materials.c call
- * it; the clock itself is src/caseclock.c. */
+/* caseflow.c - cases over HTTP: who sees a request and what the caller may
+ * do with it, a step opened (the law's own steps recorded first) and
+ * committed, the 409 naming what is possible now, and the request as
+ * clients read it. The handlers of api/requests.c, api/approvals.c and
+ * api/materials.c call it; the rules are src/caserules.c and
+ * src/casestep.c, the storage src/casestore.c. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,79 +18,31 @@ static void not_found(struct req *r)
 	problem_reply(r, 404, "not-found", "There is no such request.");
 }
 
-bool case_is_open(const char *status)
+unsigned request_caller_mask(const struct req *r, const struct request_ref *ref)
 {
-	return !strcmp(status, "submitted") || !strcmp(status, "accepted") ||
-	       !strcmp(status, "correction_required") || !strcmp(status, "paused");
-}
+	unsigned m = 0;
 
-/* The actions each status allows, whoever may take them. */
-const char *const *request_status_actions(const char *kind, const char *status)
-{
-	static const char *const submitted_d[] = { "accept", "request_correction",
-		"refuse_acceptance", "extend", "decide", "withdraw", "upload_material", NULL };
-	static const char *const submitted_a[] = { "accept", "request_correction",
-		"refuse_acceptance", "withdraw", "upload_material", NULL };
-	static const char *const accepted_d[] = { "pause", "extend", "decide", "withdraw", NULL };
-	static const char *const accepted_a[] = { "pause", "decide", "withdraw", NULL };
-	static const char *const paused_d[] = { "resume", "extend", "withdraw", NULL };
-	static const char *const paused_a[] = { "resume", "withdraw", NULL };
-	static const char *const correction[] = { "resubmission", "withdraw", "upload_material", NULL };
-	static const char *const none[] = { NULL };
-	bool d = !strcmp(kind, "disclosure");
-
-	if (!strcmp(status, "submitted"))
-		return d ? submitted_d : submitted_a;
-	if (!strcmp(status, "accepted"))
-		return d ? accepted_d : accepted_a;
-	if (!strcmp(status, "paused"))
-		return d ? paused_d : paused_a;
-	if (!strcmp(status, "correction_required"))
-		return correction;
-	return none;
-}
-
-bool case_clerk_action(const char *a)
-{
-	return !strcmp(a, "accept") || !strcmp(a, "request_correction") ||
-	       !strcmp(a, "refuse_acceptance");
-}
-
-bool case_approver_action(const char *a)
-{
-	return !strcmp(a, "pause") || !strcmp(a, "resume") || !strcmp(a, "extend") ||
-	       !strcmp(a, "decide");
+	if (request_acts_for_applicant(r, ref))
+		m |= BY_APPLICANT;
+	if (ref->unit_staff && r->claims.role == ROLE_CLERK)
+		m |= BY_CLERK;
+	if (ref->unit_staff && r->claims.role == ROLE_APPROVER)
+		m |= BY_APPROVER;
+	return m;
 }
 
 /* What the caller may do now. */
 static void write_allowed(struct buf *b, const struct req *r, const struct request_ref *ref,
-			  const struct case_state *s)
+			  const struct calendar *cal, const struct case_state *s, int today)
 {
-	const char *const *acts = request_status_actions(s->kind, s->status);
-	bool first = true;
-	bool own_staff = ref->unit_staff;
-	bool for_applicant = request_acts_for_applicant(r, ref);
+	const char *acts[CA__MAX + 1];
+	size_t n = case_possible(cal, s, today, request_caller_mask(r, ref), acts, CA__MAX + 1);
 
 	buf_append(b, "[", 1);
-	for (int i = 0; acts[i]; i++) {
-		const char *a = acts[i];
-		bool ok;
-		if (!strcmp(a, "extend") && json_array_size(s->extensions) > 0)
-			continue;
-		if (case_clerk_action(a))
-			ok = own_staff && r->claims.role == ROLE_CLERK;
-		else if (case_approver_action(a))
-			ok = own_staff && r->claims.role == ROLE_APPROVER;
-		else if (!strcmp(a, "upload_material"))
-			ok = ref->own || own_staff;
-		else
-			ok = for_applicant;
-		if (!ok)
-			continue;
-		if (!first)
+	for (size_t i = 0; i < n; i++) {
+		if (i)
 			buf_append(b, ",", 1);
-		first = false;
-		jw_string(b, a);
+		jw_string(b, acts[i]);
 	}
 	buf_append(b, "]", 1);
 }
@@ -133,6 +86,15 @@ static void put_day(struct buf *b, bool *first, const char *key, int day)
 	jw_string(b, d);
 }
 
+static void put_int(struct buf *b, bool *first, const char *key, int v, bool present)
+{
+	jw_key(b, first, key);
+	if (present)
+		buf_printf(b, "%d", v);
+	else
+		buf_puts(b, "null");
+}
+
 static void put_json(struct buf *b, bool *first, const char *key, const json_t *j)
 {
 	jw_key(b, first, key);
@@ -146,14 +108,57 @@ static void put_json(struct buf *b, bool *first, const char *key, const json_t *
 	free(t);
 }
 
-/* The deadline block of s; started: d holds its clock (state_deadline). */
-static void write_deadline(struct buf *b, const struct case_state *s, bool started,
-			   const struct deadline_result *dl)
+/* Member name of o, or null. */
+static void put_member(struct buf *b, bool *first, const char *key, const json_t *o,
+		       const char *name)
 {
-	struct deadline_result d = *dl;
+	json_t *v = json_object_get(o, name);
+
+	put_json(b, first, key, v ? v : json_null());
+}
+
+static void put_light(struct buf *b, bool *first, const char *key, bool show,
+		      const struct deadline_result *d)
+{
+	jw_key(b, first, key);
+	if (show)
+		jw_string(b, deadline_light_name(d->light));
+	else
+		buf_puts(b, "null");
+}
+
+/* The excluded intervals, as the schema shows them. */
+static void write_excluded(struct buf *b, const json_t *excluded)
+{
+	size_t i;
+	json_t *e;
+
+	buf_puts(b, "[");
+	json_array_foreach(excluded, i, e) {
+		bool f = true;
+		if (i)
+			buf_puts(b, ",");
+		buf_puts(b, "{");
+		put_member(b, &f, "from", e, "from");
+		put_member(b, &f, "to", e, "to");
+		put_member(b, &f, "reason", e, "reason");
+		put_member(b, &f, "limit", e, "limit");
+		buf_puts(b, "}");
+	}
+	buf_puts(b, "]");
+}
+
+/* The clocks: statutory (due_date, on_time), committed (approval: the
+ * light), the acceptance stage (approval). */
+static void write_deadline(struct buf *b, const struct calendar *cal, const struct case_state *s,
+			   int today)
+{
+	struct deadline_result d = { 0 }, c = { 0 }, a = { 0 };
+	bool started = state_deadline(cal, s, today, &d) == 0;
+	bool committed = s->kind == CK_APPROVAL && started && state_committed(cal, s, today, &c) == 0;
+	bool closed = case_statuses[s->status].phase == PHASE_CLOSED;
+	bool in_acceptance = state_acceptance(cal, s, today, &a) == 0;
 	bool f = true;
-	bool closed = !strcmp(s->status, "withdrawn") || !strcmp(s->status, "not_accepted") ||
-		      !strcmp(s->status, "abandoned");
 
 	buf_puts(b, "{");
 	put_day(b, &f, "start_date", started ? s->start : -1);
@@ -164,18 +169,39 @@ static void write_deadline(struct buf *b, const struct case_state *s, bool start
 	buf_printf(b, "%d", started ? d.elapsed : 0);
 	jw_key(b, &f, "working_days_remaining");
 	buf_printf(b, "%d", started ? d.remaining : s->allowed);
-	put_json(b, &f, "excluded", s->excluded);
+	jw_key(b, &f, "excluded");
+	write_excluded(b, s->excluded);
 	put_json(b, &f, "extensions", s->extensions);
-	jw_key(b, &f, "light");
-	if (started && !closed)
-		jw_string(b, deadline_light_name(d.light));
+	/* The light: the acceptance stage's before acceptance, then the
+	 * committed days' (approval) or the statutory ones' (disclosure). */
+	if (in_acceptance)
+		put_light(b, &f, "light", !closed, &a);
+	else if (s->kind == CK_APPROVAL)
+		put_light(b, &f, "light", committed && !closed, &c);
 	else
-		buf_puts(b, "null");
+		put_light(b, &f, "light", started && !closed, &d);
 	jw_key(b, &f, "on_time");
 	if (started && s->decided >= 0)
 		buf_puts(b, d.on_time ? "true" : "false");
 	else
 		buf_puts(b, "null");
+	put_int(b, &f, "committed_days", s->committed, s->kind == CK_APPROVAL && s->committed >= 0);
+	put_day(b, &f, "committed_due_date", committed ? c.due : -1);
+	jw_key(b, &f, "acceptance");
+	if (s->kind == CK_APPROVAL && s->acc_start >= 0) {
+		bool g = true;
+		buf_puts(b, "{");
+		put_day(b, &g, "start_date", s->acc_start);
+		put_day(b, &g, "due_date", s->acc_due);
+		jw_key(b, &g, "working_days_allowed");
+		buf_printf(b, "%d", APPROVAL_ACCEPTANCE_DAYS);
+		jw_key(b, &g, "open");
+		buf_puts(b, in_acceptance ? "true" : "false");
+		put_int(b, &g, "working_days_remaining", a.remaining, in_acceptance);
+		buf_puts(b, "}");
+	} else {
+		buf_puts(b, "null");
+	}
 	buf_puts(b, "}");
 }
 
@@ -191,12 +217,9 @@ static void write_correction(struct buf *b, const struct case_state *s, const ch
 	json_t *e;
 
 	buf_puts(b, "{");
-	jw_key(b, &f, "notice_id");
-	jw_string(b, json_member_str(c, "notice_id"));
-	jw_key(b, &f, "notice_at");
-	jw_string(b, json_member_str(c, "notice_at"));
-	jw_key(b, &f, "respond_by");
-	jw_string(b, json_member_str(c, "respond_by"));
+	put_member(b, &f, "notice_id", c, "notice_id");
+	put_member(b, &f, "notice_at", c, "notice_at");
+	put_member(b, &f, "respond_by", c, "respond_by");
 	jw_key(b, &f, "items");
 	buf_puts(b, "[");
 	json_array_foreach(json_object_get(c, "items"), i, e) {
@@ -211,64 +234,157 @@ static void write_correction(struct buf *b, const struct case_state *s, const ch
 			if (json_integer_value(json_object_get(up, code)) > notice)
 				redone = true;
 		} else {
-			jw_key(b, &g, "field");
-			jw_string(b, json_member_str(e, "field"));
+			put_member(b, &g, "field", e, "field");
 		}
-		jw_key(b, &g, "reason");
-		jw_string(b, json_member_str(e, "reason"));
+		put_member(b, &g, "reason", e, "reason");
 		jw_key(b, &g, "redone");
 		buf_puts(b, redone ? "true" : "false");
 		buf_puts(b, "}");
 	}
 	buf_puts(b, "]");
-	jw_key(b, &f, "resubmitted_at");
-	jw_string(b, json_member_str(c, "resubmitted_at"));
+	put_member(b, &f, "resubmitted_at", c, "resubmitted_at");
 	buf_puts(b, "}");
 	json_decref(up);
 }
 
-/* What the applicant must do next, in one sentence. */
-static void write_next_step(struct buf *b, const struct case_state *s, bool started,
-			    const struct deadline_result *d)
+/* The running or last pause. */
+static void write_pause(struct buf *b, const json_t *p)
 {
-	char due[11] = "", text[400];
+	static const char *const keys[] = { "reason", "since", "days", "limit", "expected_days",
+		"third_party", "notice_date", "resumed_on", "resumed_by", NULL };
+	bool f = true;
 
-	if (started)
-		calendar_format(d->due, due);
-	if (!strcmp(s->status, "submitted"))
-		snprintf(text, sizeof text, !strcmp(s->kind, "disclosure")
-			 ? "Nothing to do now: the unit is examining the application and must answer by %s."
-			 : "Nothing to do now: the unit is checking the application and its materials%s.",
-			 !strcmp(s->kind, "disclosure") ? due : " before it accepts it");
-	else if (!strcmp(s->status, "accepted"))
+	if (!p) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_puts(b, "{");
+	for (int i = 0; keys[i]; i++)
+		put_member(b, &f, keys[i], p, keys[i]);
+	buf_puts(b, "}");
+}
+
+static void write_fee(struct buf *b, const json_t *fee)
+{
+	static const char *const keys[] = { "method", "basis", "amount", "currency", "explanation",
+		"notice_date", "pay_by", "paid_on", "receipt", NULL };
+	bool f = true;
+
+	if (!fee) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_puts(b, "{");
+	for (int i = 0; keys[i]; i++)
+		put_member(b, &f, keys[i], fee, keys[i]);
+	buf_puts(b, "}");
+}
+
+/* The licence of an approved request: its own 10-day clock (Art. 44). */
+static void write_licence(struct buf *b, const struct case_state *s, const PGresult *res, int row)
+{
+	const char *rec = db_get(res, row, "delivery_record");
+	json_t *d = rec ? json_loads(rec, 0, NULL) : NULL;
+	bool f = true;
+
+	if (s->delivery_due < 0) {
+		buf_puts(b, "null");
+		json_decref(d);
+		return;
+	}
+	buf_puts(b, "{");
+	put_day(b, &f, "due_date", s->delivery_due);
+	put_time(b, &f, "delivered_at", res, row, "delivered_at");
+	put_member(b, &f, "method", d, "method");
+	put_member(b, &f, "certificate_number", d, "certificate_number");
+	put_member(b, &f, "note", d, "note");
+	jw_key(b, &f, "on_time");
+	if (s->delivered >= 0)
+		buf_puts(b, s->delivered <= s->delivery_due ? "true" : "false");
+	else
+		buf_puts(b, "null");
+	buf_puts(b, "}");
+	json_decref(d);
+}
+
+/* What the applicant must do next, in one sentence that is true now. */
+static void write_next_step(struct buf *b, const struct calendar *cal,
+			    const struct case_state *s, int today)
+{
+	char due[11] = "", text[600];
+	struct deadline_result d;
+	bool approval = s->kind == CK_APPROVAL;
+
+	if (state_deadline(cal, s, today, &d) == 0)
+		calendar_format(d.due, due);
+	switch (s->status) {
+	case CS_SUBMITTED:
+		if (approval && s->start < 0) {
+			calendar_format(s->acc_due, due);
+			snprintf(text, sizeof text,
+				 "Nothing to do now unless the unit asks: by %s it must accept the application,"
+				 " ask once for everything missing, or refuse it; if it does none of these the"
+				 " application counts as accepted from the day it was received.", due);
+		} else {
+			snprintf(text, sizeof text,
+				 "Nothing to do now: the unit is examining the application and must answer by %s.",
+				 due);
+		}
+		break;
+	case CS_ACCEPTED:
 		snprintf(text, sizeof text,
 			 "Nothing to do now: the application is accepted and the decision is due by %s.", due);
-	else if (!strcmp(s->status, "paused"))
+		break;
+	case CS_PAUSED:
 		snprintf(text, sizeof text,
-			 "Nothing to do now: the case is paused and its clock stopped until the unit resumes it.");
-	else if (!strcmp(s->status, "correction_required"))
+			 "Nothing to do now: the clock is stopped (%s) until %s at the latest.",
+			 json_member_str(s->pause, "reason") ? json_member_str(s->pause, "reason") : "paused",
+			 json_member_str(s->pause, "limit") ? json_member_str(s->pause, "limit") : "it resumes");
+		break;
+	case CS_AWAITING_PAYMENT:
+		snprintf(text, sizeof text,
+			 "Pay the information-processing fee of %lld yuan by %s; if it is not paid by then the"
+			 " application is treated as abandoned (视为放弃申请).",
+			 (long long)json_integer_value(json_object_get(s->fee, "amount")),
+			 json_member_str(s->fee, "pay_by"));
+		break;
+	case CS_CORRECTION_REQUIRED:
 		snprintf(text, sizeof text,
 			 "Redo every entry of the correction checklist (upload a new version of each listed"
 			 " material, send each listed field with the resubmission), then resubmit by %s,"
 			 " or the application will be closed as abandoned.",
 			 json_member_str(s->correction, "respond_by"));
-	else if (!strcmp(s->status, "decided"))
-		snprintf(text, sizeof text, "Nothing to do: the case is decided; the decision and its legal basis are on the case.");
-	else if (!strcmp(s->status, "not_accepted"))
+		break;
+	case CS_DECIDED:
+		if (approval && s->delivery_due >= 0 && s->delivered < 0) {
+			calendar_format(s->delivery_due, due);
+			snprintf(text, sizeof text,
+				 "Nothing to do: the licence is granted and must be delivered by %s.", due);
+		} else {
+			snprintf(text, sizeof text,
+				 "Nothing to do: the case is decided; the decision and its legal basis are on the case.");
+		}
+		break;
+	case CS_NOT_ACCEPTED:
 		snprintf(text, sizeof text, "Nothing to do: the application was not accepted; the reason is in the case history, and a new application may be filed.");
-	else if (!strcmp(s->status, "withdrawn"))
+		break;
+	case CS_WITHDRAWN:
 		snprintf(text, sizeof text, "Nothing to do: the application was withdrawn.");
-	else
-		snprintf(text, sizeof text, "Nothing to do: the correction did not arrive by %s and the application was closed; a new application may be filed.",
-			 json_member_str(s->correction, "respond_by")
-			 ? json_member_str(s->correction, "respond_by") : "its deadline");
+		break;
+	default:
+		snprintf(text, sizeof text,
+			 "Nothing to do: the %s did not arrive by %s and the application was closed; a new application may be filed.",
+			 s->fee ? "fee" : "correction",
+			 s->fee ? json_member_str(s->fee, "pay_by")
+				: json_member_str(s->correction, "respond_by")
+				? json_member_str(s->correction, "respond_by") : "its deadline");
+		break;
+	}
 	jw_string(b, text);
 }
 
-
-/* The request as clients see it. */
 void request_write(struct buf *b, const struct req *r, const struct calendar *cal,
-			  const PGresult *res, int row, int today)
+		   const PGresult *res, int row, int today)
 {
 	struct case_state s;
 	struct request_ref ref;
@@ -297,7 +413,8 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 	put_time(b, &f, "decided_at", res, row, "decided_at");
 	put_time(b, &f, "closed_at", res, row, "closed_at");
 	jw_key(b, &f, "decision");
-	if (db_get(res, row, "outcome")) {
+	if (s.status == CS_DECIDED && db_get(res, row, "outcome")) {
+		const struct case_outcome_rule *o = case_outcome_find(db_get(res, row, "outcome"));
 		bool g = true;
 		buf_puts(b, "{");
 		put(b, &g, "outcome", res, row, "outcome");
@@ -305,14 +422,19 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 		put(b, &g, "legal_basis", res, row, "legal_basis");
 		put(b, &g, "responsible_unit_id", res, row, "responsible_unit_id");
 		put_time(b, &g, "decided_at", res, row, "decided_at");
+		put(b, &g, "responsible_agency", res, row, "responsible_agency");
+		put(b, &g, "remedy", res, row, "remedy");
+		jw_key(b, &g, "report_row");
+		if (o && o->report_row)
+			jw_string(b, o->report_row);
+		else
+			buf_puts(b, "null");
 		buf_puts(b, "}");
 	} else {
 		buf_puts(b, "null");
 	}
-	struct deadline_result dl = { 0 };
-	bool started = state_deadline(cal, &s, today, &dl) == 0;
 	jw_key(b, &f, "deadline");
-	write_deadline(b, &s, started, &dl);
+	write_deadline(b, cal, &s, today);
 	jw_key(b, &f, "correction");
 	if (s.correction) {
 		int col = db_col(res, "latest_uploads");
@@ -321,10 +443,21 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 	} else {
 		buf_puts(b, "null");
 	}
+	jw_key(b, &f, "pause");
+	write_pause(b, s.pause);
+	jw_key(b, &f, "fee");
+	write_fee(b, s.fee);
+	jw_key(b, &f, "licence_delivery");
+	write_licence(b, &s, res, row);
+	jw_key(b, &f, "closing_outcome");
+	if (s.status == CS_ABANDONED && s.outcome[0])
+		jw_string(b, s.outcome);
+	else
+		buf_puts(b, "null");
 	jw_key(b, &f, "next_step");
-	write_next_step(b, &s, started, &dl);
+	write_next_step(b, cal, &s, today);
 	jw_key(b, &f, "allowed_actions");
-	write_allowed(b, r, &ref, &s);
+	write_allowed(b, r, &ref, cal, &s, today);
 	put_time(b, &f, "created_at", res, row, "created_at");
 	put_time(b, &f, "updated_at", res, row, "updated_at");
 	put(b, &f, "version", res, row, "version");
@@ -349,9 +482,7 @@ void request_etag(const PGresult *res, int row, char *out, size_t len)
 	snprintf(out, len, "\"%s.%d\"", db_get(res, row, "version"), workcal_today());
 }
 
-/* Answers with the request of row 0 (and its headers). */
-void request_reply(struct req *r, int status, const PGresult *res,
-			  const struct calendar *cal)
+void request_reply(struct req *r, int status, const PGresult *res, const struct calendar *cal)
 {
 	struct buf body = { 0 };
 	char etag[32];
@@ -368,11 +499,13 @@ void request_fill_ref(const struct req *r, const PGresult *res, int row, struct 
 {
 	const char *sub = db_get(res, row, "applicant_sub");
 	const char *item = db_get(res, row, "item_id");
+	int k = case_kind_parse(db_get(res, row, "kind"));
+	int st = case_status_parse(db_get(res, row, "status"));
 
 	memset(ref, 0, sizeof *ref);
 	snprintf(ref->id, sizeof ref->id, "%s", db_get(res, row, "id"));
-	snprintf(ref->kind, sizeof ref->kind, "%s", db_get(res, row, "kind"));
-	snprintf(ref->status, sizeof ref->status, "%s", db_get(res, row, "status"));
+	ref->kind = k < 0 ? CK_DISCLOSURE : (enum case_kind)k;
+	ref->status = st < 0 ? CS_WITHDRAWN : (enum case_status)st;
 	snprintf(ref->channel, sizeof ref->channel, "%s", db_get(res, row, "channel"));
 	snprintf(ref->unit_id, sizeof ref->unit_id, "%s", db_get(res, row, "unit_id"));
 	snprintf(ref->item_id, sizeof ref->item_id, "%s", item ? item : "");
@@ -388,20 +521,17 @@ static bool ref_visible(const struct req *r, const struct request_ref *ref)
 
 bool request_acts_for_applicant(const struct req *r, const struct request_ref *ref)
 {
-	return ref->own || (ref->unit_staff && r->claims.role == ROLE_CLERK &&
-			    strcmp(ref->channel, "online"));
+	const struct case_channel_rule *ch = case_channel_find(ref->channel);
+
+	return ref->own || (ref->unit_staff && r->claims.role == ROLE_CLERK && ch &&
+			    !(ch->by & BY_APPLICANT));
 }
 
 static struct db_stmt request_by_id = { "requests_get",
 	"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1", 0 };
-static struct db_stmt request_lock = { "requests_lock",
-	"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1 FOR UPDATE", 0 };
 
-
-/* Loads the request row (locked inside the open transaction with lock);
- * NULL after answering 404/5xx. */
 PGresult *request_load_or_reply(struct req *r, const char *id, bool lock,
-				       struct request_ref *ref)
+				struct request_ref *ref)
 {
 	if (!uuid_valid(id)) {
 		if (lock && r->db->in_tx)
@@ -410,9 +540,12 @@ PGresult *request_load_or_reply(struct req *r, const char *id, bool lock,
 		return NULL;
 	}
 	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, lock ? &request_lock : &request_by_id, 1, p);
-	if (!res)
+	PGresult *res = lock ? casestore_lock(r->db, id, false)
+			     : db_exec(r->db, &request_by_id, 1, p);
+	if (!res) {
+		db_error_reply(r);
 		return NULL;
+	}
 	if (PQntuples(res) == 1)
 		request_fill_ref(r, res, 0, ref);
 	if (PQntuples(res) != 1 || !ref_visible(r, ref)) {
@@ -435,120 +568,11 @@ int request_find_or_reply(struct req *r, const char *id, bool lock, struct reque
 	return 0;
 }
 
-/* Inserts the approval row; returns its id and time in the result (NULL
- * after answering). The request row is locked by the caller. */
-static PGresult *insert_step(struct req *r, const char *request_id, const char *unit_id,
-			     const struct case_step *st)
-{
-	static struct db_stmt ins = { "approvals_insert",
-		"INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
-		" from_status, to_status, outcome, reason_code, legal_basis, responsible_unit_id,"
-		" reason, comment, days, items, respond_by)"
-		" SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-		" $12, $13, $14::int, $15::jsonb, $16::date FROM approvals WHERE request_id = $1"
-		" RETURNING id, seq, rfc3339(at) AS at,"
-		" (extract(epoch FROM at) * 1000000)::bigint AS at_us", 0 };
-	char days[16], respond[11];
-
-	snprintf(days, sizeof days, "%d", st->days);
-	if (st->respond_by >= 0)
-		calendar_format(st->respond_by, respond);
-	const char *p[] = {
-		request_id, unit_id, st->action, req_actor(r), req_role(r), st->from, st->to,
-		st->outcome, st->reason_code, st->legal_basis, st->responsible_unit, st->reason,
-		st->comment, st->days >= 0 ? days : NULL, st->items,
-		st->respond_by >= 0 ? respond : NULL,
-	};
-	return db_exec_or_reply(r, &ins, 16, p);
-}
-
-static PGresult *write_state(struct req *r, const char *id, const struct calendar *cal,
-			     const struct case_state *s, const struct case_changes *c)
-{
-	static struct db_stmt upd = { "requests_write",
-		"WITH q AS (UPDATE requests SET status = $2,"
-		" clock_start = DATE '1970-01-01' + $3::int, days_allowed = $4::int,"
-		" extensions = $5::jsonb, excluded = $6::jsonb, yellow_on = $7::date,"
-		" red_on = $8::date, correction = $9::jsonb, light = $20,"
-		" clock_calendar = (SELECT version FROM calendar_meta),"
-		" days_used = CASE WHEN $13::boolean THEN $21::int ELSE days_used END,"
-		" on_time = CASE WHEN $13::boolean THEN $22::boolean ELSE on_time END,"
-		" correction_due = DATE '1970-01-01' + $10::int, corrections = $11::int,"
-		" accepted_at = CASE WHEN $12::boolean THEN now() ELSE accepted_at END,"
-		" decided_at = CASE WHEN $13::boolean THEN now() ELSE decided_at END,"
-		" closed_at = CASE WHEN $14::boolean THEN now() ELSE closed_at END,"
-		" outcome = coalesce($15, outcome), reason_code = coalesce($16, reason_code),"
-		" legal_basis = coalesce($17, legal_basis),"
-		" responsible_unit_id = coalesce($18::uuid, responsible_unit_id),"
-		" description = coalesce($19::jsonb->>'description', description),"
-		" purpose = CASE WHEN $19::jsonb ? 'purpose' THEN $19::jsonb->>'purpose' ELSE purpose END,"
-		" delivery = coalesce($19::jsonb->>'delivery', delivery),"
-		" form = coalesce($19::jsonb->'form', form),"
-		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING *)"
-		" SELECT " REQUEST_DETAIL_COLUMNS " FROM q", 0 };
-	char start[16], allowed[16], due[16], corr[16], yellow[16], red[16];
-	int today = workcal_today();
-
-	snprintf(start, sizeof start, "%d", s->start);
-	snprintf(allowed, sizeof allowed, "%d", s->allowed);
-	snprintf(due, sizeof due, "%d", s->correction_due);
-	snprintf(corr, sizeof corr, "%d", s->corrections);
-	state_light_dates(cal, s, today, yellow, red);
-	/* A decision fixes the figures the reports add up. */
-	struct deadline_result d;
-	char used[16] = "0";
-	bool ontime = false;
-	if (c->decided && state_deadline(cal, s, today, &d) == 0) {
-		snprintf(used, sizeof used, "%d", d.elapsed);
-		ontime = d.on_time == 1;
-	}
-	char *ext = json_dumps(s->extensions, JSON_COMPACT);
-	char *exc = json_dumps(s->excluded, JSON_COMPACT);
-	char *cor = s->correction ? json_dumps(s->correction, JSON_COMPACT) : NULL;
-	char *fields = c->fields ? json_dumps(c->fields, JSON_COMPACT) : NULL;
-	const char *p[] = {
-		id, s->status, s->start >= 0 ? start : NULL, allowed, ext, exc,
-		yellow[0] ? yellow : NULL, red[0] ? red : NULL, cor,
-		s->correction_due >= 0 ? due : NULL, corr,
-		c->accepted ? "true" : "false", c->decided ? "true" : "false",
-		c->closed ? "true" : "false", c->outcome, c->reason_code, c->legal_basis,
-		c->responsible_unit, fields, light_of(yellow, red, today),
-		c->decided ? used : NULL, c->decided ? (ontime ? "true" : "false") : NULL,
-	};
-	PGresult *res = db_exec_or_reply(r, &upd, 22, p);
-	free(ext);
-	free(exc);
-	free(cor);
-	free(fields);
-	return res;
-}
-
-/* Answers 409: the action does not fit the status. */
-void case_wrong_status(struct req *r, const struct case_state *s, const char *action)
-{
-	char detail[200];
-
-	snprintf(detail, sizeof detail, "The request is %s: %s is not possible now.", s->status,
-		 action);
-	conflict_reply(r, detail, s->status, request_status_actions(s->kind, s->status));
-}
-
-bool case_action_allowed(const struct case_state *s, const char *action)
-{
-	const char *const *acts = request_status_actions(s->kind, s->status);
-
-	for (int i = 0; acts[i]; i++)
-		if (!strcmp(acts[i], action))
-			return true;
-	return false;
-}
-
-/* Opens the transaction and loads the request locked, with its state and
- * the calendar. NULL after answering. */
 PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref *ref,
-			      struct case_state *s, const struct calendar **cal)
+			      struct case_state *s, const struct calendar **cal,
+			      struct case_changes *c)
 {
+	memset(s, 0, sizeof *s);
 	if (db_begin_or_reply(r))
 		return NULL;
 	PGresult *res = request_load_or_reply(r, id, true, ref);
@@ -560,7 +584,51 @@ PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref 
 		return NULL;
 	}
 	state_load(s, res, 0);
+	/* The law's own steps come first: an approval application past its
+	 * acceptance stage is accepted, a notice run out is abandoned,
+	 * whether or not the monitor has been by. */
+	struct case_key k = { ref->id, ref->unit_id, ref->number };
+	if (casestore_settle(r->db, &k, s, workcal_today(), "system", r->request_id, c, NULL,
+			     NULL) < 0) {
+		db_error_reply(r);
+		PQclear(res);
+		return NULL;
+	}
+	ref->status = s->status;
 	return res;
+}
+
+/* The 409: the status, why, and what is possible now (whoever takes it). */
+static void conflict(struct req *r, const struct case_state *s, const struct calendar *cal,
+		     const char *why)
+{
+	const char *acts[CA__MAX + 1];
+
+	case_possible(cal, s, workcal_today(), BY_APPLICANT | BY_STAFF, acts, CA__MAX + 1);
+	conflict_reply(r, why, case_statuses[s->status].name, acts);
+}
+
+int case_possible_or_reply(struct req *r, const struct case_state *s,
+			   const struct calendar *cal, enum case_action a)
+{
+	char why[400];
+
+	if (case_check(cal, s, workcal_today(), a, why, sizeof why) == CASE_OK)
+		return 0;
+	if (r->db->in_tx)
+		db_rollback(r->db);
+	conflict(r, s, cal, why);
+	return -1;
+}
+
+void case_wrong_status(struct req *r, const struct case_state *s, const struct calendar *cal,
+		       enum case_action a)
+{
+	char why[300];
+
+	snprintf(why, sizeof why, "The request is %s: %s is not possible now.",
+		 case_statuses[s->status].name, case_actions[a].name);
+	conflict(r, s, cal, why);
 }
 
 void case_now_rfc3339(char out[32])
@@ -574,19 +642,20 @@ void case_now_rfc3339(char out[32])
 
 PGresult *case_commit_or_reply(struct req *r, const struct request_ref *ref,
 			       struct case_state *s, const struct calendar *cal,
-			       struct case_step *st, const struct case_changes *c, json_t *detail,
+			       struct case_step *st, const struct case_changes *c, json_t *extra,
 			       char step_id[37])
 {
-	char audit_action[64];
+	struct case_key k = { ref->id, ref->unit_id, ref->number };
+	struct case_actor who = { req_actor(r), req_role(r), r->request_id };
 
-	st->to = s->status;
-	PGresult *step = insert_step(r, ref->id, ref->unit_id, st);
+	st->to = case_statuses[s->status].name;
+	PGresult *step = casestore_insert_step(r->db, &k, &who, st);
 	if (!step) {
-		json_decref(detail);
+		db_error_reply(r);
 		return NULL;
 	}
 	snprintf(step_id, 37, "%s", db_get(step, 0, "id"));
-	if (!strcmp(st->action, "request_correction")) {
+	if (st->items) {
 		/* The notice is the step: its time tells a new upload from an old. */
 		json_object_set_new(s->correction, "notice_id", json_string(step_id));
 		json_object_set_new(s->correction, "notice_at", json_string(db_get(step, 0, "at")));
@@ -594,27 +663,19 @@ PGresult *case_commit_or_reply(struct req *r, const struct request_ref *ref,
 				    json_integer(strtoll(db_get(step, 0, "at_us"), NULL, 10)));
 	}
 	PQclear(step);
-	PGresult *row = write_state(r, ref->id, cal, s, c);
+	PGresult *row = casestore_write(r->db, ref->id, cal, s, c, workcal_today());
 	if (!row) {
-		json_decref(detail);
+		db_error_reply(r);
 		return NULL;
 	}
-	json_object_set_new(detail, "number", json_string(ref->number));
-	json_object_set_new(detail, "approval_id", json_string(step_id));
-	json_object_set_new(detail, "action", json_string(st->action));
-	json_object_set_new(detail, "from", json_string(st->from));
-	json_object_set_new(detail, "to", json_string(st->to));
-	snprintf(audit_action, sizeof audit_action, "request.%s", st->action);
-	int rc = audit_append_or_reply(r, audit_action, "request", ref->id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (casestore_audit(r->db, &k, &who, step_id, st, extra) || db_commit(r->db)) {
+		db_error_reply(r);
 		PQclear(row);
 		return NULL;
 	}
 	return row;
 }
 
-/* The newest upload of each code (microseconds), as a JSON object. */
 json_t *request_latest_uploads(const PGresult *res)
 {
 	const char *v = db_get(res, 0, "latest_uploads");

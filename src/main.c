@@ -1,10 +1,11 @@
-/* main.c - the one executable: serve, migrate, seed, token, version. */
+/* main.c - the one executable: serve, migrate, seed, token, monitor, rules, version. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "opengov/caserules.h"
 #include "opengov/cli.h"
 #include "opengov/config.h"
 #include "opengov/monitor.h"
@@ -22,6 +23,7 @@ static int usage(void)
 		"       opengov token --role ROLE [--unit UUID] [--sub SUB]"
 		" [--applicant-type T] [--ttl SECONDS]\n"
 		"       opengov monitor [--every SECONDS]\n"
+		"       opengov rules\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
 	return 2;
@@ -106,6 +108,15 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "version")) {
 		printf("opengov %s\n", OPENGOV_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "rules")) {
+		/* The case engine's rules table, as JSON (tests compare it with
+		 * openapi.yaml and the database's constraints). */
+		struct buf b = { 0 };
+		case_rules_json(&b);
+		printf("%s\n", buf_str(&b));
+		buf_free(&b);
 		return 0;
 	}
 	bool want_auth = !strcmp(cmd, "serve") || !strcmp(cmd, "token");

@@ -1,7 +1,12 @@
-/* monitor.c - electronic monitoring, one pass: light dates of open cases
- * computed again after a calendar change; today's light on every open
- * case; one e_monitoring finding per overdue case; findings open past their
- * rectify_by turned red; cases whose correction notice ran out abandoned. */
+/* monitor.c - electronic monitoring, one pass: the steps the law takes by
+ * itself (an approval application not handled within its acceptance stage
+ * deemed accepted, with a finding; a correction or fee not in by its day
+ * abandoned; a third party's 15 working days over, the clock resumed);
+ * light dates of open cases computed again after a calendar change; today's
+ * light on every open case; one e_monitoring finding per case and rule
+ * (overdue, an approval pause past its declared duration, a licence not
+ * delivered in time); findings open past their rectify_by turned red.
+ * Every rule acts the day after its limit, never on it. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,72 +17,153 @@
 
 #include "opengov/buf.h"
 #include "opengov/calendar.h"
-#include "opengov/caseclock.h"
+#include "opengov/casestore.h"
 #include "opengov/log.h"
 #include "opengov/monitor.h"
 #include "opengov/workcal.h"
 
 #define BATCH 100
 
+/* Fills buf once with fmt, its %s the open statuses of the rules table
+ * (the same list, in the same words, as the partial indexes' predicates). */
+#define OPEN_SQL(buf, fmt)                                                   \
+	do {                                                                 \
+		if (!(buf)[0])                                               \
+			snprintf((buf), sizeof(buf), (fmt), case_open_statuses_sql()); \
+	} while (0)
+
 /* Rows a rule that writes audit entries changes in one transaction. */
 #define MONITOR_BATCH 200
 #define MONITOR_BATCH_SQL "200"
 
-/* Closes one case whose notice ran out, if it still has: the row is
- * claimed without waiting (another monitor may hold it) and re-checked. */
-static int abandon_one(struct db *db, const char *id, const char *today, int *done)
+/* A finding of rule on the case, unless it has one: raised by the
+ * system, red, 10 working days to rectify. */
+static int raise_finding(struct db *db, const char *request_id, const char *rule,
+			 const char *title, const char *description, const char *rectify_by,
+			 int *done)
 {
-	static struct db_stmt claim = { "monitor_abandon",
-		"WITH q AS (UPDATE requests SET status = 'abandoned', closed_at = now(),"
-		"  yellow_on = NULL, red_on = NULL, light = NULL,"
-		"  excluded = (SELECT coalesce(jsonb_agg(CASE WHEN e->'to' = 'null'::jsonb"
-		"   THEN jsonb_set(e, '{to}', to_jsonb(to_char(correction_due, 'YYYY-MM-DD')))"
-		"   ELSE e END ORDER BY n), '[]') FROM jsonb_array_elements(excluded)"
-		"   WITH ORDINALITY AS x (e, n)),"
-		"  version = version + 1, updated_at = now()"
-		"  WHERE id = (SELECT id FROM requests WHERE id = $1 AND status = 'correction_required'"
-		"   AND correction_due < $2::date FOR UPDATE SKIP LOCKED)"
-		"  RETURNING id, unit_id, number, correction_due),"
-		" a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
-		"  from_status, to_status, reason, respond_by)"
-		"  SELECT q.id, (SELECT coalesce(max(seq), 0) + 1 FROM approvals WHERE request_id = q.id),"
-		"   q.unit_id, 'abandon', 'monitor', 'system', 'correction_required', 'abandoned',"
-		"   'the correction did not arrive by its deadline', q.correction_due FROM q"
-		"  RETURNING id)"
-		" SELECT audit_append('monitor', 'system', 'request.abandon', 'request', q.id::text,"
-		"  NULL, jsonb_build_object('number', q.number, 'from', 'correction_required',"
-		"  'to', 'abandoned', 'respond_by', to_char(q.correction_due, 'YYYY-MM-DD'),"
-		"  'approval_id', (SELECT id FROM a))) FROM q", 0 };
-	const char *p[] = { id, today };
+	static struct db_stmt st = { "monitor_finding",
+		"WITH f AS (INSERT INTO findings (source, rule, unit_id, request_id, category,"
+		"  severity, title, description, rectify_by, created_by, created_role)"
+		"  SELECT 'e_monitoring', $2, q.unit_id, q.id, 'overdue', 'red', $3 || ' ' || q.number,"
+		"   $4, $5::date, 'monitor', 'system' FROM requests q WHERE q.id = $1"
+		"  ON CONFLICT (request_id, rule) WHERE rule IS NOT NULL DO NOTHING"
+		"  RETURNING id, request_id, unit_id),"
+		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, to_status)"
+		"  SELECT id, 1, 'create', 'monitor', 'system', 'open' FROM f)"
+		" SELECT count(audit_append('monitor', 'system', 'finding.create', 'finding', f.id::text,"
+		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', $2::text,"
+		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f", 0 };
+	const char *p[] = { request_id, rule, title, description, rectify_by };
+	PGresult *res = db_exec(db, &st, 5, p);
+
+	if (!res)
+		return -1;
+	*done += atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+struct settle_ctx {
+	struct monitor_report *rep;
+	const char *rectify_by;
+};
+
+/* After each step the law took: its count, and the finding it calls for. */
+static int on_settled(struct db *db, const struct case_key *k, enum case_action a,
+		      const struct case_state *s, void *arg)
+{
+	struct settle_ctx *x = arg;
+	char text[300], due[11];
+
+	switch (a) {
+	case CA_DEEMED_ACCEPT:
+		x->rep->deemed_accepted++;
+		calendar_format(s->acc_due, due);
+		snprintf(text, sizeof text,
+			 "Application %s was neither accepted, corrected nor refused within 5 working days"
+			 " (by %s); it is accepted from the day it was received (Licensing Law Art. 32).",
+			 k->number, due);
+		return raise_finding(db, k->id, "acceptance_lapsed", "逾期未作受理决定", text,
+				     x->rectify_by, &x->rep->findings_created);
+	case CA_ABANDON:
+		x->rep->abandoned++;
+		return 0;
+	case CA_RESUME:
+		x->rep->consultations_ended++;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* One case whose limit passed, if it still has: claimed without waiting
+ * (another monitor, or its own handler, may hold it) and settled. */
+static int settle_one(struct db *db, const char *id, int today, struct settle_ctx *x)
+{
+	struct case_state s;
+	struct case_changes c = { 0 };
 
 	if (db_begin(db))
 		return -1;
-	PGresult *res = db_exec(db, &claim, 2, p);
+	PGresult *res = casestore_lock(db, id, true);
 	if (!res) {
 		db_rollback(db);
 		return -1;
 	}
-	*done += PQntuples(res);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		db_rollback(db);
+		return 0;
+	}
+	const char *v = db_get(res, 0, "cal_version");
+	const struct calendar *cal = workcal_get(db, v ? strtoll(v, NULL, 10) : -1);
+	if (!cal) {
+		PQclear(res);
+		db_rollback(db);
+		return -1;
+	}
+	state_load(&s, res, 0);
+	struct case_key k = { db_get(res, 0, "id"), db_get(res, 0, "unit_id"),
+			      db_get(res, 0, "number") };
+	int n = casestore_settle(db, &k, &s, today, "monitor", NULL, &c, on_settled, x);
+	PGresult *row = n > 0 ? casestore_write(db, k.id, cal, &s, &c, today) : NULL;
+	int rc = n < 0 || (n > 0 && !row) ? -1 : 0;
+	PQclear(row);
 	PQclear(res);
+	state_free(&s);
+	if (rc) {
+		db_rollback(db);
+		return -1;
+	}
 	return db_commit(db);
 }
 
-static int abandon_overdue_corrections(struct db *db, const char *today, int *done)
+/* The cases whose limit passed before today: an acceptance stage, a
+ * correction notice, a fee notice, a third party's 15 days. */
+static int settle_due(struct db *db, int today, const char *day, struct settle_ctx *x)
 {
-	static struct db_stmt due = { "monitor_corrections_due",
-		"SELECT id FROM requests WHERE status = 'correction_required'"
-		" AND correction_due < $1::date AND id > $2::uuid ORDER BY id LIMIT 100", 0 };
+	static struct db_stmt due = { "monitor_limits_passed",
+		"SELECT id FROM (SELECT id FROM requests WHERE status = 'submitted'"
+		"  AND acceptance_due < $1::date"
+		" UNION ALL SELECT id FROM requests WHERE status = 'correction_required'"
+		"  AND correction_due < $1::date"
+		" UNION ALL SELECT id FROM requests WHERE status = 'awaiting_payment'"
+		"  AND fee_due < $1::date"
+		" UNION ALL SELECT id FROM requests WHERE status = 'paused' AND kind = 'disclosure'"
+		"  AND pause_limit < $1::date) AS d"
+		" WHERE id > $2::uuid ORDER BY id LIMIT 100", 0 };
 	char after[37] = "00000000-0000-0000-0000-000000000000";
 
 	for (;;) {
-		const char *p[] = { today, after };
+		const char *p[] = { day, after };
 		PGresult *res = db_exec(db, &due, 2, p);
 		if (!res)
 			return -1;
 		int n = PQntuples(res);
 		for (int i = 0; i < n; i++) {
 			snprintf(after, sizeof after, "%s", PQgetvalue(res, i, 0));
-			if (abandon_one(db, after, today, done)) {
+			if (settle_one(db, after, today, x)) {
 				PQclear(res);
 				return -1;
 			}
@@ -97,15 +183,12 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 	/* Planned for its values each time (once a minute): a generic plan
 	 * cannot see that few cases, if any, have an older calendar, and
 	 * walks the primary key through the whole table. */
-	static const char batch_sql[] =
-		"SELECT id, version, kind, status, received_at::date - DATE '1970-01-01' AS received_day,"
-		" clock_start - DATE '1970-01-01' AS clock_start, days_allowed, extensions, excluded,"
-		" correction, correction_due - DATE '1970-01-01' AS correction_due, corrections,"
-		" NULL AS decided_day, NULL AS closed_day"
-		" FROM requests WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')"
-		" AND clock_start IS NOT NULL"
-		" AND (clock_calendar < $1::bigint OR clock_calendar IS NULL)"
-		" AND id > $2::uuid ORDER BY id LIMIT 500";
+	static char batch_sql[2048];
+	OPEN_SQL(batch_sql,
+		"SELECT q.id AS rid, q.version AS rversion, " REQUEST_COLUMNS
+		" FROM requests q WHERE q.status IN (%s)"
+		" AND (q.clock_calendar < $1::bigint OR q.clock_calendar IS NULL)"
+		" AND q.id > $2::uuid ORDER BY q.id LIMIT 500");
 	static struct db_stmt upd = { "monitor_clock_update",
 		"UPDATE requests q SET yellow_on = u.y::date, red_on = u.r::date, light = u.l,"
 		" clock_calendar = $5::bigint"
@@ -134,12 +217,12 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 			const char *l = light_of(y, r, today);
 			state_free(&st);
 			const char *sep = i ? "," : "";
-			buf_printf(&ids, "%s%s", sep, PQgetvalue(res, i, 0));
-			buf_printf(&vers, "%s%s", sep, PQgetvalue(res, i, 1));
+			buf_printf(&ids, "%s%s", sep, db_get(res, i, "rid"));
+			buf_printf(&vers, "%s%s", sep, db_get(res, i, "rversion"));
 			buf_printf(&ys, "%s%s", sep, y[0] ? y : "NULL");
 			buf_printf(&rs, "%s%s", sep, r[0] ? r : "NULL");
 			buf_printf(&ls, "%s%s", sep, l ? l : "NULL");
-			snprintf(after, sizeof after, "%s", PQgetvalue(res, i, 0));
+			snprintf(after, sizeof after, "%s", db_get(res, i, "rid"));
 		}
 		buf_puts(&ids, "}");
 		buf_puts(&vers, "}");
@@ -176,15 +259,14 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
  * forward with the days; a step that moves it back sets it itself. */
 static int refresh_lights(struct db *db, const char *today, int *done)
 {
-	static struct db_stmt red = { "monitor_lights_red",
-		"UPDATE requests SET light = 'red'"
-		" WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')"
-		" AND red_on <= $1::date AND light IS DISTINCT FROM 'red'", 0 };
-	static struct db_stmt yellow = { "monitor_lights_yellow",
-		"UPDATE requests SET light = 'yellow'"
-		" WHERE status IN ('submitted', 'accepted', 'correction_required', 'paused')"
-		" AND yellow_on <= $1::date AND red_on > $1::date"
-		" AND light IS DISTINCT FROM 'yellow'", 0 };
+	static char red_sql[512], yellow_sql[512];
+	static struct db_stmt red = { "monitor_lights_red", red_sql, 0 };
+	static struct db_stmt yellow = { "monitor_lights_yellow", yellow_sql, 0 };
+	OPEN_SQL(red_sql, "UPDATE requests SET light = 'red' WHERE status IN (%s)"
+		 " AND red_on <= $1::date AND light IS DISTINCT FROM 'red'");
+	OPEN_SQL(yellow_sql, "UPDATE requests SET light = 'yellow' WHERE status IN (%s)"
+		 " AND yellow_on <= $1::date AND red_on > $1::date"
+		 " AND light IS DISTINCT FROM 'yellow'");
 	const char *p[] = { today };
 	PGresult *res = db_exec(db, &red, 1, p);
 
@@ -199,30 +281,60 @@ static int refresh_lights(struct db *db, const char *today, int *done)
 	return 0;
 }
 
-/* One e_monitoring finding per overdue open case: the unique index on
- * (request_id, rule) makes a second one impossible, whoever runs. */
-static int overdue_findings(struct db *db, const char *today, const char *rectify_by, int *done)
+/* One e_monitoring finding per case and rule, the day after its limit and
+ * never on it: an open case past the due date its light follows
+ * (`overdue`: red_on is the day after it); an approval paused past the
+ * duration it declared to the applicant (`pause_overrun`, Licensing Law
+ * Art. 45); an approved licence not delivered within 10 working days of the
+ * decision (`delivery_overdue`, Art. 44). The unique index on (request_id,
+ * rule) makes a second one impossible, whoever runs. At most
+ * MONITOR_BATCH of each rule a statement. */
+static int case_findings(struct db *db, const char *today, const char *rectify_by, int *done)
 {
-	static struct db_stmt st = { "monitor_overdue",
-		"WITH f AS (INSERT INTO findings (source, rule, unit_id, request_id, category,"
-		"  severity, title, description, rectify_by, created_by, created_role)"
-		"  SELECT 'e_monitoring', 'overdue', q.unit_id, q.id, 'overdue', 'red',"
-		"   '超期未办结 ' || q.number,"
-		"   'Case ' || q.number || ' passed its statutory deadline without a decision'"
+	static char sql[4096];
+	static struct db_stmt st = { "monitor_case_findings", sql, 0 };
+	/* An approval in its acceptance stage is the deemed acceptance's
+	 * business (settle_due), not the overdue rule's. */
+	OPEN_SQL(sql,
+		"WITH c AS ((SELECT q.id, q.unit_id, q.number, 'overdue' AS rule,"
+		"   '超期未办结' AS title,"
+		"   'Case ' || q.number || ' passed its deadline without a decision'"
 		"   || CASE WHEN isfinite(q.red_on) THEN ' (due ' || to_char(q.red_on - 1, 'YYYY-MM-DD')"
-		"    || ')' ELSE '' END || '. Electronic monitoring found it on ' || $1 || '.',"
-		"   $2::date, 'monitor', 'system'"
-		"  FROM requests q WHERE q.status IN ('submitted', 'accepted', 'correction_required',"
-		"   'paused') AND q.red_on <= $1::date AND NOT EXISTS (SELECT 1 FROM findings x"
+		"    || ')' ELSE '' END || '. Electronic monitoring found it on ' || $1 || '.'"
+		"   AS description"
+		"  FROM requests q WHERE q.status IN (%s) AND q.red_on <= $1::date"
+		"   AND NOT (q.status = 'submitted' AND q.clock_start IS NULL)"
+		"   AND NOT EXISTS (SELECT 1 FROM findings x"
 		"   WHERE x.request_id = q.id AND x.rule = 'overdue')"
-		"  ORDER BY q.red_on, q.id LIMIT " MONITOR_BATCH_SQL
+		"  ORDER BY q.red_on, q.id LIMIT " MONITOR_BATCH_SQL ")"
+		" UNION ALL (SELECT q.id, q.unit_id, q.number, 'pause_overrun', '中止期限超出告知时限',"
+		"   'Case ' || q.number || ' is still paused (' || (q.pause->>'reason') || ') past '"
+		"   || to_char(q.pause_limit, 'YYYY-MM-DD') || ', the end of the '"
+		"   || (q.pause->>'days') || ' working days declared to the applicant'"
+		"   || ' (Licensing Law Art. 45). Found on ' || $1 || '.'"
+		"  FROM requests q WHERE q.status = 'paused' AND q.kind = 'approval'"
+		"   AND q.pause_limit < $1::date AND NOT EXISTS (SELECT 1 FROM findings x"
+		"   WHERE x.request_id = q.id AND x.rule = 'pause_overrun')"
+		"  ORDER BY q.pause_limit, q.id LIMIT " MONITOR_BATCH_SQL ")"
+		" UNION ALL (SELECT q.id, q.unit_id, q.number, 'delivery_overdue', '许可证件逾期未送达',"
+		"   'The licence of case ' || q.number || ' was due to be delivered by '"
+		"   || to_char(q.delivery_due, 'YYYY-MM-DD') || ' (Licensing Law Art. 44) and has not been.'"
+		"   || ' Found on ' || $1 || '.'"
+		"  FROM requests q WHERE q.delivery_due < $1::date AND q.delivery_due IS NOT NULL"
+		"   AND q.delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM findings x"
+		"   WHERE x.request_id = q.id AND x.rule = 'delivery_overdue')"
+		"  ORDER BY q.delivery_due, q.id LIMIT " MONITOR_BATCH_SQL ")),"
+		" f AS (INSERT INTO findings (source, rule, unit_id, request_id, category,"
+		"  severity, title, description, rectify_by, created_by, created_role)"
+		"  SELECT 'e_monitoring', c.rule, c.unit_id, c.id, 'overdue', 'red',"
+		"   c.title || ' ' || c.number, c.description, $2::date, 'monitor', 'system' FROM c"
 		"  ON CONFLICT (request_id, rule) WHERE rule IS NOT NULL DO NOTHING"
-		"  RETURNING id, request_id, unit_id),"
+		"  RETURNING id, request_id, unit_id, rule),"
 		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, to_status)"
 		"  SELECT id, 1, 'create', 'monitor', 'system', 'open' FROM f)"
 		" SELECT count(audit_append('monitor', 'system', 'finding.create', 'finding', f.id::text,"
-		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', 'overdue',"
-		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f", 0 };
+		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', f.rule,"
+		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f");
 	const char *p[] = { today, rectify_by };
 	PGresult *res = db_exec(db, &st, 2, p);
 
@@ -326,11 +438,14 @@ int monitor_run_rules(struct db *db, int today, struct monitor_report *rep)
 		goto out;
 	calendar_format(calendar_add_working_days(cal, today, MONITOR_RECTIFY_DAYS, NULL, 0), rectify);
 	long long version = workcal_version();
-	if (IN_TX(db, recompute_clocks(db, cal, version, today, &rep->clocks_recomputed)) ||
+	struct settle_ctx x = { rep, rectify };
+	/* The law's own steps first: a deemed acceptance starts the decision
+	 * clock the other rules then read. */
+	if (settle_due(db, today, day, &x) ||
+	    IN_TX(db, recompute_clocks(db, cal, version, today, &rep->clocks_recomputed)) ||
 	    IN_TX(db, refresh_lights(db, day, &rep->lights_changed)) ||
-	    in_batches(db, overdue_findings, day, rectify, &rep->findings_created) ||
-	    in_batches(db, escalate_rule, day, NULL, &rep->findings_escalated) ||
-	    abandon_overdue_corrections(db, day, &rep->abandoned))
+	    in_batches(db, case_findings, day, rectify, &rep->findings_created) ||
+	    in_batches(db, escalate_rule, day, NULL, &rep->findings_escalated))
 		goto out;
 	rc = 0;
 out:
@@ -341,12 +456,14 @@ out:
 
 char *monitor_report_json(const struct monitor_report *rep)
 {
-	json_t *j = json_pack("{s:b, s:i, s:i, s:i, s:i, s:i}", "skipped", rep->skipped,
+	json_t *j = json_pack("{s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "skipped", rep->skipped,
 			      "clocks_recomputed", rep->clocks_recomputed,
 			      "lights_changed", rep->lights_changed,
 			      "findings_created", rep->findings_created,
 			      "findings_escalated", rep->findings_escalated,
-			      "abandoned", rep->abandoned);
+			      "abandoned", rep->abandoned,
+			      "deemed_accepted", rep->deemed_accepted,
+			      "consultations_ended", rep->consultations_ended);
 	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	json_decref(j);
@@ -414,11 +531,9 @@ static int run_once(struct db *db)
 		}
 		PQclear(res);
 	}
-	printf("{\"today\":\"%s\",\"skipped\":%s,\"clocks_recomputed\":%d,"
-	       "\"lights_changed\":%d,\"findings_created\":%d,\"findings_escalated\":%d,"
-	       "\"abandoned\":%d}\n", day, rep.skipped ? "true" : "false",
-	       rep.clocks_recomputed, rep.lights_changed, rep.findings_created,
-	       rep.findings_escalated, rep.abandoned);
+	char *text = monitor_report_json(&rep);
+	printf("{\"today\":\"%s\",%s\n", day, text + 1);
+	free(text);
 	fflush(stdout);
 	return 0;
 }

@@ -19,6 +19,17 @@ void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	/* A message cut short must not end inside a UTF-8 sequence (laws are
+	 * cited in Chinese): drop the partial character. */
+	size_t len = strlen(e->message), i = len;
+	while (i > 0 && ((unsigned char)e->message[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i > 0 && ((unsigned char)e->message[i - 1] & 0x80)) {
+		unsigned char lead = (unsigned char)e->message[i - 1];
+		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+		if (len - (i - 1) < need)
+			e->message[i - 1] = '\0';
+	}
 }
 
 static bool ascii_alnum(char c)
@@ -172,12 +183,13 @@ static void validate_field(const json_t *val, const struct field *f,
 			return;
 		}
 		if (f->type == FT_ENUM) {
-			if (choice_index(f->choices, s) < 0) {
+			const char *const *choices = f->choices ? f->choices : f->choices_of();
+			if (choice_index(choices, s) < 0) {
 				char list[256] = "";
-				for (int i = 0; f->choices[i]; i++) {
+				for (int i = 0; choices[i]; i++) {
 					if (i)
 						strncat(list, ", ", sizeof list - strlen(list) - 1);
-					strncat(list, f->choices[i], sizeof list - strlen(list) - 1);
+					strncat(list, choices[i], sizeof list - strlen(list) - 1);
 				}
 				verrs_add(v, ptr, "must be one of: %s", list);
 			}

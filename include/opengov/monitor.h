@@ -19,7 +19,9 @@ struct monitor_report {
 	int lights_changed;      /* open cases whose light changed today */
 	int findings_created;    /* e_monitoring findings on overdue cases */
 	int findings_escalated;  /* findings past rectify_by turned red */
-	int abandoned;           /* cases closed: the correction did not arrive in time */
+	int abandoned;           /* cases closed: the correction or the fee did not arrive in time */
+	int deemed_accepted;     /* approval applications past their acceptance stage */
+	int consultations_ended; /* third parties' 15 working days over: clocks resumed */
 };
 
 /* Runs every rule once as of today (a day number in the configured zone),

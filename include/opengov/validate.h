@@ -12,7 +12,7 @@
 
 struct verr {
 	char pointer[96]; /* RFC 6901 JSON pointer */
-	char message[160];
+	char message[320];
 };
 
 struct verrs {
@@ -46,6 +46,9 @@ struct field {
 	long long max;
 	const char *const *choices; /* FT_ENUM: NULL-terminated */
 	const char *(*check)(const char *s);
+	/* FT_ENUM whose names live in a table built at run time (the case
+	 * rules): used when choices is NULL. */
+	const char *const *(*choices_of)(void);
 };
 
 void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)

@@ -20,7 +20,7 @@ from test_requests import applicant, identity_encoding, item, new_applicant, sta
 STEP_KEYS = {"id", "request_id", "request_number", "seq", "unit_id", "action", "actor",
              "actor_role", "at", "from_status", "to_status", "outcome", "reason_code",
              "legal_basis", "responsible_unit_id", "reason", "comment", "days", "items",
-             "respond_by"}
+             "respond_by", "details"}
 
 
 def utc_now():
@@ -52,7 +52,7 @@ def history(api, staff, new_applicant, item, db):
     accept(api, staff, rid)
     act(api, staff.approver, rid, {"action": "extend", "days": 15, "reason": "需要会商。"})
     act(api, staff.approver, rid, {"action": "pause", "reason": "third_party_consultation",
-                                   "comment": "征求第三方意见。"})
+                                   "third_party": "某某科技有限公司", "comment": "征求第三方意见。"})
     act(api, staff.approver, rid, {"action": "resume", "comment": "第三方已答复。"})
     act(api, staff.approver, rid, decide_body("disclosure", outcome="partially_disclosed",
                                               reason_code="third_party_rights",

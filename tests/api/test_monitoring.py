@@ -28,7 +28,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 LONG = 7200
 BIN = os.environ.get("OPENGOV_BIN") or os.path.join(REPO, "bin", "opengov")
 RESULT_KEYS = {"skipped", "clocks_recomputed", "lights_changed", "findings_created",
-               "findings_escalated", "abandoned"}
+               "findings_escalated", "abandoned", "deemed_accepted", "consultations_ended"}
 RUN_KEYS = {"id", "started_at", "finished_at", "actor", "trigger", "today", "result"}
 
 
@@ -195,7 +195,8 @@ def test_one_finding_per_overdue_case_across_three_runs(api, ctx):
     for again in runs[1:]:
         assert again["result"] == {"skipped": False, "clocks_recomputed": 0,
                                    "lights_changed": 0, "findings_created": 0,
-                                   "findings_escalated": 0, "abandoned": 0}, again
+                                   "findings_escalated": 0, "abandoned": 0,
+                                   "deemed_accepted": 0, "consultations_ended": 0}, again
     found = monitor_findings(api, ctx, rid)
     assert len(found) == 1, found
     f = found[0]

@@ -34,9 +34,12 @@ INFO_CATEGORIES = ["general", "project", "regulation", "work_dynamic", "personne
 SERVICE_CATEGORIES = ["administrative_license", "non_administrative_license", "public_service",
                       "referral"]
 OUTCOMES = ["disclosed", "partially_disclosed", "withheld", "already_public", "not_held",
-            "not_within_scope", "duplicate"]
+            "not_within_scope", "needs_new_work", "unclear_after_correction",
+            "complaint_petition", "duplicate", "public_publication", "excessive_requests",
+            "reconfirmation", "abandoned_correction", "abandoned_fee", "other"]
 REASONS = ["state_secret", "law_prohibited", "security_stability", "third_party_rights",
-           "internal_affairs", "process_information", "enforcement_file"]
+           "internal_affairs", "process_information", "enforcement_file",
+           "administrative_query"]
 FINDING_CATEGORIES = ["overdue", "improper_refusal", "missing_reason", "not_online",
                       "disclosure_gap", "other"]
 LEGAL_BASIS = "《中华人民共和国政府信息公开条例》第三十六条"

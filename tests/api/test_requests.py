@@ -49,19 +49,28 @@ def tiny_pdf():
 PDF = tiny_pdf()
 LONG = 7200  # token lifetime for this module's tokens (the suite may run long)
 
-STATUSES = ["submitted", "accepted", "correction_required", "not_accepted", "paused",
-            "decided", "withdrawn", "abandoned"]
-OPEN = {"submitted", "accepted", "correction_required", "paused"}
-# action -> statuses it may be taken from (DESIGN 3, requests-spec)
+STATUSES = {
+    "disclosure": ["submitted", "accepted", "correction_required", "not_accepted", "paused",
+                   "decided", "withdrawn", "abandoned", "awaiting_payment"],
+    "approval": ["submitted", "accepted", "correction_required", "not_accepted", "paused",
+                 "decided", "withdrawn", "abandoned"],
+}
+OPEN = {"submitted", "accepted", "correction_required", "paused", "awaiting_payment"}
+# action -> statuses it may be taken from (the rules table of src/caserules.c,
+# restated from the statutes: OGI Regulations Arts. 30-33, 42; Licensing Law
+# Arts. 32, 38, 42, 44, 45)
 ALLOWED = {
     "disclosure": {
         "accept": {"submitted"},
         "request_correction": {"submitted"},
         "refuse_acceptance": {"submitted"},
-        "pause": {"accepted"},
+        "pause": {"submitted", "accepted"},
         "resume": {"paused"},
         "extend": {"submitted", "accepted", "paused"},
+        "fee_notice": {"submitted", "accepted"},
+        "record_payment": {"awaiting_payment"},
         "decide": {"submitted", "accepted"},
+        "deliver": set(),
         "withdraw": OPEN,
         "resubmission": {"correction_required"},
     },
@@ -71,8 +80,12 @@ ALLOWED = {
         "refuse_acceptance": {"submitted"},
         "pause": {"accepted"},
         "resume": {"paused"},
+        "extend": {"accepted", "paused"},
+        "fee_notice": set(),
+        "record_payment": set(),
         "decide": {"accepted"},
-        "withdraw": OPEN,
+        "deliver": {"decided"},
+        "withdraw": OPEN - {"awaiting_payment"},
         "resubmission": {"correction_required"},
     },
 }
@@ -411,8 +424,11 @@ def steps(api, tok, rid):
     return doc["data"]
 
 
-def check_deadline(req, cal, start, allowed, today=None, excluded=(), decided=None):
-    """The request's deadline against one computed here."""
+def check_deadline(req, cal, start, allowed, today=None, excluded=(), decided=None,
+                   committed=None):
+    """The request's deadline against one computed here: the statutory clock
+    (due_date, on_time) and, for an approval, the committed days beside it,
+    which the light follows."""
     today = today or shanghai_today()
     d = req["deadline"]
     end = decided or today
@@ -423,9 +439,15 @@ def check_deadline(req, cal, start, allowed, today=None, excluded=(), decided=No
     assert d["due_date"] == due.isoformat(), (d, due)
     assert d["working_days_elapsed"] == elapsed, (d, elapsed)
     assert d["working_days_remaining"] == allowed - elapsed, d
-    remaining = allowed - elapsed
+    light_days = allowed if committed is None else committed
+    remaining = light_days - elapsed
     want = "red" if remaining < 0 else "yellow" if remaining <= 2 else "green"
     assert d["light"] == want, d
+    if committed is None:
+        assert d["committed_days"] is None and d["committed_due_date"] is None, d
+    else:
+        assert d["committed_days"] == committed, d
+        assert d["committed_due_date"] == cal.add(start, committed, excluded).isoformat(), d
     return d
 
 
@@ -523,10 +545,18 @@ def test_approval_happy_path(api, staff, applicant, item, cal, db):
     assert req["form"] == body["form"]
     assert req["description"] is None and req["purpose"] is None and req["delivery"] is None
     d = req["deadline"]
-    # the clock of an approval request starts at acceptance
-    assert d["start_date"] is None and d["due_date"] is None and d["light"] is None
-    assert d["working_days_allowed"] == item["committed_days"] == 5
-    assert d["on_time"] is None
+    # the decision clock of an approval request starts at acceptance; until
+    # then the 5-working-day acceptance stage runs (Licensing Law Art. 32)
+    today = shanghai_today()
+    assert d["start_date"] is None and d["due_date"] is None
+    assert d["committed_due_date"] is None and d["on_time"] is None
+    assert d["working_days_allowed"] == item["statutory_days"] == 20
+    assert d["committed_days"] == item["committed_days"] == 5
+    assert d["acceptance"] == {"start_date": today.isoformat(),
+                               "due_date": cal.add(today, 5).isoformat(),
+                               "working_days_allowed": 5, "open": True,
+                               "working_days_remaining": 5}
+    assert d["light"] == "green"
 
     # the required material ID is missing: acceptance refused, nothing changes
     r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.clerk,
@@ -536,31 +566,60 @@ def test_approval_happy_path(api, staff, applicant, item, cal, db):
     assert get(api, staff.clerk, req["id"])["status"] == "submitted"
 
     upload(api, db, applicant.token, req["id"], "ID")
-    today = shanghai_today()
     req = accept(api, staff, req["id"])
     assert req["status"] == "accepted" and req["accepted_at"]
-    check_deadline(req, cal, today, 5)
+    check_deadline(req, cal, today, 20, committed=5)
+    assert req["deadline"]["acceptance"]["open"] is False
+    assert req["deadline"]["acceptance"]["working_days_remaining"] is None
 
     req = act(api, staff.approver, req["id"],
               {"action": "decide", "outcome": "approved",
                "legal_basis": "《中华人民共和国行政许可法》第三十八条"})
     assert req["status"] == "decided" and req["decision"]["outcome"] == "approved"
-    assert check_deadline(req, cal, today, 5)["on_time"] is True
+    assert req["decision"]["report_row"] is None
+    assert check_deadline(req, cal, today, 20, committed=5)["on_time"] is True
+    # the licence's own clock: 10 working days (Licensing Law Art. 44)
+    assert req["licence_delivery"] == {
+        "due_date": cal.add(today, 10).isoformat(), "delivered_at": None, "method": None,
+        "certificate_number": None, "note": None, "on_time": None}
+    assert get(api, staff.clerk, req["id"])["allowed_actions"] == ["deliver"]
+    req = act(api, staff.clerk, req["id"], {"action": "deliver", "method": "post",
+                                            "certificate_number": "公许字〔2026〕第0042号"})
+    ld = req["licence_delivery"]
+    assert ld["delivered_at"] and ld["on_time"] is True and ld["method"] == "post"
+    assert ld["certificate_number"] == "公许字〔2026〕第0042号"
+    assert get(api, staff.clerk, req["id"])["allowed_actions"] == []
     s = steps(api, staff.supervisor, req["id"])
-    assert [x["action"] for x in s] == ["submit", "accept", "decide"]
+    assert [x["action"] for x in s] == ["submit", "accept", "decide", "deliver"]
+    assert s[2]["details"] == {"delivery_due": ld["due_date"]}
+    assert s[3]["details"]["on_time"] is True
     assert audit_actions(api, staff.supervisor, req["id"]) == [
-        "request.submit", "request.accept", "request.decide"]
+        "request.submit", "request.accept", "request.decide", "request.deliver"]
 
 
-def test_approval_rejected(api, staff, applicant, item, db):
+REMEDY = "如不服本决定，可自收到之日起六十日内向市人民政府申请行政复议，或者六个月内向市人民法院提起行政诉讼。"
+
+
+def test_approval_rejected(api, staff, applicant, item, db, requests_unchanged):
+    """A refusal states its legal basis and the right to reconsideration or
+    litigation (Licensing Law Art. 38)."""
     req = create(api, applicant.token, approval_body(item["id"]))
     upload(api, db, applicant.token, req["id"], "ID")
     accept(api, staff, req["id"])
-    req = act(api, staff.approver, req["id"],
-              {"action": "decide", "outcome": "rejected",
-               "legal_basis": "《中华人民共和国行政许可法》第三十八条第二款",
-               "comment": "不符合法定条件。"})
-    assert req["decision"]["outcome"] == "rejected"
+    body = {"action": "decide", "outcome": "rejected",
+            "legal_basis": "《中华人民共和国行政许可法》第三十八条第二款",
+            "comment": "不符合法定条件。"}
+    with requests_unchanged():
+        r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.approver, json=body)
+        assert error_pointers(assert_problem(r, 422, "validation")) == ["/remedy"]
+    req = act(api, staff.approver, req["id"], dict(body, remedy=REMEDY))
+    assert req["decision"]["outcome"] == "rejected" and req["decision"]["remedy"] == REMEDY
+    assert req["licence_delivery"] is None
+    assert get(api, staff.clerk, req["id"])["allowed_actions"] == []
+    r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.clerk,
+                 json={"action": "deliver", "method": "post", "certificate_number": "X"})
+    doc = assert_problem(r, 409, "conflict")
+    assert "approved" in doc["detail"]
 
 
 def test_demo_accounts_end_to_end(api, login, db, cal):
@@ -682,9 +741,12 @@ def test_extension_once(api, staff, applicant, cal):
     assert len(d["extensions"]) == 1
     assert d["extensions"][0]["days"] == 20
     assert d["extensions"][0]["reason"] == "需要汇总多个科室的信息。"
+    # once only (OGI Regulations Art. 33): a second extension is a forbidden move
     r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.approver,
                  json={"action": "extend", "days": 1, "reason": "再次延期。"})
-    assert_problem(r, 422, "validation")
+    doc = assert_problem(r, 409, "conflict")
+    assert "once" in doc["detail"] and "extend" not in doc["allowed_actions"]
+    assert "decide" in doc["allowed_actions"]
     assert get(api, staff.approver, req["id"])["deadline"]["working_days_allowed"] == 40
     assert "request.extend" in audit_actions(api, staff.supervisor, req["id"])
 
@@ -697,75 +759,144 @@ def test_extension_of_a_submitted_disclosure(api, staff, applicant, cal):
     check_deadline(req, cal, shanghai_today(), 25)
 
 
-def test_extension_of_an_approval_422(api, staff, applicant, item, db):
+def test_extension_of_an_approval(api, staff, applicant, item, db, cal, requests_unchanged):
+    """Licensing Law Art. 42: once by 10 working days with the head's
+    approval, on the statutory days and the committed ones beside them."""
     req = create(api, applicant.token, approval_body(item["id"]))
     upload(api, db, applicant.token, req["id"], "ID")
+    today = shanghai_today()
     accept(api, staff, req["id"])
-    r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.approver,
-                 json={"action": "extend", "days": 5, "reason": "需要专家论证。"})
-    assert_problem(r, 422, "validation")
-    assert get(api, staff.approver, req["id"])["deadline"]["working_days_allowed"] == 5
+    with requests_unchanged():
+        r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.approver,
+                     json={"action": "extend", "days": 11, "reason": "需要专家论证。"})
+        assert error_pointers(assert_problem(r, 422, "validation")) == ["/days"]
+    req = act(api, staff.approver, req["id"],
+              {"action": "extend", "days": 10, "reason": "需要专家论证。"})
+    check_deadline(req, cal, today, 30, committed=15)
+    assert req["deadline"]["extensions"][0]["reason"] == "需要专家论证。"
+
+
+THIRD_PARTY = {"action": "pause", "reason": "third_party_consultation",
+               "third_party": "某某科技有限公司", "comment": "涉及商业秘密，书面征求意见。"}
 
 
 def test_pause_and_resume_same_day(api, staff, cal):
+    """The day of the pause counts; the days after it do not: a pause and a
+    resume on the same day exclude nothing (it used to gain a working day)."""
     s = cal.back(10)
     today = shanghai_today()
+    limit = cal.add(today, 15)
     req = create(api, staff.clerk, paper(disclosure_body(staff.unit), at10(s)))
     accept(api, staff, req["id"])
-    req = act(api, staff.approver, req["id"],
-              {"action": "pause", "reason": "third_party_consultation", "comment": "征求第三方意见。"})
+    req = act(api, staff.approver, req["id"], THIRD_PARTY)
     assert req["status"] == "paused"
     ex = req["deadline"]["excluded"]
-    assert ex == [{"from": today.isoformat(), "to": None, "reason": "third_party_consultation"}]
-    # an open exclusion runs up to today and pushes the due date on from there
-    check_deadline(req, cal, s, 20, excluded=[(today, today)])
+    tomorrow = today + dt.timedelta(days=1)
+    assert ex == [{"from": tomorrow.isoformat(), "to": None,
+                   "reason": "third_party_consultation", "limit": limit.isoformat()}]
+    # OGI Regulations Art. 32: the third party's 15 working days
+    p = req["pause"]
+    assert p == {"reason": "third_party_consultation", "since": today.isoformat(), "days": 15,
+                 "limit": limit.isoformat(), "expected_days": None,
+                 "third_party": "某某科技有限公司", "notice_date": today.isoformat(),
+                 "resumed_on": None, "resumed_by": None}
+    # while it runs the due date is the latest it can be: as if it lasted to its limit
+    check_deadline(req, cal, s, 20, excluded=[(tomorrow, limit)])
+    assert set(req["allowed_actions"]) == {"resume", "extend"}  # the approver's
     req = act(api, staff.approver, req["id"], {"action": "resume"})
     assert req["status"] == "accepted"
-    assert req["deadline"]["excluded"] == [{"from": today.isoformat(), "to": today.isoformat(),
-                                            "reason": "third_party_consultation"}]
-    check_deadline(req, cal, s, 20, excluded=[(today, today)])
+    assert req["deadline"]["excluded"] == []
+    assert req["pause"]["resumed_on"] == today.isoformat()
+    assert req["pause"]["resumed_by"] == staff.approver_sub
+    check_deadline(req, cal, s, 20)
     acts = audit_actions(api, staff.supervisor, req["id"])
     assert acts == ["request.register", "request.accept", "request.pause", "request.resume"]
+    st = steps(api, staff.clerk, req["id"])
+    assert st[2]["details"] == {"third_party": "某某科技有限公司",
+                                "notice_date": today.isoformat(), "expected_days": None,
+                                "limit": limit.isoformat()}
+    assert st[2]["days"] == 15
 
 
 def test_pause_excluded_from_the_clock(api, staff, cal, db):
-    """A pause that began 4 working days ago (moved back in the database):
-    those days and today do not count, and the due date moves out."""
+    """A pause that began 4 working days ago: those days after it do not
+    count; the due date waits for its limit."""
     s = cal.back(12)
     today = shanghai_today()
     req = create(api, staff.clerk, paper(disclosure_body(staff.unit), at10(s)))
     accept(api, staff, req["id"])
-    act(api, staff.approver, req["id"], {"action": "pause", "reason": "expert_review"})
-    frm = cal.back(4)
-    db(f"""UPDATE requests SET excluded = jsonb_set(excluded, '{{0,from}}',
-                                                    to_jsonb('{frm.isoformat()}'::text))
+    act(api, staff.approver, req["id"], THIRD_PARTY)
+    began = cal.back(5)
+    frm, limit = began + dt.timedelta(days=1), cal.add(began, 15)
+    db(f"""UPDATE requests SET excluded = jsonb_build_array(jsonb_build_object(
+             'from', '{frm.isoformat()}', 'to', NULL, 'reason', 'third_party_consultation',
+             'limit', '{limit.isoformat()}')), pause_limit = '{limit.isoformat()}'
            WHERE id = '{req['id']}'""")
     req = get(api, staff.approver, req["id"])
-    assert req["deadline"]["excluded"] == [{"from": frm.isoformat(), "to": None,
-                                            "reason": "expert_review"}]
-    d = check_deadline(req, cal, s, 20, excluded=[(frm, today)])
+    d = check_deadline(req, cal, s, 20, excluded=[(frm, limit)])
     if cal.working(today):
-        # 12 working days since receipt, the last 5 (frm .. today) paused
+        # 12 working days since receipt, the last 5 after the pause began
         assert d["working_days_elapsed"] == 7 and d["working_days_remaining"] == 13
-        assert d["due_date"] == cal.add(today, 13).isoformat()
+        assert d["due_date"] == cal.add(limit, 13).isoformat()
+    req = act(api, staff.approver, req["id"], {"action": "resume"})
+    assert req["deadline"]["excluded"] == [{"from": frm.isoformat(), "to": today.isoformat(),
+                                            "reason": "third_party_consultation",
+                                            "limit": limit.isoformat()}]
+    check_deadline(req, cal, s, 20, excluded=[(frm, today)])
 
 
-def test_pause_validation(api, staff, applicant, requests_unchanged):
-    req = create(api, applicant.token, disclosure_body(staff.unit))
+def test_approval_pause_for_its_declared_duration(api, staff, applicant, item, db, cal):
+    """Licensing Law Art. 45: a hearing, test or expert review, its duration
+    told to the applicant; past it the days count again."""
+    req = create(api, applicant.token, approval_body(item["id"]))
+    upload(api, db, applicant.token, req["id"], "ID")
+    today = shanghai_today()
+    accept(api, staff, req["id"])
+    req = act(api, staff.approver, req["id"],
+              {"action": "pause", "reason": "expert_review", "expected_days": 8,
+               "comment": "组织专家评审。"})
+    limit = cal.add(today, 8)
+    assert req["pause"]["expected_days"] == 8 and req["pause"]["limit"] == limit.isoformat()
+    assert req["pause"]["third_party"] is None and req["pause"]["notice_date"] is None
+    tomorrow = today + dt.timedelta(days=1)
+    check_deadline(req, cal, today, 20, committed=5, excluded=[(tomorrow, limit)])
+    assert "expected_days" in req["next_step"] or limit.isoformat() in req["next_step"]
+
+
+PAUSE_422 = [
+    ("disclosure", {"action": "pause"}, "/reason"),
+    ("disclosure", {"action": "pause", "reason": "holiday"}, "/reason"),
+    ("disclosure", {"action": "pause", "reason": "other", "comment": "等待上级答复。"}, "/reason"),
+    ("disclosure", {"action": "pause", "reason": "expert_review"}, "/reason"),
+    ("disclosure", {"action": "pause", "reason": "hearing", "expected_days": 5}, "/reason"),
+    ("disclosure", {"action": "pause", "reason": "third_party_consultation"}, "/third_party"),
+    ("disclosure", dict(THIRD_PARTY, expected_days=30), "/expected_days"),
+    ("disclosure", {"action": "pause", "reason": "expert_review", "days": 3}, "/days"),
+    ("approval", {"action": "pause", "reason": "expert_review"}, "/expected_days"),
+    ("approval", {"action": "pause", "reason": "on_site_inspection", "expected_days": 3},
+     "/reason"),
+    ("approval", {"action": "pause", "reason": "other", "expected_days": 3}, "/reason"),
+    ("approval", dict(THIRD_PARTY, expected_days=3), "/reason"),
+    ("approval", {"action": "pause", "reason": "hearing", "expected_days": 5,
+                  "third_party": "x"}, "/third_party"),
+    ("approval", {"action": "pause", "reason": "hearing", "expected_days": 251}, "/expected_days"),
+]
+
+
+@pytest.mark.parametrize("kind,body,ptr", PAUSE_422)
+def test_pause_validation(api, staff, applicant, item, db, requests_unchanged, kind, body, ptr):
+    """A disclosure request pauses only for a third party (OGI Arts. 32, 33);
+    an approval only for what Licensing Law Art. 45 names, with its duration."""
+    req = create(api, applicant.token,
+                 disclosure_body(staff.unit) if kind == "disclosure" else approval_body(item["id"]))
+    if kind == "approval":
+        upload(api, db, applicant.token, req["id"], "ID")
     accept(api, staff, req["id"])
     with requests_unchanged():
-        for body, ptr in (({"action": "pause"}, "/reason"),
-                          ({"action": "pause", "reason": "holiday"}, "/reason"),
-                          ({"action": "pause", "reason": "other"}, "/comment"),
-                          ({"action": "pause", "reason": "expert_review", "days": 3}, "/days")):
-            r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.approver, json=body)
-            assert error_pointers(assert_problem(r, 422, "validation")) == [ptr], body
-        r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.clerk,
-                     json={"action": "pause", "reason": "expert_review"})
+        r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.approver, json=body)
+        assert error_pointers(assert_problem(r, 422, "validation")) == [ptr], body
+        r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.clerk, json=THIRD_PARTY)
         assert_problem(r, 403, "forbidden")
-    req = act(api, staff.approver, req["id"],
-              {"action": "pause", "reason": "other", "comment": "等待上级答复。"})
-    assert req["deadline"]["excluded"][0]["reason"] == "other"
 
 
 def test_national_day_2019(api, staff, db, cal):
@@ -884,10 +1015,18 @@ def test_correction_of_a_material_and_a_field(api, staff, applicant, item, db, c
     assert (s[-1]["from_status"], s[-1]["to_status"]) == ("correction_required", "submitted")
     assert audit_actions(api, staff.supervisor, req["id"]) == [
         "request.submit", "request.request_correction", "request.resubmit"]
-    # an approval request may get another notice
-    act(api, staff.clerk, req["id"], {"action": "request_correction", "respond_within_days": 3,
-                                      "items": [{"material_code": "PHOTO",
-                                                 "reason": "请补充照片。"}]})
+    # one notice naming everything (一次告知, Licensing Law Art. 32): a second is 409
+    r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.clerk,
+                 json={"action": "request_correction", "respond_within_days": 3,
+                       "items": [{"material_code": "PHOTO", "reason": "请补充照片。"}]})
+    doc = assert_problem(r, 409, "conflict")
+    assert doc["current_status"] == "submitted" and "request_correction" not in doc["allowed_actions"]
+    assert set(doc["allowed_actions"]) >= {"accept", "refuse_acceptance"}
+    # the corrected application opens a new 5-day acceptance stage
+    acc = get(api, staff.clerk, req["id"])["deadline"]["acceptance"]
+    today = shanghai_today()
+    assert acc["start_date"] == today.isoformat() and acc["open"] is True
+    assert acc["due_date"] == cal.add(today, 5).isoformat()
 
 
 def test_disclosure_correction_restarts_the_clock(api, staff, cal):
@@ -899,8 +1038,9 @@ def test_disclosure_correction_restarts_the_clock(api, staff, cal):
         "action": "request_correction", "respond_within_days": 10,
         "items": [{"field": "description", "reason": "请写明所需信息的名称或文号。"}]})
     assert req["correction"]["respond_by"] == cal.add(today, 10).isoformat()
-    assert req["deadline"]["excluded"] == [{"from": today.isoformat(), "to": None,
-                                            "reason": "correction"}]
+    assert req["deadline"]["excluded"] == [{"from": (today + dt.timedelta(days=1)).isoformat(),
+                                            "to": None, "reason": "correction",
+                                            "limit": cal.add(today, 10).isoformat()}]
     g = get(api, staff.clerk, req["id"])
     assert g["correction"]["items"] == [{"field": "description",
                                          "reason": "请写明所需信息的名称或文号。", "redone": False}]
@@ -914,17 +1054,18 @@ def test_disclosure_correction_restarts_the_clock(api, staff, cal):
                    {"fields": {"description": "申请公开2025年度行政许可统计表。"}})
     assert req["description"] == "申请公开2025年度行政许可统计表。"
     assert req["status"] == "submitted"
-    assert req["deadline"]["excluded"] == [{"from": today.isoformat(),
-                                            "to": today.isoformat(), "reason": "correction"}]
+    # the same day: the wait excluded nothing
+    assert req["deadline"]["excluded"] == []
     assert req["correction"]["items"][0]["redone"] is True
-    # day 0 is now the day of resubmission, 20 working days again
-    check_deadline(req, cal, today, 20, excluded=[(today, today)])
+    # day 0 is now the day of resubmission, 20 working days again (OGI Art. 30)
+    check_deadline(req, cal, today, 20)
     assert req["deadline"]["start_date"] == today.isoformat()
-    # one notice only for a disclosure request
+    # one notice only (OGI Art. 30): a second is a forbidden move
     r = api.post(f"/v1/requests/{req['id']}/approvals", token=staff.clerk, json={
         "action": "request_correction", "respond_within_days": 5,
         "items": [{"field": "purpose", "reason": "请说明用途。"}]})
-    assert_problem(r, 422, "validation")
+    doc = assert_problem(r, 409, "conflict")
+    assert "one correction notice" in doc["detail"]
     assert get(api, staff.clerk, req["id"])["status"] == "submitted"
 
 
@@ -938,7 +1079,9 @@ def test_correction_window_7_working_days(api, staff, cal, days_ago, ok):
     if ok:
         assert r.status_code == 201, r.content
     else:
-        assert_problem(r, 422, "validation")
+        doc = assert_problem(r, 409, "conflict")
+        assert "7 working days" in doc["detail"]
+        assert "request_correction" not in doc["allowed_actions"]
         assert get(api, staff.clerk, req["id"])["status"] == "submitted"
 
 
@@ -1062,11 +1205,11 @@ def in_status(api, staff, new_applicant, item, db):
                                     "items": [{"field": field[kind], "reason": "请补正。"}]})
         out[kind]["correction_required"] = rid
         rid = fresh(kind)
-        act(api, staff.clerk, rid, {"action": "refuse_acceptance", "reason": "不予受理。"})
+        act(api, staff.clerk, rid, REFUSE[kind])
         out[kind]["not_accepted"] = rid
         rid = fresh(kind)
         accept(api, staff, rid)
-        act(api, staff.approver, rid, {"action": "pause", "reason": "expert_review"})
+        act(api, staff.approver, rid, PAUSE[kind])
         out[kind]["paused"] = rid
         rid = fresh(kind)
         accept(api, staff, rid)
@@ -1082,10 +1225,24 @@ def in_status(api, staff, new_applicant, item, db):
         db(f"UPDATE requests SET status = 'abandoned', closed_at = now(), "
            f"version = version + 1 WHERE id = '{rid}'")
         out[kind]["abandoned"] = rid
+        if kind == "disclosure":
+            rid = fresh(kind)
+            act(api, staff.clerk, rid, {"action": "fee_notice", "method": "by_volume",
+                                        "pages": 120})
+            out[kind]["awaiting_payment"] = rid
     for kind, m in out.items():
         for status, rid in m.items():
             assert get(api, staff.supervisor, rid)["status"] == status, (kind, status)
     return SimpleNamespace(ids=out, applicant=who)
+
+
+REFUSE = {"disclosure": {"action": "refuse_acceptance", "reason": "不予受理。"},
+          "approval": {"action": "refuse_acceptance", "reason": "不予受理。",
+                       "legal_basis": "《中华人民共和国行政许可法》第三十二条第一款第（二）项",
+                       "remedy": REMEDY}}
+PAUSE = {"disclosure": {"action": "pause", "reason": "third_party_consultation",
+                        "third_party": "某某科技有限公司"},
+         "approval": {"action": "pause", "reason": "hearing", "expected_days": 10}}
 
 
 def step_request(staff, who, kind, action):
@@ -1096,11 +1253,16 @@ def step_request(staff, who, kind, action):
         "request_correction": (staff.clerk, {"action": "request_correction",
                                              "respond_within_days": 5,
                                              "items": [{"field": field, "reason": "请补正。"}]}),
-        "refuse_acceptance": (staff.clerk, {"action": "refuse_acceptance", "reason": "不予受理。"}),
-        "pause": (staff.approver, {"action": "pause", "reason": "hearing"}),
+        "refuse_acceptance": (staff.clerk, REFUSE[kind]),
+        "pause": (staff.approver, PAUSE[kind]),
         "resume": (staff.approver, {"action": "resume"}),
         "extend": (staff.approver, {"action": "extend", "days": 3, "reason": "延期。"}),
+        "fee_notice": (staff.clerk, {"action": "fee_notice", "method": "by_volume",
+                                     "pages": 100}),
+        "record_payment": (staff.clerk, {"action": "record_payment", "receipt": "R-1"}),
         "decide": (staff.approver, decide_body(kind)),
+        "deliver": (staff.clerk, {"action": "deliver", "method": "post",
+                                  "certificate_number": "证-1"}),
     }
     if action == "withdraw":
         return who.token, "withdraw", {}
@@ -1113,7 +1275,7 @@ def step_request(staff, who, kind, action):
 MATRIX = [(kind, status, action)
           for kind, allowed in ALLOWED.items()
           for action, froms in allowed.items()
-          for status in STATUSES if status not in froms]
+          for status in STATUSES[kind] if status not in froms]
 
 
 @pytest.mark.parametrize("kind,status,action", MATRIX)
@@ -1128,14 +1290,17 @@ def test_wrong_status_409(api, staff, in_status, kind, status, action, requests_
     assert (action if action != "resubmission" else "resubmission") not in doc["allowed_actions"]
 
 
-# (kind, status) -> the steps the status allows, whoever may take them
+# (kind, status) -> the steps possible now, whoever may take them
 STATUS_ACTIONS = {
-    ("disclosure", "submitted"): {"accept", "request_correction", "refuse_acceptance", "extend",
-                                  "decide", "withdraw", "upload_material"},
-    ("disclosure", "accepted"): {"pause", "extend", "decide", "withdraw"},
+    ("disclosure", "submitted"): {"accept", "request_correction", "refuse_acceptance", "pause",
+                                  "extend", "fee_notice", "decide", "withdraw",
+                                  "upload_material"},
+    ("disclosure", "accepted"): {"pause", "extend", "fee_notice", "decide", "withdraw"},
     ("disclosure", "paused"): {"resume", "extend", "withdraw"},
-    ("approval", "accepted"): {"pause", "decide", "withdraw"},
+    ("disclosure", "awaiting_payment"): {"record_payment", "withdraw"},
+    ("approval", "accepted"): {"pause", "extend", "decide", "withdraw"},
     ("approval", "correction_required"): {"resubmission", "withdraw", "upload_material"},
+    ("approval", "decided"): {"deliver"},
     ("disclosure", "decided"): set(),
     ("disclosure", "withdrawn"): set(),
 }
@@ -1144,8 +1309,10 @@ STATUS_ACTIONS = {
 @pytest.mark.parametrize("kind,status,who,action,mine", [
     ("disclosure", "accepted", "approver", "resume", {"pause", "extend", "decide"}),
     ("disclosure", "paused", "approver", "pause", {"resume", "extend"}),
-    ("approval", "accepted", "approver", "resume", {"pause", "decide"}),
-    ("disclosure", "accepted", "clerk", "accept", set()),
+    ("disclosure", "awaiting_payment", "approver", "decide", set()),
+    ("approval", "accepted", "approver", "resume", {"pause", "extend", "decide"}),
+    ("approval", "decided", "approver", "decide", set()),
+    ("disclosure", "accepted", "clerk", "accept", {"fee_notice"}),
     ("disclosure", "decided", "applicant", "withdraw", set()),
     ("disclosure", "withdrawn", "applicant", "withdraw", set()),
     ("disclosure", "submitted", "applicant", "resubmission", {"withdraw", "upload_material"}),
@@ -1169,9 +1336,9 @@ def test_conflict_names_the_status_actions(api, staff, in_status, kind, status, 
 def test_allowed_actions_per_caller(api, staff, in_status):
     rid = in_status.ids["disclosure"]["submitted"]
     want = {in_status.applicant.token: {"withdraw", "upload_material"},
-            staff.clerk: {"accept", "request_correction", "refuse_acceptance",
+            staff.clerk: {"accept", "request_correction", "refuse_acceptance", "fee_notice",
                           "upload_material"},
-            staff.approver: {"extend", "decide", "upload_material"},
+            staff.approver: {"pause", "extend", "decide", "upload_material"},
             staff.supervisor: set(), staff.admin: set()}
     for tok, actions in want.items():
         assert set(get(api, tok, rid)["allowed_actions"]) == actions
@@ -1527,6 +1694,26 @@ BAD_DECISIONS = {
         "approval", {"outcome": "withheld", "legal_basis": LB, "reason_code": "state_secret"},
         "/outcome"),
     "approval_without_legal_basis": ("approval", {"outcome": "approved"}, "/legal_basis"),
+    "not_within_scope_unit_and_agency": (
+        "disclosure", {"outcome": "not_within_scope", "legal_basis": LB,
+                       "responsible_unit_id": "AIC_ID", "responsible_agency": "省自然资源厅"},
+        "/responsible_agency"),
+    "agency_on_disclosed": (
+        "disclosure", {"outcome": "disclosed", "legal_basis": LB, "responsible_agency": "省厅"},
+        "/responsible_agency"),
+    # the system's outcomes, when the applicant's time runs out, are never decided
+    "abandoned_correction_decided": (
+        "disclosure", {"outcome": "abandoned_correction", "legal_basis": LB}, "/outcome"),
+    "abandoned_fee_decided": (
+        "disclosure", {"outcome": "abandoned_fee", "legal_basis": LB}, "/outcome"),
+    # OGI Art. 30: only an application still unclear after its correction
+    "unclear_without_correction": (
+        "disclosure", {"outcome": "unclear_after_correction", "legal_basis": LB}, "/outcome"),
+    # Licensing Law Art. 38: a refusal states the applicant's remedies
+    "rejected_without_remedy": (
+        "approval", {"outcome": "rejected", "legal_basis": LB}, "/remedy"),
+    "remedy_on_approved": (
+        "approval", {"outcome": "approved", "legal_basis": LB, "remedy": "x"}, "/remedy"),
 }
 
 
@@ -1534,6 +1721,8 @@ BAD_DECISIONS = {
 def test_decide_validation(api, staff, to_decide, requests_unchanged, case):
     kind, body, ptr = BAD_DECISIONS[case]
     body = dict(body, action="decide")
+    if body.get("responsible_unit_id") == "AIC_ID":
+        body["responsible_unit_id"] = staff.aic
     if body.get("responsible_unit_id") == "OWN":
         body["responsible_unit_id"] = staff.unit
     with requests_unchanged():
@@ -1556,7 +1745,8 @@ def test_decide_not_within_scope(api, staff, applicant):
 
 @pytest.mark.parametrize("reason_code", ["state_secret", "law_prohibited", "security_stability",
                                          "third_party_rights", "internal_affairs",
-                                         "process_information", "enforcement_file"])
+                                         "process_information", "enforcement_file",
+                                         "administrative_query"])
 def test_withheld_with_each_reason_code(api, staff, applicant, reason_code):
     rid = create(api, applicant.token, disclosure_body(staff.unit))["id"]
     req = act(api, staff.approver, rid, decide_body("disclosure", outcome="withheld",
@@ -1565,11 +1755,43 @@ def test_withheld_with_each_reason_code(api, staff, applicant, reason_code):
                                "reason_code": reason_code}
 
 
-@pytest.mark.parametrize("outcome", ["not_held", "duplicate", "already_public"])
+# each outcome with the row of table 三 of the 2021 annual report form it counts under
+REPORT_ROWS = {"disclosed": "3.3.1", "already_public": "3.3.1", "not_held": "3.3.4.1",
+               "needs_new_work": "3.3.4.2", "complaint_petition": "3.3.5.1",
+               "duplicate": "3.3.5.2", "public_publication": "3.3.5.3",
+               "excessive_requests": "3.3.5.4", "reconfirmation": "3.3.5.5",
+               "other": "3.3.6.3"}
+
+
+@pytest.mark.parametrize("outcome", list(REPORT_ROWS))
 def test_other_disclosure_outcomes(api, staff, applicant, outcome):
     rid = create(api, applicant.token, disclosure_body(staff.unit))["id"]
     req = act(api, staff.approver, rid, decide_body("disclosure", outcome=outcome))
     assert req["decision"]["outcome"] == outcome
+    assert req["decision"]["report_row"] == REPORT_ROWS[outcome]
+
+
+def test_not_within_scope_naming_an_agency_outside_the_city(api, staff, applicant):
+    """OGI Art. 36(5): the competent body by name when it is none of our units."""
+    rid = create(api, applicant.token, disclosure_body(staff.unit))["id"]
+    req = act(api, staff.approver, rid, decide_body(
+        "disclosure", outcome="not_within_scope", responsible_agency="省自然资源厅",
+        legal_basis="《中华人民共和国政府信息公开条例》第三十六条第五项"))
+    dec = req["decision"]
+    assert dec["responsible_agency"] == "省自然资源厅" and dec["responsible_unit_id"] is None
+    assert dec["report_row"] == "3.3.4.1"
+    assert steps(api, staff.clerk, rid)[-1]["details"] == {"responsible_agency": "省自然资源厅"}
+
+
+def test_unclear_after_correction(api, staff, applicant):
+    """OGI Art. 30: corrected and still unclear, the request closes under
+    row （四）3.补正后申请内容仍不明确."""
+    rid = create(api, applicant.token, disclosure_body(staff.unit))["id"]
+    act(api, staff.clerk, rid, {"action": "request_correction", "respond_within_days": 5,
+                                "items": [{"field": "description", "reason": "请写明文号。"}]})
+    resubmit(api, applicant.token, rid, {"fields": {"description": "申请公开那份文件。"}})
+    req = act(api, staff.approver, rid, decide_body("disclosure", outcome="unclear_after_correction"))
+    assert req["decision"]["report_row"] == "3.3.4.3"
 
 
 # --------------------------------------------------------------------------
@@ -1689,7 +1911,8 @@ def test_list_own_requests_and_filters(api, listed):
     assert list_ids(api, tok, light="yellow") == [ids["yellow"]]
     assert list_ids(api, tok, light="red") == [ids["red"]]
     green = set(list_ids(api, tok, light="green"))
-    assert green == {ids["d1"], ids["d2"], ids["u1"], ids["u2"]}  # approvals: no clock yet
+    # approvals are green in their acceptance stage (Licensing Law Art. 32)
+    assert green == {ids["d1"], ids["d2"], ids["u1"], ids["u2"], ids["a1"], ids["a2"]}
     assert set(list_ids(api, tok, received_to=listed.yellow_day.isoformat())) == \
         {ids["yellow"], ids["red"]}
     assert list_ids(api, tok, received_from=listed.red_day.isoformat(),
@@ -1757,7 +1980,7 @@ def test_every_write_is_audited(api, staff, applicant, item, db):
     resubmit(api, applicant.token, rid, {"fields": {"description": "申请公开统计表。"}})
     accept(api, staff, rid)
     act(api, staff.approver, rid, {"action": "extend", "days": 10, "reason": "需要协调。"})
-    act(api, staff.approver, rid, {"action": "pause", "reason": "third_party_consultation"})
+    act(api, staff.approver, rid, THIRD_PARTY)
     act(api, staff.approver, rid, {"action": "resume"})
     act(api, staff.approver, rid, decide_body("disclosure"))
     assert audit_actions(api, staff.supervisor, rid) == [

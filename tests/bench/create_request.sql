@@ -32,18 +32,19 @@ FROM (SELECT g.day, row_number() OVER (ORDER BY g.day) AS k
 PREPARE requests_insert AS
 WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.applicant_type,
    'name', coalesce(a.display_name, a.username), 'account_id', a.id::text, 'id_number', NULL,
-   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $9::text
-   IS NULL AND a.id = $5::uuid AND a.role = 'public' UNION ALL SELECT $10::jsonb->>'type',
+   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $9::text IS
+   NULL AND a.id = $5::uuid AND a.role = 'public' UNION ALL SELECT $10::jsonb->>'type',
    $10::jsonb WHERE $9::text IS NOT NULL), n AS (INSERT INTO request_numbers AS c (kind, year,
-   last) SELECT $1, $2::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last +
-   1 RETURNING last), q AS (INSERT INTO requests (kind, number, unit_id, item_id,
-   applicant_sub, applicant_type, applicant, channel, registered_by, description, purpose,
-   delivery, form, received_at, clock_start, days_allowed, yellow_on, red_on, light,
-   clock_calendar) SELECT $1, CASE $1 WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || $2 || '-'
-   || CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END,
-   $3::uuid, $4::uuid, $5, who.type, who.applicant, $8, $9, $11, $12, $13, $14::jsonb,
-   coalesce($15::timestamptz, now()), DATE '1970-01-01' + $16::int, $17::int, $18::date,
-   $19::date, $21, $22::bigint FROM n, who RETURNING *), a AS (INSERT INTO approvals
+   last) SELECT $1, $2::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1
+   RETURNING last), q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,
+   applicant_type, applicant, channel, registered_by, description, purpose, delivery, form,
+   received_at, clock_start, days_allowed, yellow_on, red_on, light, clock_calendar,
+   committed_days, acceptance_start, acceptance_due) SELECT $1, CASE $1 WHEN 'disclosure' THEN
+   'GK-' ELSE 'SP-' END || $2 || '-' || CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6,
+   '0') ELSE n.last::text END, $3::uuid, $4::uuid, $5, who.type, who.applicant, $8, $9, $11,
+   $12, $13, $14::jsonb, coalesce($15::timestamptz, now()), DATE '1970-01-01' + $16::int,
+   $17::int, $18::date, $19::date, $21, $22::bigint, $25::int, DATE '1970-01-01' + $26::int,
+   DATE '1970-01-01' + $27::int FROM n, who RETURNING *), a AS (INSERT INTO approvals
    (request_id, seq, unit_id, action, actor, actor_role, to_status) SELECT id, 1, unit_id, $6,
    $7, $20, 'submitted' FROM q) SELECT q.id, q.kind, q.number, q.status, q.unit_id, q.item_id,
    q.applicant_sub, q.applicant_type, q.applicant, q.channel, q.registered_by, q.description,
@@ -53,11 +54,16 @@ WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.appli
    q.decided_at))::bigint AS decided_at, q.decided_at::date - DATE '1970-01-01' AS decided_day,
    floor(date_part('epoch', q.closed_at))::bigint AS closed_at, q.closed_at::date - DATE
    '1970-01-01' AS closed_day, q.outcome, q.reason_code, q.legal_basis, q.responsible_unit_id,
-   q.clock_start - DATE '1970-01-01' AS clock_start, q.days_allowed, q.extensions, q.excluded,
-   q.correction, q.correction_due - DATE '1970-01-01' AS correction_due, q.corrections,
-   q.version, floor(date_part('epoch', q.created_at))::bigint AS created_at,
-   floor(date_part('epoch', q.updated_at))::bigint AS updated_at, (extract(epoch FROM
-   q.received_at) * 1000000)::bigint AS sort_us, (SELECT version FROM calendar_meta) AS
+   q.responsible_agency, q.remedy, q.clock_start - DATE '1970-01-01' AS clock_start,
+   q.days_allowed, q.committed_days, q.acceptance_start - DATE '1970-01-01' AS acceptance_start,
+   q.acceptance_due - DATE '1970-01-01' AS acceptance_due, q.extensions, q.excluded,
+   q.correction, q.correction_due - DATE '1970-01-01' AS correction_due, q.corrections, q.pause,
+   q.pause_limit - DATE '1970-01-01' AS pause_limit, q.fee, q.fee_due - DATE '1970-01-01' AS
+   fee_due, q.delivery_due - DATE '1970-01-01' AS delivery_due, floor(date_part('epoch',
+   q.delivered_at))::bigint AS delivered_at, q.delivered_at::date - DATE '1970-01-01' AS
+   delivered_day, q.delivery_record, q.version, floor(date_part('epoch', q.created_at))::bigint
+   AS created_at, floor(date_part('epoch', q.updated_at))::bigint AS updated_at, (extract(epoch
+   FROM q.received_at) * 1000000)::bigint AS sort_us, (SELECT version FROM calendar_meta) AS
    cal_version, CASE WHEN q.correction IS NOT NULL THEN (SELECT json_object_agg(code, us) FROM
    (SELECT code, (extract(epoch FROM max(uploaded_at)) * 1000000)::bigint AS us FROM materials
    WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads, audit_append($7, $20,
@@ -69,4 +75,5 @@ WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.appli
 EXECUTE requests_insert('disclosure', :year, ':unit', NULL, ':sub', 'submit', ':sub', 'online',
     NULL, NULL, '申请公开本单位2025年度户籍迁移业务量统计数据及办理时限规定。',
     '了解落户办理时限，便于安排家庭迁移。', 'electronic', NULL, NULL, :start, :allowed,
-    ':yellow', ':red', 'public', 'green', :calversion, 'request.submit', ':reqid');
+    ':yellow', ':red', 'public', 'green', :calversion, 'request.submit', ':reqid', NULL, NULL,
+    NULL);

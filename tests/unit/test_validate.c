@@ -17,14 +17,14 @@ static const char *no_spaces(const char *s)
 }
 
 static const struct field fields[] = {
-	{ "name", FT_STRING, F_REQUIRED, 1, 5, NULL, no_spaces },
-	{ "kind", FT_STRING, F_FIXED, 1, 10, NULL, NULL },
-	{ "colour", FT_ENUM, 0, 0, 0, colours, NULL },
-	{ "id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL },
-	{ "n", FT_INT, 0, 1, 20, NULL, NULL },
-	{ "flag", FT_BOOL, 0, 0, 0, NULL, NULL },
-	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL },
-	{ NULL, 0, 0, 0, 0, NULL, NULL },
+	{ "name", FT_STRING, F_REQUIRED, 1, 5, NULL, no_spaces, NULL },
+	{ "kind", FT_STRING, F_FIXED, 1, 10, NULL, NULL, NULL },
+	{ "colour", FT_ENUM, 0, 0, 0, colours, NULL, NULL },
+	{ "id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "n", FT_INT, 0, 1, 20, NULL, NULL, NULL },
+	{ "flag", FT_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 static int check(const char *text, struct verrs *v)
