@@ -118,14 +118,20 @@ enum match_result router_match(const struct route *table, size_t n,
 {
 	bool path_found = false;
 	char tmp[PATH_PARAMS_MAX][64];
-	int ntmp;
+	int ntmp, fewest = PATH_PARAMS_MAX + 1;
 
 	if (allowlen)
 		allow[0] = '\0';
 	if (!strcmp(method, "HEAD"))
 		method = "GET";
+	/* A literal segment beats a parameter, as in OpenAPI: of the patterns
+	 * that match, only those with the fewest parameters count, so that
+	 * /v1/calendar/years is not taken for the date "years". */
+	for (size_t i = 0; i < n; i++)
+		if (pattern_match(table[i].pattern, path, tmp, &ntmp) && ntmp < fewest)
+			fewest = ntmp;
 	for (size_t i = 0; i < n; i++) {
-		if (!pattern_match(table[i].pattern, path, tmp, &ntmp))
+		if (!pattern_match(table[i].pattern, path, tmp, &ntmp) || ntmp != fewest)
 			continue;
 		if (!strcmp(table[i].method, method)) {
 			*index = i;
