@@ -49,6 +49,9 @@ const struct route routes[] = {
 
 	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
 	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
+	{ "GET", "/v1/calendar/years", calendar_years_list, ANYONE, RT_ANON },
+	{ "PUT", "/v1/calendar/years/{year}", calendar_year_put, ADMIN, RT_JSON },
+	{ "DELETE", "/v1/calendar/years/{year}", calendar_year_delete, ADMIN, 0 },
 
 	{ "GET", "/v1/requests", requests_list, ANYONE, 0 },
 	{ "POST", "/v1/requests", requests_create, ANYONE, RT_JSON },
