@@ -125,8 +125,14 @@ int state_deadline(const struct calendar *cal, const struct case_state *s, int t
 	struct cal_interval ex[MAX_INTERVALS];
 	struct deadline_input in = { 0 };
 
-	if (s->start < 0)
+	if (s->start < 0) {
+		/* No clock: whether one started today would count in known
+		 * years; closed without one, nothing depends on the calendar. */
+		out->calendar_complete = s->decided >= 0 || s->closed >= 0 ||
+			calendar_range_complete(cal, today, calendar_add_working_days(cal, today,
+										      s->allowed, NULL, 0));
 		return -1;
+	}
 	in.start = s->start;
 	in.allowed = s->allowed;
 	in.nexcluded = state_intervals(s, ex, MAX_INTERVALS);

@@ -176,6 +176,8 @@ static void write_deadline(struct buf *b, const struct case_state *s, bool start
 		buf_puts(b, d.on_time ? "true" : "false");
 	else
 		buf_puts(b, "null");
+	jw_key(b, &f, "calendar_complete");
+	buf_puts(b, d.calendar_complete ? "true" : "false");
 	buf_puts(b, "}");
 }
 

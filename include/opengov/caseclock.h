@@ -42,7 +42,9 @@ bool state_running_exclusion(const struct case_state *s);
 void state_open_exclusion(struct case_state *s, int today, const char *reason);
 void state_close_exclusion(struct case_state *s, int today);
 
-/* The clock as of today; -1 when it has not started. */
+/* The clock as of today; -1 when it has not started. Then only
+ * out->calendar_complete is set: whether a clock started today would count
+ * in complete years (true for a case closed without a clock). */
 int state_deadline(const struct calendar *cal, const struct case_state *s, int today,
 		   struct deadline_result *out);
 /* The light as the dates lists filter on: yellow from yellow, red from red
