@@ -1,14 +1,23 @@
 /* calendar.c - the working-day calendar as clients see it: which days of a
- * range are working days and why, and the admin's overrides.
- * operationIds getCalendar, setCalendarDay. */
+ * range are working days and why, the admin's overrides, and which years
+ * carry the State Council's official schedule.
+ * operationIds getCalendar, setCalendarDay, getCalendarYears,
+ * setCalendarYear, deleteCalendarYear. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "opengov/api.h"
 #include "opengov/calendar.h"
 #include "opengov/jsonw.h"
+#include "opengov/workcal.h"
 
 #define CALENDAR_MAX_DAYS 366
+
+#define YEAR_COLUMNS \
+	"y.year, true AS complete, y.notice, y.notice_number," \
+	" to_char(y.published_on, 'YYYY-MM-DD') AS published_on, y.note, y.recorded_by," \
+	" rfc3339(y.recorded_at) AS recorded_at"
 
 #define DAY_COLUMNS \
 	"to_char(d, 'YYYY-MM-DD') AS date, extract(isodow FROM d)::int AS weekday," \
@@ -30,12 +39,28 @@ static int date_or_reply(struct req *r, const char *name, int *day)
 	return 0;
 }
 
-/* GET /v1/calendar - getCalendar: 200, 400. Every day of from..to
- * (inclusive, at most 366 days) with whether it is a working day. */
+/* Writes the years without an official schedule from..to touches, as a
+ * JSON array of numbers. */
+static void write_incomplete_years(struct buf *b, const struct calendar *c, int from, int to)
+{
+	int first = calendar_year_of(from), last = calendar_year_of(to), years[2];
+	size_t n = calendar_missing_years(c, first, last, years, 2);
+
+	/* 366 days touch two years at most. */
+	buf_puts(b, "[");
+	for (size_t i = 0; i < n && i < 2; i++)
+		buf_printf(b, "%s%d", i ? "," : "", years[i]);
+	buf_puts(b, "]");
+}
+
+/* GET /v1/calendar - getCalendar: 200, 400, 401, 500, 503. Every day of
+ * from..to (inclusive, at most 366 days) with whether it is a working day,
+ * and the years of the range whose official schedule is not loaded. */
 void calendar_get(struct req *r)
 {
 	static struct db_stmt st = { "calendar_range",
-		"SELECT " DAY_COLUMNS " FROM generate_series($1::date, $2::date, interval '1 day') AS d"
+		"SELECT " DAY_COLUMNS ", (SELECT version FROM calendar_meta) AS _cal_version"
+		" FROM generate_series($1::date, $2::date, interval '1 day') AS d"
 		" LEFT JOIN calendar_days c ON c.day = d::date ORDER BY d", 0 };
 	int from, to, working = 0;
 
@@ -49,6 +74,15 @@ void calendar_get(struct req *r)
 	PGresult *res = db_exec_or_reply(r, &st, 2, p);
 	if (!res)
 		return;
+	/* The years as of the version read with the days (jw_rows leaves
+	 * out a column named _...). */
+	const char *v = db_get(res, 0, "_cal_version");
+	const struct calendar *cal = workcal_get(r->db, v ? strtoll(v, NULL, 10) : -1);
+	if (!cal) {
+		PQclear(res);
+		db_error_reply(r);
+		return;
+	}
 	for (int i = 0; i < PQntuples(res); i++)
 		working += db_get(res, i, "working")[0] == 't';
 	struct buf b = { 0 };
@@ -56,7 +90,9 @@ void calendar_get(struct req *r)
 	jw_string(&b, p[0]);
 	buf_puts(&b, ",\"to\":");
 	jw_string(&b, p[1]);
-	buf_printf(&b, ",\"working_days\":%d,\"data\":", working);
+	buf_printf(&b, ",\"working_days\":%d,\"incomplete_years\":", working);
+	write_incomplete_years(&b, cal, from, to);
+	buf_puts(&b, ",\"data\":");
 	jw_rows(&b, res, PQntuples(res));
 	buf_puts(&b, "}");
 	PQclear(res);
@@ -113,4 +149,200 @@ void calendar_put(struct req *r)
 	}
 	http_row(r, 200, res, 0);
 	PQclear(res);
+}
+
+/* "YYYY" of a path, 1900..9999, to a number; 0 or -1. */
+static int year_param(const char *s, int *year)
+{
+	if (strnlen(s, 5) != 4)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	*year = atoi(s);
+	return *year >= 1900 ? 0 : -1;
+}
+
+static int year_or_reply(struct req *r, int *year)
+{
+	if (year_param(r->path_params[0], year)) {
+		problem_reply(r, 404, "not-found", "There is no such year (YYYY).");
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /v1/calendar/years - getCalendarYears: 200, 400, 401, 500, 503.
+ * Every year from the first with an official schedule (or this year, if
+ * none is earlier) through next year (or the last recorded, if later),
+ * each with its notice or nulls, and the years missing. */
+void calendar_years_list(struct req *r)
+{
+	static struct db_stmt st = { "calendar_years_list",
+		"WITH b AS (SELECT least(min(year), $1::int) AS first,"
+		"  greatest(max(year), $1::int + 1) AS last FROM calendar_years)"
+		" SELECT g AS year, y.year IS NOT NULL AS complete, y.notice, y.notice_number,"
+		" to_char(y.published_on, 'YYYY-MM-DD') AS published_on, y.note, y.recorded_by,"
+		" rfc3339(y.recorded_at) AS recorded_at"
+		" FROM b, generate_series(b.first, b.last) AS g"
+		" LEFT JOIN calendar_years y ON y.year = g ORDER BY g", 0 };
+	char this_year[16];
+
+	snprintf(this_year, sizeof this_year, "%d", calendar_year_of(workcal_today()));
+	const char *p[] = { this_year };
+	PGresult *res = db_exec_or_reply(r, &st, 1, p);
+	if (!res)
+		return;
+	struct buf b = { 0 };
+	bool first = true;
+	buf_puts(&b, "{\"data\":");
+	jw_rows(&b, res, PQntuples(res));
+	buf_puts(&b, ",\"missing\":[");
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (db_get(res, i, "complete")[0] == 't')
+			continue;
+		buf_printf(&b, "%s%s", first ? "" : ",", db_get(res, i, "year"));
+		first = false;
+	}
+	buf_puts(&b, "]}");
+	PQclear(res);
+	http_header(r, "Cache-Control", "public, max-age=60");
+	http_json_text(r, 200, &b);
+	buf_free(&b);
+}
+
+static bool has_error(const struct verrs *v, const char *pointer)
+{
+	for (int i = 0; i < v->n; i++)
+		if (!strcmp(v->e[i].pointer, pointer))
+			return true;
+	return false;
+}
+
+/* A year's notice comes out in the year before it (a later change to it in
+ * the year itself), and not in the future. */
+static void check_published_on(struct verrs *v, const char *on, int year)
+{
+	int day;
+
+	if (calendar_parse(on, &day))
+		verrs_add(v, "/published_on", "must be a date, YYYY-MM-DD");
+	else if (day > workcal_today())
+		verrs_add(v, "/published_on", "must not be in the future");
+	else if (calendar_year_of(day) != year - 1 && calendar_year_of(day) != year)
+		verrs_add(v, "/published_on", "must be in %d or %d", year - 1, year);
+}
+
+static const struct field year_fields[] = {
+	{ "notice", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
+	{ "notice_number", FT_STRING, F_REQUIRED, 1, 64, NULL, NULL, NULL },
+	{ "published_on", FT_STRING, F_REQUIRED, 10, 10, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 500, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
+};
+
+/* PUT /v1/calendar/years/{year} - setCalendarYear (admin): 200, 400, 401,
+ * 403, 404 (not a year), 409 (no holiday of the year entered yet), 413,
+ * 415, 422, 500, 503. Records that the year's official schedule is loaded,
+ * with its notice; audited as calendar.year. */
+void calendar_year_put(struct req *r)
+{
+	static struct db_stmt st = { "calendar_year_set",
+		"WITH up AS (INSERT INTO calendar_years (year, notice, notice_number, published_on,"
+		"  note, recorded_by)"
+		" SELECT $1::int, $2, $3, $4::date, $5, $6"
+		" WHERE EXISTS (SELECT 1 FROM calendar_days WHERE NOT working"
+		"  AND day BETWEEN make_date($1::int, 1, 1) AND make_date($1::int, 12, 31))"
+		" ON CONFLICT (year) DO UPDATE SET notice = excluded.notice,"
+		" notice_number = excluded.notice_number, published_on = excluded.published_on,"
+		" note = excluded.note, recorded_by = excluded.recorded_by, recorded_at = now()"
+		" RETURNING *)"
+		" SELECT " YEAR_COLUMNS " FROM up AS y", 0 };
+	struct verrs v = { 0 };
+	int year;
+
+	if (year_or_reply(r, &year))
+		return;
+	validate_object(r->json, year_fields, &v);
+	const char *on = json_member_str(r->json, "published_on");
+	if (on && !has_error(&v, "/published_on"))
+		check_published_on(&v, on, year);
+	if (v.n) {
+		problem_reply_errors(r, 422, "validation", "The year's notice is invalid.", &v);
+		return;
+	}
+	char ys[8];
+	snprintf(ys, sizeof ys, "%d", year);
+	const char *p[] = { ys, json_member_str(r->json, "notice"),
+			    json_member_str(r->json, "notice_number"), on,
+			    json_member_str(r->json, "note"), req_actor(r) };
+	if (db_begin_or_reply(r))
+		return;
+	PGresult *res = db_exec_or_reply(r, &st, 6, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_replyf(r, 409, "conflict",
+			       "No public holiday of %d is in the calendar: enter the days of the"
+			       " official schedule with PUT /v1/calendar/{date} first.", year);
+		return;
+	}
+	json_t *detail = json_pack("{s:i, s:s, s:s, s:s}", "year", year, "notice", p[1],
+				   "notice_number", p[2], "published_on", p[3]);
+	if (p[4])
+		json_object_set_new(detail, "note", json_string(p[4]));
+	int rc = audit_append_or_reply(r, "calendar.year", "calendar", ys, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r)) {
+		PQclear(res);
+		return;
+	}
+	http_row(r, 200, res, 0);
+	PQclear(res);
+}
+
+/* DELETE /v1/calendar/years/{year} - deleteCalendarYear (admin): 200, 400,
+ * 401, 403, 404 (not a year, or not recorded), 500, 503. The year counts
+ * as without an official schedule again (its days stay): answers the year
+ * as it now stands; audited as calendar.year_delete. */
+void calendar_year_delete(struct req *r)
+{
+	static struct db_stmt st = { "calendar_year_delete",
+		"WITH d AS (DELETE FROM calendar_years WHERE year = $1::int RETURNING *)"
+		" SELECT " YEAR_COLUMNS " FROM d AS y", 0 };
+	int year;
+
+	if (year_or_reply(r, &year))
+		return;
+	char ys[8];
+	snprintf(ys, sizeof ys, "%d", year);
+	const char *p[] = { ys };
+	if (db_begin_or_reply(r))
+		return;
+	PGresult *res = db_exec_or_reply(r, &st, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_replyf(r, 404, "not-found", "No official schedule of %d is recorded.", year);
+		return;
+	}
+	json_t *detail = json_pack("{s:i, s:s, s:s, s:s}", "year", year,
+				   "notice", db_get(res, 0, "notice"),
+				   "notice_number", db_get(res, 0, "notice_number"),
+				   "published_on", db_get(res, 0, "published_on"));
+	PQclear(res);
+	int rc = audit_append_or_reply(r, "calendar.year_delete", "calendar", ys, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r))
+		return;
+	struct buf b = { 0 };
+	buf_printf(&b, "{\"year\":%d,\"complete\":false,\"notice\":null,\"notice_number\":null,"
+		   "\"published_on\":null,\"note\":null,\"recorded_by\":null,\"recorded_at\":null}",
+		   year);
+	http_json_text(r, 200, &b);
+	buf_free(&b);
 }

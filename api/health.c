@@ -5,6 +5,7 @@
 #include "opengov/api.h"
 #include "opengov/cli.h"
 #include "opengov/metrics.h"
+#include "opengov/workcal.h"
 
 /* GET /healthz - 200: the worker answers (no database involved). */
 void health_live(struct req *r)
@@ -40,7 +41,9 @@ void health_ready(struct req *r)
 }
 
 /* GET /metrics - 200 Prometheus text; 403 unless from loopback (nginx
- * also refuses it to anyone else). */
+ * also refuses it to anyone else). With the calendar's coverage: a worker
+ * that never loaded its calendar (the database away since it started)
+ * leaves those gauges out. */
 void health_metrics(struct req *r)
 {
 	const char *a = r->remote_addr;
@@ -49,8 +52,16 @@ void health_metrics(struct req *r)
 		problem_reply(r, 403, "forbidden", "Metrics are served to loopback only.");
 		return;
 	}
+	/* The calendar as the database has it now when the connection is up;
+	 * otherwise as last loaded: metrics never wait for a reconnection. */
+	const struct calendar *cal = NULL;
+	if (r->db && r->db->conn && !r->db->lost && PQstatus(r->db->conn) == CONNECTION_OK)
+		cal = workcal_get(r->db, -1);
+	if (!cal)
+		cal = workcal_cached();
 	struct buf b = { 0 };
 	metrics_render(&b);
+	metrics_render_calendar(&b, cal, calendar_year_of(workcal_today()));
 	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);
 	buf_free(&b);
 }

@@ -1,5 +1,6 @@
 /* calendar.c - working-day arithmetic for statutory deadlines: weekends off,
- * holidays off, make-up working days on. Pure: libc only, no I/O. */
+ * holidays off, make-up working days on; and which years carry the official
+ * schedule. Pure: libc only, no I/O. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,6 +132,8 @@ int calendar_init(struct calendar *c, const struct cal_override *days, size_t n)
 		return -1;
 	c->days = NULL;
 	c->n = 0;
+	c->years = NULL;
+	c->nyears = 0;
 	if (n == 0)
 		return 0;
 	if (!days || n > SIZE_MAX / sizeof *tmp)
@@ -167,6 +170,115 @@ void calendar_free(struct calendar *c)
 	free(c->days);
 	c->days = NULL;
 	c->n = 0;
+	free(c->years);
+	c->years = NULL;
+	c->nyears = 0;
+}
+
+static int cmp_int(const void *pa, const void *pb)
+{
+	int a = *(const int *)pa, b = *(const int *)pb;
+
+	return (a > b) - (a < b);
+}
+
+int calendar_set_years(struct calendar *c, const int *years, size_t n)
+{
+	int *copy = NULL;
+	size_t k = 0;
+
+	if (!c || (n && !years) || n > SIZE_MAX / sizeof *copy)
+		return -1;
+	if (n) {
+		copy = malloc(n * sizeof *copy);
+		if (!copy)
+			return -1;
+		memcpy(copy, years, n * sizeof *copy);
+		qsort(copy, n, sizeof *copy, cmp_int);
+		for (size_t i = 0; i < n; i++)
+			if (k == 0 || copy[k - 1] != copy[i])
+				copy[k++] = copy[i];
+	}
+	free(c->years);
+	c->years = copy;
+	c->nyears = k;
+	return 0;
+}
+
+int calendar_year_of(int day)
+{
+	long long y;
+	unsigned m, d;
+
+	civil_from_days(day, &y, &m, &d);
+	return (int)y; /* within +-5.9 million for any int day */
+}
+
+/* Index of the first complete year >= year (c->nyears if none). */
+static size_t year_bound(const struct calendar *c, long long year)
+{
+	size_t lo = 0, hi = c->nyears;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->years[mid] < year)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Complete years in first..last, by two searches: a range of any length
+ * costs the same. */
+static long long complete_in(const struct calendar *c, long long first, long long last)
+{
+	if (!c || !c->nyears || last < first)
+		return 0;
+	return (long long)(year_bound(c, last + 1) - year_bound(c, first));
+}
+
+bool calendar_year_complete(const struct calendar *c, int year)
+{
+	return complete_in(c, year, year) == 1;
+}
+
+bool calendar_range_complete(const struct calendar *c, int from, int to)
+{
+	if (to < from)
+		return true;
+	long long first = calendar_year_of(from), last = calendar_year_of(to);
+
+	return complete_in(c, first, last) == last - first + 1;
+}
+
+size_t calendar_missing_years(const struct calendar *c, int first, int last, int *out,
+			      size_t max)
+{
+	size_t k = 0;
+
+	if (last < first)
+		return 0;
+	if (!out)
+		max = 0;
+	for (long long y = first; y <= last && k < max; y++)
+		if (!calendar_year_complete(c, (int)y))
+			out[k++] = (int)y;
+	/* The rest are counted, not walked. */
+	return (size_t)((long long)last - first + 1 - complete_in(c, first, last));
+}
+
+void calendar_report_years(const struct calendar *c, int this_year, int *first, int *last)
+{
+	*first = this_year;
+	*last = this_year < INT_MAX ? this_year + 1 : this_year;
+	if (c && c->nyears) {
+		if (c->years[0] < *first)
+			*first = c->years[0];
+		if (c->years[c->nyears - 1] > *last)
+			*last = c->years[c->nyears - 1];
+	}
 }
 
 static int digits(const char *s, int len)

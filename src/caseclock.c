@@ -174,8 +174,14 @@ static int compute(const struct calendar *cal, const struct case_state *s, int s
 int state_deadline(const struct calendar *cal, const struct case_state *s, int today,
 		   struct deadline_result *out)
 {
-	if (s->start < 0)
+	if (s->start < 0) {
+		/* No clock: whether one started today would count in known
+		 * years; closed without one, nothing depends on the calendar. */
+		out->calendar_complete = s->decided >= 0 || s->closed >= 0 ||
+			calendar_range_complete(cal, today, calendar_add_working_days(cal, today,
+										      s->allowed, NULL, 0));
 		return -1;
+	}
 	return compute(cal, s, s->start, s->allowed, true, today, out);
 }
 

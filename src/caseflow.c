@@ -202,6 +202,8 @@ static void write_deadline(struct buf *b, const struct calendar *cal, const stru
 	} else {
 		buf_puts(b, "null");
 	}
+	jw_key(b, &f, "calendar_complete");
+	buf_puts(b, d.calendar_complete ? "true" : "false");
 	buf_puts(b, "}");
 }
 

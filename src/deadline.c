@@ -61,6 +61,7 @@ int deadline_compute(const struct calendar *c, const struct deadline_input *in,
 		r->on_time = in->decided <= r->due ? 1 : 0;
 	else
 		r->on_time = -1;
+	r->calendar_complete = calendar_range_complete(c, in->start, asof > r->due ? asof : r->due);
 	return 0;
 }
 

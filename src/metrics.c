@@ -1,6 +1,7 @@
 /* metrics.c - request counters and latency histograms in one shared anonymous
  * mapping made by the master before forking, so /metrics on any worker
- * reports the whole server. Updates are lock-free atomic adds. */
+ * reports the whole server. Updates are lock-free atomic adds. The
+ * calendar's coverage is rendered from the worker's own calendar. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -150,4 +151,22 @@ void metrics_render(struct buf *out)
 		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",
 		   __atomic_load_n(&shm->cache[1], __ATOMIC_RELAXED),
 		   __atomic_load_n(&shm->cache[0], __ATOMIC_RELAXED));
+}
+
+void metrics_render_calendar(struct buf *out, const struct calendar *c, int this_year)
+{
+	int first, last;
+
+	if (!c)
+		return;
+	calendar_report_years(c, this_year, &first, &last);
+	buf_puts(out, "# HELP opengov_calendar_year_complete Whether the year's official schedule of holidays and make-up working days is loaded (1) or not (0), from the first loaded year through next year.\n"
+		      "# TYPE opengov_calendar_year_complete gauge\n");
+	for (long long y = first; y <= last; y++)
+		buf_printf(out, "opengov_calendar_year_complete{year=\"%lld\"} %d\n", y,
+			   calendar_year_complete(c, (int)y));
+	buf_printf(out, "# HELP opengov_calendar_missing_years Years from the first loaded year through next year without an official schedule: deadlines running into them count their holidays as working days.\n"
+		        "# TYPE opengov_calendar_missing_years gauge\n"
+		        "opengov_calendar_missing_years %zu\n",
+		   calendar_missing_years(c, first, last, NULL, 0));
 }

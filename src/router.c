@@ -49,6 +49,9 @@ const struct route routes[] = {
 
 	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
 	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
+	{ "GET", "/v1/calendar/years", calendar_years_list, ANYONE, RT_ANON },
+	{ "PUT", "/v1/calendar/years/{year}", calendar_year_put, ADMIN, RT_JSON },
+	{ "DELETE", "/v1/calendar/years/{year}", calendar_year_delete, ADMIN, 0 },
 
 	{ "GET", "/v1/requests", requests_list, ANYONE, 0 },
 	{ "POST", "/v1/requests", requests_create, ANYONE, RT_JSON },
@@ -118,14 +121,20 @@ enum match_result router_match(const struct route *table, size_t n,
 {
 	bool path_found = false;
 	char tmp[PATH_PARAMS_MAX][64];
-	int ntmp;
+	int ntmp, fewest = PATH_PARAMS_MAX + 1;
 
 	if (allowlen)
 		allow[0] = '\0';
 	if (!strcmp(method, "HEAD"))
 		method = "GET";
+	/* A literal segment beats a parameter, as in OpenAPI: of the patterns
+	 * that match, only those with the fewest parameters count, so that
+	 * /v1/calendar/years is not taken for the date "years". */
+	for (size_t i = 0; i < n; i++)
+		if (pattern_match(table[i].pattern, path, tmp, &ntmp) && ntmp < fewest)
+			fewest = ntmp;
 	for (size_t i = 0; i < n; i++) {
-		if (!pattern_match(table[i].pattern, path, tmp, &ntmp))
+		if (!pattern_match(table[i].pattern, path, tmp, &ntmp) || ntmp != fewest)
 			continue;
 		if (!strcmp(table[i].method, method)) {
 			*index = i;

@@ -1,5 +1,6 @@
-/* workcal.c - the calendar_days table in memory, one copy per process,
- * reloaded when calendar_meta.version moves; today in the service's zone. */
+/* workcal.c - the calendar_days and calendar_years tables in memory, one
+ * copy per process, reloaded when calendar_meta.version moves; today in the
+ * service's zone. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,11 +20,15 @@ void workcal_set_zone(const char *tz)
 
 static int load(struct db *db)
 {
+	/* One statement, so the days, the years and the version are of one
+	 * snapshot: a day row has a day, a year row a year. */
 	static struct db_stmt st = { "workcal_load",
 		"SELECT (SELECT version FROM calendar_meta),"
-		" day - DATE '1970-01-01', working FROM calendar_days ORDER BY day", 0 };
+		" day - DATE '1970-01-01', working, NULL::int FROM calendar_days"
+		" UNION ALL SELECT (SELECT version FROM calendar_meta), NULL, NULL, year"
+		" FROM calendar_years", 0 };
 	static struct db_stmt ver = { "workcal_version",
-		"SELECT version, NULL, NULL FROM calendar_meta", 0 };
+		"SELECT version, NULL, NULL, NULL FROM calendar_meta", 0 };
 	PGresult *res = db_exec(db, &st, 0, NULL);
 
 	if (!res)
@@ -35,24 +40,32 @@ static int load(struct db *db)
 	}
 	size_t n = (size_t)PQntuples(res);
 	struct cal_override *days = calloc(n ? n : 1, sizeof *days);
+	int *years = calloc(n ? n : 1, sizeof *years);
 	long long v = -1;
-	size_t k = 0;
-	if (!days) {
+	size_t k = 0, ny = 0;
+	if (!days || !years) {
+		free(days);
+		free(years);
 		PQclear(res);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		v = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
-		if (PQgetisnull(res, (int)i, 1))
-			continue;
-		days[k].day = atoi(PQgetvalue(res, (int)i, 1));
-		days[k].working = PQgetvalue(res, (int)i, 2)[0] == 't';
-		k++;
+		if (!PQgetisnull(res, (int)i, 1)) {
+			days[k].day = atoi(PQgetvalue(res, (int)i, 1));
+			days[k].working = PQgetvalue(res, (int)i, 2)[0] == 't';
+			k++;
+		} else if (!PQgetisnull(res, (int)i, 3)) {
+			years[ny++] = atoi(PQgetvalue(res, (int)i, 3));
+		}
 	}
 	PQclear(res);
 	struct calendar fresh;
 	int rc = calendar_init(&fresh, days, k);
+	if (!rc && (rc = calendar_set_years(&fresh, years, ny)))
+		calendar_free(&fresh);
 	free(days);
+	free(years);
 	if (rc)
 		return -1;
 	calendar_free(&cal);
@@ -82,6 +95,11 @@ const struct calendar *workcal_get(struct db *db, long long version)
 long long workcal_version(void)
 {
 	return cal_version;
+}
+
+const struct calendar *workcal_cached(void)
+{
+	return cal_version < 0 ? NULL : &cal;
 }
 
 int workcal_day_of(time_t t)

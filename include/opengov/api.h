@@ -33,6 +33,9 @@ void materials_content(struct req *r);
 
 void calendar_get(struct req *r);
 void calendar_put(struct req *r);
+void calendar_years_list(struct req *r);
+void calendar_year_put(struct req *r);
+void calendar_year_delete(struct req *r);
 
 void requests_list(struct req *r);
 void requests_get(struct req *r);

@@ -68,7 +68,9 @@ void state_open_exclusion(struct case_state *s, int day, int limit, const char *
  * interval that excluded nothing is dropped. */
 void state_close_exclusion(struct case_state *s, int day);
 
-/* The statutory clock as of today; -1 when it has not started. */
+/* The statutory clock as of today; -1 when it has not started. Then only
+ * out->calendar_complete is set: whether a clock started today would count
+ * in complete years (true for a case closed without a clock). */
 int state_deadline(const struct calendar *cal, const struct case_state *s, int today,
 		   struct deadline_result *out);
 /* The committed clock (approval; for disclosure, the statutory one). */

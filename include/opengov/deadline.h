@@ -31,6 +31,10 @@ struct deadline_result {
 	int remaining; /* allowed - elapsed: 0 on the due day, negative when overdue */
 	enum deadline_light light; /* of the open case, or at its decision */
 	int on_time;   /* decided cases: 1 decided on or before due, else 0; open: -1 */
+	/* Every day from start through the later of due and the day looked
+	 * from (today, or the decision) lies in a year whose official schedule
+	 * is loaded (calendar_range_complete): the figures are not guesses. */
+	bool calendar_complete;
 };
 
 /* Computes r from in. An open exclusion (to = INT_MAX) pushes the due date

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "opengov/buf.h"
+#include "opengov/calendar.h"
 
 #define METRICS_ROUTES 96
 #define METRICS_BUCKETS 12
@@ -16,5 +17,8 @@ void metrics_db_reconnect(void);
 void metrics_worker_restart(void);
 void metrics_cache(bool hit);
 void metrics_render(struct buf *out);
+/* The calendar's coverage: a gauge per year of calendar_report_years and
+ * the count of those missing. Nothing when c is NULL. */
+void metrics_render_calendar(struct buf *out, const struct calendar *c, int this_year);
 
 #endif

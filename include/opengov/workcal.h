@@ -1,7 +1,7 @@
 /* workcal.h - the working-day calendar of the running service: the
- * calendar_days table held in memory by each process, reloaded when its
- * version (calendar_meta, bumped by a trigger on every change) moves, and
- * the current day in the configured time zone. */
+ * calendar_days and calendar_years tables held in memory by each process,
+ * reloaded when their version (calendar_meta, bumped by triggers on every
+ * change) moves, and the current day in the configured time zone. */
 #ifndef OPENGOV_WORKCAL_H
 #define OPENGOV_WORKCAL_H
 
@@ -20,6 +20,9 @@ const struct calendar *workcal_get(struct db *db, long long version);
 
 /* The calendar_meta version of the calendar workcal_get last returned. */
 long long workcal_version(void);
+/* The calendar as last loaded, without asking the database (which may be
+ * away); NULL when none was ever loaded. */
+const struct calendar *workcal_cached(void);
 
 /* The day (days since 1970-01-01) of t in the configured zone. */
 int workcal_day_of(time_t t);

@@ -1,6 +1,8 @@
 -- demo_calendar: the official holiday and make-up working day schedules of
 -- 2019 and 2026 (State Council General Office notices), for the demo's
--- deadlines. Run by `opengov seed --demo`; rows that exist are kept.
+-- deadlines. Run by `opengov seed --demo`; rows that exist are kept. Since
+-- sql/012 ships the schedules of 2019-2026 (and records their years), this
+-- adds nothing to a migrated database, and writes no audit entry then.
 WITH schedule (first, last, working, note) AS (VALUES
     -- 2019
     (date '2018-12-29', date '2018-12-29', true,  '元旦调休上班'),

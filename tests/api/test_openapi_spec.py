@@ -26,6 +26,10 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/me"): "getMe",
     ("get", "/v1/calendar"): "getCalendar",
     ("put", "/v1/calendar/{date}"): "setCalendarDay",
+    # calendar coverage: the years whose official schedule is loaded
+    ("get", "/v1/calendar/years"): "getCalendarYears",
+    ("put", "/v1/calendar/years/{year}"): "setCalendarYear",
+    ("delete", "/v1/calendar/years/{year}"): "deleteCalendarYear",
     ("get", "/v1/audit"): "listAudit",
     ("get", "/v1/audit/verify"): "verifyAudit",
     # issue 4: the catalogue
@@ -173,7 +177,12 @@ def test_path_parameters_declared_and_bounded():
         for x in params:
             if x["in"] == "path":
                 assert x["required"] is True
-                # Ids are UUIDs; a calendar day is addressed by its date.
+                # Ids are UUIDs; a calendar day is addressed by its date,
+                # a calendar year by its number.
+                if x["name"] == "year":
+                    assert x["schema"] == {"type": "integer", "minimum": 1900,
+                                           "maximum": 9999}, f"{m} {p} {x}"
+                    continue
                 want = "date" if x["name"] == "date" else "uuid"
                 assert x["schema"].get("format") == want or (
                     want == "date" and x["schema"].get("pattern")), f"{m} {p} {x}"

@@ -96,11 +96,17 @@ ALLOWED = {
 
 
 class WorkCal:
-    """Working days from the calendar_days overrides and the weekday rule."""
+    """Working days from the calendar_days overrides and the weekday rule,
+    and the years whose official schedule is loaded (calendar_years)."""
 
     def __init__(self, db):
         self.over = {dt.date.fromisoformat(d): w == "t"
                      for d, w in db("SELECT day, working FROM calendar_days")}
+        self.years = {int(y) for (y,) in db("SELECT year FROM calendar_years")}
+
+    def complete(self, frm, to):
+        """Every year frm..to touches has its official schedule."""
+        return all(y in self.years for y in range(frm.year, to.year + 1))
 
     def working(self, d):
         return self.over.get(d, d.weekday() < 5)
@@ -448,6 +454,7 @@ def check_deadline(req, cal, start, allowed, today=None, excluded=(), decided=No
     else:
         assert d["committed_days"] == committed, d
         assert d["committed_due_date"] == cal.add(start, committed, excluded).isoformat(), d
+    assert d["calendar_complete"] is cal.complete(start, max(due, end)), d
     return d
 
 
@@ -2006,3 +2013,118 @@ def test_every_write_is_audited(api, staff, applicant, item, db):
                  json={"action": "resume"})
     assert_problem(r, 409, "conflict")
     assert int(db.scalar("SELECT count(*) FROM audit_log")) == n
+
+
+# --------------------------------------------------------------------------
+# calendar coverage: deadlines say when a year's schedule is missing
+
+
+def api_calendar(api, frm, to):
+    """{date: working} for frm..to (inclusive), from GET /v1/calendar."""
+    out = {}
+    while frm <= to:
+        end = min(to, frm + dt.timedelta(days=365))
+        r = api.get("/v1/calendar", params={"from": frm.isoformat(), "to": end.isoformat()})
+        assert r.status_code == 200, r.content
+        out.update({dt.date.fromisoformat(x["date"]): x["working"] for x in r.json()["data"]})
+        frm = end + dt.timedelta(days=1)
+    return out
+
+
+def api_add(days, start, n):
+    d, k = start, 0
+    while k < n:
+        d += dt.timedelta(days=1)
+        k += days[d]
+    return d
+
+
+def complete_years(api):
+    r = api.get("/v1/calendar/years")
+    assert r.status_code == 200, r.content
+    return {y["year"] for y in r.json()["data"] if y["complete"]}
+
+
+def test_paper_request_across_national_day_2025(api, staff):
+    """Received on paper on 25 Sep 2025: the 20 working days skip the eight
+    days of National Day and Mid-Autumn and count the two make-up days."""
+    start = dt.date(2025, 9, 25)
+    if start.year < shanghai_today().year - 1:
+        pytest.skip("received_at may go back to 1 January of the previous year only")
+    days = api_calendar(api, start, shanghai_today())
+    due = api_add(days, start, 20)
+    # By hand: 26 Sep, 28 (Sun), 29, 30; 9, 10, 11 (Sat) Oct; 13..17, 20..24,
+    # 27, 28, 29: the 20th is Wed 29 Oct. The weekday rule alone says 23 Oct.
+    assert due == dt.date(2025, 10, 29)
+    req = create(api, staff.clerk, paper(disclosure_body(staff.unit), at10(start)))
+    d = req["deadline"]
+    assert d["start_date"] == "2025-09-25" and d["due_date"] == due.isoformat(), d
+    elapsed = sum(days[x] for x in days if start < x <= shanghai_today())
+    assert d["working_days_elapsed"] == elapsed and d["light"] == "red"
+    years = complete_years(api)
+    want = all(y in years for y in range(2025, shanghai_today().year + 1))
+    assert d["calendar_complete"] is want
+    assert want, "the shipped schedules of 2025 and 2026 are complete"
+
+
+def test_deadline_into_a_year_without_schedule(api, staff, applicant, admin, db):
+    """A clock that reaches a year without an official schedule says so; once
+    the admin records the year it no longer does."""
+    today = shanghai_today()
+    years = complete_years(api)
+    missing = [y for y in range(today.year, today.year + 2) if y not in years]
+    if not missing:
+        pytest.skip("this year and next both have their official schedule")
+    year = missing[0]
+    req = create(api, applicant.token, disclosure_body(staff.unit))
+    days = api_calendar(api, today, today + dt.timedelta(days=200))
+    due = api_add(days, today, 20)
+    if due.year < year:
+        # extended by 20 more working days, it may reach the next year
+        req = act(api, staff.approver, req["id"],
+                  {"action": "extend", "days": 20, "reason": "需要汇总多个科室的信息。"})
+        due = api_add(days, today, 40)
+    if due.year < year:
+        pytest.skip(f"40 working days from {today} end in {due.year}, before {year}")
+    d = req["deadline"]
+    assert d["due_date"] == due.isoformat(), (d, due)
+    assert d["calendar_complete"] is False, d
+    assert get(api, applicant.token, req["id"])["deadline"]["calendar_complete"] is False
+
+    day = f"{year}-01-01"
+    had_day = db(f"SELECT 1 FROM calendar_days WHERE day = '{day}'")
+    try:
+        if not had_day:
+            r = api.put(f"/v1/calendar/{day}", token=admin, json={"working": False, "note": "元旦"})
+            assert r.status_code == 200, r.content
+        r = api.put(f"/v1/calendar/years/{year}", token=admin,
+                    json={"notice": f"国务院办公厅关于{year}年部分节假日安排的通知",
+                          "notice_number": f"国办发明电〔{year - 1}〕99号",
+                          "published_on": today.isoformat()})
+        assert r.status_code == 200, r.content
+        d = get(api, applicant.token, req["id"])["deadline"]
+        assert d["calendar_complete"] is True, d
+        # the list says the same
+        r = api.get("/v1/requests", token=staff.clerk, params={"unit": staff.unit, "limit": 100})
+        assert [x["deadline"]["calendar_complete"] for x in r.json()["data"]
+                if x["id"] == req["id"]] == [True]
+        r = api.delete(f"/v1/calendar/years/{year}", token=admin)
+        assert r.status_code == 200, r.content
+        assert get(api, applicant.token, req["id"])["deadline"]["calendar_complete"] is False
+    finally:
+        db(f"DELETE FROM calendar_years WHERE year = {year}")
+        if not had_day:
+            db(f"DELETE FROM calendar_days WHERE day = '{day}'")
+
+
+def test_no_clock_yet(api, staff, applicant, item, cal):
+    """An approval request before acceptance has no clock: it says whether a
+    clock started today would count in known years; closed without a clock,
+    nothing depends on the calendar."""
+    today = shanghai_today()
+    req = create(api, applicant.token, approval_body(item["id"]))
+    d = req["deadline"]
+    assert d["start_date"] is None and d["due_date"] is None
+    assert d["calendar_complete"] is cal.complete(today, cal.add(today, item["committed_days"]))
+    req = withdraw(api, applicant.token, req["id"], {"reason": "不再需要。"})
+    assert req["status"] == "withdrawn" and req["deadline"]["calendar_complete"] is True

@@ -1,6 +1,7 @@
 /* test_calendar.c - working-day arithmetic over the official 2019 and 2026
  * Chinese holiday schedules, checked against hand-computed due dates and
- * against a brute-force walk that shares no code with src/calendar.c. */
+ * against a brute-force walk that shares no code with src/calendar.c; and
+ * the coverage of years (which years carry the official schedule). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "opengov/calendar.h"
@@ -470,7 +472,7 @@ static void test_init_duplicates_last_wins(void **state)
 		{ oct1 + 5, false }, { oct1, false }, { oct1 + 5, true }, { oct1, true },
 		{ oct1 - 2, true },  { oct1, false }, { oct1 + 5, true },
 	};
-	struct calendar c = { NULL, 0 };
+	struct calendar c = { NULL, 0, NULL, 0 };
 
 	assert_int_equal(calendar_init(&c, dup, sizeof dup / sizeof dup[0]), 0);
 	assert_int_equal(c.n, 3);
@@ -547,6 +549,192 @@ static void test_init_unsorted_and_empty(void **state)
 	assert_int_equal(calendar_init(NULL, f->days, f->n), -1);
 }
 
+/* ---- coverage: the years whose official schedule is loaded ---------- */
+
+/* The shipped years (sql/012), given out of order and with a duplicate. */
+static const int shipped[] = { 2026, 2019, 2021, 2020, 2025, 2022, 2024, 2023, 2021 };
+#define NSHIPPED (sizeof shipped / sizeof shipped[0])
+
+/* The year of day d by the C library, not by src/calendar.c. */
+static int ref_year(int d)
+{
+	time_t t = (time_t)d * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+static bool ref_year_complete(const int *years, size_t n, int y)
+{
+	for (size_t i = 0; i < n; i++)
+		if (years[i] == y)
+			return true;
+	return false;
+}
+
+static void test_year_of(void **state)
+{
+	(void)state;
+	assert_int_equal(calendar_year_of(day_of("2019-01-01")), 2019);
+	assert_int_equal(calendar_year_of(day_of("2018-12-31")), 2018);
+	assert_int_equal(calendar_year_of(day_of("2024-02-29")), 2024);
+	assert_int_equal(calendar_year_of(day_of("2026-12-31")), 2026);
+	assert_int_equal(calendar_year_of(0), 1970);
+	assert_int_equal(calendar_year_of(-1), 1969);
+	for (int d = day_of("1900-01-01"); d <= day_of("2100-12-31"); d += 13)
+		assert_int_equal(calendar_year_of(d), ref_year(d));
+	/* The extremes stay in range (UBSan watches). */
+	assert_true(calendar_year_of(INT_MAX) > 5000000);
+	assert_true(calendar_year_of(INT_MIN) < -5000000);
+}
+
+static void test_set_years(void **state)
+{
+	(void)state;
+	struct calendar c;
+
+	assert_int_equal(calendar_init(&c, NULL, 0), 0);
+	/* calendar_init knows no year. */
+	assert_null(c.years);
+	assert_int_equal(c.nyears, 0);
+	assert_false(calendar_year_complete(&c, 2019));
+	assert_int_equal(calendar_set_years(&c, shipped, NSHIPPED), 0);
+	assert_int_equal(c.nyears, 8); /* sorted, the duplicate once */
+	for (size_t i = 0; i < c.nyears; i++)
+		assert_int_equal(c.years[i], 2019 + (int)i);
+	/* A copy: the caller's array may go. */
+	int mine[] = { 2030 };
+	assert_int_equal(calendar_set_years(&c, mine, 1), 0);
+	mine[0] = 2031;
+	assert_true(calendar_year_complete(&c, 2030));
+	assert_false(calendar_year_complete(&c, 2019)); /* replaced, not added */
+	assert_int_equal(calendar_set_years(&c, NULL, 0), 0);
+	assert_int_equal(c.nyears, 0);
+	assert_int_equal(calendar_set_years(&c, NULL, 1), -1);
+	assert_int_equal(calendar_set_years(NULL, shipped, 1), -1);
+	assert_int_equal(calendar_set_years(&c, shipped, NSHIPPED), 0);
+	calendar_free(&c);
+	assert_null(c.years);
+	assert_int_equal(c.nyears, 0);
+	/* No calendar knows nothing. */
+	assert_false(calendar_year_complete(NULL, 2019));
+	assert_false(calendar_range_complete(NULL, day_of("2019-01-01"), day_of("2019-01-01")));
+	assert_int_equal(calendar_missing_years(NULL, 2019, 2020, NULL, 0), 2);
+}
+
+static void test_range_complete(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(calendar_set_years(&f->cal, shipped, NSHIPPED), 0);
+	/* National Day 2025: received 25 Sep, due 29 Oct. */
+	assert_true(calendar_range_complete(&f->cal, day_of("2025-09-25"), day_of("2025-10-29")));
+	/* The shipped years end to end. */
+	assert_true(calendar_range_complete(&f->cal, day_of("2019-01-01"), day_of("2026-12-31")));
+	/* A clock from 3 Dec 2026 that runs into January 2027. */
+	assert_true(calendar_range_complete(&f->cal, day_of("2026-12-03"), day_of("2026-12-31")));
+	assert_false(calendar_range_complete(&f->cal, day_of("2026-12-03"), day_of("2027-01-04")));
+	/* 2018-12-29 is a make-up day of the 2019 notice, but 2018 is not
+	 * complete: a range through it is not either. */
+	assert_false(calendar_range_complete(&f->cal, day_of("2018-12-29"), day_of("2019-01-10")));
+	assert_true(calendar_range_complete(&f->cal, day_of("2019-01-01"), day_of("2019-01-01")));
+	assert_false(calendar_range_complete(&f->cal, day_of("2027-06-01"), day_of("2027-06-01")));
+	/* An empty range touches no year. */
+	assert_true(calendar_range_complete(&f->cal, day_of("2027-06-02"), day_of("2027-06-01")));
+	/* Any length costs the same, and ends. */
+	assert_false(calendar_range_complete(&f->cal, INT_MIN, INT_MAX));
+	assert_false(calendar_range_complete(&f->cal, day_of("2019-01-01"), INT_MAX));
+
+	/* A gap in the middle shows. */
+	const int gap[] = { 2019, 2021 };
+	struct calendar c;
+
+	assert_int_equal(calendar_init(&c, NULL, 0), 0);
+	assert_int_equal(calendar_set_years(&c, gap, 2), 0);
+	assert_false(calendar_range_complete(&c, day_of("2019-12-01"), day_of("2021-01-31")));
+	assert_true(calendar_range_complete(&c, day_of("2021-01-01"), day_of("2021-12-31")));
+
+	/* Random ranges against the year-by-year reference. */
+	uint32_t seed = 2027;
+	for (int k = 0; k < 20000; k++) {
+		int from = day_of("2015-01-01") + (int)(lcg(&seed) % 5500);
+		int to = from - 5 + (int)(lcg(&seed) % 1200);
+		bool want = true;
+
+		for (int y = ref_year(from); to >= from && y <= ref_year(to); y++)
+			want = want && ref_year_complete(shipped, NSHIPPED, y);
+		if (calendar_range_complete(&f->cal, from, to) != want) {
+			char a[11], b[11];
+
+			calendar_format(from, a);
+			calendar_format(to, b);
+			fail_msg("%s..%s: want %d", a, b, want);
+		}
+	}
+	calendar_free(&c);
+}
+
+static void test_missing_years(void **state)
+{
+	struct fixture *f = *state;
+	int out[8];
+
+	assert_int_equal(calendar_set_years(&f->cal, shipped, NSHIPPED), 0);
+	memset(out, 0, sizeof out);
+	assert_int_equal(calendar_missing_years(&f->cal, 2017, 2028, out, 8), 4);
+	assert_int_equal(out[0], 2017);
+	assert_int_equal(out[1], 2018);
+	assert_int_equal(out[2], 2027);
+	assert_int_equal(out[3], 2028);
+	assert_int_equal(out[4], 0); /* nothing past the count */
+	/* Only max written; the count is all of them. */
+	memset(out, 0, sizeof out);
+	assert_int_equal(calendar_missing_years(&f->cal, 2017, 2028, out, 1), 4);
+	assert_int_equal(out[0], 2017);
+	assert_int_equal(out[1], 0);
+	assert_int_equal(calendar_missing_years(&f->cal, 2017, 2028, NULL, 0), 4);
+	assert_int_equal(calendar_missing_years(&f->cal, 2017, 2028, NULL, 5), 4);
+	assert_int_equal(calendar_missing_years(&f->cal, 2019, 2026, out, 8), 0);
+	assert_int_equal(calendar_missing_years(&f->cal, 2027, 2027, out, 8), 1);
+	assert_int_equal(out[0], 2027);
+	assert_int_equal(calendar_missing_years(&f->cal, 2028, 2027, out, 8), 0);
+	/* The whole int range is counted, not walked. */
+	assert_int_equal(calendar_missing_years(&f->cal, INT_MIN, INT_MAX, out, 2),
+			 (uint64_t)UINT32_MAX + 1 - 8);
+	assert_int_equal(out[0], INT_MIN);
+	assert_int_equal(out[1], INT_MIN + 1);
+}
+
+static void test_report_years(void **state)
+{
+	struct fixture *f = *state;
+	int first, last;
+
+	assert_int_equal(calendar_set_years(&f->cal, shipped, NSHIPPED), 0);
+	calendar_report_years(&f->cal, 2026, &first, &last);
+	assert_int_equal(first, 2019);
+	assert_int_equal(last, 2027);
+	/* Years later: through next year, missing ones and all. */
+	calendar_report_years(&f->cal, 2030, &first, &last);
+	assert_int_equal(first, 2019);
+	assert_int_equal(last, 2031);
+	/* A recorded year after next year stretches the report. */
+	const int later[] = { 2019, 2029 };
+	assert_int_equal(calendar_set_years(&f->cal, later, 2), 0);
+	calendar_report_years(&f->cal, 2026, &first, &last);
+	assert_int_equal(first, 2019);
+	assert_int_equal(last, 2029);
+	/* Nothing loaded: this year and next. */
+	assert_int_equal(calendar_set_years(&f->cal, NULL, 0), 0);
+	calendar_report_years(&f->cal, 2026, &first, &last);
+	assert_int_equal(first, 2026);
+	assert_int_equal(last, 2027);
+	calendar_report_years(NULL, INT_MAX, &first, &last);
+	assert_int_equal(first, INT_MAX);
+	assert_int_equal(last, INT_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +748,11 @@ int main(void)
 		cmocka_unit_test(test_parse_format),
 		cmocka_unit_test(test_init_duplicates_last_wins),
 		cmocka_unit_test_setup_teardown(test_init_unsorted_and_empty, setup, teardown),
+		cmocka_unit_test(test_year_of),
+		cmocka_unit_test(test_set_years),
+		cmocka_unit_test_setup_teardown(test_range_complete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_years, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_years, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

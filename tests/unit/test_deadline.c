@@ -10,12 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "opengov/calendar.h"
 #include "opengov/deadline.h"
 
 #include "cn_schedules.h"
+
+/* The years whose schedule the fixture holds: 2018 and 2020 are not. */
+static const int complete_years[] = { 2019 };
+#define NYEARS (sizeof complete_years / sizeof complete_years[0])
 
 static int setup(void **state)
 {
@@ -24,7 +29,9 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	expand(f, cn2019, sizeof cn2019 / sizeof cn2019[0]);
-	if (calendar_init(&f->cal, f->days, f->n) != 0) {
+	if (calendar_init(&f->cal, f->days, f->n) != 0 ||
+	    calendar_set_years(&f->cal, complete_years, NYEARS) != 0) {
+		calendar_free(&f->cal);
 		free(f);
 		return -1;
 	}
@@ -68,6 +75,24 @@ static bool ref_counts(const struct fixture *f, const struct deadline_input *in,
 	return ref_working(f, d) && !ref_excluded(in, asof, d);
 }
 
+/* The year of day d by the C library, not by src/calendar.c. */
+static int ref_year(int d)
+{
+	time_t t = (time_t)d * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+static bool ref_year_complete(int y)
+{
+	for (size_t i = 0; i < NYEARS; i++)
+		if (complete_years[i] == y)
+			return true;
+	return false;
+}
+
 static void ref_deadline(const struct fixture *f, const struct deadline_input *in,
 			 struct deadline_result *r)
 {
@@ -89,6 +114,17 @@ static void ref_deadline(const struct fixture *f, const struct deadline_input *i
 	else
 		r->light = LIGHT_GREEN;
 	r->on_time = in->decided < 0 ? -1 : in->decided <= r->due;
+	r->calendar_complete = true;
+	for (int y = ref_year(in->start); y <= ref_year(asof > r->due ? asof : r->due); y++)
+		r->calendar_complete = r->calendar_complete && ref_year_complete(y);
+}
+
+/* Field by field: the struct has padding bytes that memcmp would read. */
+static bool same_result(const struct deadline_result *a, const struct deadline_result *b)
+{
+	return a->due == b->due && a->elapsed == b->elapsed && a->remaining == b->remaining &&
+	       a->light == b->light && a->on_time == b->on_time &&
+	       a->calendar_complete == b->calendar_complete;
 }
 
 /* One line per result, so that a failed comparison names its case and
@@ -99,8 +135,9 @@ static void describe(char *buf, size_t len, const char *name, const struct deadl
 	const char *light = deadline_light_name(r->light);
 
 	calendar_format(r->due, due);
-	snprintf(buf, len, "%s: due %s elapsed %d remaining %d %s on_time %d", name, due,
-		 r->elapsed, r->remaining, light ? light : "?", r->on_time);
+	snprintf(buf, len, "%s: due %s elapsed %d remaining %d %s on_time %d complete %d", name,
+		 due, r->elapsed, r->remaining, light ? light : "?", r->on_time,
+		 r->calendar_complete);
 }
 
 #define MAX_EX 4
@@ -283,6 +320,8 @@ static void test_cases(void **state)
 			.remaining = c->remaining,
 			.light = c->light,
 			.on_time = c->on_time,
+			/* Every case lies in 2019, whose schedule is loaded. */
+			.calendar_complete = true,
 		};
 		struct deadline_result got, ref;
 		char sw[160], sg[160];
@@ -333,7 +372,7 @@ static void test_running_pause_day_by_day(void **state)
 		assert_int_equal(r.on_time, -1);
 		assert_int_equal(r.due, due);
 		ref_deadline(f, &in, &ref);
-		assert_memory_equal(&r, &ref, sizeof r);
+		assert_true(same_result(&r, &ref));
 	}
 	/* Resumed on 15 Oct: the same due day as seen on the 15th, and the
 	 * clock runs again from the 16th. */
@@ -424,7 +463,7 @@ static void test_against_reference(void **state)
 							   (uint32_t)(in.today - start + 1));
 			assert_int_equal(deadline_compute(&f->cal, &in, &r), 0);
 			ref_deadline(f, &in, &ref);
-			if (memcmp(&r, &ref, sizeof r) != 0) {
+			if (!same_result(&r, &ref)) {
 				char a[160], b[160];
 
 				describe(a, sizeof a, "got", &r);
@@ -496,7 +535,7 @@ static void test_decided_is_stable(void **state)
 	assert_int_equal(first.on_time, 1);
 	for (in.today = in.decided; in.today <= day_of("2020-03-01"); in.today++) {
 		assert_int_equal(deadline_compute(&f->cal, &in, &r), 0);
-		assert_memory_equal(&r, &first, sizeof r);
+		assert_true(same_result(&r, &first));
 	}
 }
 
@@ -562,7 +601,7 @@ static void test_extremes(void **state)
 	/* Four centuries of working days. */
 	assert_int_equal(deadline_compute(&f->cal, &in, &r), 0);
 	ref_deadline(f, &in, &ref);
-	assert_memory_equal(&r, &ref, sizeof r);
+	assert_true(same_result(&r, &ref));
 	assert_int_equal(r.remaining, 100000);
 	assert_int_equal(r.light, LIGHT_GREEN);
 
@@ -586,6 +625,61 @@ static void test_extremes(void **state)
 	assert_true(r.remaining < 0);
 }
 
+/* calendar_complete: every day from day 0 through the later of the due
+ * day and the day looked from (or decided on) lies in a complete year. */
+static void test_calendar_complete(void **state)
+{
+	const struct fixture *f = *state;
+	static const struct {
+		const char *start;
+		int allowed;
+		const char *today;
+		const char *decided;
+		bool complete;
+	} spans[] = {
+		{ DAY0, 20, "2019-10-10", NULL, true },
+		{ DAY0, 20, "2019-12-31", NULL, true },
+		/* Still open (red) in 2020: its elapsed days count in 2020. */
+		{ DAY0, 20, "2020-01-02", NULL, false },
+		/* Decided in 2019: seen in 2020, it stays as it was. */
+		{ DAY0, 20, "2020-03-01", "2019-10-28", true },
+		/* Due in 2020, even though looked at in 2019. */
+		{ "2019-12-10", 20, "2019-12-11", NULL, false },
+		/* Received in 2018, whose schedule is not loaded. */
+		{ "2018-12-28", 20, "2019-01-02", NULL, false },
+		/* Day 0 on the last day of 2019, nothing allowed. */
+		{ "2019-12-31", 0, "2019-12-31", NULL, true },
+	};
+
+	for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+		struct deadline_input in = {
+			.start = day_of(spans[i].start), .allowed = spans[i].allowed,
+			.today = day_of(spans[i].today),
+			.decided = spans[i].decided ? day_of(spans[i].decided) : -1,
+		};
+		struct deadline_result r, ref;
+
+		assert_int_equal(deadline_compute(&f->cal, &in, &r), 0);
+		ref_deadline(f, &in, &ref);
+		assert_true(same_result(&r, &ref));
+		if (r.calendar_complete != spans[i].complete)
+			fail_msg("case %zu (%s, today %s): calendar_complete %d", i,
+				 spans[i].start, spans[i].today, r.calendar_complete);
+	}
+
+	/* A calendar that knows no year knows no deadline for sure. */
+	struct calendar none;
+	struct deadline_input in = { .start = day_of(DAY0), .allowed = 20,
+				     .today = day_of(DAY0), .decided = -1 };
+	struct deadline_result r;
+
+	assert_int_equal(calendar_init(&none, f->days, f->n), 0);
+	assert_int_equal(deadline_compute(&none, &in, &r), 0);
+	assert_int_equal(r.due, day_of("2019-10-28"));
+	assert_false(r.calendar_complete);
+	calendar_free(&none);
+}
+
 static void test_light_names(void **state)
 {
 	(void)state;
@@ -607,6 +701,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decided_is_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extremes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calendar_complete, setup, teardown),
 		cmocka_unit_test(test_light_names),
 	};
 

@@ -17,6 +17,9 @@ static const struct route table[] = {
 	{ "PATCH", "/v1/units/{id}", h, ROLES_ALL, RT_JSON },
 	{ "GET", "/v1/requests/{id}/materials/{mid}/content", h, ROLES_ALL, 0 },
 	{ "GET", "/v1/audit/verify", h, ROLES_ALL, 0 },
+	{ "PUT", "/v1/calendar/{date}", h, ROLES_ALL, RT_JSON },
+	{ "GET", "/v1/calendar/years", h, ROLES_ALL, RT_ANON },
+	{ "PUT", "/v1/calendar/years/{year}", h, ROLES_ALL, RT_JSON },
 };
 #define N (sizeof table / sizeof table[0])
 
@@ -100,6 +103,37 @@ static void test_method_not_allowed(void **state)
 	assert_string_equal(allow, "OPTIONS, GET, HEAD, PATCH");
 }
 
+/* A literal segment wins over a parameter, whatever the order of the
+ * rows: /v1/calendar/years is the list of years, never the date "years". */
+static void test_literal_beats_parameter(void **state)
+{
+	(void)state;
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx;
+	int np;
+
+	assert_int_equal(match("GET", "/v1/calendar/years", &idx, params, &np, allow), MATCH_OK);
+	assert_int_equal(idx, 7);
+	assert_int_equal(np, 0);
+	assert_int_equal(match("PUT", "/v1/calendar/years", &idx, params, &np, allow),
+			 MATCH_NO_METHOD);
+	assert_string_equal(allow, "OPTIONS, GET, HEAD");
+	assert_int_equal(match("PUT", "/v1/calendar/2026-10-01", &idx, params, &np, allow),
+			 MATCH_OK);
+	assert_int_equal(idx, 6);
+	assert_string_equal(params[0], "2026-10-01");
+	assert_int_equal(match("GET", "/v1/calendar/2026-10-01", &idx, params, &np, allow),
+			 MATCH_NO_METHOD);
+	assert_string_equal(allow, "OPTIONS, PUT");
+	assert_int_equal(match("PUT", "/v1/calendar/years/2027", &idx, params, &np, allow),
+			 MATCH_OK);
+	assert_int_equal(idx, 8);
+	assert_string_equal(params[0], "2027");
+	assert_int_equal(match("POST", "/v1/calendar/years/2027", &idx, params, &np, allow),
+			 MATCH_NO_METHOD);
+	assert_string_equal(allow, "OPTIONS, PUT");
+}
+
 static void test_real_table_is_sane(void **state)
 {
 	(void)state;
@@ -136,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_head_is_get),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_method_not_allowed),
+		cmocka_unit_test(test_literal_beats_parameter),
 		cmocka_unit_test(test_real_table_is_sane),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
