@@ -19,7 +19,6 @@
 #include "opengov/jsonw.h"
 #include "opengov/workcal.h"
 
-static const char *const request_kinds[] = { "disclosure", "approval", NULL };
 
 static const char *const lights[] = { "green", "yellow", "red", NULL };
 
@@ -38,7 +37,7 @@ static const char *const applicant_types[] = {
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const struct field disclosure_new[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, case_kind_list },
 	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
 	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL, NULL },
 	{ "purpose", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
@@ -50,7 +49,7 @@ static const struct field disclosure_new[] = {
 };
 
 static const struct field approval_new[] = {
-	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, request_kinds, NULL, NULL },
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, case_kind_list },
 	{ "item_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
 	{ "form", FT_OBJECT, F_REQUIRED, 0, 0, NULL, NULL, NULL },
 	{ "channel", FT_ENUM, 0, 0, 0, NULL, NULL, clerk_channels },
@@ -93,7 +92,7 @@ static const struct field resubmit_approval[] = {
 	END_FIELDS,
 };
 
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
+static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
 {
 	problem_reply_errors(r, 422, "validation", what, v);
 	return -1;
@@ -137,7 +136,7 @@ void requests_list(struct req *r)
 	int limit;
 
 	if (query_limit_or_reply(r, &limit) ||
-	    query_enum_or_reply(r, "kind", request_kinds, &kind) ||
+	    query_enum_or_reply(r, "kind", case_kind_list(), &kind) ||
 	    query_enum_or_reply(r, "status", case_status_names(), &status) ||
 	    query_uuid_or_reply(r, "unit", &unit) ||
 	    query_enum_or_reply(r, "light", lights, &light) ||
@@ -265,15 +264,125 @@ static int check_received(const char *s, time_t *out, struct verrs *v)
 	return 0;
 }
 
-/* POST /v1/requests - createRequest (public online; clerk on paper, at the
- * counter or by post): 201, 401, 403, 415, 422. */
-void requests_create(struct req *r)
+/* An application being made: what the body and the caller say, and what
+ * the item adds. */
+struct new_request {
+	const char *kind;
+	bool disclosure, clerk;
+	time_t received;
+	json_t *applicant;       /* a clerk's registration: the applicant block */
+	const char *acct;        /* its account, if any */
+	const char *unit, *item;
+	char unit_buf[40];
+	int statutory, committed;
+	char *form_text;
+};
+
+/* Who may apply, and the body: 403 or 422 answered, -1. */
+static int new_request_parse_or_reply(struct req *r, struct new_request *n)
+{
+	struct verrs v = { 0 };
+
+	n->clerk = r->claims.role == ROLE_CLERK;
+	n->received = time(NULL);
+	n->statutory = APPROVAL_DAYS;
+	if (r->claims.role != ROLE_PUBLIC && !n->clerk) {
+		problem_reply(r, 403, "forbidden",
+			      "Applicants apply online; clerks register paper, counter, post and fax applications.");
+		return -1;
+	}
+	if (!n->clerk && !uuid_valid(r->claims.sub)) { /* not one of our accounts */
+		problem_reply(r, 403, "forbidden",
+			      "Only holders of an applicant account apply online: register one first.");
+		return -1;
+	}
+	n->kind = json_member_str(r->json, "kind");
+	if (!n->kind || case_kind_parse(n->kind) < 0) {
+		verrs_add(&v, "/kind", "is required: disclosure or approval");
+		return invalid_reply(r, &v, "The application is invalid.");
+	}
+	n->disclosure = case_kind_parse(n->kind) == CK_DISCLOSURE;
+	validate_object(r->json, n->disclosure ? disclosure_new : approval_new, &v);
+	n->applicant = json_object_get(r->json, "applicant");
+	if (n->clerk) {
+		if (!json_member_str(r->json, "channel"))
+			verrs_add(&v, "/channel", "is required: paper, counter, post or fax");
+		check_received(json_member_str(r->json, "received_at"), &n->received, &v);
+		check_applicant(n->applicant, &v);
+		n->acct = n->applicant ? json_member_str(n->applicant, "account_id") : NULL;
+	} else {
+		static const char *const staff_only[] = { "channel", "received_at", "applicant", NULL };
+		for (int i = 0; staff_only[i]; i++)
+			if (json_object_get(r->json, staff_only[i]))
+				verrs_add(&v, staff_only[i][0] == 'c' ? "/channel"
+					  : staff_only[i][0] == 'r' ? "/received_at" : "/applicant",
+					  "is set by a clerk registering an application not made online");
+	}
+	json_t *form = json_object_get(r->json, "form");
+	n->form_text = form ? json_dumps(form, JSON_COMPACT) : NULL;
+	if (n->form_text && strlen(n->form_text) > 65536)
+		verrs_add(&v, "/form", "must not exceed 64 KiB");
+	n->unit = json_member_str(r->json, "unit_id");
+	n->item = json_member_str(r->json, "item_id");
+	return v.n ? invalid_reply(r, &v, "The application is invalid.") : 0;
+}
+
+/* The item applied for (a published service item, online unless a clerk
+ * registers it: its unit and days), the clerk's own unit, the applicant's
+ * account. -1 after answering (rolled back). */
+static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 {
 	static struct db_stmt item_st = { "requests_item",
 		"SELECT unit_id, status, kind, online, committed_days, statutory_days FROM items"
 		" WHERE id = $1", 0 };
 	static struct db_stmt account_st = { "requests_applicant_account",
 		"SELECT role FROM accounts WHERE id = $1", 0 };
+	struct verrs v = { 0 };
+	PGresult *res;
+
+	if (!n->disclosure) {
+		const char *p[] = { n->item };
+		if (!(res = db_exec_or_reply(r, &item_st, 1, p)))
+			return -1;
+		if (PQntuples(res) != 1 || strcmp(db_get(res, 0, "kind"), "service") ||
+		    strcmp(db_get(res, 0, "status"), "published"))
+			verrs_add(&v, "/item_id", "is not a published service item");
+		else if (!n->clerk && db_get(res, 0, "online")[0] != 't')
+			verrs_add(&v, "/item_id", "cannot be applied for online: apply at the unit's counter");
+		else {
+			snprintf(n->unit_buf, sizeof n->unit_buf, "%s", db_get(res, 0, "unit_id"));
+			n->unit = n->unit_buf;
+			n->committed = atoi(db_get(res, 0, "committed_days"));
+			if (db_get(res, 0, "statutory_days"))
+				n->statutory = atoi(db_get(res, 0, "statutory_days"));
+		}
+		PQclear(res);
+	}
+	if (!v.n && n->clerk && strcasecmp(n->unit, r->claims.unit)) {
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden", "Clerks register applications to their own unit only.");
+		return -1;
+	}
+	if (!v.n && n->acct) {
+		const char *p[] = { n->acct };
+		if (!(res = db_exec_or_reply(r, &account_st, 1, p)))
+			return -1;
+		if (PQntuples(res) != 1 || strcmp(db_get(res, 0, "role"), "public"))
+			verrs_add(&v, "/applicant/account_id", "is not an applicant's account");
+		PQclear(res);
+	}
+	if (v.n) {
+		db_rollback(r->db);
+		return invalid_reply(r, &v, "The application is invalid.");
+	}
+	return 0;
+}
+
+/* The request inserted with its number, first step and audit entry, in one
+ * statement: its row (REQUEST_DETAIL_COLUMNS), or NULL after answering. */
+static PGresult *new_request_insert_or_reply(struct req *r, const struct new_request *n,
+					     const struct calendar *cal, long long cal_version)
+{
 	static struct db_stmt ins = { "requests_insert",
 		"WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type',"
 		"  a.applicant_type, 'name', coalesce(a.display_name, a.username), 'account_id',"
@@ -304,132 +413,19 @@ void requests_create(struct req *r)
 		"  $24, jsonb_build_object('number', q.number, 'kind', q.kind, 'channel', q.channel))"
 		"  AS _audit_seq FROM q", 0 };
 	struct verrs v = { 0 };
-	const char *kind = json_member_str(r->json, "kind");
-	bool clerk = r->claims.role == ROLE_CLERK;
-	time_t received = time(NULL);
+	struct case_state s;
+	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
+	char committed_text[16], acc_start[16], acc_due[16];
+	struct tm tm;
 
-	if (r->claims.role != ROLE_PUBLIC && !clerk) {
-		problem_reply(r, 403, "forbidden",
-			      "Applicants apply online; clerks register paper, counter and post applications.");
-		return;
-	}
-	if (!clerk && !uuid_valid(r->claims.sub)) { /* not one of our accounts */
-		problem_reply(r, 403, "forbidden",
-			      "Only holders of an applicant account apply online: register one first.");
-		return;
-	}
-	if (!kind || choice_index(request_kinds, kind) < 0) {
-		verrs_add(&v, "/kind", "is required: disclosure or approval");
-		invalid_reply(r, &v, "The application is invalid.");
-		return;
-	}
-	bool disclosure = !strcmp(kind, "disclosure");
-	validate_object(r->json, disclosure ? disclosure_new : approval_new, &v);
-	json_t *applicant = json_object_get(r->json, "applicant");
-	if (clerk) {
-		if (!json_member_str(r->json, "channel"))
-			verrs_add(&v, "/channel", "is required: paper, counter, post or fax");
-		check_received(json_member_str(r->json, "received_at"), &received, &v);
-		check_applicant(applicant, &v);
-	} else {
-		static const char *const staff_only[] = { "channel", "received_at", "applicant", NULL };
-		for (int i = 0; staff_only[i]; i++)
-			if (json_object_get(r->json, staff_only[i]))
-				verrs_add(&v, staff_only[i][0] == 'c' ? "/channel"
-					  : staff_only[i][0] == 'r' ? "/received_at" : "/applicant",
-					  "is set by a clerk registering a paper application, not online");
-	}
-	json_t *form = json_object_get(r->json, "form");
-	char *form_text = form ? json_dumps(form, JSON_COMPACT) : NULL;
-	if (form_text && strlen(form_text) > 65536)
-		verrs_add(&v, "/form", "must not exceed 64 KiB");
-	if (v.n) {
-		free(form_text);
-		invalid_reply(r, &v, "The application is invalid.");
-		return;
-	}
-
-	/* Without an Idempotency-Key the creation is one statement, atomic on
-	 * its own: no transaction round trips while the number counter and the
-	 * audit chain are locked. With one, the key's row joins it in a
-	 * transaction. */
-	if (r->idempotency_key && idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED) {
-		free(form_text);
-		return;
-	}
-	const char *unit = json_member_str(r->json, "unit_id");
-	const char *item = json_member_str(r->json, "item_id");
-	int committed = 0, statutory = APPROVAL_DAYS;
-	char unit_buf[40];
-	if (!disclosure) {
-		const char *p[] = { item };
-		PGresult *res = db_exec_or_reply(r, &item_st, 1, p);
-		if (!res) {
-			free(form_text);
-			return;
-		}
-		if (PQntuples(res) != 1 || strcmp(db_get(res, 0, "kind"), "service") ||
-		    strcmp(db_get(res, 0, "status"), "published"))
-			verrs_add(&v, "/item_id", "is not a published service item");
-		else if (!clerk && db_get(res, 0, "online")[0] != 't')
-			verrs_add(&v, "/item_id", "cannot be applied for online: apply at the unit's counter");
-		else {
-			snprintf(unit_buf, sizeof unit_buf, "%s", db_get(res, 0, "unit_id"));
-			unit = unit_buf;
-			committed = atoi(db_get(res, 0, "committed_days"));
-			if (db_get(res, 0, "statutory_days"))
-				statutory = atoi(db_get(res, 0, "statutory_days"));
-		}
-		PQclear(res);
-	}
-	if (!v.n && clerk && strcasecmp(unit, r->claims.unit)) {
-		db_rollback(r->db);
-		free(form_text);
-		problem_reply(r, 403, "forbidden", "Clerks register applications to their own unit only.");
-		return;
-	}
-	const char *acct = applicant ? json_member_str(applicant, "account_id") : NULL;
-	if (!v.n && acct) {
-		const char *p[] = { acct };
-		PGresult *res = db_exec_or_reply(r, &account_st, 1, p);
-		if (!res) {
-			free(form_text);
-			return;
-		}
-		if (PQntuples(res) != 1 || strcmp(db_get(res, 0, "role"), "public"))
-			verrs_add(&v, "/applicant/account_id", "is not an applicant's account");
-		PQclear(res);
-	}
-	if (v.n) {
-		db_rollback(r->db);
-		free(form_text);
-		invalid_reply(r, &v, "The application is invalid.");
-		return;
-	}
-
-	/* The worker's copy of the calendar, as it is: the row records which
-	 * version its dates come from, and the monitor computes them again
-	 * if the calendar has moved since. */
-	long long cal_version = workcal_version();
-	const struct calendar *cal = workcal_get(r->db, cal_version >= 0 ? cal_version : -1);
-	cal_version = workcal_version();
-	if (!cal) {
-		free(form_text);
-		db_error_reply(r);
-		return;
-	}
 	/* The clocks start at receipt (src/casestep.c case_init): a
 	 * disclosure request's 20 days, an approval request's 5-day acceptance
 	 * stage. */
-	struct case_state s;
-	case_init(&s, cal, disclosure ? CK_DISCLOSURE : CK_APPROVAL, workcal_day_of(received),
-		  statutory, committed);
-	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
-	char committed_text[16], acc_start[16], acc_due[16];
+	case_init(&s, cal, n->disclosure ? CK_DISCLOSURE : CK_APPROVAL,
+		  workcal_day_of(n->received), n->statutory, n->committed);
 	state_light_dates(cal, &s, workcal_today(), yellow, red);
 	state_free(&s);
-	struct tm tm;
-	localtime_r(&received, &tm);
+	localtime_r(&n->received, &tm);
 	snprintf(year, sizeof year, "%d", tm.tm_year + 1900);
 	snprintf(start, sizeof start, "%d", s.start);
 	snprintf(allowed, sizeof allowed, "%d", s.allowed);
@@ -439,8 +435,8 @@ void requests_create(struct req *r)
 	snprintf(acc_due, sizeof acc_due, "%d", s.acc_due);
 
 	char *applicant_text = NULL;
-	if (clerk) {
-		json_t *a = json_deep_copy(applicant);
+	if (n->clerk) {
+		json_t *a = json_deep_copy(n->applicant);
 		static const char *const opt[] = { "account_id", "id_number", "phone", "email",
 						   "address", NULL };
 		for (int i = 0; opt[i]; i++)
@@ -449,41 +445,71 @@ void requests_create(struct req *r)
 		applicant_text = json_dumps(a, JSON_COMPACT);
 		json_decref(a);
 	}
-	const char *received_text = clerk ? json_member_str(r->json, "received_at") : NULL;
+	bool d = n->disclosure, clerk = n->clerk;
 	const char *p[] = {
-		kind, year, unit, disclosure ? NULL : item, clerk ? acct : r->claims.sub,
+		n->kind, year, n->unit, d ? NULL : n->item, clerk ? n->acct : r->claims.sub,
 		clerk ? "register" : "submit", req_actor(r),
 		clerk ? json_member_str(r->json, "channel") : "online",
 		clerk ? r->claims.sub : NULL, applicant_text,
-		disclosure ? json_member_str(r->json, "description") : NULL,
-		disclosure ? json_member_str(r->json, "purpose") : NULL,
-		disclosure ? json_member_str(r->json, "delivery") : NULL, form_text, received_text,
-		disclosure ? start : NULL, allowed, yellow[0] ? yellow : NULL, red[0] ? red : NULL,
+		d ? json_member_str(r->json, "description") : NULL,
+		d ? json_member_str(r->json, "purpose") : NULL,
+		d ? json_member_str(r->json, "delivery") : NULL, n->form_text,
+		clerk ? json_member_str(r->json, "received_at") : NULL,
+		d ? start : NULL, allowed, yellow[0] ? yellow : NULL, red[0] ? red : NULL,
 		req_role(r), light_of(yellow, red, workcal_today()), version_text,
 		clerk ? "request.register" : "request.submit", r->request_id,
-		disclosure ? NULL : committed_text, disclosure ? NULL : acc_start,
-		disclosure ? NULL : acc_due,
+		d ? NULL : committed_text, d ? NULL : acc_start, d ? NULL : acc_due,
 	};
 	PGresult *res = db_exec(r->db, &ins, 27, p);
-	free(form_text);
 	free(applicant_text);
 	if (!res) {
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
 			db_rollback(r->db);
 			verrs_add(&v, "/unit_id", "is not a unit");
 			invalid_reply(r, &v, "The application is invalid.");
-			return;
+			return NULL;
 		}
 		db_error_reply(r);
-		return;
+		return NULL;
 	}
 	if (PQntuples(res) != 1) { /* the caller has no applicant account */
 		PQclear(res);
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden",
 			      "Only holders of an applicant account apply online: register one first.");
-		return;
+		return NULL;
 	}
+	return res;
+}
+
+/* POST /v1/requests - createRequest (public online; clerk on paper, at the
+ * counter, by post or fax): 201, 401, 403, 415, 422. */
+void requests_create(struct req *r)
+{
+	struct new_request n = { 0 };
+	PGresult *res = NULL;
+
+	if (new_request_parse_or_reply(r, &n))
+		goto out;
+	/* Without an Idempotency-Key the creation is one statement, atomic on
+	 * its own: no transaction round trips while the number counter and the
+	 * audit chain are locked. With one, the key's row joins it in a
+	 * transaction. */
+	if (r->idempotency_key && idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
+		goto out;
+	if (new_request_resolve_or_reply(r, &n))
+		goto out;
+	/* The worker's copy of the calendar, as it is: the row records which
+	 * version its dates come from, and the monitor computes them again
+	 * if the calendar has moved since. */
+	long long cal_version = workcal_version();
+	const struct calendar *cal = workcal_get(r->db, cal_version >= 0 ? cal_version : -1);
+	if (!cal) {
+		db_error_reply(r);
+		goto out;
+	}
+	if (!(res = new_request_insert_or_reply(r, &n, cal, workcal_version())))
+		goto out;
 	struct request_ref ref;
 	request_fill_ref(r, res, 0, &ref);
 	char loc[96], etag[32];
@@ -491,15 +517,17 @@ void requests_create(struct req *r)
 	snprintf(loc, sizeof loc, "/v1/requests/%s", ref.id);
 	request_etag(res, 0, etag, sizeof etag);
 	request_write(&body, r, cal, res, 0, workcal_today());
-	PQclear(res);
 	http_json_text(r, 201, &body);
 	buf_free(&body);
 	if (r->idempotency_key &&
 	    (idem_store_or_reply(r, ROUTE_CREATE, loc, etag) || db_commit_or_reply(r)))
-		return;
+		goto out;
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Cache-Control", "private, no-cache");
+out:
+	PQclear(res);
+	free(n.form_text);
 }
 
 /* ---- withdrawing, resubmitting ------------------------------------------ */

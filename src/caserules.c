@@ -15,9 +15,10 @@
 #define OPEN (CS_BIT(CS_SUBMITTED) | CS_BIT(CS_ACCEPTED) | CS_BIT(CS_CORRECTION_REQUIRED) | \
 	      CS_BIT(CS_PAUSED) | CS_BIT(CS_AWAITING_PAYMENT))
 
-const char *const case_kind_names[CK__MAX] = {
+const char *const case_kind_names[CK__MAX + 1] = {
 	[CK_DISCLOSURE] = "disclosure",
 	[CK_APPROVAL] = "approval",
+	[CK__MAX] = NULL,
 };
 
 const struct case_status_rule case_statuses[CS__MAX] = {
@@ -338,6 +339,11 @@ static const struct lists *get_lists(void)
 {
 	pthread_once(&lists_once, lists_build);
 	return &lists;
+}
+
+const char *const *case_kind_list(void)
+{
+	return case_kind_names;
 }
 
 const char *const *case_status_names(void)

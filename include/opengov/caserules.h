@@ -162,7 +162,7 @@ struct case_fee_rule {
 	const char *label;
 };
 
-extern const char *const case_kind_names[CK__MAX];
+extern const char *const case_kind_names[CK__MAX + 1]; /* NULL-terminated */
 extern const struct case_status_rule case_statuses[CS__MAX];
 extern const struct case_action_rule case_actions[CA__MAX];
 extern const struct case_outcome_rule case_outcomes[];
@@ -191,6 +191,7 @@ bool case_status_open(enum case_status s);
 bool case_action_from(enum case_action a, enum case_kind k, enum case_status s);
 
 /* NULL-terminated name lists for validators (static, built once). */
+const char *const *case_kind_list(void);
 const char *const *case_status_names(void);
 const char *const *case_outcome_names(int kind); /* -1: every kind */
 const char *const *case_reason_names(void);

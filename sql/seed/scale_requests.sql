@@ -166,7 +166,11 @@ r AS MATERIALIZED (
            CASE WHEN d.outcome = 'not_within_scope'
                 THEN sl.all_units[1 + (u.pos + g.h7 % (array_length(sl.all_units, 1) - 1))
                                       % array_length(sl.all_units, 1)] END AS responsible_unit_id,
-           c.start AS clock_start, a.allowed AS days_allowed,
+           -- approval: the statutory 20 days; the item's committed days
+           -- beside them, which the light follows
+           c.start AS clock_start,
+           CASE WHEN g.kind = 'approval' THEN 20 ELSE a.allowed END AS days_allowed,
+           CASE WHEN g.kind = 'approval' THEN a.allowed END AS committed_days,
            CASE WHEN a.status = 'paused'
                 THEN jsonb_build_array(jsonb_build_object('from', to_char(t.pause_at::date, 'YYYY-MM-DD'),
                                                           'to', NULL, 'reason', v.pause_reason[1 + g.h8 % 5]))
@@ -314,13 +318,14 @@ q AS (
     INSERT INTO requests (id, kind, number, status, unit_id, item_id, applicant_sub, applicant_type,
                           applicant, channel, registered_by, description, purpose, delivery, form,
                           received_at, accepted_at, decided_at, closed_at, outcome, reason_code,
-                          legal_basis, responsible_unit_id, clock_start, days_allowed, excluded,
+                          legal_basis, responsible_unit_id, clock_start, days_allowed,
+                          committed_days, excluded,
                           yellow_on, red_on, light, clock_calendar, days_used, on_time, correction,
                           correction_due, corrections, version, created_at, updated_at)
     SELECT id, kind, number, status, unit_id, item_id, applicant_sub, applicant_type, applicant,
            channel, registered_by, description, purpose, delivery, form, received_at, accepted_at,
            decided_at, closed_at, outcome, reason_code, legal_basis, responsible_unit_id,
-           clock_start, days_allowed, excluded, yellow_on, red_on,
+           clock_start, days_allowed, committed_days, excluded, yellow_on, red_on,
            CASE WHEN yellow_on IS NULL OR red_on IS NULL THEN NULL WHEN red_on <= today THEN 'red'
                 WHEN yellow_on <= today THEN 'yellow' ELSE 'green' END,
            (SELECT version FROM calendar_meta), days_used, on_time,

@@ -485,3 +485,28 @@ def test_monitoring_passes_change_nothing_the_second_time(api, staff):
     again = run_monitor(api, staff)
     assert again["deemed_accepted"] == 0 and again["abandoned"] == 0
     assert again["consultations_ended"] == 0
+
+
+def test_disclosure_across_national_day_2026(api, staff, cal):
+    """Received on paper Thursday 2026-09-24, before Mid-Autumn (09-25..27)
+    and National Day (10-01..07), Sunday 09-20 and Saturday 10-10 worked:
+    its correction window (7 working days) closed on 2026-10-12 and its 20
+    working days end Thursday 2026-10-29 (by hand: 09-28, 29, 30; 10-08,
+    09, 10, 12 ... 29)."""
+    if shanghai_today().year > 2027:
+        pytest.skip("2026 is older than a registration may reach back now")
+    received = dt.date(2026, 9, 24)
+    assert cal.add(received, 7) == dt.date(2026, 10, 12)
+    assert cal.add(received, 20) == dt.date(2026, 10, 29)
+    req = create(api, staff.clerk, paper(disclosure_body(staff.unit), at10(received),
+                                         channel="post"))
+    d = req["deadline"]
+    assert (d["start_date"], d["due_date"]) == ("2026-09-24", "2026-10-29")
+    assert d["calendar_complete"] is True
+    doc = forbidden(api, staff.clerk, req["id"],
+                    {"action": "request_correction", "respond_within_days": 5,
+                     "items": [{"field": "description", "reason": "请写明文号。"}]},
+                    "submitted", "by 2026-10-12")
+    assert "decide" in doc["allowed_actions"]
+    forbidden(api, staff.approver, req["id"], {"action": "extend", "days": 5, "reason": "x"},
+              "submitted", "2026-10-29")
