@@ -187,6 +187,7 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 	OPEN_SQL(batch_sql,
 		"SELECT q.id AS rid, q.version AS rversion, " REQUEST_COLUMNS
 		" FROM requests q WHERE q.status IN (%s)"
+		" AND (q.clock_start IS NOT NULL OR q.acceptance_start IS NOT NULL)"
 		" AND (q.clock_calendar < $1::bigint OR q.clock_calendar IS NULL)"
 		" AND q.id > $2::uuid ORDER BY q.id LIMIT 500");
 	static struct db_stmt upd = { "monitor_clock_update",
@@ -256,27 +257,48 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 /* Sets today's light on every open case whose light changed: the cases
  * whose red or yellow day has come (ranges of the two partial indexes on
  * those days) and whose light does not say so yet. A light only moves
- * forward with the days; a step that moves it back sets it itself. */
-static int refresh_lights(struct db *db, const char *today, int *done)
+ * forward with the days, and every write (a step, a registration, a
+ * recomputation after a calendar change) sets the light of its own day:
+ * so only the days since the last recorded pass (since, from the day
+ * before it, to be safe across midnight) need looking at, not every case
+ * that has been yellow for a week. A held light ('-infinity': a stopped
+ * clock, yellow or red from the start) was set by the write that held it. */
+static int refresh_lights(struct db *db, const char *today, const char *since, int *done)
 {
 	static char red_sql[512], yellow_sql[512];
 	static struct db_stmt red = { "monitor_lights_red", red_sql, 0 };
 	static struct db_stmt yellow = { "monitor_lights_yellow", yellow_sql, 0 };
 	OPEN_SQL(red_sql, "UPDATE requests SET light = 'red' WHERE status IN (%s)"
-		 " AND red_on <= $1::date AND light IS DISTINCT FROM 'red'");
+		 " AND red_on <= $1::date AND red_on > $2::date"
+		 " AND light IS DISTINCT FROM 'red'");
 	OPEN_SQL(yellow_sql, "UPDATE requests SET light = 'yellow' WHERE status IN (%s)"
-		 " AND yellow_on <= $1::date AND red_on > $1::date"
+		 " AND yellow_on <= $1::date AND yellow_on > $2::date AND red_on > $1::date"
 		 " AND light IS DISTINCT FROM 'yellow'");
-	const char *p[] = { today };
-	PGresult *res = db_exec(db, &red, 1, p);
+	const char *p[] = { today, since };
+	PGresult *res = db_exec(db, &red, 2, p);
 
 	if (!res)
 		return -1;
 	*done += atoi(PQcmdTuples(res));
 	PQclear(res);
-	if (!(res = db_exec(db, &yellow, 1, p)))
+	if (!(res = db_exec(db, &yellow, 2, p)))
 		return -1;
 	*done += atoi(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
+/* The day before the last recorded pass, or -infinity when there is none. */
+static int lights_since(struct db *db, char since[16])
+{
+	static struct db_stmt st = { "monitor_last_pass",
+		"SELECT coalesce((SELECT today - 1 FROM monitoring_runs"
+		" ORDER BY started_at DESC, id DESC LIMIT 1), '-infinity')::text", 0 };
+	PGresult *res = db_exec(db, &st, 0, NULL);
+
+	if (!res)
+		return -1;
+	snprintf(since, 16, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return 0;
 }
@@ -414,7 +436,7 @@ static int escalate_rule(struct db *db, const char *today, const char *unused, i
 
 int monitor_run_rules(struct db *db, int today, struct monitor_report *rep)
 {
-	char day[11], rectify[11];
+	char day[11], rectify[11], since[16];
 	static struct db_stmt lock = { "monitor_lock",
 		"SELECT pg_try_advisory_lock(hashtext('opengov.monitor'))", 0 };
 	static struct db_stmt unlock = { "monitor_unlock",
@@ -443,7 +465,8 @@ int monitor_run_rules(struct db *db, int today, struct monitor_report *rep)
 	 * clock the other rules then read. */
 	if (settle_due(db, today, day, &x) ||
 	    IN_TX(db, recompute_clocks(db, cal, version, today, &rep->clocks_recomputed)) ||
-	    IN_TX(db, refresh_lights(db, day, &rep->lights_changed)) ||
+	    lights_since(db, since) ||
+	    IN_TX(db, refresh_lights(db, day, since, &rep->lights_changed)) ||
 	    in_batches(db, case_findings, day, rectify, &rep->findings_created) ||
 	    in_batches(db, escalate_rule, day, NULL, &rep->findings_escalated))
 		goto out;

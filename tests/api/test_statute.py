@@ -510,3 +510,23 @@ def test_disclosure_across_national_day_2026(api, staff, cal):
     assert "decide" in doc["allowed_actions"]
     forbidden(api, staff.approver, req["id"], {"action": "extend", "days": 5, "reason": "x"},
               "submitted", "2026-10-29")
+
+
+def test_lights_move_on_the_day_they_come(api, staff, new_applicant, db):
+    """The monitor moves a light on its day (it reads only the days since its
+    last pass): yellow on yellow_on, red on red_on, never before."""
+    who = new_applicant()
+    today = shanghai_today()
+    ids = [create(api, who.token, disclosure_body(staff.unit))["id"] for _ in range(3)]
+    run_monitor(api, staff)  # a pass today: the next one looks from yesterday on
+    days_ = {ids[0]: (0, 3), ids[1]: (-2, 0), ids[2]: (1, 4)}  # (yellow_on, red_on) - today
+    for rid, (y, r) in days_.items():
+        db(f"UPDATE requests SET yellow_on = '{days(today, y)}', red_on = '{days(today, r)}',"
+           f" light = 'green' WHERE id = '{rid}'")
+    res = run_monitor(api, staff)
+    assert res["lights_changed"] >= 2
+    lights = {rid: db.scalar(f"SELECT light FROM requests WHERE id = '{rid}'") for rid in ids}
+    assert lights == {ids[0]: "yellow", ids[1]: "red", ids[2]: "green"}
+    r = api.get("/v1/requests", token=staff.clerk,
+                params={"unit": staff.unit, "light": "yellow", "limit": 100})
+    assert ids[0] in [x["id"] for x in r.json()["data"]]
