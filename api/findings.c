@@ -59,7 +59,8 @@ static const struct field verify_fields[] = {
 };
 
 #define FINDING_COLUMNS \
-	"f.id, f.source, f.rule, f.unit_id, f.request_id, f.item_id, f.category, f.severity," \
+	"f.id, f.source, f.rule, f.unit_id, f.request_id, f.item_id, f.report_year, f.category," \
+	" f.severity," \
 	" f.title, f.description, to_char(f.rectify_by, 'YYYY-MM-DD') AS rectify_by, f.status," \
 	" f.rectification, rfc3339(f.rectified_at) AS rectified_at, f.rectifications," \
 	" f.verification_comment, rfc3339(f.verified_at) AS verified_at," \
@@ -121,7 +122,7 @@ static const char *const *status_actions(const char *status, bool published)
 static void finding_write(struct buf *b, const struct req *r, const PGresult *res, int row)
 {
 	static const char *const public_cols[] = {
-		"id", "source", "unit_id", "request_id", "item_id", "category", "severity",
+		"id", "source", "unit_id", "request_id", "item_id", "report_year", "category", "severity",
 		"title", "description", "rectify_by", "status", "rectification", "rectified_at",
 		"closed_at", "escalated_at", "published_at", "created_at", "updated_at", NULL
 	};

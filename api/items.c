@@ -32,6 +32,10 @@ static const char *const all_categories[] = {
 static const char *const item_statuses[] = { "draft", "pending_review",
 					     "published", "withdrawn", NULL };
 static const char *const decisions[] = { "approve", "reject", NULL };
+/* What kind of normative document an information item is, for table 二 of
+ * the annual report form (Art. 20(1)): a rule (规章) or an administrative
+ * normative document (行政规范性文件); null for anything else. */
+static const char *const document_types[] = { "rule", "normative_document", NULL };
 
 #define ITEM_COLUMNS \
 	"id, kind, unit_id, category, status, title, title_en, summary, body," \
@@ -41,7 +45,8 @@ static const char *const decisions[] = { "approve", "reject", NULL };
 	" submitted_by, rfc3339(submitted_at) AS submitted_at, reviewed_by," \
 	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
 	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
-	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us"
+	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, document_type," \
+	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on"
 
 /* The list leaves out the body: pages stay small; GET one item for it. */
 #define ITEM_LIST_COLUMNS \
@@ -52,7 +57,8 @@ static const char *const decisions[] = { "approve", "reject", NULL };
 	" submitted_by, rfc3339(submitted_at) AS submitted_at, reviewed_by," \
 	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
 	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
-	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us"
+	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, document_type," \
+	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on"
 
 static const char *check_material_code(const char *s)
 {
@@ -91,6 +97,7 @@ static const struct field information_fields[] = {
 	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	{ "body", FT_STRING, F_REQUIRED, 1, 200000, NULL, NULL, NULL },
 	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL, NULL },
+	{ "document_type", FT_ENUM, F_NULLABLE, 0, 0, document_types, NULL, NULL },
 	END_FIELDS,
 };
 
@@ -137,7 +144,7 @@ enum item_col {
 	IC_PUBLISHED_AT, IC_CREATED_AT, IC_UPDATED_AT, IC_SUBMITTED_BY,
 	IC_SUBMITTED_AT, IC_REVIEWED_BY, IC_REVIEWED_AT, IC_REVIEW_DECISION,
 	IC_REVIEW_COMMENT, IC_WITHDRAWN_AT, IC_WITHDRAW_REASON, IC_CREATED_BY,
-	IC_VERSION, IC_SORT_US, IC__MAX
+	IC_VERSION, IC_SORT_US, IC_DOCUMENT_TYPE, IC_ABOLISHED_ON, IC__MAX
 };
 
 /* Writes "key": value-of-column. */
@@ -158,7 +165,7 @@ static const char *const item_col_names[IC__MAX] = {
 	"committed_days", "materials", "fee", "online", "published_at", "created_at",
 	"updated_at", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
 	"review_decision", "review_comment", "withdrawn_at", "withdraw_reason",
-	"created_by", "version", "sort_us",
+	"created_by", "version", "sort_us", "document_type", "abolished_on",
 };
 
 static void check_item_columns(const PGresult *res)
@@ -207,6 +214,8 @@ static void item_write(struct buf *b, const struct req *r, const PGresult *res, 
 		if (with_body)
 			put(b, &first, "body", res, row, IC_BODY);
 		put(b, &first, "document_number", res, row, IC_DOCUMENT_NUMBER);
+		put(b, &first, "document_type", res, row, IC_DOCUMENT_TYPE);
+		put(b, &first, "abolished_on", res, row, IC_ABOLISHED_ON);
 	}
 	put(b, &first, "published_at", res, row, IC_PUBLISHED_AT);
 	put(b, &first, "created_at", res, row, IC_CREATED_AT);
@@ -804,8 +813,9 @@ void items_create(struct req *r)
 	static struct db_stmt ins = { "items_insert",
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
 		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
-		" fee, online, created_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16)"
+		" fee, online, created_by, document_type)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16,"
+		" $17)"
 		" RETURNING " ITEM_COLUMNS, 0 };
 	struct verrs v = { 0 };
 	const char *kind = json_member_str(r->json, "kind");
@@ -845,13 +855,13 @@ void items_create(struct req *r)
 		int_text(r->json, "statutory_days", sd, sizeof sd),
 		int_text(r->json, "committed_days", cd, sizeof cd),
 		materials, number_text(r->json, "fee", fee, sizeof fee),
-		bool_text(r->json, "online"), r->claims.sub,
+		bool_text(r->json, "online"), r->claims.sub, json_member_str(r->json, "document_type"),
 	};
 	if (db_begin_or_reply(r)) {
 		free(materials);
 		return;
 	}
-	PGresult *res = db_exec(r->db, &ins, 16, p);
+	PGresult *res = db_exec(r->db, &ins, 17, p);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
@@ -880,6 +890,7 @@ void items_update(struct req *r)
 		" committed_days = coalesce($14::int, committed_days),"
 		" materials = coalesce($15::jsonb, materials), fee = coalesce($16::numeric, fee),"
 		" online = coalesce($17::boolean, online),"
+		" document_type = CASE WHEN $18::boolean THEN $19 ELSE document_type END,"
 		" version = version + 1, updated_at = now()"
 		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
 	struct verrs v = { 0 };
@@ -934,8 +945,10 @@ void items_update(struct req *r)
 		int_text(r->json, "committed_days", cd, sizeof cd),
 		materials, number_text(r->json, "fee", fee, sizeof fee),
 		bool_text(r->json, "online"),
+		json_object_get(r->json, "document_type") ? "true" : "false",
+		json_member_str(r->json, "document_type"),
 	};
-	PGresult *res = db_exec(r->db, &upd, 17, p);
+	PGresult *res = db_exec(r->db, &upd, 19, p);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
@@ -1064,6 +1077,66 @@ void items_withdraw(struct req *r)
 		db_rollback(r->db);
 	} else {
 		transition(r, cur, "withdrawn", NULL, json_member_str(r->json, "reason"), "item.withdraw");
+	}
+	PQclear(cur);
+}
+
+static const struct field abolish_fields[] = {
+	{ "abolished_on", FT_STRING, F_REQUIRED, 10, 10, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 1, 2000, NULL, NULL, NULL },
+	END_FIELDS,
+};
+
+/* POST /v1/items/{id}/abolish - abolishItem (approver of the unit): 200,
+ * 401, 403, 404, 409 (not a published or withdrawn rule or normative
+ * document, or abolished already), 415, 422. Records the day a rule or an
+ * administrative normative document stopped being in force: table 二 of
+ * the annual report form counts it abolished that year and no longer in
+ * force (OGI Regulations Art. 20(1)). The item stays in the catalogue. */
+void items_abolish(struct req *r)
+{
+	static struct db_stmt upd = { "items_abolish",
+		"UPDATE items SET abolished_on = $2::date, abolished_note = $3,"
+		" version = version + 1, updated_at = now()"
+		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+	struct verrs v = { 0 };
+	const char *day = json_member_str(r->json, "abolished_on");
+	int y, m, d;
+
+	if (validate_object(r->json, abolish_fields, &v))
+		return (void)invalid_reply(r, &v, "The abolition is invalid.");
+	if (date_parse(day, &y, &m, &d))
+		verrs_add(&v, "/abolished_on", "must be a date, YYYY-MM-DD");
+	if (v.n)
+		return (void)invalid_reply(r, &v, "The abolition is invalid.");
+	PGresult *cur = lock_own_item_or_reply(r);
+	if (!cur)
+		return;
+	const char *status = db_get(cur, 0, "status");
+	const char *type = db_get(cur, 0, "document_type");
+	const char *published = db_get(cur, 0, "published_at");
+	if (!type || (strcmp(status, "published") && strcmp(status, "withdrawn"))) {
+		db_rollback(r->db);
+		problem_replyf(r, 409, "conflict",
+			       "Only a published rule or administrative normative document is abolished;"
+			       " this item is %s%s.", status, type ? "" : " and of no document_type");
+	} else if (db_get(cur, 0, "abolished_on")) {
+		db_rollback(r->db);
+		problem_replyf(r, 409, "conflict", "The item was abolished on %s already.",
+			       db_get(cur, 0, "abolished_on"));
+	} else if (published && strncmp(day, published, 10) < 0) {
+		db_rollback(r->db);
+		verrs_add(&v, "/abolished_on", "must not be before the item was published (%.10s)",
+			  published);
+		invalid_reply(r, &v, "The abolition is invalid.");
+	} else {
+		const char *p[] = { r->path_params[0], day, json_member_str(r->json, "note") };
+		PGresult *res = db_exec_or_reply(r, &upd, 3, p);
+		if (res) {
+			finish_change(r, res, 200, "item.abolish",
+				      json_pack("{s:s}", "abolished_on", day));
+			PQclear(res);
+		}
 	}
 	PQclear(cur);
 }

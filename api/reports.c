@@ -1,16 +1,23 @@
-/* reports.c - the annual government information disclosure report and the
- * unit scoreboard of the performance assessment, computed from live data.
- * operationIds getAnnualReport, getUnitScoreboard. */
+/* reports.c - the annual government information disclosure report (the
+ * figures and the national form, exported as JSON, CSV and XLSX), its
+ * publication as frozen numbered revisions, the figures units enter for it,
+ * and the unit scoreboard of the performance assessment.
+ * operationIds getAnnualReport, publishAnnualReport, listReportPublications,
+ * getReportPublication, getReportFigures, putReportFigures,
+ * getUnitScoreboard. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "opengov/api.h"
 #include "opengov/calendar.h"
 #include "opengov/caserules.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
+#include "opengov/reportform.h"
 #include "opengov/workcal.h"
 
 /* The breakdowns of the report, in the order of DESIGN.md and the schema. */
@@ -22,7 +29,10 @@ static const char *const applicant_types[] = { "natural_person", "company", "res
 	"ngo", "legal_service", "other", NULL };
 static const char *const finding_categories[] = { "overdue", "improper_refusal",
 	"missing_reason", "not_online", "disclosure_gap", "other", NULL };
-static const char *const formats[] = { "json", "csv", NULL };
+/* json: the figures and the national form; csv: the form in its own
+ * layout and labels; xlsx: the same, a sheet per table; figures_csv: every
+ * figure of the JSON as section,item,dimension,value. */
+static const char *const formats[] = { "json", "csv", "xlsx", "figures_csv", NULL };
 
 /* The open statuses, from the rules table (src/caserules.c) when the
  * statement is first used: OPEN_STATUSES marks where they go. */
@@ -95,10 +105,10 @@ static const char annual_sql[] =
 	"  sum(from_before) AS from_before, sum(on_time) AS on_time, sum(extended) AS extended"
 	" FROM du GROUP BY 1, 2, 3, 4),"
 	"cc AS (" PER_UNIT("r",
-	" SELECT q.kind, q.applicant_type, q.status, count(*) AS n,"
+	" SELECT q.kind, q.applicant_type, q.status, q.outcome, count(*) AS n,"
 	"  count(*) FILTER (WHERE q.received_at < " Y1 ") AS from_before"
 	" FROM requests q WHERE q.unit_id = u.id AND " IN_YEAR("q.closed_at")
-	" GROUP BY 1, 2, 3") "),"
+	" GROUP BY 1, 2, 3, 4") "),"
 	"x AS (" PER_UNIT("r",
 	" SELECT o.kind, o.applicant_type, count(*) AS n FROM ("
 	"  SELECT q.kind, q.applicant_type FROM requests q"
@@ -127,6 +137,36 @@ static const char annual_sql[] =
 	" WHERE i.unit_id = u.id AND i.kind = 'service' AND i.status IN ('published', 'withdrawn')"
 	"  AND i.published_at < " Y2 " AND coalesce(i.withdrawn_at, 'infinity') >= " Y2
 	" GROUP BY 1") "),"
+	/* Table 二 of the national form, Art. 20(1): rules and administrative
+	 * normative documents issued, abolished and in force (sql/014). */
+	"dt AS (" PER_UNIT("r",
+	" SELECT i.document_type,"
+	"  count(*) FILTER (WHERE " IN_YEAR("i.published_at") ") AS issued,"
+	"  count(*) FILTER (WHERE i.abolished_on >= $1::date AND i.abolished_on < $3::date)"
+	"   AS abolished,"
+	"  count(*) FILTER (WHERE i.published_at < " Y2 " AND coalesce(i.abolished_on, 'infinity')"
+	"   >= $3::date) AS in_force"
+	" FROM items i WHERE i.unit_id = u.id AND i.document_type IS NOT NULL"
+	"  AND i.status IN ('published', 'withdrawn') GROUP BY 1") "),"
+	/* Art. 20(5): the administrative licensing decisions of the year, the
+	 * approval cases of administrative_license items decided in it (an
+	 * approval of another kind of service item is not a 行政许可). */
+	"lc AS (" PER_UNIT("r",
+	" SELECT count(*) AS n FROM requests q JOIN items i ON i.id = q.item_id"
+	" WHERE q.unit_id = u.id AND q.kind = 'approval' AND " IN_YEAR("q.decided_at")
+	"  AND i.category = 'administrative_license'") "),"
+	/* Art. 20(6) and (8): the figures the units entered for the year. */
+	"fg AS (" PER_UNIT("r",
+	" SELECT x.penalty_decisions, x.coercion_decisions, x.fees_10k_yuan FROM report_figures x"
+	" WHERE x.unit_id = u.id AND x.year = extract(year FROM $1::date)::int") "),"
+	/* Table 六: the information-processing fees noticed in the year. */
+	"fe AS (" PER_UNIT("r",
+	" SELECT count(*) AS notices, sum((q.fee->>'amount')::bigint) AS amount,"
+	"  count(*) FILTER (WHERE q.fee->>'paid_on' IS NOT NULL) AS paid,"
+	"  sum((q.fee->>'amount')::bigint) FILTER (WHERE q.fee->>'paid_on' IS NOT NULL) AS paid_amount"
+	" FROM requests q WHERE q.unit_id = u.id AND q.fee IS NOT NULL"
+	"  AND (q.fee->>'notice_date')::date >= $1::date AND (q.fee->>'notice_date')::date < $3::date")
+	"),"
 	/* Findings: every event of a finding follows its creation. */
 	"fs AS (" PER_UNIT("r",
 	" SELECT fd.category,"
@@ -157,6 +197,21 @@ static const char annual_sql[] =
 	" UNION ALL SELECT y.k, '', y.v FROM dc CROSS JOIN LATERAL (VALUES"
 	"  ('approvals_decided', dc.n), ('approvals_on_time', dc.on_time),"
 	"  ('approvals_' || dc.outcome, dc.n)) AS y(k, v) WHERE dc.kind = 'approval'"
+	" UNION ALL SELECT 'r3d', outcome || '|' || coalesce(reason_code, '') || '|' || applicant_type,"
+	"  n FROM dc WHERE kind = 'disclosure'"
+	" UNION ALL SELECT 'r3c', status || '|' || coalesce(outcome, '') || '|' || applicant_type,"
+	"  n FROM cc WHERE kind = 'disclosure'"
+	" UNION ALL SELECT y.k, dt.document_type, y.v FROM dt CROSS JOIN LATERAL (VALUES"
+	"  ('doc_issued', dt.issued), ('doc_abolished', dt.abolished), ('doc_in_force', dt.in_force))"
+	"  AS y(k, v)"
+	" UNION ALL SELECT 'licensing', '', n FROM lc"
+	" UNION ALL SELECT y.k, '', y.v FROM fg CROSS JOIN LATERAL (VALUES"
+	"  ('fig_units', 1), ('fig_penalties', fg.penalty_decisions),"
+	"  ('fig_coercions', fg.coercion_decisions), ('fig_fees', fg.fees_10k_yuan)) AS y(k, v)"
+	"  WHERE y.v IS NOT NULL"
+	" UNION ALL SELECT y.k, '', y.v FROM fe CROSS JOIN LATERAL (VALUES"
+	"  ('fee_notices', fe.notices), ('fee_amount', fe.amount), ('fee_paid', fe.paid),"
+	"  ('fee_paid_amount', fe.paid_amount)) AS y(k, v)"
 	" UNION ALL SELECT 'proactive', category, n FROM pd"
 	" UNION ALL SELECT y.k, sv.category, y.v FROM sv"
 	"  CROSS JOIN LATERAL (VALUES ('service', sv.n), ('service_online', sv.online)) AS y(k, v)"
@@ -190,6 +245,11 @@ static const char annual_sql[] =
 	"  ('balanced', (p.received + p.carried_over = p.outcomes + p.carried_forward)::text))"
 	"  AS y(k, v)"
 	" UNION ALL SELECT 'generated_at', '*', rfc3339(now())"
+	" UNION ALL SELECT 'unit_name', '*', name FROM units WHERE id = $2::uuid"
+	" UNION ALL (SELECT 'publication', '*', json_build_object('id', id, 'revision', revision,"
+	"  'published_at', rfc3339(published_at))::text FROM report_publications"
+	"  WHERE year = extract(year FROM $1::date)::int AND unit_id IS NOT DISTINCT FROM $2::uuid"
+	"  ORDER BY revision DESC LIMIT 1)"
 	" UNION ALL SELECT 'unit_known', '*', (SELECT count(*) FROM units WHERE id = $2::uuid)::text"
 	"  WHERE $2::uuid IS NOT NULL";
 
@@ -401,7 +461,180 @@ static void counts_by(struct rw *w, const PGresult *res, const char *key,
 	rw_close(w, "]");
 }
 
-static void annual_write(struct rw *w, const PGresult *res, int year, const char *unit)
+/* ---- the national form (国办公开办函〔2021〕30号) ------------------------ */
+
+/* Table 三 from the figures: the rows 一, 二, 四 by applicant type, and every
+ * request closed in the year under the row its outcome, reason or status
+ * counts in (src/reportform.c, from the rules table). */
+static void table3_from(const PGresult *res, struct rf_table3 *t)
+{
+	static const struct { const char *code, *k; } plain[] = {
+		{ "3.1", "received" }, { "3.2", "carried_over" }, { "3.4", "carried_forward" },
+	};
+
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		for (int c = 0; c < RF_TOTAL; c++)
+			rf_table3_add(t, plain[i].code, rf_columns[c].key,
+				      atoll(fig_count(res, plain[i].k, rf_columns[c].key)));
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *k = PQgetvalue(res, i, 0);
+		bool decided = !strcmp(k, "r3d");
+		if (!decided && strcmp(k, "r3c"))
+			continue;
+		char d[160], *rest = d;
+		snprintf(d, sizeof d, "%s", PQgetvalue(res, i, 1));
+		if (!strcmp(d, "*"))
+			continue;
+		/* decided: outcome|reason|type; closed: status|outcome|type */
+		const char *a = strsep(&rest, "|"), *b = strsep(&rest, "|"), *type = rest;
+		if (!type)
+			continue;
+		const char *row = decided ? rf_row_of("decided", a, b) : rf_row_of(a, b, NULL);
+		rf_table3_add(t, row, type, atoll(PQgetvalue(res, i, 2)));
+	}
+	rf_table3_finish(t);
+}
+
+static long long count_of(const PGresult *res, const char *k, const char *d)
+{
+	return atoll(fig_count(res, k, d));
+}
+
+/* The form of the report from its figures. */
+static void form_from(const PGresult *res, int year, struct rf_report *f)
+{
+	static const char *const types[RF__DOCS] = { "rule", "normative_document" };
+	static const char *const doc_keys[RF__DOC_FIGURES] = { "doc_issued", "doc_abolished",
+								"doc_in_force" };
+	const char *name = fig(res, "unit_name", "*");
+
+	memset(f, 0, sizeof *f);
+	f->year = year;
+	snprintf(f->title, sizeof f->title, "%s%d年政府信息公开工作年度报告",
+		 name ? name : "全市", year);
+	for (int d = 0; d < RF__DOCS; d++)
+		for (int k = 0; k < RF__DOC_FIGURES; k++)
+			f->docs[d][k] = count_of(res, doc_keys[k], types[d]);
+	f->licensing = count_of(res, "licensing", "*");
+	/* The units' own figures: none entered, none shown. */
+	f->figures_entered = fig(res, "fig_units", "*") != NULL;
+	f->penalties = count_of(res, "fig_penalties", "*");
+	f->coercions = count_of(res, "fig_coercions", "*");
+	if (f->figures_entered)
+		snprintf(f->fees_10k_yuan, sizeof f->fees_10k_yuan, "%s",
+			 fig_count(res, "fig_fees", "*"));
+	table3_from(res, &f->t3);
+	f->fee_notices = count_of(res, "fee_notices", "*");
+	f->fee_amount = count_of(res, "fee_amount", "*");
+	f->fee_paid = count_of(res, "fee_paid", "*");
+	f->fee_paid_amount = count_of(res, "fee_paid_amount", "*");
+}
+
+/* The form's tables as JSON: 二 (proactive), 三 (applications, row by row
+ * and column by column), 四 (appeals), 六 (the fees). */
+static void form_write(struct buf *b, const struct rf_report *r)
+{
+	static const char *const doc_keys[RF__DOCS] = { "rules", "normative_documents" };
+	static const char *const group_keys[RF__APPEAL_GROUPS] = { "reconsideration",
+		"litigation_direct", "litigation_after_reconsideration" };
+	bool f = true, g;
+
+	buf_puts(b, "{");
+	jw_key(b, &f, "template");
+	jw_string(b, RF_TEMPLATE);
+	jw_key(b, &f, "title");
+	jw_string(b, r->title);
+	jw_key(b, &f, "proactive");
+	g = true;
+	buf_puts(b, "{");
+	for (int d = 0; d < RF__DOCS; d++) {
+		jw_key(b, &g, doc_keys[d]);
+		buf_printf(b, "{\"issued\":%lld,\"abolished\":%lld,\"in_force\":%lld}",
+			   r->docs[d][RF_ISSUED], r->docs[d][RF_ABOLISHED], r->docs[d][RF_IN_FORCE]);
+	}
+	jw_key(b, &g, "licensing_decisions");
+	buf_printf(b, "%lld", r->licensing);
+	jw_key(b, &g, "penalty_decisions");
+	if (r->figures_entered)
+		buf_printf(b, "%lld", r->penalties);
+	else
+		buf_puts(b, "null");
+	jw_key(b, &g, "coercion_decisions");
+	if (r->figures_entered)
+		buf_printf(b, "%lld", r->coercions);
+	else
+		buf_puts(b, "null");
+	jw_key(b, &g, "administrative_fees_10k_yuan");
+	buf_puts(b, r->fees_10k_yuan[0] ? r->fees_10k_yuan : "null");
+	buf_puts(b, "}");
+
+	jw_key(b, &f, "applications");
+	g = true;
+	buf_puts(b, "{");
+	jw_key(b, &g, "columns");
+	buf_puts(b, "[");
+	for (int c = 0; c < RF__COLS; c++) {
+		buf_puts(b, c ? ",{\"key\":" : "{\"key\":");
+		jw_string(b, rf_columns[c].key);
+		buf_puts(b, ",\"label\":");
+		jw_string(b, rf_columns[c].label);
+		buf_puts(b, "}");
+	}
+	buf_puts(b, "]");
+	jw_key(b, &g, "rows");
+	buf_puts(b, "[");
+	for (size_t i = 0; i < rf_row_count; i++) {
+		buf_puts(b, i ? ",{\"row\":" : "{\"row\":");
+		jw_string(b, rf_rows[i].code);
+		buf_puts(b, ",\"labels\":[");
+		jw_string(b, rf_rows[i].l1);
+		buf_puts(b, ",");
+		jw_string(b, rf_rows[i].l2);
+		buf_puts(b, ",");
+		jw_string(b, rf_rows[i].l3);
+		buf_puts(b, "],\"values\":{");
+		for (int c = 0; c < RF__COLS; c++) {
+			buf_puts(b, c ? "," : "");
+			jw_string(b, rf_columns[c].key);
+			buf_printf(b, ":%lld", r->t3.v[i][c]);
+		}
+		buf_puts(b, "}}");
+	}
+	buf_puts(b, "]");
+	jw_key(b, &g, "balanced");
+	buf_puts(b, "{");
+	for (int c = 0; c < RF__COLS; c++) {
+		buf_puts(b, c ? "," : "");
+		jw_string(b, rf_columns[c].key);
+		buf_puts(b, rf_table3_balanced(&r->t3, (enum rf_column)c) ? ":true" : ":false");
+	}
+	buf_puts(b, "}}");
+
+	jw_key(b, &f, "appeals");
+	g = true;
+	buf_puts(b, "{");
+	for (int k = 0; k < RF__APPEAL_GROUPS; k++) {
+		bool h = true;
+		jw_key(b, &g, group_keys[k]);
+		buf_puts(b, "{");
+		for (size_t j = 0; j < rf_table4_result_count; j++) {
+			jw_key(b, &h, rf_table4_results[j].key);
+			buf_printf(b, "%lld", r->appeals[k][j]);
+		}
+		buf_puts(b, "}");
+	}
+	buf_puts(b, "}");
+
+	jw_key(b, &f, "other");
+	buf_printf(b, "{\"fees\":{\"notices\":%lld,\"amount_yuan\":%lld,\"paid\":%lld,"
+		   "\"paid_amount_yuan\":%lld}}", r->fee_notices, r->fee_amount, r->fee_paid,
+		   r->fee_paid_amount);
+	buf_puts(b, "}");
+}
+
+static void annual_write(struct rw *w, const PGresult *res, int year, const char *unit,
+			 const struct rf_report *form)
 {
 	char y[16];
 
@@ -490,8 +723,12 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_val(w, "on_time_rate", fig(res, "approvals_on_time_rate", "*"));
 	rw_close(w, "}");
 
-	if (!w->csv)
-		buf_puts(w->b, "}");
+	if (!w->csv) {
+		const char *pub = fig(res, "publication", "*");
+		buf_puts(w->b, ",\"form\":");
+		form_write(w->b, form);
+		buf_printf(w->b, ",\"publication\":%s}", pub ? pub : "null");
+	}
 }
 
 /* A year of four digits, 2000..9999. 0, or -1 after answering 400. */
@@ -517,44 +754,551 @@ static void cache_headers(struct req *r)
 	http_header(r, "Cache-Control", "%s", r->authed ? "private, no-cache" : "public, max-age=300");
 }
 
-/* GET /v1/reports/annual - getAnnualReport: 200 (JSON or CSV), 400, 404. */
-void reports_annual(struct req *r)
+/* Answers with the report in format (NULL: JSON). */
+static void report_send(struct req *r, const PGresult *res, int year, const char *unit,
+			const struct rf_report *form, const char *format)
 {
-	const char *unit, *format;
-	char y1[32], y2[32];
-	int year;
+	struct buf b = { 0 };
+	bool figures = format && !strcmp(format, "figures_csv");
 
-	if (year_or_reply(r, &year) || query_uuid_or_reply(r, "unit", &unit) ||
-	    query_enum_or_reply(r, "format", formats, &format))
-		return;
-	bool csv = format && !strcmp(format, "csv");
-	snprintf(y1, sizeof y1, "%d-01-01", year);
-	snprintf(y2, sizeof y2, "%d-01-01", year + 1);
-	const char *p[] = { y1, unit, y2 };
-	static char *annual_text;
-	PGresult *res = report_exec_or_reply(r, with_open_statuses(annual_sql, &annual_text), 3, p);
-	if (!res)
-		return;
-	if (unit && !strcmp(fig_count(res, "unit_known", "*"), "0")) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such unit.");
+	cache_headers(r);
+	if (format && !strcmp(format, "xlsx")) {
+		char *x;
+		size_t n;
+		if (rf_xlsx(form, &x, &n)) {
+			problem_reply(r, 500, "internal", "The workbook could not be written.");
+			return;
+		}
+		http_header(r, "Content-Disposition",
+			    "attachment; filename=\"annual-report-%d.xlsx\"", year);
+		http_text(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			  x, n);
+		free(x);
 		return;
 	}
-	struct buf b = { 0 };
-	struct rw w = { .b = &b, .csv = csv };
-	if (csv)
-		buf_puts(&b, "\xEF\xBB\xBF" "section,item,dimension,value\r\n");
-	annual_write(&w, res, year, unit);
-	PQclear(res);
-	cache_headers(r);
-	if (csv) {
+	if (format && !strcmp(format, "csv")) {
+		rf_csv(&b, form);
 		http_header(r, "Content-Disposition", "attachment; filename=\"annual-report-%d.csv\"",
 			    year);
+		http_text(r, 200, "text/csv; charset=utf-8", b.data, b.len);
+		buf_free(&b);
+		return;
+	}
+	struct rw w = { .b = &b, .csv = figures };
+	if (figures)
+		buf_puts(&b, "\xEF\xBB\xBF" "section,item,dimension,value\r\n");
+	annual_write(&w, res, year, unit, form);
+	if (figures) {
+		http_header(r, "Content-Disposition",
+			    "attachment; filename=\"annual-report-figures-%d.csv\"", year);
 		http_text(r, 200, "text/csv; charset=utf-8", b.data, b.len);
 	} else {
 		http_json_text(r, 200, &b);
 	}
 	buf_free(&b);
+}
+
+/* Every figure of the year's report, of one unit (unit) or the city (NULL):
+ * the rows of annual_sql, or NULL after answering (404 for a unit that does
+ * not exist). */
+static PGresult *annual_figures_or_reply(struct req *r, int year, const char *unit)
+{
+	static char *annual_text;
+	char y1[32], y2[32];
+
+	snprintf(y1, sizeof y1, "%d-01-01", year);
+	snprintf(y2, sizeof y2, "%d-01-01", year + 1);
+	const char *p[] = { y1, unit, y2 };
+	PGresult *res = report_exec_or_reply(r, with_open_statuses(annual_sql, &annual_text), 3, p);
+	if (res && unit && !strcmp(fig_count(res, "unit_known", "*"), "0")) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", "There is no such unit.");
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/reports/annual - getAnnualReport: 200 (JSON, the form as CSV or
+ * XLSX, or the figures as CSV), 400, 404. */
+void reports_annual(struct req *r)
+{
+	const char *unit, *format;
+	int year;
+
+	if (year_or_reply(r, &year) || query_uuid_or_reply(r, "unit", &unit) ||
+	    query_enum_or_reply(r, "format", formats, &format))
+		return;
+	PGresult *res = annual_figures_or_reply(r, year, unit);
+	if (!res)
+		return;
+	struct rf_report form;
+	form_from(res, year, &form);
+	report_send(r, res, year, unit, &form, format);
+	PQclear(res);
+}
+
+/* ---------------------------------------------------------- publication */
+
+/* The form back from a published snapshot's JSON, to export it again. */
+static void form_parse(const json_t *form, int year, struct rf_report *f)
+{
+	static const char *const doc_keys[RF__DOCS] = { "rules", "normative_documents" };
+	static const char *const fig_keys[RF__DOC_FIGURES] = { "issued", "abolished", "in_force" };
+	static const char *const group_keys[RF__APPEAL_GROUPS] = { "reconsideration",
+		"litigation_direct", "litigation_after_reconsideration" };
+	const json_t *pro = json_object_get(form, "proactive");
+	const json_t *fees = json_object_get(json_object_get(form, "other"), "fees");
+	const json_t *rows = json_object_get(json_object_get(form, "applications"), "rows");
+	const json_t *e;
+	size_t i;
+
+	memset(f, 0, sizeof *f);
+	f->year = year;
+	snprintf(f->title, sizeof f->title, "%s", json_member_str(form, "title") ?
+		 json_member_str(form, "title") : "");
+	for (int d = 0; d < RF__DOCS; d++)
+		for (int k = 0; k < RF__DOC_FIGURES; k++)
+			f->docs[d][k] = json_integer_value(json_object_get(
+				json_object_get(pro, doc_keys[d]), fig_keys[k]));
+	f->licensing = json_integer_value(json_object_get(pro, "licensing_decisions"));
+	f->figures_entered = json_is_integer(json_object_get(pro, "penalty_decisions"));
+	f->penalties = json_integer_value(json_object_get(pro, "penalty_decisions"));
+	f->coercions = json_integer_value(json_object_get(pro, "coercion_decisions"));
+	const json_t *fee = json_object_get(pro, "administrative_fees_10k_yuan");
+	if (json_is_number(fee))
+		snprintf(f->fees_10k_yuan, sizeof f->fees_10k_yuan, "%.4f", json_number_value(fee));
+	json_array_foreach(rows, i, e) {
+		int row = rf_row_index(json_member_str(e, "row"));
+		if (row < 0)
+			continue;
+		for (int c = 0; c < RF__COLS; c++)
+			f->t3.v[row][c] = json_integer_value(json_object_get(
+				json_object_get(e, "values"), rf_columns[c].key));
+	}
+	for (int g = 0; g < RF__APPEAL_GROUPS; g++)
+		for (size_t k = 0; k < rf_table4_result_count; k++)
+			f->appeals[g][k] = json_integer_value(json_object_get(
+				json_object_get(json_object_get(form, "appeals"), group_keys[g]),
+				rf_table4_results[k].key));
+	f->fee_notices = json_integer_value(json_object_get(fees, "notices"));
+	f->fee_amount = json_integer_value(json_object_get(fees, "amount_yuan"));
+	f->fee_paid = json_integer_value(json_object_get(fees, "paid"));
+	f->fee_paid_amount = json_integer_value(json_object_get(fees, "paid_amount_yuan"));
+}
+
+/* Every number, boolean and string of a report by its path, for the list of
+ * what a revision changed (the time it was computed and the publication
+ * member left out). */
+static void flatten(const json_t *v, const char *path, json_t *out)
+{
+	char sub[512];
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, x) {
+			if (!*path && (!strcmp(key, "generated_at") || !strcmp(key, "publication")))
+				continue;
+			snprintf(sub, sizeof sub, "%s/%s", path, key);
+			flatten(x, sub, out);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			/* rows and labelled entries by their label, not their place */
+			const char *label = json_member_str(x, "row") ? json_member_str(x, "row")
+				: json_member_str(x, "key") ? json_member_str(x, "key")
+				: json_member_str(x, "category") ? json_member_str(x, "category")
+				: json_member_str(x, "outcome") ? json_member_str(x, "outcome")
+				: json_member_str(x, "reason_code");
+			if (label)
+				snprintf(sub, sizeof sub, "%s/%s", path, label);
+			else
+				snprintf(sub, sizeof sub, "%s/%zu", path, i);
+			flatten(x, sub, out);
+		}
+	} else {
+		json_object_set(out, path, (json_t *)v);
+	}
+}
+
+/* [{path, before, after}] of what differs between two reports. */
+static json_t *report_changes(const json_t *before, const json_t *after)
+{
+	json_t *a = json_object(), *b = json_object(), *out = json_array();
+	const char *key;
+	json_t *v;
+
+	flatten(before, "", a);
+	flatten(after, "", b);
+	json_object_foreach(b, key, v) {
+		json_t *old = json_object_get(a, key);
+		if (!old || !json_equal(old, v))
+			json_array_append_new(out, json_pack("{s:s, s:O, s:O}", "path", key, "before",
+							     old ? old : json_null(), "after", v));
+	}
+	json_object_foreach(a, key, v)
+		if (!json_object_get(b, key))
+			json_array_append_new(out, json_pack("{s:s, s:O, s:n}", "path", key,
+							     "before", v, "after"));
+	json_decref(a);
+	json_decref(b);
+	return out;
+}
+
+#define PUBLICATION_COLUMNS \
+	"p.id, p.year, p.unit_id, p.revision, rfc3339(p.published_at) AS published_at," \
+	" p.published_by, p.note, p.changes"
+
+static const struct field publish_fields[] = {
+	{ "year", FT_INT, F_REQUIRED, 2000, 9999, NULL, NULL, NULL },
+	{ "unit_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 1, 2000, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
+};
+
+/* POST /v1/reports/annual/publications - publishAnnualReport (an approver
+ * for their unit's report, an admin for the city's): 201, 400, 401, 403,
+ * 404, 409 (the year is not over), 413, 415, 422. Freezes the report as it
+ * stands now: a numbered revision, the first 1, each later one with what
+ * changed against the one before (OGI Regulations Art. 49: units by 31
+ * January, the city by 31 March of the next year). */
+void reports_publish(struct req *r)
+{
+	static struct db_stmt last = { "reports_last_publication",
+		"SELECT revision, report FROM report_publications"
+		" WHERE year = $1::int AND unit_id IS NOT DISTINCT FROM $2::uuid"
+		" ORDER BY revision DESC LIMIT 1", 0 };
+	static struct db_stmt ins = { "reports_publish",
+		"WITH p AS (INSERT INTO report_publications (year, unit_id, revision, report, changes,"
+		"  note, published_by, published_role)"
+		"  VALUES ($1::int, $2::uuid, $3::int, $4::jsonb, $5::jsonb, $6, $7, $8) RETURNING *)"
+		" SELECT " PUBLICATION_COLUMNS ", p.report FROM p", 0 };
+	static struct db_stmt lock = { "reports_publish_lock",
+		"SELECT pg_advisory_xact_lock(hashtext('opengov.report.' || $1 || '.' || coalesce($2, '')))",
+		0 };
+	struct verrs v = { 0 };
+	char year_text[16], rev[16];
+
+	if (validate_object(r->json, publish_fields, &v)) {
+		problem_reply_errors(r, 422, "validation", "The publication is invalid.", &v);
+		return;
+	}
+	int year = (int)json_integer_value(json_object_get(r->json, "year"));
+	const char *unit = json_member_str(r->json, "unit_id");
+	if (unit ? !(r->claims.role == ROLE_APPROVER && !strcasecmp(unit, r->claims.unit))
+		 : r->claims.role != ROLE_ADMIN) {
+		problem_reply(r, 403, "forbidden", unit
+			      ? "A unit's report is published by an approver of the unit."
+			      : "The city's report is published by an admin.");
+		return;
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	if (year > tm.tm_year + 1900 - 1) {
+		problem_replyf(r, 409, "conflict",
+			       "The report of %d is published once the year is over (OGI Regulations"
+			       " Art. 49: by 31 January of the next year).", year);
+		return;
+	}
+	snprintf(year_text, sizeof year_text, "%d", year);
+	PGresult *res = annual_figures_or_reply(r, year, unit);
+	if (!res)
+		return;
+	struct rf_report form;
+	struct buf b = { 0 };
+	struct rw w = { .b = &b };
+	form_from(res, year, &form);
+	annual_write(&w, res, year, unit, &form);
+	PQclear(res);
+	json_t *report = json_loadb(b.data, b.len, 0, NULL);
+	buf_free(&b);
+	json_object_del(report, "publication");
+	json_t *changes = NULL;
+	PGresult *out = NULL, *prev = NULL;
+	const char *lp[] = { year_text, unit };
+	if (db_begin_or_reply(r) || !(res = db_exec_or_reply(r, &lock, 2, lp)))
+		goto done;
+	PQclear(res);
+	if (!(prev = db_exec_or_reply(r, &last, 2, lp)))
+		goto done;
+	int revision = 1;
+	if (PQntuples(prev)) {
+		json_t *before = json_loads(db_get(prev, 0, "report"), 0, NULL);
+		revision = atoi(db_get(prev, 0, "revision")) + 1;
+		changes = report_changes(before, report);
+		json_decref(before);
+	} else {
+		changes = json_array();
+	}
+	char *report_text = json_dumps(report, JSON_COMPACT);
+	char *changes_text = json_dumps(changes, JSON_COMPACT);
+	snprintf(rev, sizeof rev, "%d", revision);
+	const char *ip[] = { year_text, unit, rev, report_text, changes_text,
+			     json_member_str(r->json, "note"), req_actor(r), req_role(r) };
+	out = db_exec_or_reply(r, &ins, 8, ip);
+	free(report_text);
+	free(changes_text);
+	if (!out)
+		goto done;
+	json_t *detail = json_pack("{s:i, s:o, s:i, s:I}", "year", year,
+				   "unit_id", unit ? json_string(unit) : json_null(),
+				   "revision", revision, "changes",
+				   (json_int_t)json_array_size(changes));
+	if (audit_append_or_reply(r, "report.publish", "report_publication",
+				  db_get(out, 0, "id"), detail)) {
+		json_decref(detail);
+		goto done;
+	}
+	json_decref(detail);
+	if (db_commit_or_reply(r))
+		goto done;
+	char loc[96];
+	snprintf(loc, sizeof loc, "/v1/reports/annual/publications/%s", db_get(out, 0, "id"));
+	http_header(r, "Location", "%s", loc);
+	/* The same validator getReportPublication gives its JSON form: the
+	 * revision never changes. */
+	http_header(r, "ETag", "\"%s.json\"", db_get(out, 0, "id"));
+	http_row(r, 201, out, 0);
+done:
+	PQclear(prev);
+	PQclear(out);
+	json_decref(report);
+	json_decref(changes);
+}
+
+/* GET /v1/reports/annual/publications - listReportPublications: 200, 400.
+ * Anyone: the published reports, newest first, without their figures;
+ * filters year and unit (city=true: the city's only). */
+void reports_publications_list(struct req *r)
+{
+	const char *unit, *city;
+	char after[2][CURSOR_PART_MAX], lim[16];
+	int limit, year = 0;
+	bool year_given = http_query(r, "year") != NULL;
+
+	if (query_limit_or_reply(r, &limit) || (year_given && year_or_reply(r, &year)) ||
+	    query_uuid_or_reply(r, "unit", &unit) || query_bool_or_reply(r, "city", &city) ||
+	    query_time_cursor_or_reply(r, after))
+		return;
+	char y[16];
+	snprintf(y, sizeof y, "%d", year);
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	struct sqlb b = { 0 };
+	sqlb_add(&b, "SELECT " PUBLICATION_COLUMNS ","
+		 " (extract(epoch FROM p.published_at) * 1000000)::bigint AS _sort_us"
+		 " FROM report_publications p WHERE true");
+	if (year_given)
+		sqlb_and_eq(&b, "p.year", y, "int");
+	sqlb_and_eq(&b, "p.unit_id", unit, "uuid");
+	if (city && !strcmp(city, "true"))
+		sqlb_add(&b, " AND p.unit_id IS NULL");
+	else if (city)
+		sqlb_add(&b, " AND p.unit_id IS NOT NULL");
+	sqlb_and_before(&b, "p.published_at", "p.id", after);
+	sqlb_add(&b, " ORDER BY p.published_at DESC, p.id DESC LIMIT ");
+	sqlb_param(&b, lim, "int");
+	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
+	sqlb_free(&b);
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	static const char *const keys[] = { "_sort_us", "id" };
+	cache_headers(r);
+	http_list_rows(r, res, limit, keys, 2);
+	PQclear(res);
+}
+
+/* GET /v1/reports/annual/publications/{id} - getReportPublication: 200
+ * (JSON with the frozen report, or the form as CSV or XLSX), 304, 400, 404.
+ * A published report never changes: it is cached for a day. */
+void reports_publication_get(struct req *r)
+{
+	static struct db_stmt one = { "reports_publication",
+		"SELECT " PUBLICATION_COLUMNS ", p.report FROM report_publications p WHERE p.id = $1", 0 };
+	static const char *const pub_formats[] = { "json", "csv", "xlsx", NULL };
+	const char *format;
+	char etag[64];
+
+	if (query_enum_or_reply(r, "format", pub_formats, &format))
+		return;
+	if (!uuid_valid(r->path_params[0])) {
+		problem_reply(r, 404, "not-found", "There is no such published report.");
+		return;
+	}
+	const char *p[] = { r->path_params[0] };
+	PGresult *res = db_exec_or_reply(r, &one, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", "There is no such published report.");
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"%s.%s\"", db_get(res, 0, "id"), format ? format : "json");
+	http_header(r, "Cache-Control", "public, max-age=86400");
+	if (http_not_modified(r, etag)) {
+		PQclear(res);
+		return;
+	}
+	if (format && strcmp(format, "json")) {
+		json_t *report = json_loads(db_get(res, 0, "report"), 0, NULL);
+		struct rf_report form;
+		int year = atoi(db_get(res, 0, "year"));
+		form_parse(json_object_get(report, "form"), year, &form);
+		json_decref(report);
+		if (!strcmp(format, "csv")) {
+			struct buf b = { 0 };
+			rf_csv(&b, &form);
+			http_header(r, "Content-Disposition",
+				    "attachment; filename=\"annual-report-%d-r%s.csv\"", year,
+				    db_get(res, 0, "revision"));
+			http_text(r, 200, "text/csv; charset=utf-8", b.data, b.len);
+			buf_free(&b);
+		} else {
+			char *x;
+			size_t n;
+			if (rf_xlsx(&form, &x, &n)) {
+				problem_reply(r, 500, "internal", "The workbook could not be written.");
+			} else {
+				http_header(r, "Content-Disposition",
+					    "attachment; filename=\"annual-report-%d-r%s.xlsx\"", year,
+					    db_get(res, 0, "revision"));
+				http_text(r, 200, "application/vnd.openxmlformats-officedocument."
+					  "spreadsheetml.sheet", x, n);
+				free(x);
+			}
+		}
+	} else {
+		http_row(r, 200, res, 0);
+	}
+	PQclear(res);
+}
+
+/* ------------------------------------------------------- report figures */
+
+static const struct field figure_fields[] = {
+	{ "penalty_decisions", FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL, NULL },
+	{ "coercion_decisions", FT_INT, F_NULLABLE, 0, 100000000, NULL, NULL, NULL },
+	{ "fees_10k_yuan", FT_NUMBER, F_NULLABLE, 0, 1000000000, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
+};
+
+#define FIGURE_COLUMNS \
+	"f.unit_id, f.year, f.penalty_decisions, f.coercion_decisions," \
+	" f.fees_10k_yuan::float8 AS fees_10k_yuan, f.note, f.updated_by," \
+	" rfc3339(f.updated_at) AS updated_at, f.version"
+
+/* The unit and year of the path: 0, or -1 after answering 404. */
+static int figure_path_or_reply(struct req *r, char year[8])
+{
+	const char *y = r->path_params[1];
+
+	if (!uuid_valid(r->path_params[0]) || strlen(y) != 4 || strspn(y, "0123456789") != 4 ||
+	    atoi(y) < 2000) {
+		problem_reply(r, 404, "not-found", "There are no such figures.");
+		return -1;
+	}
+	snprintf(year, 8, "%s", y);
+	return 0;
+}
+
+/* GET /v1/units/{id}/report-figures/{year} - getReportFigures: 200, 304,
+ * 400, 404. Anyone: the figures of table 二 the unit entered for the year. */
+void reports_figures_get(struct req *r)
+{
+	static struct db_stmt st = { "reports_figures_get",
+		"SELECT " FIGURE_COLUMNS " FROM report_figures f WHERE f.unit_id = $1 AND f.year = $2::int",
+		0 };
+	char year[8], etag[32];
+
+	if (figure_path_or_reply(r, year))
+		return;
+	const char *p[] = { r->path_params[0], year };
+	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", "The unit has entered no figures for this year.");
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "version"));
+	http_header(r, "Cache-Control", "private, no-cache");
+	if (!http_not_modified(r, etag))
+		http_row(r, 200, res, 0);
+	PQclear(res);
+}
+
+/* PUT /v1/units/{id}/report-figures/{year} - putReportFigures (clerk or
+ * approver of the unit, admin): 200, 400, 401, 403, 404, 413, 415, 422.
+ * Enters the administrative penalties and coercive measures decided and the
+ * administrative fees collected (in 10,000 yuan) in the year, which the
+ * system does not hold (OGI Regulations Art. 20(6), (8)); audited; shown
+ * in table 二 as entered. */
+void reports_figures_put(struct req *r)
+{
+	static struct db_stmt st = { "reports_figures_put",
+		"WITH u AS (SELECT id FROM units WHERE id = $1),"
+		" f AS (INSERT INTO report_figures AS f (unit_id, year, penalty_decisions,"
+		"  coercion_decisions, fees_10k_yuan, note, updated_by)"
+		"  SELECT u.id, $2::int, $3::int, $4::int, $5::numeric, $6, $7 FROM u"
+		"  ON CONFLICT (unit_id, year) DO UPDATE SET penalty_decisions = EXCLUDED.penalty_decisions,"
+		"  coercion_decisions = EXCLUDED.coercion_decisions, fees_10k_yuan = EXCLUDED.fees_10k_yuan,"
+		"  note = EXCLUDED.note, updated_by = EXCLUDED.updated_by, updated_at = now(),"
+		"  version = f.version + 1 RETURNING *)"
+		" SELECT " FIGURE_COLUMNS " FROM f", 0 };
+	struct verrs v = { 0 };
+	char year[8], pen[24], coe[24], fees[48], etag[32];
+
+	if (figure_path_or_reply(r, year))
+		return;
+	if (r->claims.role != ROLE_ADMIN && strcasecmp(r->claims.unit, r->path_params[0])) {
+		problem_reply(r, 403, "forbidden", "A unit's figures are entered by its own staff.");
+		return;
+	}
+	if (validate_object(r->json, figure_fields, &v)) {
+		problem_reply_errors(r, 422, "validation", "The figures are invalid.", &v);
+		return;
+	}
+	json_t *pj = json_object_get(r->json, "penalty_decisions");
+	json_t *cj = json_object_get(r->json, "coercion_decisions");
+	json_t *fj = json_object_get(r->json, "fees_10k_yuan");
+	snprintf(pen, sizeof pen, "%lld", (long long)json_integer_value(pj));
+	snprintf(coe, sizeof coe, "%lld", (long long)json_integer_value(cj));
+	snprintf(fees, sizeof fees, "%.4f", json_number_value(fj));
+	const char *p[] = { r->path_params[0], year, json_is_integer(pj) ? pen : NULL,
+			    json_is_integer(cj) ? coe : NULL, json_is_number(fj) ? fees : NULL,
+			    json_member_str(r->json, "note"), req_actor(r) };
+	if (db_begin_or_reply(r))
+		return;
+	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_reply(r, 404, "not-found", "There is no such unit.");
+		return;
+	}
+	json_t *detail = json_pack("{s:i, s:O, s:O, s:O}", "year", atoi(year), "penalty_decisions",
+				   pj ? pj : json_null(), "coercion_decisions", cj ? cj : json_null(),
+				   "fees_10k_yuan", fj ? fj : json_null());
+	char id[80];
+	snprintf(id, sizeof id, "%s/%s", r->path_params[0], year);
+	int rc = audit_append_or_reply(r, "report.figures", "report_figures", id, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r)) {
+		PQclear(res);
+		return;
+	}
+	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "version"));
+	http_header(r, "ETag", "%s", etag);
+	http_row(r, 200, res, 0);
+	PQclear(res);
 }
 
 /* ------------------------------------------------------------ scoreboard */

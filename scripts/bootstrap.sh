@@ -18,11 +18,13 @@ PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libpq-dev libfcgi-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev
 	libcmocka-dev
+	# the annual report's XLSX export
+	libxlsxwriter-dev
 	# the local stack
 	postgresql-15 postgresql-client-15 postgresql-contrib nginx-light curl
 	# tests and bench
 	python3 python3-pytest python3-requests python3-jsonschema
-	python3-hypothesis python3-yaml wrk
+	python3-hypothesis python3-yaml python3-openpyxl wrk
 	# the /docs test renders the page in headless Chromium
 	chromium
 )
@@ -51,11 +53,12 @@ HEADERS=(
 	/usr/include/argon2.h:libargon2-dev
 	/usr/include/cmocka.h:libcmocka-dev
 	/usr/include/openssl/evp.h:libssl-dev
+	/usr/include/xlsxwriter.h:libxlsxwriter-dev
 )
 # Python module:package, imported by the system interpreter the tests use.
 PY_MODULES=(
 	pytest:python3-pytest requests:python3-requests jsonschema:python3-jsonschema
-	hypothesis:python3-hypothesis yaml:python3-yaml
+	hypothesis:python3-hypothesis yaml:python3-yaml openpyxl:python3-openpyxl
 )
 
 missing=()

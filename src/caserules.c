@@ -29,15 +29,16 @@ const struct case_status_rule case_statuses[CS__MAX] = {
 	[CS_CORRECTION_REQUIRED] = { "correction_required", PHASE_WAITING, "待补正",
 		"waiting for the applicant's correction until the notice's respond_by" },
 	[CS_NOT_ACCEPTED] = { "not_accepted", PHASE_CLOSED, "不予受理",
-		"refused at acceptance, with its reason" },
+		"refused at acceptance, with its reason", "3.3.6.3" },
 	[CS_PAUSED] = { "paused", PHASE_WAITING, "中止计时",
 		"the clock is stopped for a third-party consultation (disclosure) or a hearing, test or expert review (approval), up to its limit" },
 	[CS_DECIDED] = { "decided", PHASE_DECIDED, "已办结",
 		"decided, with an outcome and its legal basis" },
 	[CS_WITHDRAWN] = { "withdrawn", PHASE_CLOSED, "已撤回",
-		"withdrawn by the applicant" },
+		"withdrawn by the applicant", "3.3.6.3" },
+	/* Closed before outcome codes existed: a correction that never came. */
 	[CS_ABANDONED] = { "abandoned", PHASE_CLOSED, "视为放弃",
-		"closed because the correction or the fee did not arrive in time" },
+		"closed because the correction or the fee did not arrive in time", "3.3.6.1" },
 	[CS_AWAITING_PAYMENT] = { "awaiting_payment", PHASE_WAITING, "待缴费",
 		"a fee notice was issued; the clock is stopped until it is paid, for 20 working days at most" },
 };
@@ -480,6 +481,8 @@ void case_rules_json(struct buf *b)
 		jw_string(b, case_statuses[i].label);
 		buf_puts(b, ",\"meaning\":");
 		jw_string(b, case_statuses[i].meaning);
+		buf_puts(b, ",\"report_row\":");
+		str_or_null(b, case_statuses[i].report_row);
 		buf_puts(b, "}");
 	}
 	buf_puts(b, "],\"actions\":[");

@@ -367,6 +367,46 @@ static int case_findings(struct db *db, const char *today, const char *rectify_b
 	return 0;
 }
 
+/* OGI Regulations Art. 49: every unit publishes its report of the year
+ * before by 31 January. From 1 February, one finding on each unit that
+ * existed in that year and has published none (the city's report, due by
+ * 31 March, has no unit to hold to account here). */
+static int report_findings(struct db *db, const char *today, const char *rectify_by, int *done)
+{
+	static struct db_stmt st = { "monitor_report_findings",
+		"WITH y AS (SELECT extract(year FROM $1::date)::int - 1 AS year),"
+		" c AS (SELECT u.id, y.year FROM units u, y"
+		"  WHERE $1::date > make_date(y.year + 1, 1, 31)"
+		"   AND u.created_at < make_date(y.year + 1, 1, 1)"
+		"   AND NOT EXISTS (SELECT 1 FROM report_publications p"
+		"    WHERE p.unit_id = u.id AND p.year = y.year)"
+		"   AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.unit_id = u.id"
+		"    AND x.rule = 'report_unpublished' AND x.report_year = y.year)"
+		"  ORDER BY u.id LIMIT " MONITOR_BATCH_SQL "),"
+		" f AS (INSERT INTO findings (source, rule, unit_id, report_year, category, severity,"
+		"  title, description, rectify_by, created_by, created_role)"
+		"  SELECT 'e_monitoring', 'report_unpublished', c.id, c.year, 'disclosure_gap', 'red',"
+		"   '未按期公布政府信息公开工作年度报告 ' || c.year,"
+		"   'The unit has not published its report on government information disclosure of '"
+		"   || c.year || ', due by ' || (c.year + 1) || '-01-31 (OGI Regulations Art. 49).'"
+		"   || ' Found on ' || $1 || '.', $2::date, 'monitor', 'system' FROM c"
+		"  ON CONFLICT (unit_id, rule, report_year) WHERE report_year IS NOT NULL DO NOTHING"
+		"  RETURNING id, unit_id, report_year),"
+		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, to_status)"
+		"  SELECT id, 1, 'create', 'monitor', 'system', 'open' FROM f)"
+		" SELECT count(audit_append('monitor', 'system', 'finding.create', 'finding', f.id::text,"
+		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', 'report_unpublished',"
+		"  'report_year', f.report_year, 'unit_id', f.unit_id))) FROM f", 0 };
+	const char *p[] = { today, rectify_by };
+	PGresult *res = db_exec(db, &st, 2, p);
+
+	if (!res)
+		return -1;
+	*done += atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 /* A finding still open after its rectify_by turns red. */
 static int escalate_findings(struct db *db, const char *today, int *done)
 {
@@ -468,6 +508,7 @@ int monitor_run_rules(struct db *db, int today, struct monitor_report *rep)
 	    lights_since(db, since) ||
 	    IN_TX(db, refresh_lights(db, day, since, &rep->lights_changed)) ||
 	    in_batches(db, case_findings, day, rectify, &rep->findings_created) ||
+	    in_batches(db, report_findings, day, rectify, &rep->findings_created) ||
 	    in_batches(db, escalate_rule, day, NULL, &rep->findings_escalated))
 		goto out;
 	rc = 0;

@@ -40,6 +40,7 @@ const struct route routes[] = {
 	{ "POST", "/v1/items/{id}/submit", items_submit, UNIT_STAFF, 0 },
 	{ "POST", "/v1/items/{id}/review", items_review, APPROVER, RT_JSON },
 	{ "POST", "/v1/items/{id}/withdraw", items_withdraw, APPROVER, RT_JSON },
+	{ "POST", "/v1/items/{id}/abolish", items_abolish, APPROVER, RT_JSON },
 
 	{ "POST", "/v1/requests/{id}/materials", materials_upload,
 	  ROLE_BIT(ROLE_PUBLIC) | UNIT_STAFF, RT_UPLOAD },
@@ -76,6 +77,13 @@ const struct route routes[] = {
 	{ "GET", "/v1/monitoring/runs/{id}", monitoring_get, STAFF_READ, 0 },
 
 	{ "GET", "/v1/reports/annual", reports_annual, ANYONE, RT_ANON },
+	{ "POST", "/v1/reports/annual/publications", reports_publish,
+	  APPROVER | ADMIN, RT_JSON },
+	{ "GET", "/v1/reports/annual/publications", reports_publications_list, ANYONE, RT_ANON },
+	{ "GET", "/v1/reports/annual/publications/{id}", reports_publication_get, ANYONE, RT_ANON },
+	{ "GET", "/v1/units/{id}/report-figures/{year}", reports_figures_get, ANYONE, RT_ANON },
+	{ "PUT", "/v1/units/{id}/report-figures/{year}", reports_figures_put,
+	  UNIT_STAFF | ADMIN, RT_JSON },
 	{ "GET", "/v1/stats/units", stats_units, ANYONE, RT_ANON },
 
 	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },

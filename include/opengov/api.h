@@ -25,6 +25,7 @@ void items_update(struct req *r);
 void items_submit(struct req *r);
 void items_review(struct req *r);
 void items_withdraw(struct req *r);
+void items_abolish(struct req *r);
 
 void materials_upload(struct req *r);
 void materials_list(struct req *r);
@@ -60,6 +61,11 @@ void monitoring_list(struct req *r);
 void monitoring_get(struct req *r);
 
 void reports_annual(struct req *r);
+void reports_publish(struct req *r);
+void reports_publications_list(struct req *r);
+void reports_publication_get(struct req *r);
+void reports_figures_get(struct req *r);
+void reports_figures_put(struct req *r);
 void stats_units(struct req *r);
 
 void audit_list(struct req *r);

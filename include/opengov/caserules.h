@@ -56,6 +56,9 @@ struct case_status_rule {
 	enum case_phase phase;
 	const char *label;      /* Chinese, as applicants read it */
 	const char *meaning;
+	/* A disclosure request closed in this status without an outcome code:
+	 * the row of table 三 of the report form it counts under. */
+	const char *report_row;
 };
 
 enum case_action {

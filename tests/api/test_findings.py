@@ -33,7 +33,7 @@ LINK_RE = re.compile(r'^<([^>]+)>; *rel="next"$')
 
 PUBLIC_KEYS = {"id", "source", "unit_id", "request_id", "item_id", "category", "severity",
                "title", "description", "rectify_by", "status", "rectification",
-               "rectified_at", "closed_at", "escalated_at", "published_at", "created_at",
+               "rectified_at", "closed_at", "escalated_at", "published_at", "created_at", "report_year",
                "updated_at", "published"}
 INTERNAL_KEYS = {"rule", "rectifications", "verification_comment", "verified_at",
                  "created_by", "created_role", "version", "evidence", "allowed_actions"}

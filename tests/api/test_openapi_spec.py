@@ -68,6 +68,12 @@ EXPECTED_OPERATIONS = {
     # issue 6: the annual report and the unit scoreboard
     ("get", "/v1/reports/annual"): "getAnnualReport",
     ("get", "/v1/stats/units"): "getUnitScoreboard",
+    ("post", "/v1/items/{id}/abolish"): "abolishItem",
+    ("post", "/v1/reports/annual/publications"): "publishAnnualReport",
+    ("get", "/v1/reports/annual/publications"): "listReportPublications",
+    ("get", "/v1/reports/annual/publications/{id}"): "getReportPublication",
+    ("get", "/v1/units/{id}/report-figures/{year}"): "getReportFigures",
+    ("put", "/v1/units/{id}/report-figures/{year}"): "putReportFigures",
 }
 # POSTs that take no body (the transition is all the request says).
 BODILESS_POSTS = {"submitItem", "publishFinding", "createMonitoringRun"}
