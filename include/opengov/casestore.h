@@ -47,6 +47,21 @@
 	"  (SELECT code, (extract(epoch FROM max(uploaded_at)) * 1000000)::bigint AS us" \
 	"   FROM materials WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads"
 
+/* What became of the answer outside the unit (sql/015): the request's
+ * appeals, newest recorded first (JSON array, NULL when none), and its
+ * rating (JSON object, NULL when none), as request_write shows them. Every
+ * read that answers with a request selects them after REQUEST_COLUMNS or
+ * REQUEST_DETAIL_COLUMNS; a row without them (a request just created)
+ * shows none. */
+#define REQUEST_REDRESS_COLUMNS \
+	" (SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind, 'body', a.body," \
+	"  'filed_on', to_char(a.filed_on, 'YYYY-MM-DD'), 'after_reconsideration'," \
+	"  a.after_reconsideration, 'result', a.result, 'result_on'," \
+	"  to_char(a.result_on, 'YYYY-MM-DD')) ORDER BY a.created_at DESC, a.id DESC)" \
+	"  FROM appeals a WHERE a.request_id = q.id) AS appeals," \
+	" (SELECT json_build_object('score', g.score, 'comment', g.comment, 'rated_at'," \
+	"  rfc3339(g.rated_at)) FROM ratings g WHERE g.request_id = q.id) AS rating"
+
 /* What identifies a case in its records. */
 struct case_key {
 	const char *id, *unit_id, *number;
@@ -87,7 +102,7 @@ PGresult *casestore_lock(struct db *db, const char *id, bool skip);
 PGresult *casestore_insert_step(struct db *db, const struct case_key *k,
 				const struct case_actor *who, const struct case_step *st);
 /* Writes s (and c) back; the light dates and today's light from cal.
- * Returns the new row (REQUEST_DETAIL_COLUMNS). */
+ * Returns the new row (REQUEST_DETAIL_COLUMNS, REQUEST_REDRESS_COLUMNS). */
 PGresult *casestore_write(struct db *db, const char *id, const struct calendar *cal,
 			  const struct case_state *s, const struct case_changes *c, int today);
 /* Appends the audit entry request.<step> for the step (detail: the
