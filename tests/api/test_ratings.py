@@ -1,8 +1,9 @@
 """Ratings (issue 12): the applicant's rating of a decided request (政务服务
 "好差评"), once; who may rate (the applicant only: other roles 403, another's
 request 404), bad input that changes nothing, the complaint finding a score
-of 1 or 2 opens (once, and red when not rectified in time), and the
-request's `rating`.
+of 1 or 2 opens (once, and red when not rectified in time), the request's
+`rating`, and the unit scoreboard's average_rating, ratings and
+bad_rating_share recomputed here from the rows.
 
 Every request this module makes goes to a unit of its own. Dates are
 Asia/Shanghai days computed here (tests/api/test_requests.py WorkCal).
@@ -12,6 +13,7 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -245,3 +247,78 @@ def test_unrectified_bad_rating_turns_red(api, staff, new_applicant, db):
     assert r.json()["result"]["findings_escalated"] >= 1
     g = api.get(f"/v1/findings/{f['id']}", token=staff.supervisor).json()
     assert g["severity"] == "red" and g["escalated_at"] is not None and g["status"] == "open"
+
+
+# --------------------------------------------------------------------------
+# the scoreboard
+
+
+def scoreboard_row(api, unit, **params):
+    path, seen = "/v1/stats/units", 0
+    query = dict(limit=100, **params)
+    for _ in range(100):
+        r = api.get(path, params=query)
+        assert r.status_code == 200, r.content
+        for row in r.json()["data"]:
+            seen += 1
+            if row["unit_id"] == unit:
+                return row
+        if not r.json()["next_cursor"]:
+            break
+        query = dict(query, cursor=r.json()["next_cursor"])
+    pytest.fail(f"unit {unit} not on the scoreboard ({seen} rows)")
+
+
+def round_half_up(x, places):
+    return float(Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def test_scoreboard_figures(api, make_unit, tokens, demo_units, new_applicant, db):
+    st = make_staff(make_unit, tokens, demo_units, prefix="RS-")
+    today = shanghai_today().isoformat()
+    # a unit without ratings: nothing to average
+    row = scoreboard_row(api, st.unit, **{"from": today, "to": today})
+    assert (row["ratings"], row["average_rating"], row["bad_rating_share"]) == (0, None, None)
+    scores = [5, 4, 2, 1, 3, 5, 4]
+    for s in scores:
+        who = new_applicant()
+        rid = decided(api, st, who)["id"]
+        rate(api, who.token, rid, {"score": s})
+    # one rated long ago (straight into the table): outside the range
+    who = new_applicant()
+    rid = decided(api, st, who)["id"]
+    db(f"INSERT INTO ratings (request_id, unit_id, score, rated_by, rated_at)"
+       f" VALUES ('{rid}', '{st.unit}', 3, '{who.id}', '2021-06-01T02:00:00Z')")
+    # the figures, recomputed from the rows of the range
+    rows = [int(s) for (s,) in db(
+        f"SELECT score FROM ratings WHERE unit_id = '{st.unit}'"
+        f" AND rated_at >= '{today}'::date::timestamptz"
+        f" AND rated_at < ('{today}'::date + 1)::timestamptz")]
+    assert sorted(rows) == sorted(scores)
+    want_avg = round_half_up(Decimal(sum(rows)) / len(rows), 2)
+    want_bad = round_half_up(Decimal(sum(1 for s in rows if s <= 2)) / len(rows), 4)
+    for params in ({"from": today, "to": today}, {}):
+        row = scoreboard_row(api, st.unit, **params)
+        assert row["ratings"] == len(rows)
+        assert row["average_rating"] == want_avg, (row, want_avg)
+        assert row["bad_rating_share"] == want_bad, (row, want_bad)
+    # 2021 holds only the old one
+    row = scoreboard_row(api, st.unit, **{"from": "2021-01-01", "to": "2021-12-31"})
+    assert (row["ratings"], row["average_rating"], row["bad_rating_share"]) == (1, 3.0, 0.0)
+    # ratings do not enter the score: every case decided on time (0.5), no
+    # service item (0.25), the two findings of the bad ratings open (0)
+    row = scoreboard_row(api, st.unit, **{"from": today, "to": today})
+    assert (row["on_time_rate"], row["online_rate"]) == (1.0, None)
+    assert row["findings_opened"] == 2 and row["rectification_rate"] == 0.0
+    assert row["score"] == 75.0
+
+
+def test_scoreboard_reads_ratings_by_index(db):
+    """The scoreboard reads a unit's ratings of a period from one range of
+    ratings_unit_rated, index-only."""
+    plan = "\n".join(r[0] for r in db(
+        "SET enable_seqscan = off; EXPLAIN SELECT count(*), avg(score) FROM ratings"
+        " WHERE unit_id = '00000000-0000-4000-8000-000000000000'"
+        " AND rated_at >= '2026-01-01' AND rated_at < '2027-01-01'"))
+    assert "ratings_unit_rated" in plan, plan
+    assert "Index Only Scan" in plan, plan
