@@ -205,22 +205,15 @@ static PGresult *clerk_request_or_reply(struct req *r, struct request_ref *ref)
 	return q;
 }
 
-/* Ends a write of the appeal of row 0 of res: the request's version moved
- * when touch, the audit entry, the commit. -1 after answering. */
+/* Ends a write of the appeal of row 0 of res: the audit entry, the commit
+ * (the request's appeals and version moved with the row: sql/015). -1
+ * after answering. */
 static int finish_or_reply(struct req *r, const struct request_ref *ref, const PGresult *res,
-			   bool touch, const char *action, json_t *detail)
+			   const char *action, json_t *detail)
 {
-	int rc = 0;
-
-	if (touch && accountstore_touch_request(r->db, ref->id)) {
-		db_error_reply(r);
-		rc = -1;
-	}
-	if (!rc) {
-		json_object_set_new(detail, "request_id", json_string(ref->id));
-		json_object_set_new(detail, "number", json_string(ref->number));
-		rc = audit_append_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
-	}
+	json_object_set_new(detail, "request_id", json_string(ref->id));
+	json_object_set_new(detail, "number", json_string(ref->number));
+	int rc = audit_append_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
 	json_decref(detail);
 	return rc || db_commit_or_reply(r) ? -1 : 0;
 }
@@ -275,7 +268,7 @@ void appeals_create(struct req *r)
 	json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", in.kind, "result", result,
 				   "filed_on", in.filed_on,
 				   "finding_id", finding[0] ? json_string(finding) : json_null());
-	if (finish_or_reply(r, &ref, res, true, "appeal.create", detail))
+	if (finish_or_reply(r, &ref, res, "appeal.create", detail))
 		goto out;
 	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s", ref.id, db_get(res, 0, "id"));
 	http_header(r, "Location", "%s", loc);
@@ -388,7 +381,7 @@ void appeals_result(struct req *r)
 	json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "from", "pending", "result", result,
 				   "result_on", result_on,
 				   "finding_id", finding[0] ? json_string(finding) : json_null());
-	if (finish_or_reply(r, &ref, res, true, "appeal.result", detail))
+	if (finish_or_reply(r, &ref, res, "appeal.result", detail))
 		goto out;
 	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s", ref.id, db_get(res, 0, "id"));
 	http_header(r, "Content-Location", "%s", loc);
@@ -449,7 +442,7 @@ void appeals_document_upload(struct req *r)
 		goto out;
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "document_id", db_get(res, 0, "id"),
 				   "sha256", sha, "size", (json_int_t)r->body_len);
-	if (finish_or_reply(r, &ref, cur, false, "appeal.document_upload", detail))
+	if (finish_or_reply(r, &ref, cur, "appeal.document_upload", detail))
 		goto out;
 	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s/documents/%s/content", ref.id, aid,
 		 db_get(res, 0, "id"));

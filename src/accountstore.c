@@ -1,6 +1,5 @@
 /* accountstore.c - the finding a corrected appeal or a bad rating opens on
- * the unit, and the request's version moved when its appeals or its rating
- * change. */
+ * the unit, with its first step and its audit entry. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,17 +32,4 @@ int accountstore_open_finding(struct db *db, const struct account_finding *f, ch
 		snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return ok ? 0 : -1;
-}
-
-int accountstore_touch_request(struct db *db, const char *request_id)
-{
-	static struct db_stmt st = { "accountstore_touch_request",
-		"UPDATE requests SET version = version + 1, updated_at = now() WHERE id = $1", 0 };
-	const char *p[] = { request_id };
-	PGresult *res = db_exec(db, &st, 1, p);
-
-	if (!res)
-		return -1;
-	PQclear(res);
-	return 0;
 }

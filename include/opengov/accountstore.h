@@ -1,7 +1,8 @@
 /* accountstore.h - what an appeal's corrected result and a bad rating write
- * besides their own rows (src/accountstore.c): the finding on the unit, and
- * the request's version moved (its representation lists its appeals and its
- * rating). In the caller's transaction; knows nothing of HTTP. */
+ * besides their own rows (src/accountstore.c): the finding on the unit. In
+ * the caller's transaction; knows nothing of HTTP. (The request's summary
+ * of its appeals and rating, and its version, follow the rows by trigger:
+ * sql/015.) */
 #ifndef OPENGOV_ACCOUNTSTORE_H
 #define OPENGOV_ACCOUNTSTORE_H
 
@@ -24,8 +25,5 @@ struct account_finding {
  * its audit entry. Writes its id (36 characters) into id. 0, or -1 on
  * failure (db->sqlstate set). */
 int accountstore_open_finding(struct db *db, const struct account_finding *f, char id[37]);
-
-/* Moves the request's version and updated_at, so its ETag changes. 0/-1. */
-int accountstore_touch_request(struct db *db, const char *request_id);
 
 #endif

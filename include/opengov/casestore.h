@@ -48,19 +48,12 @@
 	"   FROM materials WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads"
 
 /* What became of the answer outside the unit (sql/015): the request's
- * appeals, newest recorded first (JSON array, NULL when none), and its
- * rating (JSON object, NULL when none), as request_write shows them. Every
- * read that answers with a request selects them after REQUEST_COLUMNS or
- * REQUEST_DETAIL_COLUMNS; a row without them (a request just created)
- * shows none. */
-#define REQUEST_REDRESS_COLUMNS \
-	" (SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind, 'body', a.body," \
-	"  'filed_on', to_char(a.filed_on, 'YYYY-MM-DD'), 'after_reconsideration'," \
-	"  a.after_reconsideration, 'result', a.result, 'result_on'," \
-	"  to_char(a.result_on, 'YYYY-MM-DD')) ORDER BY a.created_at DESC, a.id DESC)" \
-	"  FROM appeals a WHERE a.request_id = q.id) AS appeals," \
-	" (SELECT json_build_object('score', g.score, 'comment', g.comment, 'rated_at'," \
-	"  rfc3339(g.rated_at)) FROM ratings g WHERE g.request_id = q.id) AS rating"
+ * appeals, newest recorded first (a JSON array, NULL when none), and its
+ * rating (a JSON object, NULL when none), as request_write shows them, kept
+ * on the row by triggers. Every read that answers with a request selects
+ * them after REQUEST_COLUMNS or REQUEST_DETAIL_COLUMNS; a row without them
+ * (a request just created) shows none. */
+#define REQUEST_REDRESS_COLUMNS " q.appeals_summary AS appeals, q.rating_summary AS rating"
 
 /* What identifies a case in its records. */
 struct case_key {
