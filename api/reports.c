@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "opengov/accountability.h"
 #include "opengov/api.h"
 #include "opengov/calendar.h"
 #include "opengov/caserules.h"
@@ -1317,9 +1318,12 @@ void reports_figures_put(struct req *r)
 #define F "$1::timestamptz"
 #define T "$2::timestamptz"
 #define IN_RANGE(col) col " >= " F " AND " col " < " T
+#define RATING_BAD_MAX_SQL "2" /* RATING_BAD_MAX of opengov/accountability.h */
+_Static_assert(RATING_BAD_MAX == 2, "RATING_BAD_MAX_SQL says 2");
 static const char scoreboard_sql[] =
 	"WITH s AS (SELECT u.id, u.code, u.name, u.kind, rq.received, dq.decided, dq.on_time,"
-	"  dq.late + red.n AS overdue, dq.average_days, it.items, it.online, fd.opened, fd.closed"
+	"  dq.late + red.n AS overdue, dq.average_days, it.items, it.online, fd.opened, fd.closed,"
+	"  rt.ratings, rt.average_rating, rt.bad_ratings"
 	" FROM units u"
 	" CROSS JOIN LATERAL (SELECT count(*) AS received FROM requests q"
 	"  WHERE q.unit_id = u.id AND " IN_RANGE("q.received_at") ") AS rq"
@@ -1337,7 +1341,11 @@ static const char scoreboard_sql[] =
 	" CROSS JOIN LATERAL (SELECT"
 	"  count(*) FILTER (WHERE " IN_RANGE("fd.created_at") ") AS opened,"
 	"  count(*) FILTER (WHERE " IN_RANGE("fd.closed_at") ") AS closed"
-	"  FROM findings fd WHERE fd.unit_id = u.id AND fd.created_at < " T ") AS fd),"
+	"  FROM findings fd WHERE fd.unit_id = u.id AND fd.created_at < " T ") AS fd"
+	/* The ratings of the unit's requests rated in the range (sql/015). */
+	" CROSS JOIN LATERAL (SELECT count(*) AS ratings, round(avg(g.score), 2) AS average_rating,"
+	"  count(*) FILTER (WHERE g.score <= " RATING_BAD_MAX_SQL ") AS bad_ratings FROM ratings g"
+	"  WHERE g.unit_id = u.id AND " IN_RANGE("g.rated_at") ") AS rt),"
 	"x AS (SELECT s.*,"
 	"  s.on_time::numeric / nullif(s.on_time + s.overdue, 0) AS t,"
 	"  s.online::numeric / nullif(s.items, 0) AS o,"
@@ -1355,7 +1363,8 @@ static const char scoreboard_sql[] =
 	" received, decided, on_time, round(t, 4) AS on_time_rate, overdue,"
 	" average_days AS average_working_days, items AS service_items, online AS online_items,"
 	" round(o, 4) AS online_rate, opened AS findings_opened, closed AS findings_closed,"
-	" round(c, 4) AS rectification_rate, NULL::numeric AS average_rating, score, grade"
+	" round(c, 4) AS rectification_rate, average_rating, ratings,"
+	" round(bad_ratings::numeric / nullif(ratings, 0), 4) AS bad_rating_share, score, grade"
 	" FROM g"
 	" WHERE $3::numeric IS NULL OR score < $3::numeric OR score = $3::numeric AND code > $4"
 	" ORDER BY score DESC, code LIMIT $5::int";

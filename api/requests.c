@@ -148,7 +148,7 @@ void requests_list(struct req *r)
 	calendar_format(workcal_today(), today);
 
 	struct sqlb b = { 0 };
-	sqlb_add(&b, "SELECT " REQUEST_COLUMNS " FROM requests q WHERE ");
+	sqlb_add(&b, "SELECT " REQUEST_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM requests q WHERE ");
 	if (req_sees_everything(r)) {
 		sqlb_add(&b, "true");
 	} else if (req_is_unit_staff(r)) {

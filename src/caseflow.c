@@ -385,6 +385,24 @@ static void write_next_step(struct buf *b, const struct calendar *cal,
 	jw_string(b, text);
 }
 
+/* The request's appeals (newest recorded first) and its rating, from the
+ * columns of REQUEST_REDRESS_COLUMNS: none on a row without them. */
+static void write_redress(struct buf *b, bool *first, const PGresult *res, int row)
+{
+	int a = db_col(res, "appeals"), g = db_col(res, "rating");
+
+	jw_key(b, first, "appeals");
+	if (a >= 0 && !PQgetisnull(res, row, a))
+		buf_puts(b, PQgetvalue(res, row, a));
+	else
+		buf_puts(b, "[]");
+	jw_key(b, first, "rating");
+	if (g >= 0 && !PQgetisnull(res, row, g))
+		buf_puts(b, PQgetvalue(res, row, g));
+	else
+		buf_puts(b, "null");
+}
+
 void request_write(struct buf *b, const struct req *r, const struct calendar *cal,
 		   const PGresult *res, int row, int today)
 {
@@ -456,6 +474,7 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 		jw_string(b, s.outcome);
 	else
 		buf_puts(b, "null");
+	write_redress(b, &f, res, row);
 	jw_key(b, &f, "next_step");
 	write_next_step(b, cal, &s, today);
 	jw_key(b, &f, "allowed_actions");
@@ -530,7 +549,8 @@ bool request_acts_for_applicant(const struct req *r, const struct request_ref *r
 }
 
 static struct db_stmt request_by_id = { "requests_get",
-	"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1", 0 };
+	"SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS
+	" FROM requests q WHERE q.id = $1", 0 };
 
 PGresult *request_load_or_reply(struct req *r, const char *id, bool lock,
 				struct request_ref *ref)
@@ -621,6 +641,20 @@ int case_possible_or_reply(struct req *r, const struct case_state *s,
 		db_rollback(r->db);
 	conflict(r, s, cal, why);
 	return -1;
+}
+
+void request_conflict_reply(struct req *r, const PGresult *res, const char *why)
+{
+	struct case_state s;
+	const struct calendar *cal = request_calendar_or_reply(r, res);
+
+	if (!cal)
+		return;
+	if (r->db->in_tx)
+		db_rollback(r->db);
+	state_load(&s, res, 0);
+	conflict(r, &s, cal, why);
+	state_free(&s);
 }
 
 void case_wrong_status(struct req *r, const struct case_state *s, const struct calendar *cal,

@@ -10,7 +10,8 @@
 PGresult *casestore_lock(struct db *db, const char *id, bool skip)
 {
 	static struct db_stmt lock = { "requests_lock",
-		"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1 FOR UPDATE", 0 };
+		"SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS
+		" FROM requests q WHERE q.id = $1 FOR UPDATE", 0 };
 	static struct db_stmt lock_skip = { "requests_lock_skip",
 		"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1"
 		" FOR UPDATE SKIP LOCKED", 0 };
@@ -94,7 +95,7 @@ PGresult *casestore_write(struct db *db, const char *id, const struct calendar *
 		" remedy = coalesce($34, remedy),"
 		" version = version + 1, updated_at = now()"
 		" WHERE id = $1 RETURNING *)"
-		" SELECT " REQUEST_DETAIL_COLUMNS " FROM q", 0 };
+		" SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM q", 0 };
 	char start[16], allowed[16], due[16], corr[16], yellow[16], red[16], used[16] = "0";
 	char committed[16], acc_start[16], acc_due[16], pause_limit[16], fee_due[16],
 		delivery_due[16];

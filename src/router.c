@@ -16,6 +16,7 @@
 #define UNIT_STAFF (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_APPROVER))
 #define APPROVER (ROLE_BIT(ROLE_APPROVER))
 #define SUPERVISOR (ROLE_BIT(ROLE_SUPERVISOR))
+#define CLERK (ROLE_BIT(ROLE_CLERK))
 
 /* Adding an endpoint is adding a row (and its operation in openapi.yaml). */
 const struct route routes[] = {
@@ -85,6 +86,19 @@ const struct route routes[] = {
 	{ "PUT", "/v1/units/{id}/report-figures/{year}", reports_figures_put,
 	  UNIT_STAFF | ADMIN, RT_JSON },
 	{ "GET", "/v1/stats/units", stats_units, ANYONE, RT_ANON },
+
+	/* issue 12: appeals (行政复议、行政诉讼) and ratings (好差评) */
+	{ "POST", "/v1/requests/{id}/appeals", appeals_create, CLERK, RT_JSON },
+	{ "GET", "/v1/requests/{id}/appeals", appeals_list_of_request, ANYONE, 0 },
+	{ "GET", "/v1/requests/{id}/appeals/{aid}", appeals_get, ANYONE, 0 },
+	{ "POST", "/v1/requests/{id}/appeals/{aid}/result", appeals_result, CLERK, RT_JSON },
+	{ "POST", "/v1/requests/{id}/appeals/{aid}/documents", appeals_document_upload, CLERK,
+	  RT_UPLOAD },
+	{ "GET", "/v1/requests/{id}/appeals/{aid}/documents/{did}/content",
+	  appeals_document_content, ANYONE, 0 },
+	{ "GET", "/v1/appeals", appeals_list, UNIT_STAFF | STAFF_READ, 0 },
+	{ "POST", "/v1/requests/{id}/rating", ratings_create, ROLE_BIT(ROLE_PUBLIC), RT_JSON },
+	{ "GET", "/v1/requests/{id}/rating", ratings_get, ANYONE, 0 },
 
 	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
 	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },

@@ -68,6 +68,16 @@ void reports_figures_get(struct req *r);
 void reports_figures_put(struct req *r);
 void stats_units(struct req *r);
 
+void appeals_create(struct req *r);
+void appeals_list_of_request(struct req *r);
+void appeals_get(struct req *r);
+void appeals_result(struct req *r);
+void appeals_document_upload(struct req *r);
+void appeals_document_content(struct req *r);
+void appeals_list(struct req *r);
+void ratings_create(struct req *r);
+void ratings_get(struct req *r);
+
 void audit_list(struct req *r);
 void audit_verify(struct req *r);
 

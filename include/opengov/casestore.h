@@ -47,6 +47,14 @@
 	"  (SELECT code, (extract(epoch FROM max(uploaded_at)) * 1000000)::bigint AS us" \
 	"   FROM materials WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads"
 
+/* What became of the answer outside the unit (sql/015): the request's
+ * appeals, newest recorded first (a JSON array, NULL when none), and its
+ * rating (a JSON object, NULL when none), as request_write shows them, kept
+ * on the row by triggers. Every read that answers with a request selects
+ * them after REQUEST_COLUMNS or REQUEST_DETAIL_COLUMNS; a row without them
+ * (a request just created) shows none. */
+#define REQUEST_REDRESS_COLUMNS " q.appeals_summary AS appeals, q.rating_summary AS rating"
+
 /* What identifies a case in its records. */
 struct case_key {
 	const char *id, *unit_id, *number;
@@ -87,7 +95,7 @@ PGresult *casestore_lock(struct db *db, const char *id, bool skip);
 PGresult *casestore_insert_step(struct db *db, const struct case_key *k,
 				const struct case_actor *who, const struct case_step *st);
 /* Writes s (and c) back; the light dates and today's light from cal.
- * Returns the new row (REQUEST_DETAIL_COLUMNS). */
+ * Returns the new row (REQUEST_DETAIL_COLUMNS, REQUEST_REDRESS_COLUMNS). */
 PGresult *casestore_write(struct db *db, const char *id, const struct calendar *cal,
 			  const struct case_state *s, const struct case_changes *c, int today);
 /* Appends the audit entry request.<step> for the step (detail: the

@@ -74,11 +74,21 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/reports/annual/publications/{id}"): "getReportPublication",
     ("get", "/v1/units/{id}/report-figures/{year}"): "getReportFigures",
     ("put", "/v1/units/{id}/report-figures/{year}"): "putReportFigures",
+    # issue 12: appeals (行政复议、行政诉讼) and ratings (好差评)
+    ("get", "/v1/requests/{id}/appeals"): "listRequestAppeals",
+    ("post", "/v1/requests/{id}/appeals"): "createAppeal",
+    ("get", "/v1/requests/{id}/appeals/{aid}"): "getAppeal",
+    ("post", "/v1/requests/{id}/appeals/{aid}/result"): "recordAppealResult",
+    ("post", "/v1/requests/{id}/appeals/{aid}/documents"): "uploadAppealDocument",
+    ("get", "/v1/requests/{id}/appeals/{aid}/documents/{did}/content"): "getAppealDocumentContent",
+    ("get", "/v1/appeals"): "listAppeals",
+    ("post", "/v1/requests/{id}/rating"): "rateRequest",
+    ("get", "/v1/requests/{id}/rating"): "getRequestRating",
 }
 # POSTs that take no body (the transition is all the request says).
 BODILESS_POSTS = {"submitItem", "publishFinding", "createMonitoringRun"}
 # POSTs whose body is a file (its bytes as they are), not JSON.
-FILE_UPLOADS = {"uploadMaterial", "uploadFindingEvidence"}
+FILE_UPLOADS = {"uploadMaterial", "uploadFindingEvidence", "uploadAppealDocument"}
 ROLES = {"anonymous", "public", "clerk", "approver", "supervisor", "admin"}
 SCHEMAS = {"Unit", "UnitCreate", "UnitPatch", "UnitList", "Account", "AccountCreate",
            "TokenRequest", "TokenResponse", "Me", "AuditEntry", "AuditList",

@@ -1,0 +1,612 @@
+/* appeals.c - what the applicant did with the answer outside the unit:
+ * administrative reconsideration (行政复议) and litigation (行政诉讼),
+ * recorded by the clerks of the request's unit with their result and the
+ * decisions or judgments as documents; a corrected answer (纠正) opens a
+ * finding on the unit. Table 四 of the annual report counts them
+ * (appeal_report_counts, sql/015).
+ * operationIds createAppeal, listRequestAppeals, getAppeal,
+ * recordAppealResult, uploadAppealDocument, getAppealDocumentContent,
+ * listAppeals. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "opengov/accountability.h"
+#include "opengov/accountstore.h"
+#include "opengov/api.h"
+#include "opengov/caseflow.h"
+#include "opengov/cursor.h"
+#include "opengov/jsonw.h"
+#include "opengov/upload.h"
+#include "opengov/workcal.h"
+
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+
+static const char *check_date(const char *s)
+{
+	int day;
+
+	return calendar_parse(s, &day) ? "must be a date, YYYY-MM-DD" : NULL;
+}
+
+static const struct field create_fields[] = {
+	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, appeal_kind_names, NULL, NULL },
+	{ "body", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
+	{ "filed_on", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "after_reconsideration", FT_BOOL, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "result", FT_ENUM, 0, 0, 0, appeal_result_names, NULL, NULL },
+	{ "result_on", FT_STRING, F_NULLABLE, 10, 10, NULL, check_date, NULL },
+	{ "case_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	END_FIELDS,
+};
+
+static const struct field result_fields[] = {
+	{ "result", FT_ENUM, F_REQUIRED, 0, 0, appeal_decided_names, NULL, NULL },
+	{ "result_on", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
+	END_FIELDS,
+};
+
+/* An appeal as every answer selects it, from "appeals a". */
+#define APPEAL_COLUMNS \
+	"a.id, a.request_id, (SELECT number FROM requests WHERE id = a.request_id)" \
+	" AS request_number, a.unit_id, a.kind, a.body," \
+	" to_char(a.filed_on, 'YYYY-MM-DD') AS filed_on, a.filed_on - DATE '1970-01-01' AS filed_day," \
+	" a.after_reconsideration, a.result, to_char(a.result_on, 'YYYY-MM-DD') AS result_on," \
+	" a.case_number, a.note, a.finding_id," \
+	" (SELECT coalesce(json_agg(json_build_object('id', d.id, 'filename', d.filename," \
+	"   'content_type', d.content_type, 'size', d.size, 'sha256', d.sha256," \
+	"   'uploaded_at', rfc3339(d.uploaded_at), 'uploaded_by', d.uploaded_by)" \
+	"   ORDER BY d.uploaded_at, d.id), '[]') FROM appeal_documents d" \
+	"  WHERE d.appeal_id = a.id) AS documents," \
+	" a.recorded_by, rfc3339(a.created_at) AS created_at, rfc3339(a.updated_at) AS updated_at," \
+	" a.version, (extract(epoch FROM a.created_at) * 1000000)::bigint AS sort_us"
+
+static void not_found(struct req *r)
+{
+	problem_reply(r, 404, "not-found", "There is no such appeal.");
+}
+
+static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
+{
+	problem_reply_errors(r, 422, "validation", what, v);
+	return -1;
+}
+
+/* Staff of the appeal's unit, supervisors and admins: they see which
+ * finding a corrected result opened. */
+static bool internal_view(const struct req *r, const char *unit)
+{
+	return req_sees_everything(r) || (req_is_unit_staff(r) && !strcmp(r->claims.unit, unit));
+}
+
+/* What the appeal allows now, whoever may do it. */
+static const char *const *appeal_actions(const char *result)
+{
+	static const char *const pending[] = { "record_result", "upload_document", NULL };
+	static const char *const decided[] = { "upload_document", NULL };
+
+	return !strcmp(result, "pending") ? pending : decided;
+}
+
+static void appeal_write(struct buf *b, const struct req *r, const PGresult *res, int row)
+{
+	static const char *const cols[] = {
+		"id", "request_id", "request_number", "unit_id", "kind", "body", "filed_on",
+		"after_reconsideration", "result", "result_on", "case_number", "note", NULL
+	};
+	static const char *const tail[] = {
+		"documents", "recorded_by", "created_at", "updated_at", "version", NULL
+	};
+	const char *unit = db_get(res, row, "unit_id");
+	bool first = true, afirst = true;
+
+	buf_puts(b, "{");
+	for (int i = 0; cols[i]; i++) {
+		jw_key(b, &first, cols[i]);
+		jw_value(b, res, row, db_col(res, cols[i]));
+	}
+	jw_key(b, &first, "finding_id");
+	if (internal_view(r, unit))
+		jw_value(b, res, row, db_col(res, "finding_id"));
+	else
+		buf_puts(b, "null");
+	for (int i = 0; tail[i]; i++) {
+		jw_key(b, &first, tail[i]);
+		jw_value(b, res, row, db_col(res, tail[i]));
+	}
+	/* The clerks of the request's unit record results and documents. */
+	jw_key(b, &first, "allowed_actions");
+	buf_puts(b, "[");
+	if (r->claims.role == ROLE_CLERK && !strcmp(r->claims.unit, unit)) {
+		const char *const *acts = appeal_actions(db_get(res, row, "result"));
+		for (int i = 0; acts[i]; i++) {
+			if (!afirst)
+				buf_puts(b, ",");
+			afirst = false;
+			jw_string(b, acts[i]);
+		}
+	}
+	buf_puts(b, "]");
+	buf_puts(b, "}");
+}
+
+static void etag_of(const PGresult *res, char *out, size_t len)
+{
+	snprintf(out, len, "\"%s\"", db_get(res, 0, "version"));
+}
+
+static void appeal_reply(struct req *r, int status, const PGresult *res)
+{
+	struct buf body = { 0 };
+	char etag[32];
+
+	etag_of(res, etag, sizeof etag);
+	http_header(r, "ETag", "%s", etag);
+	http_header(r, "Cache-Control", "private, no-cache");
+	appeal_write(&body, r, res, 0);
+	http_json_text(r, status, &body);
+	buf_free(&body);
+}
+
+/* The finding a corrected answer opens, its id into id. -1 after
+ * answering (rolled back). */
+static int corrected_finding_or_reply(struct req *r, const PGresult *q, const char *kind,
+				      const char *appeal_body, const char *result_on,
+				      const char *case_number, char id[37])
+{
+	const struct calendar *cal = request_calendar_or_reply(r, q);
+	char title[96], rectify[11], *desc;
+	int k = appeal_kind_parse(kind);
+
+	if (!cal)
+		return -1;
+	calendar_format(calendar_add_working_days(cal, workcal_today(),
+						  ACCOUNTABILITY_RECTIFY_DAYS, NULL, 0), rectify);
+	snprintf(title, sizeof title, "%s纠正 %s", appeal_kind_label(k), db_get(q, 0, "number"));
+	if (asprintf(&desc, "The answer to case %s was corrected (纠正) on %s by %s in %s%s%s%s:"
+		     " review how it was handled.", db_get(q, 0, "number"), result_on, appeal_body,
+		     k == AK_LITIGATION ? "litigation (行政诉讼)" : "administrative reconsideration (行政复议)",
+		     case_number ? " (" : "", case_number ? case_number : "",
+		     case_number ? ")" : "") < 0) {
+		db_rollback(r->db);
+		problem_reply(r, 500, "internal", "The server ran out of memory.");
+		return -1;
+	}
+	json_t *detail = json_pack("{s:s, s:s}", "reason", "appeal_corrected", "appeal_kind", kind);
+	struct account_finding f = {
+		db_get(q, 0, "id"),
+		appeal_finding_category(db_get(q, 0, "status"), db_get(q, 0, "outcome")),
+		title, desc, rectify, r->request_id, detail
+	};
+	int rc = accountstore_open_finding(r->db, &f, id);
+	json_decref(detail);
+	free(desc);
+	if (rc)
+		db_error_reply(r);
+	return rc;
+}
+
+/* Opens the transaction and locks the request the caller may see, for the
+ * clerks of its unit. NULL after answering (404, 403). */
+static PGresult *clerk_request_or_reply(struct req *r, struct request_ref *ref)
+{
+	if (db_begin_or_reply(r))
+		return NULL;
+	PGresult *q = request_load_or_reply(r, r->path_params[0], true, ref);
+	if (!q)
+		return NULL;
+	if (!ref->unit_staff || r->claims.role != ROLE_CLERK) {
+		PQclear(q);
+		db_rollback(r->db);
+		problem_reply(r, 403, "forbidden", "Only the clerks of the request's unit record its appeals.");
+		return NULL;
+	}
+	return q;
+}
+
+/* Ends a write of the appeal of row 0 of res: the audit entry, the commit
+ * (the request's appeals and version moved with the row: sql/015). -1
+ * after answering. */
+static int finish_or_reply(struct req *r, const struct request_ref *ref, const PGresult *res,
+			   const char *action, json_t *detail)
+{
+	json_object_set_new(detail, "request_id", json_string(ref->id));
+	json_object_set_new(detail, "number", json_string(ref->number));
+	int rc = audit_append_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
+	json_decref(detail);
+	return rc || db_commit_or_reply(r) ? -1 : 0;
+}
+
+/* POST /v1/requests/{id}/appeals - createAppeal (a clerk of the request's
+ * unit): 201, 401, 403, 404, 415, 422. */
+void appeals_create(struct req *r)
+{
+	static struct db_stmt ins = { "appeals_insert",
+		"WITH a AS (INSERT INTO appeals (request_id, unit_id, kind, body, filed_on,"
+		" after_reconsideration, result, result_on, case_number, note, finding_id,"
+		" recorded_by, recorded_role)"
+		" VALUES ($1, $2, $3, $4, $5::date, $6::boolean, $7, $8::date, $9, $10, $11::uuid,"
+		" $12, $13) RETURNING *)"
+		" SELECT " APPEAL_COLUMNS " FROM a", 0 };
+	struct verrs v = { 0 };
+	struct request_ref ref;
+	char finding[37] = "", loc[160];
+	json_t *j = r->json;
+
+	if (validate_object(j, create_fields, &v))
+		return (void)invalid_reply(r, &v, "The appeal is invalid.");
+	json_t *after = json_object_get(j, "after_reconsideration");
+	struct appeal_input in = {
+		json_member_str(j, "kind"), json_member_str(j, "filed_on"),
+		json_member_str(j, "result"), json_member_str(j, "result_on"),
+		after && !json_is_null(after),
+	};
+	PGresult *q = clerk_request_or_reply(r, &ref), *res = NULL;
+	if (!q)
+		return;
+	const char *received = db_get(q, 0, "received_day");
+	if (appeal_check(&in, workcal_today(), received ? atoi(received) : APPEAL_NO_DAY, &v)) {
+		db_rollback(r->db);
+		invalid_reply(r, &v, "The appeal is invalid.");
+		goto out;
+	}
+	const char *result = in.result ? in.result : "pending";
+	const char *case_number = json_member_str(j, "case_number");
+	if (appeal_result_parse(result) == AR_CORRECTED &&
+	    corrected_finding_or_reply(r, q, in.kind, json_member_str(j, "body"), in.result_on,
+				       case_number, finding))
+		goto out;
+	const char *p[] = {
+		ref.id, ref.unit_id, in.kind, json_member_str(j, "body"), in.filed_on,
+		in.after_given ? (json_is_true(after) ? "true" : "false") : NULL, result,
+		in.result_on, case_number, json_member_str(j, "note"), finding[0] ? finding : NULL,
+		req_actor(r), req_role(r),
+	};
+	if (!(res = db_exec_or_reply(r, &ins, 13, p)))
+		goto out;
+	json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", in.kind, "result", result,
+				   "filed_on", in.filed_on,
+				   "finding_id", finding[0] ? json_string(finding) : json_null());
+	if (finish_or_reply(r, &ref, res, "appeal.create", detail))
+		goto out;
+	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s", ref.id, db_get(res, 0, "id"));
+	http_header(r, "Location", "%s", loc);
+	appeal_reply(r, 201, res);
+out:
+	PQclear(res);
+	PQclear(q);
+}
+
+/* The appeal aid of request ref, locked with lock (in the caller's
+ * transaction). NULL after answering 404 (rolled back) or 5xx. */
+static PGresult *appeal_load_or_reply(struct req *r, const struct request_ref *ref, bool lock)
+{
+	static struct db_stmt get = { "appeals_get",
+		"SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.id = $1 AND a.request_id = $2", 0 };
+	static struct db_stmt get_lock = { "appeals_lock",
+		"SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.id = $1 AND a.request_id = $2"
+		" FOR UPDATE", 0 };
+	const char *aid = r->path_params[1];
+
+	if (!uuid_valid(aid)) {
+		if (r->db->in_tx)
+			db_rollback(r->db);
+		not_found(r);
+		return NULL;
+	}
+	const char *p[] = { aid, ref->id };
+	PGresult *res = db_exec_or_reply(r, lock ? &get_lock : &get, 2, p);
+	if (res && PQntuples(res) != 1) {
+		PQclear(res);
+		if (r->db->in_tx)
+			db_rollback(r->db);
+		not_found(r);
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/requests/{id}/appeals/{aid} - getAppeal (whoever may see the
+ * request): 200, 304, 401, 404. */
+void appeals_get(struct req *r)
+{
+	struct request_ref ref;
+	char etag[32];
+
+	if (request_find_or_reply(r, r->path_params[0], false, &ref))
+		return;
+	PGresult *res = appeal_load_or_reply(r, &ref, false);
+	if (!res)
+		return;
+	etag_of(res, etag, sizeof etag);
+	http_header(r, "Cache-Control", "private, no-cache");
+	if (!http_not_modified(r, etag)) {
+		struct buf body = { 0 };
+		appeal_write(&body, r, res, 0);
+		http_json_text(r, 200, &body);
+		buf_free(&body);
+	}
+	PQclear(res);
+}
+
+/* POST /v1/requests/{id}/appeals/{aid}/result - recordAppealResult (a clerk
+ * of the request's unit, while the appeal is pending): 200, 401, 403, 404,
+ * 409, 415, 422. */
+void appeals_result(struct req *r)
+{
+	static struct db_stmt upd = { "appeals_result",
+		"WITH a AS (UPDATE appeals SET result = $2, result_on = $3::date,"
+		" note = coalesce($4, note), finding_id = $5::uuid, version = version + 1,"
+		" updated_at = clock_timestamp() WHERE id = $1 RETURNING *)"
+		" SELECT " APPEAL_COLUMNS " FROM a", 0 };
+	struct verrs v = { 0 };
+	struct request_ref ref;
+	char finding[37] = "", loc[160];
+	PGresult *cur = NULL, *res = NULL;
+
+	if (validate_object(r->json, result_fields, &v))
+		return (void)invalid_reply(r, &v, "The result is invalid.");
+	const char *result = json_member_str(r->json, "result");
+	const char *result_on = json_member_str(r->json, "result_on");
+	const char *note = json_member_str(r->json, "note");
+	PGresult *q = clerk_request_or_reply(r, &ref);
+	if (!q)
+		return;
+	if (!(cur = appeal_load_or_reply(r, &ref, true)))
+		goto out;
+	const char *now = db_get(cur, 0, "result");
+	if (strcmp(now, "pending")) {
+		char detail[200];
+		snprintf(detail, sizeof detail, "The appeal's result is recorded (%s on %s):"
+			 " it is not changed.", now, db_get(cur, 0, "result_on"));
+		db_rollback(r->db);
+		conflict_reply(r, detail, now, appeal_actions(now));
+		goto out;
+	}
+	if (appeal_result_check(result, result_on, atoi(db_get(cur, 0, "filed_day")),
+				workcal_today(), &v)) {
+		db_rollback(r->db);
+		invalid_reply(r, &v, "The result is invalid.");
+		goto out;
+	}
+	if (appeal_result_parse(result) == AR_CORRECTED &&
+	    corrected_finding_or_reply(r, q, db_get(cur, 0, "kind"), db_get(cur, 0, "body"),
+				       result_on, db_get(cur, 0, "case_number"), finding))
+		goto out;
+	const char *p[] = { db_get(cur, 0, "id"), result, result_on, note,
+			    finding[0] ? finding : NULL };
+	if (!(res = db_exec_or_reply(r, &upd, 5, p)))
+		goto out;
+	json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "from", "pending", "result", result,
+				   "result_on", result_on,
+				   "finding_id", finding[0] ? json_string(finding) : json_null());
+	if (finish_or_reply(r, &ref, res, "appeal.result", detail))
+		goto out;
+	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s", ref.id, db_get(res, 0, "id"));
+	http_header(r, "Content-Location", "%s", loc);
+	appeal_reply(r, 200, res);
+out:
+	PQclear(res);
+	PQclear(cur);
+	PQclear(q);
+}
+
+/* POST /v1/requests/{id}/appeals/{aid}/documents?filename= -
+ * uploadAppealDocument (a clerk of the request's unit): 201, 400, 401, 403,
+ * 404, 413, 415, 422. The raw file, checked like a material. */
+void appeals_document_upload(struct req *r)
+{
+	static struct db_stmt ins = { "appeal_documents_insert",
+		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
+		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
+		" INSERT INTO appeal_documents (appeal_id, filename, file_id, content_type, size,"
+		" sha256, uploaded_by, uploaded_role)"
+		" SELECT $5::uuid, $6, f.id, $1, $2::int, $3, $7, $8 FROM f"
+		" RETURNING id, appeal_id, filename, content_type, size, sha256,"
+		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by", 0 };
+	/* The appeal lists its documents: its ETag moves with them. */
+	static struct db_stmt touch = { "appeals_touch",
+		"UPDATE appeals SET version = version + 1, updated_at = clock_timestamp()"
+		" WHERE id = $1", 0 };
+	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[200], etag[72];
+	struct request_ref ref;
+	PGresult *cur = NULL, *res = NULL, *t = NULL;
+
+	enum filetype ft = upload_check_or_reply(r, filename, sizeof filename);
+	if (ft == FILETYPE_UNKNOWN)
+		return;
+	upload_sha256_hex(r->body, r->body_len, sha);
+	if (!*sha) {
+		problem_reply(r, 500, "internal", "The server failed to hash the file.");
+		return;
+	}
+	snprintf(size, sizeof size, "%zu", r->body_len);
+	PGresult *q = clerk_request_or_reply(r, &ref);
+	if (!q)
+		return;
+	if (!(cur = appeal_load_or_reply(r, &ref, true)))
+		goto out;
+	const char *aid = db_get(cur, 0, "id");
+	const char *p[] = { filetype_mime(ft), size, sha, r->body, aid, filename, req_actor(r),
+			    req_role(r) };
+	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
+	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+	res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
+	if (!res) {
+		db_error_reply(r);
+		goto out;
+	}
+	const char *tp[] = { aid };
+	if (!(t = db_exec_or_reply(r, &touch, 1, tp)))
+		goto out;
+	json_t *detail = json_pack("{s:s, s:s, s:I}", "document_id", db_get(res, 0, "id"),
+				   "sha256", sha, "size", (json_int_t)r->body_len);
+	if (finish_or_reply(r, &ref, cur, "appeal.document_upload", detail))
+		goto out;
+	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s/documents/%s/content", ref.id, aid,
+		 db_get(res, 0, "id"));
+	snprintf(etag, sizeof etag, "\"%s\"", sha);
+	http_header(r, "Location", "%s", loc);
+	http_header(r, "ETag", "%s", etag);
+	http_row(r, 201, res, 0);
+out:
+	PQclear(t);
+	PQclear(res);
+	PQclear(cur);
+	PQclear(q);
+}
+
+/* GET /v1/requests/{id}/appeals/{aid}/documents/{did}/content -
+ * getAppealDocumentContent (whoever may see the request): 200, 304, 401,
+ * 404. */
+void appeals_document_content(struct req *r)
+{
+	static struct db_stmt st = { "appeal_documents_get",
+		"SELECT d.file_id, d.filename, d.content_type, d.sha256"
+		" FROM appeal_documents d JOIN appeals a ON a.id = d.appeal_id"
+		" WHERE d.id = $1 AND d.appeal_id = $2 AND a.request_id = $3", 0 };
+	struct request_ref ref;
+	const char *aid = r->path_params[1], *did = r->path_params[2];
+
+	if (request_find_or_reply(r, r->path_params[0], false, &ref))
+		return;
+	if (!uuid_valid(aid) || !uuid_valid(did)) {
+		problem_reply(r, 404, "not-found", "There is no such document.");
+		return;
+	}
+	const char *p[] = { did, aid, ref.id };
+	PGresult *res = db_exec_or_reply(r, &st, 3, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", "There is no such document.");
+		return;
+	}
+	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
+			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
+	PQclear(res);
+}
+
+/* Answers a page of appeals (fetched with limit + 1), newest recorded
+ * first, with the cursor of the last one shown. */
+static void list_reply(struct req *r, PGresult *res, int limit)
+{
+	int n = PQntuples(res);
+	struct buf data = { 0 };
+	char *next = NULL;
+
+	buf_puts(&data, "[");
+	for (int i = 0; i < n && i < limit; i++) {
+		if (i)
+			buf_puts(&data, ",");
+		appeal_write(&data, r, res, i);
+	}
+	buf_puts(&data, "]");
+	if (n > limit) {
+		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+		next = cursor_encode(key, 2);
+	}
+	http_header(r, "Cache-Control", "private, no-cache");
+	http_list_text(r, &data, next);
+	buf_free(&data);
+	free(next);
+}
+
+/* GET /v1/requests/{id}/appeals - listRequestAppeals (whoever may see the
+ * request): 200, 400, 401, 404. Newest recorded first. */
+void appeals_list_of_request(struct req *r)
+{
+	char after[2][CURSOR_PART_MAX], lim[16];
+	struct request_ref ref;
+	int limit;
+
+	if (query_limit_or_reply(r, &limit) || query_time_cursor_or_reply(r, after))
+		return;
+	if (request_find_or_reply(r, r->path_params[0], false, &ref))
+		return;
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	struct sqlb b = { 0 };
+	sqlb_add(&b, "SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.request_id = ");
+	sqlb_param(&b, ref.id, "uuid");
+	sqlb_and_before(&b, "a.created_at", "a.id", after);
+	sqlb_add(&b, " ORDER BY a.created_at DESC, a.id DESC LIMIT ");
+	sqlb_param(&b, lim, "int");
+	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
+	sqlb_free(&b);
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	list_reply(r, res, limit);
+	PQclear(res);
+}
+
+/* ?year=: a year of four digits, 2000..9999, or absent. 0, or -1 after
+ * answering 400. */
+static int query_year_or_reply(struct req *r, const char **from, const char **to,
+			       char buf[2][11])
+{
+	const char *v = http_query(r, "year");
+
+	*from = *to = NULL;
+	if (!v)
+		return 0;
+	if (strlen(v) != 4 || strspn(v, "0123456789") != 4 || atoi(v) < 2000) {
+		query_invalid_reply(r, "year", "must be a year from 2000 to 9999");
+		return -1;
+	}
+	snprintf(buf[0], 11, "%s-01-01", v);
+	snprintf(buf[1], 11, "%s-12-31", v);
+	*from = buf[0];
+	*to = buf[1];
+	return 0;
+}
+
+/* GET /v1/appeals - listAppeals (clerks and approvers: their unit's;
+ * supervisors and admins: all): 200, 400, 401, 403. Newest recorded first;
+ * filters unit, kind, result (as it stands now), year (filed in it). */
+void appeals_list(struct req *r)
+{
+	const char *unit, *kind, *result, *from, *to;
+	char after[2][CURSOR_PART_MAX], lim[16], years[2][11];
+	int limit;
+
+	if (query_limit_or_reply(r, &limit) ||
+	    query_uuid_or_reply(r, "unit", &unit) ||
+	    query_enum_or_reply(r, "kind", appeal_kind_names, &kind) ||
+	    query_enum_or_reply(r, "result", appeal_result_names, &result) ||
+	    query_year_or_reply(r, &from, &to, years) ||
+	    query_time_cursor_or_reply(r, after))
+		return;
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	struct sqlb b = { 0 };
+	sqlb_add(&b, "SELECT " APPEAL_COLUMNS " FROM appeals a WHERE ");
+	if (req_sees_everything(r)) {
+		sqlb_add(&b, "true");
+	} else {
+		sqlb_add(&b, "a.unit_id = ");
+		sqlb_param(&b, r->claims.unit, "uuid");
+	}
+	sqlb_and_eq(&b, "a.unit_id", unit, "uuid");
+	sqlb_and_eq(&b, "a.kind", kind, "text");
+	sqlb_and_eq(&b, "a.result", result, "text");
+	if (from) {
+		sqlb_add(&b, " AND a.filed_on BETWEEN ");
+		sqlb_param(&b, from, "date");
+		sqlb_add(&b, " AND ");
+		sqlb_param(&b, to, "date");
+	}
+	sqlb_and_before(&b, "a.created_at", "a.id", after);
+	sqlb_add(&b, " ORDER BY a.created_at DESC, a.id DESC LIMIT ");
+	sqlb_param(&b, lim, "int");
+	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
+	sqlb_free(&b);
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	list_reply(r, res, limit);
+	PQclear(res);
+}
