@@ -707,6 +707,30 @@ void items_get(struct req *r)
 	buf_free(&body);
 }
 
+/* Answers 201 with item id, just made and committed by another resource's
+ * handler (createItemFromDisclosureLogEntry, api/disclosure_log.c): its
+ * Location, ETag and the item as its unit's staff read it. */
+void items_created_reply(struct req *r, const char *id)
+{
+	char etag[32], loc[96];
+	const char *p[] = { id };
+	PGresult *res = db_exec_or_reply(r, &item_by_id, 1, p);
+
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		not_found(r);
+		return;
+	}
+	item_etag(res, 0, etag, sizeof etag);
+	snprintf(loc, sizeof loc, "/v1/items/%s", id);
+	http_header(r, "Location", "%s", loc);
+	http_header(r, "ETag", "%s", etag);
+	item_reply(r, 201, res);
+	PQclear(res);
+}
+
 /* Loads the item for a change inside the caller's transaction, locked.
  * Answers 404 when the caller cannot see it, 403 when they can see it but
  * it belongs to another unit. Returns the row or NULL (answered). */

@@ -49,6 +49,17 @@ const struct route routes[] = {
 	{ "GET", "/v1/requests/{id}/materials/{mid}", materials_get, ANYONE, 0 },
 	{ "GET", "/v1/requests/{id}/materials/{mid}/content", materials_content, ANYONE, 0 },
 
+	{ "POST", "/v1/requests/{id}/publication", disclosure_log_publish, APPROVER, RT_JSON },
+	{ "GET", "/v1/disclosure-log", disclosure_log_list, ANYONE, RT_ANON },
+	{ "GET", "/v1/disclosure-log/{id}", disclosure_log_get, ANYONE, RT_ANON },
+	{ "POST", "/v1/disclosure-log/{id}/withdraw", disclosure_log_withdraw, APPROVER, RT_JSON },
+	{ "POST", "/v1/disclosure-log/{id}/files", disclosure_log_file_upload, APPROVER, RT_UPLOAD },
+	{ "GET", "/v1/disclosure-log/{id}/files/{fid}/content", disclosure_log_file_content, ANYONE,
+	  RT_ANON },
+	{ "POST", "/v1/disclosure-log/{id}/item", disclosure_log_create_item, APPROVER, RT_JSON },
+	{ "POST", "/v1/disclosure-log/{id}/requests", disclosure_log_link_requests, APPROVER,
+	  RT_JSON },
+
 	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
 	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
 	{ "GET", "/v1/calendar/years", calendar_years_list, ANYONE, RT_ANON },

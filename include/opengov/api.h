@@ -32,6 +32,17 @@ void materials_list(struct req *r);
 void materials_get(struct req *r);
 void materials_content(struct req *r);
 
+void disclosure_log_publish(struct req *r);
+void disclosure_log_list(struct req *r);
+void disclosure_log_get(struct req *r);
+void disclosure_log_withdraw(struct req *r);
+void disclosure_log_file_upload(struct req *r);
+void disclosure_log_file_content(struct req *r);
+void disclosure_log_create_item(struct req *r);
+void disclosure_log_link_requests(struct req *r);
+/* api/items.c, for handlers that make an item of another resource: 201 with it. */
+void items_created_reply(struct req *r, const char *id);
+
 void calendar_get(struct req *r);
 void calendar_put(struct req *r);
 void calendar_years_list(struct req *r);

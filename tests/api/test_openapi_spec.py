@@ -53,6 +53,15 @@ EXPECTED_OPERATIONS = {
     ("post", "/v1/requests/{id}/materials"): "uploadMaterial",
     ("get", "/v1/requests/{id}/materials/{mid}"): "getMaterial",
     ("get", "/v1/requests/{id}/materials/{mid}/content"): "getMaterialContent",
+    # issue 12: the disclosure log
+    ("post", "/v1/requests/{id}/publication"): "publishDisclosure",
+    ("get", "/v1/disclosure-log"): "listDisclosureLog",
+    ("get", "/v1/disclosure-log/{id}"): "getDisclosureLogEntry",
+    ("post", "/v1/disclosure-log/{id}/withdraw"): "withdrawDisclosureLogEntry",
+    ("post", "/v1/disclosure-log/{id}/files"): "uploadDisclosureLogFile",
+    ("get", "/v1/disclosure-log/{id}/files/{fid}/content"): "getDisclosureLogFileContent",
+    ("post", "/v1/disclosure-log/{id}/item"): "createItemFromDisclosureLogEntry",
+    ("post", "/v1/disclosure-log/{id}/requests"): "linkDisclosureLogRequests",
     # issue 6: findings and electronic monitoring
     ("get", "/v1/findings"): "listFindings",
     ("post", "/v1/findings"): "createFinding",
@@ -93,6 +102,9 @@ ROLES = {"anonymous", "public", "clerk", "approver", "supervisor", "admin"}
 SCHEMAS = {"Unit", "UnitCreate", "UnitPatch", "UnitList", "Account", "AccountCreate",
            "TokenRequest", "TokenResponse", "Me", "AuditEntry", "AuditList",
            "AuditVerify", "Health", "Readiness", "Problem"}
+
+# issue 12: the disclosure log's documents are files too.
+FILE_UPLOADS |= {"uploadDisclosureLogFile"}
 
 
 def operations():
