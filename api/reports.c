@@ -156,6 +156,10 @@ static const char annual_sql[] =
 	" SELECT count(*) AS n FROM requests q JOIN items i ON i.id = q.item_id"
 	" WHERE q.unit_id = u.id AND q.kind = 'approval' AND " IN_YEAR("q.decided_at")
 	"  AND i.category = 'administrative_license'") "),"
+	/* The citizens' ratings (好差评) given in the year, by score. */
+	"rt AS (" PER_UNIT("r",
+	" SELECT x.score, count(*) AS n FROM ratings x"
+	" WHERE x.unit_id = u.id AND " IN_YEAR("x.rated_at") " GROUP BY 1") "),"
 	/* Art. 20(6) and (8): the figures the units entered for the year. */
 	"fg AS (" PER_UNIT("r",
 	" SELECT x.penalty_decisions, x.coercion_decisions, x.fees_10k_yuan FROM report_figures x"
@@ -206,6 +210,12 @@ static const char annual_sql[] =
 	"  ('doc_issued', dt.issued), ('doc_abolished', dt.abolished), ('doc_in_force', dt.in_force))"
 	"  AS y(k, v)"
 	" UNION ALL SELECT 'licensing', '', n FROM lc"
+	" UNION ALL SELECT 'rating', score::text, n FROM rt"
+	/* Table 四: appeals filed in the year by group and result as it stood
+	 * on 31 December (sql/015). */
+	" UNION ALL SELECT 'appeal', a.category || '|' || a.result, a.count"
+	"  FROM appeal_report_counts(extract(year FROM $1::date)::int, $2::uuid) AS a"
+	"  WHERE a.result <> 'total'"
 	" UNION ALL SELECT y.k, '', y.v FROM fg CROSS JOIN LATERAL (VALUES"
 	"  ('fig_units', 1), ('fig_penalties', fg.penalty_decisions),"
 	"  ('fig_coercions', fg.coercion_decisions), ('fig_fees', fg.fees_10k_yuan)) AS y(k, v)"
@@ -244,6 +254,12 @@ static const char annual_sql[] =
 	"  ('new_plus_carried_over', (p.received + p.carried_over)::text),"
 	"  ('outcomes_plus_carried_forward', (p.outcomes + p.carried_forward)::text),"
 	"  ('balanced', (p.received + p.carried_over = p.outcomes + p.carried_forward)::text))"
+	"  AS y(k, v)"
+	" UNION ALL SELECT y.k, '*', y.v FROM (SELECT sum(score * n) AS points, sum(n) AS n,"
+	"  sum(n) FILTER (WHERE score <= 2) AS bad FROM rt) AS rs CROSS JOIN LATERAL (VALUES"
+	"  ('rating_average', round(rs.points::numeric / nullif(rs.n, 0), 2)::text),"
+	"  ('rating_bad', coalesce(rs.bad, 0)::text),"
+	"  ('rating_bad_share', round(coalesce(rs.bad, 0)::numeric / nullif(rs.n, 0), 4)::text))"
 	"  AS y(k, v)"
 	" UNION ALL SELECT 'generated_at', '*', rfc3339(now())"
 	" UNION ALL SELECT 'unit_name', '*', name FROM units WHERE id = $2::uuid"
@@ -502,12 +518,20 @@ static long long count_of(const PGresult *res, const char *k, const char *d)
 	return atoll(fig_count(res, k, d));
 }
 
+/* The JSON keys of the form's parts: table 二's documents and their
+ * figures, table 四's groups (the categories of appeal_report_counts,
+ * sql/015). */
+static const char *const doc_keys[RF__DOCS] = { "rules", "normative_documents" };
+static const char *const fig_keys[RF__DOC_FIGURES] = { "issued", "abolished", "in_force" };
+static const char *const group_keys[RF__APPEAL_GROUPS] = { "reconsideration",
+	"litigation_direct", "litigation_after_reconsideration" };
+
 /* The form of the report from its figures. */
 static void form_from(const PGresult *res, int year, struct rf_report *f)
 {
 	static const char *const types[RF__DOCS] = { "rule", "normative_document" };
-	static const char *const doc_keys[RF__DOC_FIGURES] = { "doc_issued", "doc_abolished",
-								"doc_in_force" };
+	static const char *const figure_keys[RF__DOC_FIGURES] = { "doc_issued", "doc_abolished",
+								   "doc_in_force" };
 	const char *name = fig(res, "unit_name", "*");
 
 	memset(f, 0, sizeof *f);
@@ -516,16 +540,31 @@ static void form_from(const PGresult *res, int year, struct rf_report *f)
 		 name ? name : "全市", year);
 	for (int d = 0; d < RF__DOCS; d++)
 		for (int k = 0; k < RF__DOC_FIGURES; k++)
-			f->docs[d][k] = count_of(res, doc_keys[k], types[d]);
+			f->docs[d][k] = count_of(res, figure_keys[k], types[d]);
 	f->licensing = count_of(res, "licensing", "*");
 	/* The units' own figures: none entered, none shown. */
 	f->figures_entered = fig(res, "fig_units", "*") != NULL;
 	f->penalties = count_of(res, "fig_penalties", "*");
 	f->coercions = count_of(res, "fig_coercions", "*");
+	/* Four decimals, as stored (numeric(14, 4)) and as a frozen copy
+	 * reads back (form_parse). */
 	if (f->figures_entered)
-		snprintf(f->fees_10k_yuan, sizeof f->fees_10k_yuan, "%s",
-			 fig_count(res, "fig_fees", "*"));
+		snprintf(f->fees_10k_yuan, sizeof f->fees_10k_yuan, "%.4f",
+			 atof(fig_count(res, "fig_fees", "*")));
 	table3_from(res, &f->t3);
+	/* Table 四: each group's results, and its 总计 their sum. */
+	for (int g = 0; g < RF__APPEAL_GROUPS; g++) {
+		long long total = 0;
+		for (size_t k = 0; k < rf_table4_result_count; k++) {
+			char d[96];
+			if (!strcmp(rf_table4_results[k].key, "total")) {
+				f->appeals[g][k] = total;
+				continue;
+			}
+			snprintf(d, sizeof d, "%s|%s", group_keys[g], rf_table4_results[k].key);
+			total += f->appeals[g][k] = count_of(res, "appeal", d);
+		}
+	}
 	f->fee_notices = count_of(res, "fee_notices", "*");
 	f->fee_amount = count_of(res, "fee_amount", "*");
 	f->fee_paid = count_of(res, "fee_paid", "*");
@@ -536,9 +575,6 @@ static void form_from(const PGresult *res, int year, struct rf_report *f)
  * and column by column), 四 (appeals), 六 (the fees). */
 static void form_write(struct buf *b, const struct rf_report *r)
 {
-	static const char *const doc_keys[RF__DOCS] = { "rules", "normative_documents" };
-	static const char *const group_keys[RF__APPEAL_GROUPS] = { "reconsideration",
-		"litigation_direct", "litigation_after_reconsideration" };
 	bool f = true, g;
 
 	buf_puts(b, "{");
@@ -724,6 +760,19 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_val(w, "on_time_rate", fig(res, "approvals_on_time_rate", "*"));
 	rw_close(w, "}");
 
+	rw_obj(w, "ratings");
+	rw_val(w, "count", fig_count(res, "rating", "*"));
+	rw_val(w, "average", fig(res, "rating_average", "*"));
+	rw_val(w, "bad", fig_count(res, "rating_bad", "*"));
+	rw_val(w, "bad_share", fig(res, "rating_bad_share", "*"));
+	rw_dims(w, "by_score");
+	for (int i = 0; i < 5; i++) {
+		char score[2] = { (char)('1' + i), 0 };
+		rw_val(w, score, fig_count(res, "rating", score));
+	}
+	rw_close(w, "}");
+	rw_close(w, "}");
+
 	if (!w->csv) {
 		const char *pub = fig(res, "publication", "*");
 		buf_puts(w->b, ",\"form\":");
@@ -843,10 +892,6 @@ void reports_annual(struct req *r)
 /* The form back from a published snapshot's JSON, to export it again. */
 static void form_parse(const json_t *form, int year, struct rf_report *f)
 {
-	static const char *const doc_keys[RF__DOCS] = { "rules", "normative_documents" };
-	static const char *const fig_keys[RF__DOC_FIGURES] = { "issued", "abolished", "in_force" };
-	static const char *const group_keys[RF__APPEAL_GROUPS] = { "reconsideration",
-		"litigation_direct", "litigation_after_reconsideration" };
 	const json_t *pro = json_object_get(form, "proactive");
 	const json_t *fees = json_object_get(json_object_get(form, "other"), "fees");
 	const json_t *rows = json_object_get(json_object_get(form, "applications"), "rows");

@@ -700,6 +700,18 @@ def test_table_4(api, db, listed):
         assert n >= m
     # a year without appeals: fifteen zeros
     assert [n for _, _, n in report(db, 2001, st.unit)] == [0] * 15
+    # the annual report's table 四, as JSON and in the form's CSV
+    for year in (listed.last, listed.last + 1):
+        want = expected(rows, year)
+        r = api.get("/v1/reports/annual", params={"year": year, "unit": st.unit})
+        assert r.status_code == 200, r.content
+        assert r.json()["form"]["appeals"] == \
+            {c: {res: n for cc, res, n in want if cc == c} for c in CATEGORIES}
+        r = api.get("/v1/reports/annual", params={"year": year, "unit": st.unit,
+                                                  "format": "csv"})
+        lines = r.content.decode("utf-8").split("\r\n")
+        at = lines.index("四、政府信息公开行政复议、行政诉讼情况")
+        assert lines[at + 4] == ",".join(str(n) for _, _, n in want)
     # the service's role may call it
     n = db(f"SET ROLE opengov_app; SELECT count(*) FROM appeal_report_counts({listed.last},"
            f" '{st.unit}')")

@@ -305,6 +305,16 @@ def test_scoreboard_figures(api, make_unit, tokens, demo_units, new_applicant, d
     # 2021 holds only the old one
     row = scoreboard_row(api, st.unit, **{"from": "2021-01-01", "to": "2021-12-31"})
     assert (row["ratings"], row["average_rating"], row["bad_rating_share"]) == (1, 3.0, 0.0)
+    # the annual report's ratings section: the year's, by score
+    year = shanghai_today().year
+    r = api.get("/v1/reports/annual", params={"year": year, "unit": st.unit})
+    assert r.status_code == 200, r.content
+    assert r.json()["ratings"] == {
+        "count": len(rows), "average": want_avg, "bad": sum(1 for s in rows if s <= 2),
+        "bad_share": want_bad, "by_score": {str(k): rows.count(k) for k in range(1, 6)}}
+    r = api.get("/v1/reports/annual", params={"year": 2021, "unit": st.unit})
+    assert r.json()["ratings"] == {"count": 1, "average": 3.0, "bad": 0, "bad_share": 0.0,
+                                   "by_score": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 0}}
     # ratings do not enter the score: every case decided on time (0.5), no
     # service item (0.25), the two findings of the bad ratings open (0)
     row = scoreboard_row(api, st.unit, **{"from": today, "to": today})
