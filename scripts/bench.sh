@@ -525,6 +525,7 @@ declare -A SUP=()
 SUP[report_this]=$(median_ms "$BASE/v1/reports/annual?year=$year")
 SUP[report_last]=$(median_ms "$BASE/v1/reports/annual?year=$((year - 1))")
 SUP[report_csv]=$(median_ms "$BASE/v1/reports/annual?year=$year&format=csv")
+SUP[report_xlsx]=$(median_ms "$BASE/v1/reports/annual?year=$year&format=xlsx")
 SUP[board_year]=$(median_ms "$BASE/v1/stats/units?from=$year-01-01&to=$(date +%F)")
 SUP[board_5y]=$(median_ms "$BASE/v1/stats/units?from=$((year - 4))-01-01&to=$(date +%F)")
 monitor_pid=$(cat "$VAR/run/monitor.pid" 2>/dev/null || true)
@@ -544,11 +545,12 @@ printf '  %s requests, %s of them open, %s findings\n' "$REQUESTS_ALL" "$OPEN_CA
 printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$year" "${SUP[report_this]}"
 printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$((year - 1))" "${SUP[report_last]}"
 printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$year&format=csv" "${SUP[report_csv]}"
+printf '  %-44s %8s ms\n' "GET /v1/reports/annual?year=$year&format=xlsx" "${SUP[report_xlsx]}"
 printf '  %-44s %8s ms\n' "GET /v1/stats/units (this year)" "${SUP[board_year]}"
 printf '  %-44s %8s ms\n' "GET /v1/stats/units (five years)" "${SUP[board_5y]}"
 printf '  %-44s %8s s   %s\n' "opengov monitor, first pass" "${MON1%% *}" "${MON1#* }"
 printf '  %-44s %8s s   %s\n' "opengov monitor, second pass" "${MON2%% *}" "${MON2#* }"
-for k in report_this report_last report_csv board_year board_5y; do
+for k in report_this report_last report_csv report_xlsx board_year board_5y; do
 	target "$k under 1 s ($REQUESTS_ALL requests, $FINDINGS findings)" "$(lt "${SUP[$k]}" 1000)"
 done
 target "monitoring pass over $OPEN_CASES open cases under 30 s" "$(lt "${MON2%% *}" 30)"

@@ -757,8 +757,11 @@ def test_publish_freeze_and_revise(api, db, pub_unit, tokens):
     out = db("SET ROLE opengov_app; SELECT count(*) FROM report_publications"
              f" WHERE id = '{p1['id']}'")
     assert out == [["1"]]
-    with pytest.raises(Exception):
-        db(f"UPDATE report_publications SET note = 'x' WHERE id = '{p1['id']}'")
+    for sql in (f"UPDATE report_publications SET note = 'x' WHERE id = '{p1['id']}'",
+                f"DELETE FROM report_publications WHERE id = '{p1['id']}'"):
+        with pytest.raises(RuntimeError, match="published reports are immutable"):
+            db(sql)
+    assert api.get(f"/v1/reports/annual/publications/{p1['id']}").json() == p1
 
 
 def test_who_may_publish(api, pub_unit, tokens, db, unchanged):
