@@ -60,6 +60,11 @@ static int db_session_setup(struct db *db)
 			       /* Requests are short: a parallel plan costs more in
 				* start-up than it saves, and takes the other core. */
 			       "SET max_parallel_workers_per_gather = 0; "
+			       /* JIT compiles a plan whose estimated cost is high:
+				* the annual report's (estimates multiply over its
+				* unions) spent 1.5-4 s compiling to save nothing.
+				* No statement here runs long enough to repay it. */
+			       "SET jit = off; "
 			       /* Every statement is prepared once and its plan kept:
 				* PostgreSQL would otherwise re-plan (and re-parse the
 				* SQL functions it inlines) on every execution whenever
