@@ -256,9 +256,14 @@ static PGresult *db_check(struct db *db, PGresult *res)
 		return res;
 	}
 	db_note_error(db, res);
-	/* Gone in the middle of a statement: nothing landed when it was a
-	 * BEGIN, a statement inside a transaction (not its COMMIT), or the
-	 * request's first. Otherwise it may have committed. */
+	/* Gone: nothing of the request landed when the statement was a BEGIN,
+	 * or inside a transaction and not its COMMIT (the server rolls back a
+	 * transaction whose session ends). The request's first statement
+	 * counts as safe too: that is the connection that died while idle, its
+	 * statement sent to no session. (A server that ended its session on
+	 * purpose, 57P01, answers a statement it completed before it ends it;
+	 * only a crash in the middle of a first statement that writes on its
+	 * own leaves its outcome unknown.) Otherwise it may have committed. */
 	if (db->lost && !(db->sending_begin || (was_in_tx && !db->sending_commit) ||
 			  (!was_in_tx && !db->sending_commit && db->req_ok == 0)))
 		db->req_unsafe = true;
