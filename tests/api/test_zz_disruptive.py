@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -277,13 +278,25 @@ def test_sessions_ended_between_requests_are_replaced_without_503(api, admin, db
     kids = workers()
     before = scrape_retries(api, "connection")
     answers = []
-    for _ in range(5):
-        got, _ = burst(admin, kids, rounds_max=2, cover=False)
-        answers.extend(got)
-        ended = db("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                   "WHERE application_name = 'opengov' AND pid <> pg_backend_pid()")
-        assert ended, "no worker session to end"
-        time.sleep(0.05)  # the sessions are gone; the workers do not know it yet
+    # one psql session kept open, so that the sessions end within
+    # milliseconds of the last answer (a worker idle for a second checks its
+    # connection before using it, which is the other way this is handled)
+    psql = subprocess.Popen(["psql", ENV["OPENGOV_SUPERUSER_DATABASE_URL"], "-X", "-q", "-At",
+                             "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        for _ in range(5):
+            got, _ = burst(admin, kids, rounds_max=2, cover=False)
+            answers.extend(got)
+            psql.stdin.write("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE application_name = 'opengov' AND pid <> pg_backend_pid();\n")
+            psql.stdin.flush()
+            ended = int(psql.stdout.readline())
+            assert ended, "no worker session to end"
+            time.sleep(0.05)  # the sessions are gone; the workers do not know it yet
+    finally:
+        psql.stdin.close()
+        psql.wait(30)
     got, _ = burst(admin, kids, rounds_max=2, cover=False)
     answers.extend(got)
     bad = [(m, s, b) for m, s, b, _ in answers if s not in (200, 201)]
