@@ -1,4 +1,4 @@
-# opengov - GNU make. Targets: all check run stop bench clean unit lint-openapi compile_commands.json
+# opengov - GNU make. Targets: all check run stop bench soak clean unit lint-openapi compile_commands.json
 # `make SANITIZE=address,undefined` builds into build/san with the sanitizers on.
 
 CC      ?= cc
@@ -30,7 +30,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SQL     := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 SEED_SQL := $(sort $(wildcard sql/seed/*.sql))
 
-.PHONY: all check run stop bench clean unit bootstrap lint-openapi
+.PHONY: all check run stop bench soak clean unit bootstrap lint-openapi
 .DELETE_ON_ERROR:
 
 all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling compile_commands.json
@@ -99,6 +99,12 @@ stop:
 bench: bootstrap
 	$(MAKE) all
 	scripts/bench.sh
+
+# Minutes of mixed load on its own stack (var/soak) while PostgreSQL restarts
+# and a worker is killed; SOAK_SECONDS sets the length. Not part of check.
+soak: bootstrap
+	$(MAKE) all
+	scripts/soak.sh
 
 compile_commands.json: $(LIB_SRCS) $(MAIN_SRC) $(UNIT_SRCS)
 	@{ echo '['; sep=''; for f in $^; do \

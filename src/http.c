@@ -182,6 +182,8 @@ int req_read_body(struct req *r)
 {
 	size_t want = (size_t)r->content_length;
 
+	if (r->body) /* read by an earlier run of this request (server.c) */
+		return r->body_len == want ? 0 : -1;
 	r->body = xmalloc(want + 1);
 	size_t got = 0;
 	while (got < want) {
@@ -193,6 +195,23 @@ int req_read_body(struct req *r)
 	r->body[got] = '\0';
 	r->body_len = got;
 	return got == want ? 0 : -1;
+}
+
+void req_reset_answer(struct req *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+	r->route = NULL;
+	r->route_index = -1;
+	r->authed = false;
+	memset(&r->claims, 0, sizeof r->claims);
+	r->npath = 0;
+	memset(r->path_params, 0, sizeof r->path_params);
+	r->status = 200;
+	buf_reset(&r->headers);
+	buf_reset(&r->out);
+	r->out_type = NULL;
+	r->replied = false;
 }
 
 void http_header(struct req *r, const char *name, const char *fmt, ...)
