@@ -249,7 +249,13 @@ def test_security_definer_functions_granted_to_the_service_only(db):
     for name, (config, grantees) in found.items():
         assert "PUBLIC" not in grantees, f"{name} is executable by {grantees}"
         assert set(grantees.split(",")) <= {"opengov_app", ""}, f"{name}: {grantees}"
-        assert re.search(r"search_path=pg_catalog, *public, *pg_temp", config), (name, config)
+        # Pinned, pg_temp last; pg_catalog first or not named (then it is
+        # searched first anyway).
+        m = re.search(r"search_path=([^ ]+( [^ =]+)*)", config)
+        assert m, (name, config)
+        path = [p.strip() for p in m.group(1).split(",")]
+        assert path[-1] == "pg_temp", (name, config)
+        assert "pg_catalog" not in path[1:], (name, config)
     assert found[AUDIT_APPEND][1] == "opengov_app"
     assert db.scalar(f"SELECT has_function_privilege('opengov_app', '{AUDIT_APPEND}',"
                      " 'EXECUTE')") == "t"
