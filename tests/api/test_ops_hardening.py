@@ -26,7 +26,8 @@ import pytest
 
 from conftest import ENV, REPO, children, master_pid
 
-BIN = os.environ.get("OPENGOV_BIN") or os.path.join(REPO, "bin", "opengov")
+# Absolute: the processes below start in / (OPENGOV_BIN may be relative to the repository).
+BIN = os.path.join(REPO, os.environ.get("OPENGOV_BIN") or os.path.join("bin", "opengov"))
 AS_ROOT = os.geteuid() == 0
 NOT_ROOT = "needs root: the suite runs as a normal user, who cannot act as another OS user"
 AUDIT_APPEND = "audit_append(text,text,text,text,text,text,jsonb)"
