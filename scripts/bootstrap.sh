@@ -132,6 +132,19 @@ contract_deps() {
 	printf '%s\n' "$want" >"$stamp"
 }
 
+# The unprivileged system user `opengov serve` and `opengov monitor` become
+# when they are started as root (OPENGOV_USER, default opengov; see
+# scripts/stack.sh). Only root needs it, and only root can create it.
+service_user() {
+	local user=${OPENGOV_USER:-opengov}
+	[[ $(id -u) -eq 0 ]] || return 0
+	id -u "$user" >/dev/null 2>&1 && return 0
+	echo "$prog: creating the system user $user (the service runs as it)"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "opengov service" "$user"
+}
+[[ ${1:-} == --recheck ]] || service_user
+
 if ((${#missing[@]} == 0)); then
 	# --recheck: only the Debian packages (the caller goes on to npm).
 	[[ ${1:-} == --recheck ]] || contract_deps

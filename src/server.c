@@ -20,6 +20,7 @@
 #include "opengov/http.h"
 #include "opengov/log.h"
 #include "opengov/metrics.h"
+#include "opengov/privdrop.h"
 #include "opengov/rcache.h"
 #include "opengov/router.h"
 #include "opengov/server.h"
@@ -305,6 +306,15 @@ int server_run(struct config *cfg)
 	int sock = open_socket(cfg);
 	if (sock < 0)
 		return 1;
+	/* The socket is open and given to nginx's group: nothing else needs
+	 * root, so the master and every worker it forks run as OPENGOV_USER. */
+	char err[256];
+	if (privdrop(cfg->user, err, sizeof err)) {
+		log_error("%s", err);
+		close(sock);
+		unlink(cfg->socket_path);
+		return 1;
+	}
 
 	struct sigaction sa = { .sa_handler = master_on_term };
 	sigaction(SIGTERM, &sa, NULL);
