@@ -65,6 +65,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
+# test_workcal replaces db_exec with its own fake database.
+$(BUILD)/tests/test_workcal: LDFLAGS += -Wl,--wrap=db_exec
+
 build/rel/tests/fcgi-ceiling: tests/bench/fcgi-ceiling.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -O2 $(WARN) -o $@ $< -lfcgi
