@@ -1,4 +1,4 @@
-# opengov - GNU make. Targets: all check run stop bench clean unit fuzz lint-openapi compile_commands.json
+# opengov - GNU make. Targets: all check run stop bench clean unit lint-openapi compile_commands.json
 # `make SANITIZE=address,undefined` builds into build/san with the sanitizers on.
 
 CC      ?= cc
@@ -30,7 +30,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SQL     := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 SEED_SQL := $(sort $(wildcard sql/seed/*.sql))
 
-.PHONY: all check run stop bench clean unit bootstrap lint-openapi fuzz fuzz-build fuzz-smoke
+.PHONY: all check run stop bench clean unit bootstrap lint-openapi
 .DELETE_ON_ERROR:
 
 all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling compile_commands.json
@@ -118,6 +118,7 @@ clean:
 # copied to build/fuzz/run/<harness> first so that a run never dirties the
 # tree; what a run finds (crash-*, leak-*, timeout-*) is left there too.
 # `make check` runs each for FUZZ_SMOKE_SECONDS (fuzz-smoke).
+.PHONY: fuzz fuzz-build fuzz-smoke
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
