@@ -76,7 +76,11 @@ static int parse_query(struct req *r)
 			size_t nlen = eq ? (size_t)(eq - q) : len;
 			char *name = url_decode(q, nlen);
 			char *value = eq ? url_decode(eq + 1, len - nlen - 1) : xstrdup("");
-			if (!name || !value || r->nquery >= QUERY_PARAMS_MAX) {
+			/* A cursor has a slot of its own: the Link to the next
+			 * page adds one to the parameters it repeats, and must
+			 * be a query this parser accepts. */
+			if (!name || !value ||
+			    (r->nquery >= QUERY_PARAMS_MAX && strcmp(name, "cursor"))) {
 				free(name);
 				free(value);
 				return -1;
@@ -410,9 +414,10 @@ static const char *normalise_time(struct req *r, const char *name, long long epo
 	time_t t = (time_t)epoch;
 
 	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof buf - n, "%s%.*sZ", flen ? "." : "", (int)flen,
-		 frac ? frac + 1 : "");
+	/* Four digits of year: strftime's %Y writes the year 541 as "541". */
+	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%.*sZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, flen ? "." : "",
+		 (int)flen, frac ? frac + 1 : "");
 	for (int i = 0; i < r->nquery; i++)
 		if (!strcmp(r->qp[i].name, name)) {
 			free(r->qp[i].value);
@@ -684,7 +689,15 @@ static void next_link(struct req *r, const char *cursor)
 			buf_printf(&q, isalnum(*p) || strchr("-._~", *p) ? "%c" : "%%%02X", *p);
 	}
 	buf_printf(&q, "%scursor=%s", q.len ? "&" : "", cursor);
-	http_header(r, "Link", "<%s?%s>; rel=\"next\"", r->path, buf_str(&q));
+	/* Written straight into the headers: http_header's 1 KiB line would
+	 * cut a long query (a 200-character search is 1800 bytes encoded) and
+	 * leave a Link without its closing '>'. The path is encoded too, so
+	 * that nothing in it (CR, LF, '>', a space) can end the line or the
+	 * URI early. */
+	buf_puts(&r->headers, "Link: <");
+	for (const unsigned char *p = (const unsigned char *)r->path; *p; p++)
+		buf_printf(&r->headers, isalnum(*p) || strchr("-._~/", *p) ? "%c" : "%%%02X", *p);
+	buf_printf(&r->headers, "?%s>; rel=\"next\"\r\n", buf_str(&q));
 	buf_free(&q);
 }
 

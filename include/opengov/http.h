@@ -46,7 +46,7 @@ struct req {
 	char *idempotency_key;
 	char *remote_addr;
 	int nquery;
-	struct qparam qp[QUERY_PARAMS_MAX];
+	struct qparam qp[QUERY_PARAMS_MAX + 1]; /* and a cursor */
 	int npath;
 	char path_params[PATH_PARAMS_MAX][64];
 	char *body;
