@@ -408,7 +408,7 @@ void auth_refresh(struct req *r)
 	token_pair_reply(r, &c, refresh, refresh_in);
 }
 
-/* POST /v1/auth/logout - logout: 204, 401, 409 (the token names no session:
+/* POST /v1/auth/logout - logout: 200, 401, 409 (the token names no session:
  * minted with `opengov token` or by another issuer). Ends the token's
  * session: its refresh tokens and its access tokens are refused from now. */
 void auth_logout(struct req *r)
@@ -435,7 +435,7 @@ void auth_logout(struct req *r)
 	if (rc || db_commit_or_reply(r))
 		return;
 	http_header(r, "Cache-Control", "no-store");
-	http_empty(r, 204);
+	http_json(r, 200, json_pack("{s:s, s:s}", "session_id", r->claims.sid, "status", "ended"));
 }
 
 static const struct field password_fields[] = {
@@ -565,10 +565,13 @@ static void account_set_status(struct req *r, bool enable)
 		res = db_exec_or_reply(r, &current, 1, p);
 		if (!res)
 			return;
-		if (PQntuples(res) != 1)
+		if (PQntuples(res) != 1) {
 			problem_reply(r, 404, "not-found", "There is no such account.");
-		else
+		} else {
+			snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "_version"));
 			http_row(r, 200, res, 0);
+			http_header(r, "ETag", "%s", etag);
+		}
 		PQclear(res);
 		return;
 	}

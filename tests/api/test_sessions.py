@@ -116,7 +116,8 @@ def test_logout_ends_only_this_session(client, account):
     a = login_pair(client, acct["username"], pw)
     b = login_pair(client, acct["username"], pw)
     r = client.post("/v1/auth/logout", token=a["access_token"])
-    assert r.status_code == 204, r.content
+    assert r.status_code == 200, r.content
+    assert r.json() == {"session_id": claims_of(a["access_token"])["sid"], "status": "ended"}
     assert_problem(client.get("/v1/me", token=a["access_token"]), 401, "unauthorized")
     assert_problem(client.post("/v1/auth/refresh", json={"refresh_token": a["refresh_token"]}),
                    401, "unauthorized")
@@ -168,10 +169,10 @@ def test_role_change_revokes_tokens_in_every_worker(client, make_account, db):
     for _ in range(8):
         assert client.get("/v1/me", token=t["access_token"]).status_code == 200
     db(f"UPDATE accounts SET role = 'supervisor', applicant_type = NULL WHERE id = '{acct['id']}'")
-    assert db.scalar(f"SELECT token_version FROM accounts WHERE id = '{acct['id']}'") == "2"
     for _ in range(8):
         doc = assert_problem(client.get("/v1/me", token=t["access_token"]), 401, "unauthorized")
         assert "revoked" in doc["detail"]
+    assert db.scalar(f"SELECT token_version FROM accounts WHERE id = '{acct['id']}'") == "2"
 
 
 def test_old_token_version_refused(api, tokens, make_account, db):
