@@ -12,7 +12,7 @@
  * from one address and LOGIN_PER_ACCOUNT from one address at one username
  * reach the password check; a successful login gives its attempts back. */
 #define LOGIN_WINDOW 900
-#define LOGIN_PER_ADDRESS 100
+#define LOGIN_PER_ADDRESS 200
 #define LOGIN_PER_ACCOUNT 5
 
 /* A refresh token: 32 random bytes in base64url (43 characters), kept in

@@ -285,7 +285,7 @@ def test_one_throttled_account_leaves_the_others(make_account):
 def test_address_limit(make_account, db):
     acct, pw = make_account("tadr")
     addr = fresh_address()
-    db(f"INSERT INTO login_throttle VALUES ('addr {addr}', now(), 100)")
+    db(f"INSERT INTO login_throttle VALUES ('addr {addr}', now(), 200)")
     r = client_from(addr).post("/v1/auth/token", json={"username": acct["username"],
                                                        "password": pw})
     assert_problem(r, 429, "too-many-requests")
