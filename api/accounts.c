@@ -1,6 +1,8 @@
-/* accounts.c - self-registration and staff accounts, the token endpoint
- * (argon2id, throttled per account) and /me.
- * operationIds createAccount, getAccount, createToken, getMe. */
+/* accounts.c - self-registration and staff accounts, disabling them, the
+ * token endpoints (argon2id, throttled per address and per (address,
+ * username); sessions with rotating refresh tokens), /me and its password.
+ * operationIds createAccount, getAccount, disableAccount, enableAccount,
+ * createToken, refreshToken, logout, getMe, changeMyPassword. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +11,7 @@
 #include "opengov/jsonw.h"
 #include "opengov/config.h"
 #include "opengov/idempotency.h"
+#include "opengov/sessions.h"
 
 static const char *const roles[] = { "public", "clerk", "approver",
 				     "supervisor", "admin", NULL };
@@ -18,10 +21,7 @@ static const char *const applicant_types[] = { "natural_person", "company",
 
 #define ACCOUNT_COLUMNS \
 	"id, username, role, unit_id, applicant_type, display_name," \
-	" rfc3339(created_at) AS created_at, version AS _version"
-
-/* After this many failures in a row an account answers 429 for a while. */
-#define LOGIN_FAILURES_ALLOWED 5
+	" status, rfc3339(created_at) AS created_at, version AS _version"
 
 static const char *check_username(const char *s)
 {
@@ -36,7 +36,7 @@ static const char *check_username(const char *s)
 
 static const struct field account_fields[] = {
 	{ "username", FT_STRING, F_REQUIRED, 3, 64, NULL, check_username, NULL },
-	{ "password", FT_STRING, F_REQUIRED, 8, 256, NULL, NULL, NULL },
+	{ "password", FT_STRING, F_REQUIRED, PASSWORD_MIN, 256, NULL, password_policy_check, NULL },
 	{ "display_name", FT_STRING, 0, 1, 100, NULL, NULL, NULL },
 	{ "applicant_type", FT_ENUM, 0, 0, 0, applicant_types, NULL, NULL },
 	{ "role", FT_ENUM, 0, 0, 0, roles, NULL, NULL },
@@ -220,42 +220,48 @@ static const char *dummy_hash(void)
 	return hash;
 }
 
-static void login_failed(struct req *r, const char *id)
+static void login_refused(struct req *r)
 {
-	static struct db_stmt fail = { "auth_fail",
-		"UPDATE accounts SET failed_logins = failed_logins + 1,"
-		" locked_until = CASE WHEN failed_logins + 1 >= $2::int"
-		" THEN now() + least(900, 60 * power(2, failed_logins + 1 - $2::int))"
-		" * interval '1 second' END"
-		" WHERE id = $1", 0 };
-	if (id) {
-		char allowed[16];
-		snprintf(allowed, sizeof allowed, "%d", LOGIN_FAILURES_ALLOWED);
-		const char *p[] = { id, allowed };
-		if (db_begin_or_reply(r))
-			return;
-		PGresult *res = db_exec_or_reply(r, &fail, 2, p);
-		if (!res)
-			return;
-		PQclear(res);
-		if (audit_append_or_reply(r, "auth.login_failed", "account", id, NULL) ||
-		    db_commit_or_reply(r))
-			return;
-	}
 	problem_reply(r, 401, "unauthorized", "The username or password is wrong.");
 }
 
-/* POST /v1/auth/token - createToken: 200, 401 (bad credentials), 415,
- * 422, 429 (too many failures for this account; Retry-After). */
+/* A failed login of a known account is audited; the count against the
+ * address was taken before the password was checked. */
+static void login_failed(struct req *r, const char *id)
+{
+	if (id && (db_begin_or_reply(r) ||
+		   audit_append_or_reply(r, "auth.login_failed", "account", id, NULL) ||
+		   db_commit_or_reply(r)))
+		return;
+	login_refused(r);
+}
+
+static void claims_of_row(struct claims *c, const PGresult *res, const char *id)
+{
+	const char *unit = db_get(res, 0, "unit_id");
+	const char *atype = db_get(res, 0, "applicant_type");
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->sub, sizeof c->sub, "%s", id);
+	c->role = (enum auth_role)auth_role_parse(db_get(res, 0, "role"));
+	snprintf(c->unit, sizeof c->unit, "%s", unit ? unit : "");
+	snprintf(c->applicant_type, sizeof c->applicant_type, "%s", atype ? atype : "");
+	c->ver = db_get_ll(res, 0, "token_version");
+}
+
+/* POST /v1/auth/token - createToken: 200, 401 (bad credentials, or a
+ * disabled account with the right password), 415, 422, 429 (too many
+ * attempts from this address, or from it at this username; Retry-After).
+ * Unknown usernames are counted and answered exactly as known ones. */
 void auth_token(struct req *r)
 {
 	static struct db_stmt find = { "auth_find",
-		"SELECT id, password_hash, role, unit_id, applicant_type, failed_logins,"
-		" ceil(extract(epoch FROM locked_until - now()))::int AS retry_after"
+		"SELECT id, password_hash, role, unit_id, applicant_type, status, token_version"
 		" FROM accounts WHERE username = $1", 0 };
-	static struct db_stmt ok = { "auth_ok",
-		"UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1", 0 };
 	struct verrs v = { 0 };
+	char id[64], sid[37], refresh[REFRESH_TOKEN_BUF];
+	long long refresh_in = 0;
+	struct claims c;
 
 	if (validate_object(r->json, token_fields, &v)) {
 		problem_reply_errors(r, 422, "validation", "The credentials are malformed.", &v);
@@ -266,62 +272,340 @@ void auth_token(struct req *r)
 			      "This server verifies tokens from an identity provider and issues none.");
 		return;
 	}
-	const char *p[] = { json_member_str(r->json, "username") };
+	const char *username = json_member_str(r->json, "username");
+	const char *password = json_member_str(r->json, "password");
+	if (login_throttle_or_reply(r, username))
+		return;
+	const char *p[] = { username };
 	PGresult *res = db_exec_or_reply(r, &find, 1, p);
 	if (!res)
 		return;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		password_verify(dummy_hash(), json_member_str(r->json, "password"));
+		password_verify(dummy_hash(), password);
 		login_failed(r, NULL);
 		return;
 	}
-	long long retry = db_get_ll(res, 0, "retry_after");
-	if (retry > 0) {
-		PQclear(res);
-		http_header(r, "Retry-After", "%lld", retry);
-		problem_reply(r, 429, "too-many-requests",
-			      "Too many failed logins for this account; wait and retry.");
-		return;
-	}
-	char id[64];
 	snprintf(id, sizeof id, "%s", db_get(res, 0, "id"));
-	if (password_verify(db_get(res, 0, "password_hash"),
-			    json_member_str(r->json, "password")) != 1) {
+	if (password_verify(db_get(res, 0, "password_hash"), password) != 1) {
 		PQclear(res);
 		login_failed(r, id);
 		return;
 	}
-	struct claims c = { 0 };
-	snprintf(c.sub, sizeof c.sub, "%s", id);
-	c.role = (enum auth_role)auth_role_parse(db_get(res, 0, "role"));
-	const char *unit = db_get(res, 0, "unit_id");
-	const char *atype = db_get(res, 0, "applicant_type");
-	snprintf(c.unit, sizeof c.unit, "%s", unit ? unit : "");
-	snprintf(c.applicant_type, sizeof c.applicant_type, "%s", atype ? atype : "");
-	bool had_failures = db_get_ll(res, 0, "failed_logins") > 0;
+	bool active = !strcmp(db_get(res, 0, "status"), "active");
+	claims_of_row(&c, res, id);
 	PQclear(res);
+	if (!active) {
+		problem_reply(r, 401, "unauthorized", "This account is disabled.");
+		return;
+	}
 
+	if (db_begin_or_reply(r) || login_throttle_refund_or_reply(r, username) ||
+	    session_open_or_reply(r, id, sid, refresh, &refresh_in))
+		return;
+	json_t *detail = json_pack("{s:s}", "session_id", sid);
+	int rc = audit_append_or_reply(r, "auth.login", "account", id, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r))
+		return;
+	snprintf(c.sid, sizeof c.sid, "%s", sid);
+	token_pair_reply(r, &c, refresh, refresh_in);
+}
+
+static const struct field refresh_fields[] = {
+	{ "refresh_token", FT_STRING, F_REQUIRED, 1, 256, NULL, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
+};
+
+/* POST /v1/auth/refresh - refreshToken: 200, 401 (unknown, expired or spent
+ * refresh token, ended session, disabled account), 415, 422. One use: the
+ * answer carries the next refresh token; a spent one presented again ends
+ * the whole session (it was copied). */
+void auth_refresh(struct req *r)
+{
+	static struct db_stmt find = { "auth_refresh_find",
+		"SELECT t.session_id, t.account_id, t.used_at IS NOT NULL AS spent,"
+		" t.expires_at > now() AND s.revoked_at IS NULL AS live,"
+		" a.status, a.token_version, a.role, a.unit_id, a.applicant_type"
+		" FROM refresh_tokens t JOIN account_sessions s ON s.id = t.session_id"
+		" JOIN accounts a ON a.id = t.account_id"
+		" WHERE t.token_hash = decode($1, 'hex') FOR UPDATE OF t", 0 };
+	static struct db_stmt spend = { "auth_refresh_spend",
+		"UPDATE refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')", 0 };
+	static struct db_stmt revoke = { "auth_refresh_revoke",
+		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'refresh_reuse'"
+		" WHERE id = $1 AND revoked_at IS NULL", 0 };
+	struct verrs v = { 0 };
+	char hash[65], sid[37], account[37], refresh[REFRESH_TOKEN_BUF];
+	long long refresh_in = 0;
+	struct claims c;
+
+	if (validate_object(r->json, refresh_fields, &v)) {
+		problem_reply_errors(r, 422, "validation", "The refresh request is malformed.", &v);
+		return;
+	}
+	if (!r->cfg->auth.sign_key) {
+		problem_reply(r, 503, "service-unavailable",
+			      "This server verifies tokens from an identity provider and issues none.");
+		return;
+	}
+	refresh_token_hash(json_member_str(r->json, "refresh_token"), hash);
+	const char *p[] = { hash };
 	if (db_begin_or_reply(r))
 		return;
-	if (had_failures) {
-		const char *p2[] = { id };
-		res = db_exec_or_reply(r, &ok, 1, p2);
+	PGresult *res = db_exec_or_reply(r, &find, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_reply(r, 401, "unauthorized", "The refresh token is not valid.");
+		return;
+	}
+	snprintf(sid, sizeof sid, "%s", db_get(res, 0, "session_id"));
+	snprintf(account, sizeof account, "%s", db_get(res, 0, "account_id"));
+	bool spent = !strcmp(db_get(res, 0, "spent"), "t");
+	bool live = !strcmp(db_get(res, 0, "live"), "t");
+	bool active = !strcmp(db_get(res, 0, "status"), "active");
+	claims_of_row(&c, res, account);
+	PQclear(res);
+	if (spent && live) {
+		/* Theft detection: whoever holds the family now loses it. */
+		const char *p2[] = { sid };
+		res = db_exec_or_reply(r, &revoke, 1, p2);
 		if (!res)
 			return;
 		PQclear(res);
+		json_t *detail = json_pack("{s:s, s:s}", "session_id", sid, "reason",
+					   "refresh_reuse");
+		int rc = audit_append_or_reply(r, "auth.session_revoked", "account", account,
+					       detail);
+		json_decref(detail);
+		if (rc || db_commit_or_reply(r))
+			return;
+		problem_reply(r, 401, "unauthorized",
+			      "The refresh token was already used; the session has been ended.");
+		return;
 	}
-	if (audit_append_or_reply(r, "auth.login", "account", id, NULL) ||
+	if (spent || !live || !active) {
+		db_rollback(r->db);
+		problem_reply(r, 401, "unauthorized",
+			      active ? "The refresh token is not valid." : "This account is disabled.");
+		return;
+	}
+	res = db_exec_or_reply(r, &spend, 1, p);
+	if (!res)
+		return;
+	PQclear(res);
+	if (session_refresh_store_or_reply(r, account, sid, refresh, &refresh_in))
+		return;
+	json_t *detail = json_pack("{s:s}", "session_id", sid);
+	int rc = audit_append_or_reply(r, "auth.refresh", "account", account, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r))
+		return;
+	snprintf(c.sid, sizeof c.sid, "%s", sid);
+	token_pair_reply(r, &c, refresh, refresh_in);
+}
+
+/* POST /v1/auth/logout - logout: 200, 401, 409 (the token names no session:
+ * minted with `opengov token` or by another issuer). Ends the token's
+ * session: its refresh tokens and its access tokens are refused from now. */
+void auth_logout(struct req *r)
+{
+	static struct db_stmt end = { "auth_logout",
+		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'logout'"
+		" WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL", 0 };
+
+	if (!r->claims.sid[0]) {
+		problem_reply(r, 409, "conflict",
+			      "This token belongs to no session; it ends when it expires.");
+		return;
+	}
+	const char *p[] = { r->claims.sid, r->claims.sub };
+	if (db_begin_or_reply(r))
+		return;
+	PGresult *res = db_exec_or_reply(r, &end, 2, p);
+	if (!res)
+		return;
+	PQclear(res);
+	json_t *detail = json_pack("{s:s}", "session_id", r->claims.sid);
+	int rc = audit_append_or_reply(r, "auth.logout", "account", r->claims.sub, detail);
+	json_decref(detail);
+	if (rc || db_commit_or_reply(r))
+		return;
+	http_header(r, "Cache-Control", "no-store");
+	http_json(r, 200, json_pack("{s:s, s:s}", "session_id", r->claims.sid, "status", "ended"));
+}
+
+static const struct field password_fields[] = {
+	{ "current_password", FT_STRING, F_REQUIRED, 1, 256, NULL, NULL, NULL },
+	{ "new_password", FT_STRING, F_REQUIRED, PASSWORD_MIN, 256, NULL, password_policy_check,
+	  NULL },
+	{ NULL, 0, 0, 0, 0, NULL, NULL, NULL },
+};
+
+/* POST /v1/me/password - changeMyPassword: 200 (a new token pair), 401,
+ * 403 (the current password is wrong), 404 (the token names no account),
+ * 415, 422 (the new password breaks a rule), 429. Every session of the
+ * account ends, this one included: the answer is the new session. */
+void me_password(struct req *r)
+{
+	static struct db_stmt find = { "me_password_find",
+		"SELECT username, password_hash, role, unit_id, applicant_type, status, token_version"
+		" FROM accounts WHERE id = $1", 0 };
+	static struct db_stmt set = { "me_password_set",
+		"UPDATE accounts SET password_hash = $2, token_version = token_version + 1,"
+		" version = version + 1, updated_at = now() WHERE id = $1 AND status = 'active'"
+		" RETURNING token_version", 0 };
+	static struct db_stmt end = { "me_password_sessions",
+		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'password_change'"
+		" WHERE account_id = $1 AND revoked_at IS NULL", 0 };
+	struct verrs v = { 0 };
+	char hash[PASSWORD_HASH_MAX], username[80], sid[37], refresh[REFRESH_TOKEN_BUF];
+	long long refresh_in = 0;
+	struct claims c;
+
+	if (validate_object(r->json, password_fields, &v)) {
+		problem_reply_errors(r, 422, "validation", "The new password is not acceptable.", &v);
+		return;
+	}
+	if (!uuid_valid(r->claims.sub)) {
+		problem_reply(r, 404, "not-found", "This token names no account.");
+		return;
+	}
+	const char *p[] = { r->claims.sub };
+	PGresult *res = db_exec_or_reply(r, &find, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", "This token names no account.");
+		return;
+	}
+	snprintf(username, sizeof username, "%s", db_get(res, 0, "username"));
+	char stored[PASSWORD_HASH_MAX];
+	snprintf(stored, sizeof stored, "%s", db_get(res, 0, "password_hash"));
+	claims_of_row(&c, res, r->claims.sub);
+	PQclear(res);
+	/* Guesses of the current password count like logins. */
+	if (login_throttle_or_reply(r, username))
+		return;
+	if (password_verify(stored, json_member_str(r->json, "current_password")) != 1) {
+		problem_reply(r, 403, "forbidden", "The current password is wrong.");
+		return;
+	}
+	if (password_hash(json_member_str(r->json, "new_password"), hash, sizeof hash)) {
+		problem_reply(r, 500, "internal", "The password could not be stored.");
+		return;
+	}
+	const char *p2[] = { r->claims.sub, hash };
+	if (db_begin_or_reply(r))
+		return;
+	res = db_exec_or_reply(r, &set, 2, p2);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_reply(r, 401, "unauthorized", "The token was refused: the account is disabled.");
+		return;
+	}
+	c.ver = db_get_ll(res, 0, "token_version");
+	PQclear(res);
+	res = db_exec_or_reply(r, &end, 1, p);
+	if (!res)
+		return;
+	PQclear(res);
+	if (login_throttle_refund_or_reply(r, username) ||
+	    session_open_or_reply(r, r->claims.sub, sid, refresh, &refresh_in) ||
+	    audit_append_or_reply(r, "account.password_change", "account", r->claims.sub, NULL) ||
 	    db_commit_or_reply(r))
 		return;
-	char *tok = auth_issue(&r->cfg->auth, &c, r->cfg->auth.ttl, time(NULL));
-	if (!tok) {
-		problem_reply(r, 500, "internal", "The token could not be issued.");
+	snprintf(c.sid, sizeof c.sid, "%s", sid);
+	token_pair_reply(r, &c, refresh, refresh_in);
+}
+
+/* Sets an account's status; disabling also ends its tokens and sessions. */
+static void account_set_status(struct req *r, bool enable)
+{
+	static struct db_stmt disable = { "accounts_disable",
+		"UPDATE accounts SET status = 'disabled', token_version = token_version + 1,"
+		" version = version + 1, updated_at = now() WHERE id = $1 AND status = 'active'"
+		" RETURNING " ACCOUNT_COLUMNS, 0 };
+	static struct db_stmt enable_st = { "accounts_enable",
+		"UPDATE accounts SET status = 'active', version = version + 1, updated_at = now()"
+		" WHERE id = $1 AND status = 'disabled' RETURNING " ACCOUNT_COLUMNS, 0 };
+	static struct db_stmt current = { "accounts_status_get",
+		"SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", 0 };
+	static struct db_stmt end = { "accounts_disable_sessions",
+		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'disabled'"
+		" WHERE account_id = $1 AND revoked_at IS NULL", 0 };
+	const char *id = r->path_params[0];
+	char etag[32];
+
+	if (!uuid_valid(id)) {
+		problem_reply(r, 404, "not-found", "There is no such account.");
 		return;
 	}
-	http_header(r, "Cache-Control", "no-store");
-	http_json(r, 200, json_pack("{s:s, s:s, s:I}", "access_token", tok,
-				    "token_type", "Bearer", "expires_in",
-				    (json_int_t)r->cfg->auth.ttl));
-	free(tok);
+	if (!enable && !strcmp(id, r->claims.sub)) {
+		problem_reply(r, 409, "conflict", "An administrator may not disable their own account.");
+		return;
+	}
+	const char *p[] = { id };
+	if (db_begin_or_reply(r))
+		return;
+	PGresult *res = db_exec_or_reply(r, enable ? &enable_st : &disable, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1) {
+		/* Already so (200, nothing written) or no such account (404). */
+		PQclear(res);
+		db_rollback(r->db);
+		res = db_exec_or_reply(r, &current, 1, p);
+		if (!res)
+			return;
+		if (PQntuples(res) != 1) {
+			problem_reply(r, 404, "not-found", "There is no such account.");
+		} else {
+			snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "_version"));
+			http_row(r, 200, res, 0);
+			http_header(r, "ETag", "%s", etag);
+		}
+		PQclear(res);
+		return;
+	}
+	if (!enable) {
+		PGresult *e = db_exec_or_reply(r, &end, 1, p);
+		if (!e) {
+			PQclear(res);
+			return;
+		}
+		PQclear(e);
+	}
+	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "_version"));
+	if (audit_append_or_reply(r, enable ? "account.enable" : "account.disable", "account", id,
+				  NULL)) {
+		PQclear(res);
+		return;
+	}
+	http_row(r, 200, res, 0);
+	PQclear(res);
+	if (db_commit_or_reply(r))
+		return;
+	http_header(r, "ETag", "%s", etag);
+}
+
+/* POST /v1/accounts/{id}/disable - disableAccount: 200, 401, 403, 404, 409
+ * (one's own account). Ends the account's tokens and sessions at once. */
+void accounts_disable(struct req *r)
+{
+	account_set_status(r, false);
+}
+
+/* POST /v1/accounts/{id}/enable - enableAccount: 200, 401, 403, 404. The
+ * account logs in again; its old tokens stay refused. */
+void accounts_enable(struct req *r)
+{
+	account_set_status(r, true);
 }

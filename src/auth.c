@@ -29,7 +29,11 @@
 /* A 4096-bit RSA private key in PEM is ~3.3 KiB. */
 #define KEY_FILE_MAX 65536
 #define SECRET_MIN 32
-#define TTL_DEFAULT 3600
+#define TTL_DEFAULT 900
+#define MAX_LIFETIME_DEFAULT 86400
+#define MAX_LIFETIME_MAX 2592000
+#define REFRESH_TTL_DEFAULT 2592000
+#define REFRESH_TTL_MAX 31536000
 #define TTL_MIN 60
 #define TTL_MAX 86400
 #define LEEWAY 60
@@ -77,6 +81,7 @@ static const char *const status_messages[AUTH__MAX] = {
 	[AUTH_BAD_ROLE] = "token role is missing or unknown",
 	[AUTH_MISSING_UNIT] = "token unit is missing or invalid",
 	[AUTH_MISSING_CLAIM] = "token lacks a required claim",
+	[AUTH_TOO_LONG] = "token lifetime exceeds the maximum",
 };
 
 static void err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -292,9 +297,14 @@ static enum auth_status claims_check(const struct auth_config *cfg,
 	st = time_claim(claims, "nbf", now, cfg->leeway, &out->nbf);
 	if (st != AUTH_OK)
 		return st;
+	/* iat is required: without it a token's lifetime cannot be capped. */
+	if (!json_is_integer(json_object_get(claims, "iat")))
+		return AUTH_MISSING_CLAIM;
 	st = time_claim(claims, "iat", now, cfg->leeway, &out->iat);
 	if (st != AUTH_OK)
 		return st;
+	if (cfg->max_lifetime > 0 && out->exp - out->iat > cfg->max_lifetime)
+		return AUTH_TOO_LONG;
 
 	if (cfg->issuer) {
 		s = json_cstr(json_object_get(claims, "iss"), NAME_MAX_LEN);
@@ -340,6 +350,27 @@ static enum auth_status claims_check(const struct auth_config *cfg,
 		if (!s)
 			return AUTH_MISSING_CLAIM;
 		memcpy(out->applicant_type, s, strlen(s) + 1);
+	}
+
+	/* Our own tokens name their session and the account's token version;
+	 * the worker checks both against the database (sessions.c). */
+	v = claim_get(claims, "sid");
+	if (v) {
+		size_t i;
+
+		s = json_cstr(v, sizeof(out->sid) - 1);
+		if (!s || !uuid_valid(s))
+			return AUTH_MISSING_CLAIM;
+		for (i = 0; s[i]; i++)
+			out->sid[i] = (char)tolower((unsigned char)s[i]);
+		out->sid[i] = '\0';
+	}
+	v = claim_get(claims, "ver");
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > INT_MAX)
+			return AUTH_MISSING_CLAIM;
+		out->ver = json_integer_value(v);
 	}
 	return AUTH_OK;
 }
@@ -427,6 +458,11 @@ static int claims_issuable(const struct claims *c)
 		return 0;
 	if ((c->role == ROLE_CLERK || c->role == ROLE_APPROVER) && !c->unit[0])
 		return 0;
+	if (memchr(c->sid, '\0', sizeof(c->sid)) == NULL ||
+	    (c->sid[0] && !uuid_valid(c->sid)))
+		return 0;
+	if (c->ver < 0 || c->ver > INT_MAX)
+		return 0;
 	return 1;
 }
 
@@ -449,6 +485,8 @@ char *auth_issue(const struct auth_config *cfg, const struct claims *c, long ttl
 		return NULL;
 	if (ttl <= 0)
 		ttl = cfg->ttl;
+	if (cfg->max_lifetime > 0 && ttl > cfg->max_lifetime)
+		ttl = cfg->max_lifetime;
 	if (random_fill(rnd, sizeof(rnd)))
 		goto out;
 	for (i = 0; i < sizeof(rnd); i++)
@@ -466,6 +504,11 @@ char *auth_issue(const struct auth_config *cfg, const struct claims *c, long ttl
 	if (c->applicant_type[0] &&
 	    json_object_set_new(grants, "applicant_type",
 				json_string(c->applicant_type)))
+		goto out;
+	if (c->sid[0] && json_object_set_new(grants, "sid", json_string(c->sid)))
+		goto out;
+	if (c->ver > 0 &&
+	    json_object_set_new(grants, "ver", json_integer((json_int_t)c->ver)))
 		goto out;
 	if (cfg->issuer &&
 	    json_object_set_new(grants, "iss", json_string(cfg->issuer)))
@@ -660,6 +703,8 @@ int auth_config_init(struct auth_config *cfg, const char *alg, const char *secre
 		return -1;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->leeway = LEEWAY;
+	cfg->max_lifetime = MAX_LIFETIME_DEFAULT;
+	cfg->refresh_ttl = REFRESH_TTL_DEFAULT;
 
 	cfg->alg = AUTH_ALG_HS256;
 	if (alg && *alg) {
@@ -723,6 +768,50 @@ out:
 	if (rc)
 		auth_config_free(cfg);
 	return rc;
+}
+
+static int seconds_parse(const char *s, long def, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s) {
+		*out = def;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int auth_config_lifetimes(struct auth_config *cfg, const char *max_lifetime,
+			  const char *refresh_ttl, char *err, size_t errlen)
+{
+	if (seconds_parse(max_lifetime, MAX_LIFETIME_DEFAULT, TTL_MIN,
+			  MAX_LIFETIME_MAX, &cfg->max_lifetime)) {
+		err_set(err, errlen,
+			"OPENGOV_JWT_MAX_LIFETIME must be an integer from %d to %d seconds",
+			TTL_MIN, MAX_LIFETIME_MAX);
+		return -1;
+	}
+	if (cfg->ttl > cfg->max_lifetime) {
+		err_set(err, errlen,
+			"OPENGOV_JWT_TTL may not exceed OPENGOV_JWT_MAX_LIFETIME");
+		return -1;
+	}
+	if (seconds_parse(refresh_ttl, REFRESH_TTL_DEFAULT, TTL_MIN, REFRESH_TTL_MAX,
+			  &cfg->refresh_ttl)) {
+		err_set(err, errlen,
+			"OPENGOV_REFRESH_TTL must be an integer from %d to %d seconds",
+			TTL_MIN, REFRESH_TTL_MAX);
+		return -1;
+	}
+	return 0;
 }
 
 void auth_config_free(struct auth_config *cfg)
@@ -825,4 +914,32 @@ int password_verify(const char *encoded, const char *password)
 	if (rc == ARGON2_VERIFY_MISMATCH)
 		return 0;
 	return -1;
+}
+
+static int common_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+const char *password_policy_check(const char *password)
+{
+	char lower[257];
+	size_t chars = 0, i;
+
+	if (!password)
+		return "is required";
+	for (i = 0; password[i]; i++)
+		if (((unsigned char)password[i] & 0xC0) != 0x80)
+			chars++;
+	if (chars < PASSWORD_MIN)
+		return "must be at least 10 characters long";
+	if (i < sizeof lower) {
+		for (i = 0; password[i]; i++)
+			lower[i] = (char)tolower((unsigned char)password[i]);
+		lower[i] = '\0';
+		if (bsearch(lower, common_passwords, common_passwords_count,
+			    sizeof common_passwords[0], common_cmp))
+			return "is one of the most common passwords; choose another";
+	}
+	return NULL;
 }

@@ -82,6 +82,11 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 				     getenv("OPENGOV_JWT_AUDIENCE"),
 				     getenv("OPENGOV_JWT_TTL"), err, errlen))
 			return -1;
+		if (auth_config_lifetimes(&cfg->auth, getenv("OPENGOV_JWT_MAX_LIFETIME"),
+					  getenv("OPENGOV_REFRESH_TTL"), err, errlen)) {
+			auth_config_free(&cfg->auth);
+			return -1;
+		}
 		cfg->auth_loaded = true;
 	}
 	return 0;

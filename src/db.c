@@ -118,14 +118,17 @@ static bool db_tag_writes(const char *tag)
 static void db_drain_notifies(struct db *db)
 {
 	PGnotify *n;
-	bool any = false;
+	unsigned heard = 0; /* a bit per listener */
 
 	while ((n = PQnotifies(db->conn))) {
-		any = true;
+		for (size_t i = 0; i < db->nlisteners && i < 32; i++)
+			if (!strcmp(n->relname, db->listeners[i].channel))
+				heard |= 1u << i;
 		PQfreemem(n);
 	}
-	if (any && db->on_notify)
-		db->on_notify();
+	for (size_t i = 0; i < db->nlisteners && i < 32; i++)
+		if ((heard & (1u << i)) && db->listeners[i].on_notify)
+			db->listeners[i].on_notify();
 }
 
 int db_poll_notifies(struct db *db)
@@ -163,9 +166,9 @@ static int db_session_setup(struct db *db)
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	PQclear(res);
-	if (ok && db->listen) {
+	for (size_t i = 0; ok && i < db->nlisteners; i++) {
 		char sql[96];
-		snprintf(sql, sizeof sql, "LISTEN %s", db->listen);
+		snprintf(sql, sizeof sql, "LISTEN %s", db->listeners[i].channel);
 		res = PQexec(db->conn, sql);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		PQclear(res);
@@ -220,8 +223,9 @@ int db_connect(struct db *db, const char *url)
 	}
 	db->gen++;
 	db->lost = false;
-	if (db->listen && db->on_notify)
-		db->on_notify();
+	for (size_t i = 0; i < db->nlisteners; i++)
+		if (db->listeners[i].on_notify)
+			db->listeners[i].on_notify();
 	return 0;
 }
 
@@ -251,7 +255,7 @@ static PGresult *db_check(struct db *db, PGresult *res)
 	bool was_in_tx = db->in_tx;
 
 	db->last_used = db_now();
-	if (db->listen && db->conn)
+	if (db->nlisteners && db->conn)
 		db_drain_notifies(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		db->sqlstate[0] = '\0';

@@ -71,8 +71,9 @@ static int cmd_token(struct config *cfg, int argc, char **argv)
 			break;
 		case 't':
 			ttl = strtol(optarg, NULL, 10);
-			if (ttl < 1 || ttl > 86400 * 30) {
-				fprintf(stderr, "token: --ttl must be 1..2592000 seconds\n");
+			if (ttl < 1 || ttl > cfg->auth.max_lifetime) {
+				fprintf(stderr, "token: --ttl must be 1..%ld seconds"
+					" (OPENGOV_JWT_MAX_LIFETIME)\n", cfg->auth.max_lifetime);
 				return 2;
 			}
 			break;

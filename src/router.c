@@ -8,6 +8,7 @@
 #include "opengov/api.h"
 #include "opengov/config.h"
 #include "opengov/router.h"
+#include "opengov/sessions.h"
 #include "opengov/tokencache.h"
 
 #define ANYONE (ROLES_ALL)
@@ -31,8 +32,13 @@ const struct route routes[] = {
 
 	{ "POST", "/v1/accounts", accounts_create, ANYONE, RT_ANON | RT_JSON },
 	{ "GET", "/v1/accounts/{id}", accounts_get, ANYONE, 0 },
+	{ "POST", "/v1/accounts/{id}/disable", accounts_disable, ADMIN, 0 },
+	{ "POST", "/v1/accounts/{id}/enable", accounts_enable, ADMIN, 0 },
 	{ "POST", "/v1/auth/token", auth_token, ANYONE, RT_ANON | RT_JSON },
+	{ "POST", "/v1/auth/refresh", auth_refresh, ANYONE, RT_ANON | RT_JSON },
+	{ "POST", "/v1/auth/logout", auth_logout, ANYONE, 0 },
 	{ "GET", "/v1/me", accounts_me, ANYONE, 0 },
+	{ "POST", "/v1/me/password", me_password, ANYONE, RT_JSON },
 
 	{ "GET", "/v1/items", items_list, ANYONE, RT_ANON },
 	{ "POST", "/v1/items", items_create, UNIT_STAFF, RT_JSON },
@@ -213,6 +219,18 @@ static void preflight(struct req *r, const char *allow)
 /* The worker's verified tokens (each worker process has its own). */
 static struct tokencache tokens;
 
+/* A token that verified still has to belong to a live account and
+ * session (sessions.c; cached per worker, so no query in steady state). */
+static int account_check(struct req *r)
+{
+	if (session_check_or_reply(r)) {
+		memset(&r->claims, 0, sizeof r->claims);
+		return -1;
+	}
+	r->authed = true;
+	return 0;
+}
+
 static int authenticate(struct req *r)
 {
 	const char *h = r->authorization;
@@ -231,10 +249,8 @@ static int authenticate(struct req *r)
 	/* HS256 verifies in microseconds; RS256/ES256 re-parse the key each
 	 * time, so their verified tokens are remembered per worker. */
 	bool cacheable = r->cfg->auth.alg != AUTH_ALG_HS256;
-	if (cacheable && tokencache_get(&tokens, h, now, &r->claims)) {
-		r->authed = true;
-		return 0;
-	}
+	if (cacheable && tokencache_get(&tokens, h, now, &r->claims))
+		return account_check(r);
 	enum auth_status st = auth_verify(&r->cfg->auth, h, now, &r->claims);
 	if (st != AUTH_OK) {
 		problem_replyf(r, 401, "unauthorized", "The token was refused: %s.",
@@ -243,8 +259,7 @@ static int authenticate(struct req *r)
 	}
 	if (cacheable)
 		tokencache_put(&tokens, h, &r->claims);
-	r->authed = true;
-	return 0;
+	return account_check(r);
 }
 
 static bool json_content_type(const char *ct, bool patch)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <fcgiapp.h>
 
+#include "opengov/accountcache.h"
 #include "opengov/config.h"
 #include "opengov/http.h"
 #include "opengov/log.h"
@@ -215,8 +216,12 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 
 	/* Connect now; a database that is down is retried per request. */
 	db.tz = cfg->tz;
-	db.listen = RCACHE_CHANNEL;
-	db.on_notify = rcache_invalidate;
+	static const struct db_listener listeners[] = {
+		{ RCACHE_CHANNEL, rcache_invalidate },
+		{ ACCOUNTCACHE_CHANNEL, accountcache_invalidate },
+	};
+	db.listeners = listeners;
+	db.nlisteners = sizeof listeners / sizeof listeners[0];
 	if (db_connect(&db, cfg->database_url))
 		log_warn("worker started without a database connection");
 	FCGX_InitRequest(&fcgi, sock, 0);
@@ -299,7 +304,7 @@ int server_run(struct config *cfg)
 		log_error("FCGX_Init failed");
 		return 1;
 	}
-	if (metrics_init(routes_count) || rcache_init()) {
+	if (metrics_init(routes_count) || rcache_init() || accountcache_init()) {
 		log_error("cannot map the areas the workers share (metrics, cache generation)");
 		return 1;
 	}

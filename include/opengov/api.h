@@ -17,6 +17,11 @@ void accounts_create(struct req *r);
 void accounts_get(struct req *r);
 void accounts_me(struct req *r);
 void auth_token(struct req *r);
+void auth_refresh(struct req *r);
+void auth_logout(struct req *r);
+void me_password(struct req *r);
+void accounts_disable(struct req *r);
+void accounts_enable(struct req *r);
 
 void items_list(struct req *r);
 void items_get(struct req *r);

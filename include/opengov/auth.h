@@ -30,7 +30,9 @@ struct auth_config {
 	char *issuer;   /* NULL: not checked, not set */
 	char *audience; /* NULL: not checked, not set */
 	long leeway;    /* seconds of clock skew allowed on nbf/iat (60) */
-	long ttl;       /* lifetime of issued tokens in seconds (3600) */
+	long ttl;       /* lifetime of issued access tokens in seconds (900) */
+	long max_lifetime; /* exp - iat above this is refused (86400); 0: not checked */
+	long refresh_ttl;  /* lifetime of a session's refresh tokens (30 days) */
 };
 
 enum auth_status {
@@ -44,7 +46,8 @@ enum auth_status {
 	AUTH_BAD_AUDIENCE,
 	AUTH_BAD_ROLE,      /* role missing or not one of the five */
 	AUTH_MISSING_UNIT,  /* clerk/approver without a valid unit UUID */
-	AUTH_MISSING_CLAIM, /* exp or sub missing / wrong type */
+	AUTH_MISSING_CLAIM, /* exp, iat or sub missing / wrong type; bad sid or ver */
+	AUTH_TOO_LONG,      /* exp - iat above the configured maximum lifetime */
 	AUTH__MAX
 };
 
@@ -53,6 +56,8 @@ struct claims {
 	enum auth_role role;
 	char unit[37];           /* "" when absent */
 	char applicant_type[32]; /* "" when absent */
+	char sid[37];            /* session UUID of a token we issued; "" when absent */
+	long long ver;           /* the account's token version; 0 when absent */
 	long long iat, nbf, exp;
 };
 
@@ -63,6 +68,10 @@ int auth_config_init(struct auth_config *cfg, const char *alg, const char *secre
 		     const char *issuer, const char *audience, const char *ttl,
 		     char *err, size_t errlen);
 void auth_config_free(struct auth_config *cfg);
+/* Sets the lifetimes from OPENGOV_JWT_MAX_LIFETIME and OPENGOV_REFRESH_TTL
+ * (NULL or "": the defaults). Returns 0, or -1 with a message in err. */
+int auth_config_lifetimes(struct auth_config *cfg, const char *max_lifetime,
+			  const char *refresh_ttl, char *err, size_t errlen);
 
 /* Verifies token at time now; fills out on AUTH_OK. */
 enum auth_status auth_verify(const struct auth_config *cfg, const char *token,
@@ -87,5 +96,13 @@ int password_hash(const char *password, char *out, size_t outlen);
 /* 1 when password matches encoded, 0 when not, -1 on a malformed hash. */
 int password_verify(const char *encoded, const char *password);
 #define PASSWORD_HASH_MAX 160
+
+/* The password rules: at least PASSWORD_MIN characters (UTF-8 code points)
+ * and not one of the common passwords (src/pwlist.c, compared without
+ * regard to ASCII case). NULL when password passes, else what is wrong. */
+#define PASSWORD_MIN 10
+const char *password_policy_check(const char *password);
+extern const char *const common_passwords[];
+extern const size_t common_passwords_count;
 
 #endif

@@ -7,6 +7,11 @@
 #include <libpq-fe.h>
 #include "opengov/buf.h"
 
+struct db_listener {
+	const char *channel;
+	void (*on_notify)(void);
+};
+
 struct db {
 	PGconn *conn;
 	const char *url;
@@ -16,11 +21,12 @@ struct db {
 	bool lost;            /* the last call failed because the server is gone */
 	char sqlstate[6];     /* SQLSTATE of the last failure, "" when none */
 	char constraint[64];  /* constraint named by the last failure */
-	/* LISTEN to this channel on every (re)connect (a constant, never a
-	 * value), and call on_notify when a notification on the connection is
-	 * read, and after each reconnect (some may have been missed). */
-	const char *listen;
-	void (*on_notify)(void);
+	/* LISTEN to each channel of this table on every (re)connect (constants,
+	 * never values), and call its on_notify when a notification on that
+	 * channel is read, and every on_notify after each reconnect (some may
+	 * have been missed). */
+	const struct db_listener *listeners;
+	size_t nlisteners;
 
 	/* The current request (db_request_begin), so that the worker can tell
 	 * whether running it again is safe and useful (db_request_retry). */

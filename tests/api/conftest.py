@@ -415,8 +415,11 @@ class Tokens:
         """Valid claims for base_role; each keyword overrides a claim (None drops it)."""
         role = base_role
         now = int(time.time())
+        # An hour: the session fixtures (admin, clerk, ...) live as long as
+        # the suite, which takes more than 15 minutes on a loaded machine;
+        # the server refuses more than OPENGOV_JWT_MAX_LIFETIME (a day).
         c = {"sub": f"test-{role}-{uuid.uuid4().hex[:8]}", "role": role,
-             "iat": now, "nbf": now, "exp": now + 900}
+             "iat": now, "nbf": now, "exp": now + 3600}
         if role in ("clerk", "approver"):
             c["unit"] = self.units["PSB"]
         if role == "public":

@@ -15,7 +15,7 @@ def test_login_success_and_me(api, db, demo_accounts, demo_units):
     assert r.status_code == 200
     t = r.json()
     assert t["token_type"] == "Bearer"
-    assert t["expires_in"] == int(ENV.get("OPENGOV_JWT_TTL") or 3600)
+    assert t["expires_in"] == int(ENV.get("OPENGOV_JWT_TTL") or 900)
     me = api.get("/v1/me", token=t["access_token"])
     assert me.status_code == 200
     m = me.json()
@@ -101,6 +101,8 @@ def test_login_bad_body_422(api, body, unchanged):
 
 
 def test_login_throttled_after_five_failures(api, make_account):
+    """Five attempts per (address, username) per 15 minutes; from that address
+    even the right password waits (test_sessions.py: not from another one)."""
     acct, password = make_account("thr")
     body = {"username": acct["username"], "password": "not-the-password"}
     for i in range(5):
@@ -109,8 +111,7 @@ def test_login_throttled_after_five_failures(api, make_account):
     r = api.post("/v1/auth/token", json=body)
     doc = assert_problem(r, 429, "too-many-requests")
     retry = int(r.headers["Retry-After"])
-    assert 1 <= retry <= 60, retry
-    # even the right password is refused while throttled
+    assert 1 <= retry <= 900, retry
     r = api.post("/v1/auth/token", json={"username": acct["username"], "password": password})
     assert_problem(r, 429, "too-many-requests")
     assert 1 <= int(r.headers["Retry-After"]) <= 900

@@ -22,8 +22,13 @@ EXPECTED_OPERATIONS = {
     ("patch", "/v1/units/{id}"): "updateUnit",
     ("post", "/v1/accounts"): "createAccount",
     ("get", "/v1/accounts/{id}"): "getAccount",
+    ("post", "/v1/accounts/{id}/disable"): "disableAccount",
+    ("post", "/v1/accounts/{id}/enable"): "enableAccount",
     ("post", "/v1/auth/token"): "createToken",
+    ("post", "/v1/auth/refresh"): "refreshToken",
+    ("post", "/v1/auth/logout"): "logout",
     ("get", "/v1/me"): "getMe",
+    ("post", "/v1/me/password"): "changeMyPassword",
     ("get", "/v1/calendar"): "getCalendar",
     ("put", "/v1/calendar/{date}"): "setCalendarDay",
     # calendar coverage: the years whose official schedule is loaded
@@ -95,7 +100,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/v1/requests/{id}/rating"): "getRequestRating",
 }
 # POSTs that take no body (the transition is all the request says).
-BODILESS_POSTS = {"submitItem", "publishFinding", "createMonitoringRun"}
+BODILESS_POSTS = {"submitItem", "publishFinding", "createMonitoringRun",
+                  "disableAccount", "enableAccount", "logout"}
 # POSTs whose body is a file (its bytes as they are), not JSON.
 FILE_UPLOADS = {"uploadMaterial", "uploadFindingEvidence", "uploadAppealDocument"}
 ROLES = {"anonymous", "public", "clerk", "approver", "supervisor", "admin"}
@@ -328,16 +334,16 @@ def test_problem_schema():
 
 
 @pytest.mark.parametrize("body,ok", [
-    ({"username": "abc", "password": "12345678", "applicant_type": "company"}, True),
-    ({"username": "abc", "password": "12345678"}, False),  # public needs applicant_type
-    ({"username": "abc", "password": "12345678", "role": "clerk"}, False),  # needs unit
-    ({"username": "abc", "password": "12345678", "role": "clerk",
+    ({"username": "abc", "password": "k3#vQ9!mZp", "applicant_type": "company"}, True),
+    ({"username": "abc", "password": "k3#vQ9!mZp"}, False),  # public needs applicant_type
+    ({"username": "abc", "password": "k3#vQ9!mZp", "role": "clerk"}, False),  # needs unit
+    ({"username": "abc", "password": "k3#vQ9!mZp", "role": "clerk",
       "unit_id": "0b6f3a52-8d3e-4c59-9f8e-3f1a2b7c9d10"}, True),
-    ({"username": "abc", "password": "12345678", "role": "admin",
+    ({"username": "abc", "password": "k3#vQ9!mZp", "role": "admin",
       "unit_id": "0b6f3a52-8d3e-4c59-9f8e-3f1a2b7c9d10"}, False),  # unit refused
-    ({"username": "Abc", "password": "12345678", "applicant_type": "ngo"}, False),
-    ({"username": "abc", "password": "1234567", "applicant_type": "ngo"}, False),
-    ({"username": "abc", "password": "12345678", "applicant_type": "ngo", "x": 1}, False),
+    ({"username": "Abc", "password": "k3#vQ9!mZp", "applicant_type": "ngo"}, False),
+    ({"username": "abc", "password": "k3#vQ9!mZ", "applicant_type": "ngo"}, False),
+    ({"username": "abc", "password": "k3#vQ9!mZp", "applicant_type": "ngo", "x": 1}, False),
 ])
 def test_account_create_schema_rules(body, ok):
     errs = validate({"$ref": "#/components/schemas/AccountCreate"}, body)

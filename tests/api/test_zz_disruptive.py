@@ -157,7 +157,7 @@ def test_database_restart(api, supervisor, tokens, demo_units, demo_accounts, db
             ("PATCH", "/v1/units/" + demo_units["PSB"], {"token": admin, "json": {"name": "x"},
                                                         "headers": {"If-Match": '"1"'}}),
             ("POST", "/v1/accounts", {"json": {"username": uniq("down."),
-                                               "password": "12345678",
+                                               "password": "pw-" + uniq("down-"),
                                                "applicant_type": "ngo"}}),
         ]:
             r = api.request(method, path, **kw)

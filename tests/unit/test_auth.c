@@ -316,12 +316,16 @@ static void test_hs256_valid(void **state)
 	assert_int_equal(c.exp, NOW + 3600);
 	free(p);
 
-	/* nbf and iat are optional. */
+	/* nbf is optional; iat is required, so that a lifetime can be capped. */
 	p = xasprintf("{\"sub\":\"s\",\"role\":\"admin\",\"exp\":%lld}",
 		      (long long)NOW + 10);
+	assert_int_equal(hs_check(&f->hs, p, &c), AUTH_MISSING_CLAIM);
+	free(p);
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"admin\",\"iat\":%lld,\"exp\":%lld}",
+		      (long long)NOW, (long long)NOW + 10);
 	assert_int_equal(hs_check(&f->hs, p, &c), AUTH_OK);
 	assert_int_equal(c.role, ROLE_ADMIN);
-	assert_int_equal(c.iat, 0);
+	assert_int_equal(c.iat, NOW);
 	assert_int_equal(c.nbf, 0);
 	free(p);
 }
@@ -527,15 +531,15 @@ static void test_expired(void **state)
 	struct fixture *f = *state;
 	char *p;
 
-	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld}",
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld}",
 		      (long long)NOW - 1);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_EXPIRED);
 	free(p);
-	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld}",
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld}",
 		      (long long)NOW);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_EXPIRED);
 	free(p);
-	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld}",
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld}",
 		      (long long)NOW + 1);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_OK);
 	free(p);
@@ -552,7 +556,7 @@ static void test_exp_missing(void **state)
 		      (long long)NOW + 60);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_MISSING_CLAIM);
 	free(p);
-	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld.5}",
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld.5}",
 		      (long long)NOW + 60);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_MISSING_CLAIM);
 	free(p);
@@ -565,20 +569,20 @@ static void test_nbf(void **state)
 	struct fixture *f = *state;
 	char *p, *x;
 
-	x = xasprintf("\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld,"
+	x = xasprintf("\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld,"
 		      "\"nbf\":%lld", (long long)NOW + 3600, (long long)NOW + 61);
 	p = xasprintf("{%s}", x);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_NOT_YET_VALID);
 	free(p);
 	free(x);
 	/* Within the 60 s leeway. */
-	x = xasprintf("\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld,"
+	x = xasprintf("\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld,"
 		      "\"nbf\":%lld", (long long)NOW + 3600, (long long)NOW + 60);
 	p = xasprintf("{%s}", x);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_OK);
 	free(p);
 	free(x);
-	x = xasprintf("\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld,"
+	x = xasprintf("\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld,"
 		      "\"nbf\":\"soon\"", (long long)NOW + 3600);
 	p = xasprintf("{%s}", x);
 	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_MISSING_CLAIM);
@@ -814,7 +818,7 @@ static void test_duplicates(void **state)
 	free(tok);
 	free(p);
 
-	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld}",
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld}",
 		      (long long)NOW + 60);
 	tok = token_make("{\"alg\":\"none\",\"alg\":\"HS256\"}", p, secret,
 			 strlen(secret), EVP_sha256());
@@ -827,7 +831,7 @@ static void test_malformed(void **state)
 {
 	struct fixture *f = *state;
 	struct claims c;
-	char *good = hs_token("{\"sub\":\"s\",\"role\":\"public\",\"exp\":1800000000}");
+	char *good = hs_token("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":1700003600}");
 	char *big, *tok, *p;
 	size_t n;
 	static const char *const junk[] = {
@@ -879,7 +883,7 @@ static void test_malformed(void **state)
 	free(tok);
 
 	/* Header members we do not understand. */
-	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld}",
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":1700000000,\"exp\":%lld}",
 		      (long long)NOW + 60);
 	tok = token_make("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", p, secret,
 			 strlen(secret), EVP_sha256());
@@ -938,7 +942,7 @@ static void test_issue_hs256(void **state)
 	tok = auth_issue(&f->hsia, &in, 0, NOW);
 	assert_non_null(tok);
 	assert_int_equal(auth_verify(&f->hsia, tok, NOW, &out), AUTH_OK);
-	assert_int_equal(out.exp, NOW + 3600);
+	assert_int_equal(out.exp, NOW + 900);
 	assert_string_equal(out.applicant_type, "natural_person");
 	assert_string_equal(out.unit, "");
 
@@ -1118,7 +1122,8 @@ static void test_config_defaults(void **state)
 	assert_int_equal(auth_config_init(&cfg, NULL, exact, NULL, NULL, "", "",
 					  NULL, err, sizeof(err)), 0);
 	assert_int_equal(cfg.alg, AUTH_ALG_HS256);
-	assert_int_equal(cfg.ttl, 3600);
+	assert_int_equal(cfg.ttl, 900);
+	assert_int_equal(cfg.max_lifetime, 86400);
 	assert_int_equal(cfg.leeway, 60);
 	assert_null(cfg.issuer);
 	assert_null(cfg.audience);
@@ -1151,6 +1156,90 @@ static void test_config_defaults(void **state)
 }
 
 /* --- passwords ----------------------------------------------------------- */
+
+/* exp - iat above the maximum lifetime is refused, whatever exp says. */
+static void test_lifetime_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct auth_config cfg = f->hs;
+	char *p;
+
+	cfg.max_lifetime = 3600;
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":%lld,\"exp\":%lld}",
+		      (long long)NOW, (long long)NOW + 3600);
+	assert_int_equal(hs_check(&cfg, p, NULL), AUTH_OK);
+	free(p);
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":%lld,\"exp\":%lld}",
+		      (long long)NOW, (long long)NOW + 3601);
+	assert_int_equal(hs_check(&cfg, p, NULL), AUTH_TOO_LONG);
+	free(p);
+	/* An old iat does not buy a long exp either. */
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"iat\":%lld,\"exp\":%lld}",
+		      (long long)NOW - 86400, (long long)NOW + 60);
+	assert_int_equal(hs_check(&cfg, p, NULL), AUTH_TOO_LONG);
+	free(p);
+	p = xasprintf("{\"sub\":\"s\",\"role\":\"public\",\"exp\":%lld}",
+		      (long long)NOW + 60);
+	assert_int_equal(hs_check(&cfg, p, NULL), AUTH_MISSING_CLAIM);
+	free(p);
+}
+
+/* sid and ver go out with an issued token and come back verified. */
+static void test_session_claims(void **state)
+{
+	struct fixture *f = *state;
+	struct claims in = claims_of(ROLE_ADMIN, "7a9e2c41-3b5d-4f60-8e1a-2c3d4e5f6a7b", "", "");
+	struct claims out;
+	char *tok, *p;
+
+	snprintf(in.sid, sizeof in.sid, "0b6f3a52-8d3e-4c59-9f8e-3f1a2b7c9d10");
+	in.ver = 7;
+	tok = auth_issue(&f->hs, &in, 0, NOW);
+	assert_non_null(tok);
+	assert_int_equal(auth_verify(&f->hs, tok, NOW, &out), AUTH_OK);
+	assert_string_equal(out.sid, in.sid);
+	assert_int_equal(out.ver, 7);
+	free(tok);
+	/* A lifetime asked beyond the maximum is cut to it. */
+	struct auth_config cfg = f->hs;
+	cfg.max_lifetime = 600;
+	tok = auth_issue(&cfg, &in, 86400, NOW);
+	assert_non_null(tok);
+	assert_int_equal(auth_verify(&cfg, tok, NOW, &out), AUTH_OK);
+	assert_int_equal(out.exp, NOW + 600);
+	free(tok);
+	/* Bad shapes of sid and ver. */
+	p = payload_with("\"sub\":\"s\",\"role\":\"admin\",\"sid\":\"not-a-uuid\"");
+	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_MISSING_CLAIM);
+	free(p);
+	p = payload_with("\"sub\":\"s\",\"role\":\"admin\",\"ver\":0");
+	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_MISSING_CLAIM);
+	free(p);
+	p = payload_with("\"sub\":\"s\",\"role\":\"admin\",\"ver\":\"1\"");
+	assert_int_equal(hs_check(&f->hs, p, NULL), AUTH_MISSING_CLAIM);
+	free(p);
+	in.ver = -1;
+	assert_null(auth_issue(&f->hs, &in, 0, NOW));
+}
+
+static void test_password_policy(void **state)
+{
+	(void)state;
+	assert_non_null(password_policy_check("password"));
+	assert_non_null(password_policy_check("short-pw1"));
+	assert_non_null(password_policy_check("password1234"));
+	assert_non_null(password_policy_check("PassWord1234"));
+	assert_non_null(password_policy_check("1234567890"));
+	assert_non_null(password_policy_check("qwertyuiop"));
+	assert_null(password_policy_check("correct horse battery"));
+	assert_null(password_policy_check("demo-password"));
+	/* Ten characters, counted as characters, not bytes. */
+	assert_null(password_policy_check("密码是一个很长的句子啊"));
+	assert_non_null(password_policy_check("密码是一个很长的句子"  + 3));
+	/* The list is sorted, as bsearch needs. */
+	for (size_t i = 1; i < common_passwords_count; i++)
+		assert_true(strcmp(common_passwords[i - 1], common_passwords[i]) < 0);
+}
 
 static void test_password(void **state)
 {
@@ -1282,6 +1371,9 @@ int main(void)
 		cmocka_unit_test(test_es256_round_trip),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_defaults),
+		cmocka_unit_test(test_lifetime_cap),
+		cmocka_unit_test(test_session_claims),
+		cmocka_unit_test(test_password_policy),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_uuid_valid),
 		cmocka_unit_test(test_roles),
