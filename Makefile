@@ -142,10 +142,10 @@ FUZZ_ALL_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(LIB_SRCS)) \
 FUZZ_OBJS_fuzz_filetype := filetype
 FUZZ_OBJS_fuzz_base64url := base64url
 FUZZ_OBJS_fuzz_cursor := cursor base64url
-FUZZ_OBJS_fuzz_utf8 := validate auth base64url
-FUZZ_OBJS_fuzz_json_depth := validate auth base64url
-FUZZ_OBJS_fuzz_datetime := validate auth base64url calendar
-FUZZ_OBJS_fuzz_jwt := auth base64url
+FUZZ_OBJS_fuzz_utf8 := validate auth base64url pwlist
+FUZZ_OBJS_fuzz_json_depth := validate auth base64url pwlist
+FUZZ_OBJS_fuzz_datetime := validate auth base64url pwlist calendar
+FUZZ_OBJS_fuzz_jwt := auth base64url pwlist
 # The upload harness serves the file back from a fake database.
 FUZZ_LDFLAGS_fuzz_upload := -Wl,--wrap=db_exec_binary
 fuzz_objs = $(if $(FUZZ_OBJS_$(1)),$(patsubst %,$(FUZZ_BUILD)/src/%.o,$(FUZZ_OBJS_$(1))),$(FUZZ_ALL_OBJS))
