@@ -915,6 +915,8 @@ void items_update(struct req *r)
 		" materials = coalesce($15::jsonb, materials), fee = coalesce($16::numeric, fee),"
 		" online = coalesce($17::boolean, online),"
 		" document_type = CASE WHEN $18::boolean THEN $19 ELSE document_type END,"
+		" edited_by = CASE WHEN $20 = ANY (edited_by) THEN edited_by"
+		"  ELSE edited_by || $20 END,"
 		" version = version + 1, updated_at = now()"
 		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
 	struct verrs v = { 0 };
@@ -970,9 +972,9 @@ void items_update(struct req *r)
 		materials, number_text(r->json, "fee", fee, sizeof fee),
 		bool_text(r->json, "online"),
 		json_object_get(r->json, "document_type") ? "true" : "false",
-		json_member_str(r->json, "document_type"),
+		json_member_str(r->json, "document_type"), r->claims.sub,
 	};
-	PGresult *res = db_exec(r->db, &upd, 19, p);
+	PGresult *res = db_exec(r->db, &upd, 20, p);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
@@ -1011,6 +1013,7 @@ static struct db_stmt item_transition = { "items_transition",
 	" reviewed_at = CASE WHEN $4::text IS NOT NULL THEN now() ELSE reviewed_at END,"
 	" review_decision = coalesce($4, review_decision),"
 	" review_comment = CASE WHEN $4::text IS NOT NULL THEN $5 ELSE review_comment END,"
+	" edited_by = CASE WHEN $4::text IS NOT NULL THEN '{}' ELSE edited_by END,"
 	" published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN now()"
 	"  ELSE published_at END,"
 	" withdrawn_at = CASE WHEN $2 = 'withdrawn' THEN now() ELSE withdrawn_at END,"
@@ -1052,11 +1055,46 @@ void items_submit(struct req *r)
 	PQclear(cur);
 }
 
-/* POST /v1/items/{id}/review - reviewItem (approver of the unit, not the
- * submitter): 200, 401, 403, 404, 409 (not pending review), 415, 422. */
+/* Why the caller may not be the item's second person, or NULL: the
+ * confidentiality review is by someone who neither wrote the item, nor
+ * edited it since its last review, nor submitted it (in that order of
+ * precedence, so that the answer names the strongest reason). Returns
+ * NULL with *failed set after answering 5xx. */
+static const char *not_second_person(struct req *r, const PGresult *cur, bool *failed)
+{
+	static struct db_stmt st = { "items_editors",
+		"SELECT $2 = ANY (edited_by) AS editor FROM items WHERE id = $1", 0 };
+	const char *author = db_get(cur, 0, "created_by");
+	const char *submitter = db_get(cur, 0, "submitted_by");
+
+	*failed = false;
+	if (author && !strcmp(author, r->claims.sub))
+		return "The confidentiality review needs a second person: you wrote this item.";
+	const char *p[] = { r->path_params[0], r->claims.sub };
+	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	if (!res) {
+		*failed = true;
+		return NULL;
+	}
+	const char *editor = db_get(res, 0, "editor");
+	bool edited = editor && !strcmp(editor, "t");
+	PQclear(res);
+	if (edited)
+		return "The confidentiality review needs a second person: you edited this item"
+		       " since its last review.";
+	if (submitter && !strcmp(submitter, r->claims.sub))
+		return "The confidentiality review needs a second person: you submitted this item.";
+	return NULL;
+}
+
+/* POST /v1/items/{id}/review - reviewItem (approver of the unit who neither
+ * wrote the item, nor edited it since its last review, nor submitted it):
+ * 200, 401, 403, 404, 409 (not pending review), 415, 422. */
 void items_review(struct req *r)
 {
 	struct verrs v = { 0 };
+	bool failed;
+	const char *why;
 
 	if (validate_object(r->json, review_fields, &v))
 		return (void)invalid_reply(r, &v, "The review is invalid.");
@@ -1070,14 +1108,14 @@ void items_review(struct req *r)
 	if (!cur)
 		return;
 	const char *status = db_get(cur, 0, "status");
-	const char *submitter = db_get(cur, 0, "submitted_by");
 	if (strcmp(status, "pending_review")) {
 		wrong_status(r, "reviewed", status);
 		db_rollback(r->db);
-	} else if (submitter && !strcmp(submitter, r->claims.sub)) {
-		db_rollback(r->db);
-		problem_reply(r, 403, "forbidden",
-			      "The confidentiality review needs a second person: you submitted this item.");
+	} else if ((why = not_second_person(r, cur, &failed)) || failed) {
+		if (why) {
+			db_rollback(r->db);
+			problem_reply(r, 403, "forbidden", why);
+		}
 	} else {
 		transition(r, cur, !strcmp(decision, "approve") ? "published" : "draft",
 			   decision, comment, !strcmp(decision, "approve") ? "item.publish" : "item.reject");
