@@ -418,25 +418,17 @@ static PGresult *search_window(struct req *r, const struct item_filters *f, cons
 
 /* Reached when the newest candidates held few matches: a bitmap scan of
  * the search index is then the plan, and it is the one kept. */
-static PGresult *search_all(struct req *r, const struct item_filters *f, const char *lim,
-			    bool use_index)
+static PGresult *search_all(struct req *r, const struct item_filters *f, const char *lim)
 {
 	struct sqlb b = { 0 };
 
 	sqlb_add(&b, "WITH m AS MATERIALIZED (SELECT id, sort_at FROM items WHERE ");
 	list_conditions(r, f, &b);
-	if (use_index) {
-		sqlb_add(&b, " AND (search_tokens(item_search_text(title, summary, document_number))"
-			     " COLLATE \"C\") @> search_query_tokens(lower(");
-		sqlb_param(&b, f->q, "text");
-		sqlb_add(&b, "))");
-	}
-	sqlb_add(&b, " AND ");
+	sqlb_add(&b, " AND (search_tokens(item_search_text(title, summary, document_number))"
+		     " COLLATE \"C\") @> search_query_tokens(lower(");
+	sqlb_param(&b, f->q, "text");
+	sqlb_add(&b, ")) AND ");
 	search_match(&b, f->q, f->pattern);
-	if (!use_index) { /* nothing to index: read in list order */
-		sqlb_add(&b, LIST_ORDER);
-		sqlb_param(&b, lim, "int");
-	}
 	/* The page is chosen from the matches' keys; only its rows are read. */
 	sqlb_add(&b, "), top AS (SELECT id FROM m" LIST_ORDER);
 	sqlb_param(&b, lim, "int");
@@ -550,7 +542,10 @@ static void like_pattern(const char *q, char *out, size_t len)
 }
 
 /* Whether search_query_tokens(q) is not empty: q has two adjacent
- * characters that are not spaces, or a non-ASCII character. */
+ * characters that are not spaces, or a non-ASCII character. A query
+ * without (a lone ASCII letter, digit or sign, or several apart: "a b")
+ * has nothing the search index holds, and could only be answered by
+ * reading the catalogue: it is refused. */
 static bool query_has_tokens(const char *q)
 {
 	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
@@ -589,6 +584,12 @@ void items_list(struct req *r)
 	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
+	if (f.has_q && !query_has_tokens(f.q)) {
+		query_invalid_reply(r, "q", "must hold two characters in a row that are not spaces"
+			" (\"ab\", \"20\"), or a Chinese or other non-ASCII character: a lone"
+			" letter, digit or sign is not searchable");
+		return;
+	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	/* Anonymous and public callers see the same pages: from the cache
@@ -607,12 +608,12 @@ void items_list(struct req *r)
 		/* Common words: the newest items in order first; rare ones
 		 * straight to the search index. */
 		load_frequencies(r);
-		bool common = query_frequency(f.q) >= FREQ_COMMON || !query_has_tokens(f.q);
+		bool common = query_frequency(f.q) >= FREQ_COMMON;
 		res = common ? search_window(r, &f, lim) : NULL;
 		n = res ? PQntuples(res) : 0;
 		if (!common || (res && n <= limit)) {
 			PQclear(res);
-			res = search_all(r, &f, lim, query_has_tokens(f.q));
+			res = search_all(r, &f, lim);
 			n = res ? PQntuples(res) : 0;
 		}
 	} else {
