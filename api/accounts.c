@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "opengov/quota.h"
 #include "opengov/api.h"
 #include "opengov/jsonw.h"
 #include "opengov/config.h"
@@ -67,7 +68,8 @@ static void check_role_fields(const char *role, const char *unit,
 }
 
 /* POST /v1/accounts - createAccount: 201, 403 (staff role without an admin
- * token), 409 (username taken), 415, 422. Idempotency-Key honoured. */
+ * token), 409 (username taken), 415, 422, 429 (registrations from this
+ * address, Retry-After). Idempotency-Key honoured. */
 void accounts_create(struct req *r)
 {
 	static struct db_stmt ins = { "accounts_insert",
@@ -99,6 +101,9 @@ void accounts_create(struct req *r)
 		problem_reply_errors(r, 422, "validation", "The account is invalid.", &v);
 		return;
 	}
+	/* Counted before the hash: a refused registration costs no argon2. */
+	if (quota_take_or_reply(r, QUOTA_REGISTRATION))
+		return;
 	/* Hash before the transaction: argon2 is slow on purpose, locks are not. */
 	if (password_hash(json_member_str(r->json, "password"), hash, sizeof hash)) {
 		problem_reply(r, 500, "internal", "The password could not be stored.");
