@@ -394,13 +394,19 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
 	return res;
 }
 
-/* Search runs in up to two steps. Most searches are for common words: the
- * newest candidates in list order, filtered by substring, fill the page
- * after a few hundred rows. When the newest 2,000 do not, the words
- * are rare, and the search index finds every row holding all bigrams of q;
- * the substring test keeps the rows holding q. (Left to itself the planner
- * multiplies bigram frequencies, takes a common four-character phrase for a
- * rare one and reads 100,000 rows for a page.) */
+/* Search takes one of two paths, chosen by how common q's rarest bigram
+ * is (search_token_frequencies()). Rare (in under 1% of the items): the
+ * search index finds every row holding all bigrams of q, at most 1% of
+ * the catalogue; the substring test keeps the rows holding q. Common: the
+ * newest 2,000 candidates in list order, filtered by substring, which fill
+ * a page of a common word after a few hundred rows. When they do not (q's
+ * bigrams are common but q itself is rare, "关于 做好"), the index would
+ * read most of the catalogue for a page: the page then ends with what the
+ * 2,000 held, possibly nothing, and its next_cursor continues after the
+ * last candidate read. Every search reads at most 2,000 rows or 1% of the
+ * catalogue, whatever q is. (Left to itself the planner multiplies bigram
+ * frequencies, takes a common four-character phrase for a rare one and
+ * reads 100,000 rows for a page.) */
 #define SEARCH_WINDOW_SQL "2000"
 
 static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim)
@@ -416,8 +422,33 @@ static PGresult *search_window(struct req *r, const struct item_filters *f, cons
 	return run(r, &b, true);
 }
 
-/* Reached when the newest candidates held few matches: a bitmap scan of
- * the search index is then the plan, and it is the one kept. */
+/* The key of the last candidate search_window read, when it read all
+ * SEARCH_WINDOW_SQL (none when fewer were left: the window was the
+ * rest of the list). Returns -1 on a database error (not answered). */
+static int search_window_end(struct req *r, const struct item_filters *f,
+			     char key[2][CURSOR_PART_MAX], bool *full)
+{
+	struct sqlb b = { 0 };
+
+	*full = false;
+	sqlb_add(&b, "SELECT (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, id"
+		     " FROM items WHERE ");
+	list_conditions(r, f, &b);
+	sqlb_add(&b, " ORDER BY sort_at DESC, id DESC OFFSET " SEARCH_WINDOW_SQL " - 1 LIMIT 1");
+	PGresult *res = run(r, &b, true);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1) {
+		snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, 0, "sort_us"));
+		snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, 0, "id"));
+		*full = true;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Rare words: a bitmap scan of the search index is the plan, and it is
+ * the one kept. */
 static PGresult *search_all(struct req *r, const struct item_filters *f, const char *lim)
 {
 	struct sqlb b = { 0 };
@@ -569,8 +600,9 @@ static void list_cache_headers(struct req *r)
 void items_list(struct req *r)
 {
 	struct item_filters f = { 0 };
-	char lim[16];
+	char lim[16], window_end[2][CURSOR_PART_MAX];
 	int limit, n = 0;
+	bool window_full = false;
 	PGresult *res = NULL;
 
 	if (query_limit_or_reply(r, &limit) ||
@@ -609,12 +641,12 @@ void items_list(struct req *r)
 		 * straight to the search index. */
 		load_frequencies(r);
 		bool common = query_frequency(f.q) >= FREQ_COMMON;
-		res = common ? search_window(r, &f, lim) : NULL;
+		res = common ? search_window(r, &f, lim) : search_all(r, &f, lim);
 		n = res ? PQntuples(res) : 0;
-		if (!common || (res && n <= limit)) {
+		if (common && res && n <= limit &&
+		    search_window_end(r, &f, window_end, &window_full)) {
 			PQclear(res);
-			res = search_all(r, &f, lim);
-			n = res ? PQntuples(res) : 0;
+			res = NULL;
 		}
 	} else {
 		struct sqlb b = { 0 };
@@ -640,6 +672,9 @@ void items_list(struct req *r)
 	char *next = NULL;
 	if (n > limit) {
 		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+		next = cursor_encode(last, 2);
+	} else if (window_full) { /* a short page of a search: more may follow */
+		const char *last[] = { window_end[0], window_end[1] };
 		next = cursor_encode(last, 2);
 	}
 	PQclear(res);
