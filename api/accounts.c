@@ -101,15 +101,12 @@ void accounts_create(struct req *r)
 		problem_reply_errors(r, 422, "validation", "The account is invalid.", &v);
 		return;
 	}
-	/* Counted before the hash: a refused registration costs no argon2. */
-	if (quota_take_or_reply(r, QUOTA_REGISTRATION))
-		return;
 	/* Hash before the transaction: argon2 is slow on purpose, locks are not. */
 	if (password_hash(json_member_str(r->json, "password"), hash, sizeof hash)) {
 		problem_reply(r, 500, "internal", "The password could not be stored.");
 		return;
 	}
-	if (idem_begin(r, route) == IDEM_ANSWERED)
+	if (idem_begin(r, route) == IDEM_ANSWERED || quota_take_or_reply(r, QUOTA_REGISTRATION))
 		return;
 	const char *p[] = { json_member_str(r->json, "username"), hash, role, unit, atype,
 			    json_member_str(r->json, "display_name") };

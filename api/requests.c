@@ -521,8 +521,10 @@ void requests_create(struct req *r)
 	request_write(&body, r, cal, res, 0, workcal_today());
 	http_json_text(r, 201, &body);
 	buf_free(&body);
-	if (r->idempotency_key &&
-	    (idem_store_or_reply(r, ROUTE_CREATE, loc, etag) || db_commit_or_reply(r)))
+	/* A transaction is open with an Idempotency-Key or a quota unit. */
+	if (r->idempotency_key && idem_store_or_reply(r, ROUTE_CREATE, loc, etag))
+		goto out;
+	if (r->db->in_tx && db_commit_or_reply(r))
 		goto out;
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);

@@ -45,6 +45,10 @@ int quota_take_or_reply(struct req *r, enum quota_action a)
 	int addr = r->remote_addr && *r->remote_addr ? limit_of(r->cfg, q->address_limit) : 0;
 	if (!acct && !addr)
 		return 0;
+	/* In the creation's transaction: a creation refused later (422, 409)
+	 * or failing gives its unit back, and bad input changes nothing. */
+	if (!r->db->in_tx && db_begin_or_reply(r))
+		return -1;
 	snprintf(al, sizeof al, "%d", acct);
 	snprintf(dl, sizeof dl, "%d", addr);
 	snprintf(win, sizeof win, "%d", r->cfg->quota_window);
@@ -57,8 +61,7 @@ int quota_take_or_reply(struct req *r, enum quota_action a)
 	PQclear(res);
 	if (retry <= 0)
 		return 0;
-	if (r->db->in_tx)
-		db_rollback(r->db);
+	db_rollback(r->db);
 	http_header(r, "Retry-After", "%lld", retry);
 	char limits[96];
 	if (acct && addr)

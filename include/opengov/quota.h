@@ -16,8 +16,9 @@ enum quota_action {
 /* Takes one unit of action a's quotas for the caller (their account, if
  * public, and their address; staff and admins are not counted). 0 when
  * taken or not counted; else -1 after answering 429 with Retry-After (or
- * 5xx). Runs inside the caller's transaction if one is open, so that a
- * creation rolled back gives its unit back. */
+ * 5xx), rolled back. The unit is taken in the caller's transaction, begun
+ * here if none is open (the caller commits it with the creation): a
+ * creation refused or rolled back later gives its unit back. */
 int quota_take_or_reply(struct req *r, enum quota_action a);
 
 #endif
