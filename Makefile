@@ -1,4 +1,4 @@
-# opengov - GNU make. Targets: all check run stop bench clean unit lint-openapi compile_commands.json
+# opengov - GNU make. Targets: all check run stop bench soak clean unit lint-openapi compile_commands.json
 # `make SANITIZE=address,undefined` builds into build/san with the sanitizers on.
 
 CC      ?= cc
@@ -30,7 +30,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SQL     := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 SEED_SQL := $(sort $(wildcard sql/seed/*.sql))
 
-.PHONY: all check run stop bench clean unit bootstrap lint-openapi
+.PHONY: all check run stop bench soak clean unit bootstrap lint-openapi
 .DELETE_ON_ERROR:
 
 all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling compile_commands.json
@@ -65,6 +65,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
+# test_workcal replaces db_exec with its own fake database.
+$(BUILD)/tests/test_workcal: LDFLAGS += -Wl,--wrap=db_exec
+
 build/rel/tests/fcgi-ceiling: tests/bench/fcgi-ceiling.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -O2 $(WARN) -o $@ $< -lfcgi
@@ -86,6 +89,7 @@ check: bootstrap
 	scripts/lint-openapi.sh
 	$(MAKE) all unit
 	$(MAKE) SANITIZE=address,undefined unit build/san/bin/opengov
+	$(MAKE) fuzz-smoke
 	OPENGOV_BIN=build/san/bin/opengov scripts/check.sh
 
 run: bootstrap
@@ -100,6 +104,12 @@ bench: bootstrap
 	$(MAKE) all
 	scripts/bench.sh
 
+# Minutes of mixed load on its own stack (var/soak) while PostgreSQL restarts
+# and a worker is killed; SOAK_SECONDS sets the length. Not part of check.
+soak: bootstrap
+	$(MAKE) all
+	scripts/soak.sh
+
 compile_commands.json: $(LIB_SRCS) $(MAIN_SRC) $(UNIT_SRCS)
 	@{ echo '['; sep=''; for f in $^; do \
 	  printf '%s{"directory":"%s","file":"%s","command":"%s %s -c %s"}\n' "$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(ALL_CFLAGS)" "$$f"; sep=','; \
@@ -107,5 +117,72 @@ compile_commands.json: $(LIB_SRCS) $(MAIN_SRC) $(UNIT_SRCS)
 
 clean:
 	rm -rf build bin compile_commands.json
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), one per hand-written parser,
+# built with clang under ASan/UBSan into build/fuzz. `make fuzz` runs each for
+# FUZZ_SECONDS from its committed seed corpus (tests/fuzz/corpus/<harness>),
+# copied to build/fuzz/run/<harness> first so that a run never dirties the
+# tree; what a run finds (crash-*, leak-*, timeout-*) is left there too.
+# `make check` runs each for FUZZ_SMOKE_SECONDS (fuzz-smoke).
+.PHONY: fuzz fuzz-build fuzz-smoke
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang, unlike gcc, warns of {0}-style partial initialisers: not a bug here.
+FUZZ_CFLAGS := -std=c17 -O1 -g $(FUZZ_SAN) $(WARN) -Wno-missing-field-initializers -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
+FUZZ_ALL_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(LIB_SRCS)) \
+	$(FUZZ_BUILD)/gen/migrations.o $(FUZZ_BUILD)/gen/seeds.o
+# The objects a harness links: the few it needs when listed here, else all
+# of src/ and api/ (those that reach struct req, the router or the database).
+FUZZ_OBJS_fuzz_filetype := filetype
+FUZZ_OBJS_fuzz_base64url := base64url
+FUZZ_OBJS_fuzz_cursor := cursor base64url
+FUZZ_OBJS_fuzz_utf8 := validate auth base64url
+FUZZ_OBJS_fuzz_json_depth := validate auth base64url
+FUZZ_OBJS_fuzz_datetime := validate auth base64url calendar
+FUZZ_OBJS_fuzz_jwt := auth base64url
+# The upload harness serves the file back from a fake database.
+FUZZ_LDFLAGS_fuzz_upload := -Wl,--wrap=db_exec_binary
+fuzz_objs = $(if $(FUZZ_OBJS_$(1)),$(patsubst %,$(FUZZ_BUILD)/src/%.o,$(FUZZ_OBJS_$(1))),$(FUZZ_ALL_OBJS))
+
+$(FUZZ_BUILD)/%.o: %.c $(wildcard include/opengov/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: tests/fuzz/%.c $$(call fuzz_objs,$$*) $(wildcard tests/fuzz/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(FUZZ_LDFLAGS_$*) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# One harness: a fresh copy of its corpus, then FUZZ_TIME seconds.
+# ASAN_OPTIONS: leaks are bugs here (unlike the server, nothing is killed).
+define fuzz_run
+	@rm -rf $(FUZZ_BUILD)/run/$(1) && mkdir -p $(FUZZ_BUILD)/run/$(1)/corpus
+	@cp tests/fuzz/corpus/$(1)/* $(FUZZ_BUILD)/run/$(1)/corpus/
+	@echo "== $(1) ($(2) s)"
+	@cd $(FUZZ_BUILD)/run/$(1) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ../../$(1) -max_total_time=$(2) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  $(if $(wildcard tests/fuzz/$(1).dict),-dict=$(CURDIR)/tests/fuzz/$(1).dict) \
+	  corpus >log.txt 2>&1 || { tail -n 60 log.txt; exit 1; }
+	@grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec|^stat::new_units_added' \
+	  $(FUZZ_BUILD)/run/$(1)/log.txt | tr '\n' ' '; echo
+
+endef
+
+fuzz: bootstrap fuzz-build
+	$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),$(FUZZ_SECONDS)))
+
+fuzz-smoke: fuzz-build
+	$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),$(FUZZ_SMOKE_SECONDS)))
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -151,11 +151,14 @@ static const char annual_sql[] =
 	"  AND i.status IN ('published', 'withdrawn') GROUP BY 1") "),"
 	/* Art. 20(5): the administrative licensing decisions of the year, the
 	 * approval cases of administrative_license items decided in it (an
-	 * approval of another kind of service item is not a 行政许可). */
-	"lc AS (" PER_UNIT("r",
-	" SELECT count(*) AS n FROM requests q JOIN items i ON i.id = q.item_id"
-	" WHERE q.unit_id = u.id AND q.kind = 'approval' AND " IN_YEAR("q.decided_at")
-	"  AND i.category = 'administrative_license'") "),"
+	 * approval of another kind of service item is not a 行政许可). Read
+	 * from the licence items' side (sql/021): one index range per licence
+	 * item, whatever the number of other approvals. */
+	"lc AS ("
+	" SELECT count(*) AS n FROM items i JOIN requests q ON q.item_id = i.id"
+	" WHERE i.category = 'administrative_license' AND q.kind = 'approval'"
+	"  AND q.decided_at IS NOT NULL AND " IN_YEAR("q.decided_at")
+	"  AND ($2::uuid IS NULL OR q.unit_id = $2::uuid)),"
 	/* The citizens' ratings (好差评) given in the year, by score. */
 	"rt AS (" PER_UNIT("r",
 	" SELECT x.score, count(*) AS n FROM ratings x"

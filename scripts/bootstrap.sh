@@ -18,6 +18,9 @@ PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libpq-dev libfcgi-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev
 	libcmocka-dev
+	# make fuzz: clang's libFuzzer and sanitizer runtimes (libclang-rt-14-dev
+	# is only recommended by clang, and we install without recommends)
+	clang libclang-rt-14-dev
 	# the annual report's XLSX export
 	libxlsxwriter-dev
 	# the local stack
@@ -36,7 +39,7 @@ PACKAGES=(
 # Beyond "the package is installed": what the scripts actually call, so that a
 # half-removed package is noticed too. command-or-path:package
 COMMANDS=(
-	gcc:gcc make:make pkg-config:pkg-config curl:curl wrk:wrk
+	gcc:gcc make:make pkg-config:pkg-config curl:curl wrk:wrk clang:clang
 	/usr/sbin/nginx:nginx-light
 	/usr/lib/postgresql/15/bin/initdb:postgresql-15
 	/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15
@@ -89,6 +92,8 @@ done
 for entry in "${HEADERS[@]}"; do
 	[[ -f ${entry%%:*} ]] || add_missing "${entry##*:}"
 done
+compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null ||
+	add_missing libclang-rt-14-dev
 if [[ -x /usr/bin/python3 ]]; then
 	# One interpreter start for all modules (each import would cost ~50 ms).
 	mods=""
@@ -131,6 +136,19 @@ contract_deps() {
 	}
 	printf '%s\n' "$want" >"$stamp"
 }
+
+# The unprivileged system user `opengov serve` and `opengov monitor` become
+# when they are started as root (OPENGOV_USER, default opengov; see
+# scripts/stack.sh). Only root needs it, and only root can create it.
+service_user() {
+	local user=${OPENGOV_USER:-opengov}
+	[[ $(id -u) -eq 0 ]] || return 0
+	id -u "$user" >/dev/null 2>&1 && return 0
+	echo "$prog: creating the system user $user (the service runs as it)"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "opengov service" "$user"
+}
+[[ ${1:-} == --recheck ]] || service_user
 
 if ((${#missing[@]} == 0)); then
 	# --recheck: only the Debian packages (the caller goes on to npm).

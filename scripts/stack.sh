@@ -8,12 +8,20 @@
 #   stack.sh banner VARDIR          URLs, demo accounts, tokens, curl lines
 #
 # Layout (SPEC.md "Local stack"): VARDIR/opengov.env (generated once, then
-# reused: it holds the JWT secret and the port), pg/data, pg/run (the
-# PostgreSQL socket; no TCP), run/opengov.sock + opengov.pid, nginx/ (config,
-# pid, temp), log/, docs/.
+# reused: it holds the JWT secret and the port), pgpass (the database roles'
+# passwords, generated once, mode 0600), pg/data, pg/run (the PostgreSQL
+# socket; no TCP), run/opengov.sock + opengov.pid, nginx/ (config, pid,
+# temp), log/, docs/.
+#
+# Nobody else gets in: the cluster admits its own OS user (and root) as the
+# superuser by peer authentication and the service roles opengov and
+# opengov_app by password only (scram-sha-256), and its socket directory is
+# open to the cluster's user and the service's group only. Started as root,
+# `opengov serve` and `opengov monitor` become OPENGOV_USER (default
+# opengov, created by scripts/bootstrap.sh), which owns run/.
 #
 # Environment: OPENGOV_BIN (default bin/opengov), PGBIN (default
-# /usr/lib/postgresql/15/bin).
+# /usr/lib/postgresql/15/bin), OPENGOV_USER (default opengov).
 set -euo pipefail
 
 prog=stack.sh
@@ -48,17 +56,67 @@ set_paths() {
 	[[ $VAR =~ ^[A-Za-z0-9._/+-]+$ ]] ||
 		die "VARDIR $VAR: only letters, digits and ._/+- are supported in its path"
 	ENV_FILE=$VAR/opengov.env
-	RUN=$VAR/run
+	PGPASS_MASTER=$VAR/pgpass
 	LOG=$VAR/log
 	NGX=$VAR/nginx
 	DOCS=$VAR/docs
+	NGX_CONF=$NGX/nginx.conf
+	NGX_PID=$NGX/nginx.pid
+	pg_paths
+	run_paths
+}
+
+# As root, `opengov serve` runs as SVC_USER (see src/privdrop.c) and must
+# reach its runtime directory, and nginx (www-data) its socket. Like the
+# cluster, when SVC_USER cannot reach VARDIR (a clone under /root), that
+# directory lives elsewhere: /run/opengov-TAG (only root creates entries in
+# /run), with VARDIR/run a symlink to it. PASSFILE is the copy of the
+# passwords the service reads (libpq's passfile); PGPASS_MASTER the one kept.
+run_paths() {
+	RUN=$VAR/run
+	RUN_RELOCATED=0
+	PASSFILE=$PGPASS_MASTER
+	SVC_USER=
+	SVC_GROUP=
+	if is_root; then
+		SVC_USER=${OPENGOV_USER:-opengov}
+		if id -u "$SVC_USER" >/dev/null 2>&1; then
+			SVC_GROUP=$(id -gn "$SVC_USER")
+			if ! runuser -u "$SVC_USER" -- test -x "$VAR" 2>/dev/null; then
+				local tag
+				tag=$(printf '%s' "$VAR" | cksum | cut -d' ' -f1)
+				RUN=/run/opengov-$tag
+				RUN_RELOCATED=1
+			fi
+		fi
+		PASSFILE=$RUN/pgpass
+	fi
 	SOCKET=$RUN/opengov.sock
 	PID_FILE=$RUN/opengov.pid
 	SPAWN_PID_FILE=$RUN/opengov.spawn.pid
 	CEILING_PID_FILE=$RUN/fcgi-ceiling.pid
-	NGX_CONF=$NGX/nginx.conf
-	NGX_PID=$NGX/nginx.pid
-	pg_paths
+}
+
+# The runtime directory, made on every start. As root it belongs to
+# SVC_USER (the master writes its pid file and removes its socket there)
+# with nginx's group (which must reach the socket), mode 0750.
+run_dir() {
+	if ! is_root; then
+		mkdir -p "$RUN"
+		return 0
+	fi
+	[[ -n $SVC_GROUP ]] ||
+		die "no OS user $SVC_USER: run scripts/bootstrap.sh as root (it creates it), or set OPENGOV_USER"
+	if [[ $RUN_RELOCATED == 1 ]]; then
+		if [[ -d $VAR/run && ! -L $VAR/run ]]; then
+			if serve_pid >/dev/null 2>&1 || live_pid "$VAR/run/opengov.pid" serve >/dev/null; then
+				die "stop the stack first ($prog stop $VAR): its runtime directory moves to $RUN"
+			fi
+			rm -rf "$VAR/run"
+		fi
+		ln -sfn "$RUN" "$VAR/run"
+	fi
+	install -d -m 750 -o "$SVC_USER" -g www-data "$RUN"
 }
 
 # As root the cluster runs as the OS user postgres (initdb and postgres refuse
@@ -200,7 +258,7 @@ tail_logs() {
 
 # Written once: later runs keep its JWT secret (tokens stay valid) and port.
 write_env() {
-	local port=$1 secret dburl_host group_line
+	local port=$1 secret dburl_host group_line user_line
 	# 32 random bytes as 64 hex digits (HS256 wants >= 32 bytes).
 	secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 	[[ ${#secret} -eq 64 ]] || die "could not read 32 bytes from /dev/urandom"
@@ -208,8 +266,10 @@ write_env() {
 	if is_root; then
 		# nginx workers run as www-data; the socket is 0660 for that group only.
 		group_line="OPENGOV_SOCKET_GROUP=www-data"
+		user_line="OPENGOV_USER=$SVC_USER"
 	else
 		group_line="# OPENGOV_SOCKET_GROUP= (unset: nginx runs as this user)"
+		user_line="# OPENGOV_USER= (not root: the service runs as this user)"
 	fi
 	(
 		umask 077 # it holds the signing secret
@@ -219,11 +279,12 @@ write_env() {
 OPENGOV_VAR=$VAR
 OPENGOV_PORT=$port
 OPENGOV_BASE_URL=http://127.0.0.1:$port
-OPENGOV_DATABASE_URL=postgresql://opengov_app@/opengov?$dburl_host
-OPENGOV_ADMIN_DATABASE_URL=postgresql://opengov@/opengov?$dburl_host
+OPENGOV_DATABASE_URL=$(db_url opengov_app)
+OPENGOV_ADMIN_DATABASE_URL=$(db_url opengov)
 OPENGOV_SUPERUSER_DATABASE_URL=postgresql://postgres@/opengov?$dburl_host
 OPENGOV_SOCKET=$SOCKET
 $group_line
+$user_line
 OPENGOV_WORKERS=4
 OPENGOV_PID_FILE=$PID_FILE
 OPENGOV_JWT_ALG=HS256
@@ -269,6 +330,80 @@ stack_quotas() {
 	fi
 }
 
+# A service role's URL: no password in it (command lines are visible to
+# every local user), only the file libpq reads it from.
+db_url() {
+	echo "postgresql://$1@/opengov?host=$PGRUN&passfile=$PASSFILE"
+}
+
+# An env file written before the stack had passwords (or with the runtime
+# directory elsewhere) gets the lines that changed; secret and port stay.
+env_sync() {
+	local -A want=(
+		[OPENGOV_DATABASE_URL]=$(db_url opengov_app)
+		[OPENGOV_ADMIN_DATABASE_URL]=$(db_url opengov)
+		[OPENGOV_SOCKET]=$SOCKET
+		[OPENGOV_PID_FILE]=$PID_FILE
+	)
+	if is_root; then want[OPENGOV_USER]=$SVC_USER; fi
+	local line key out="" changed=0 k
+	local -A seen=()
+	while IFS= read -r line || [[ -n $line ]]; do
+		key=${line%%=*}
+		if [[ $line != \#* && -n ${want[$key]+x} ]]; then
+			seen[$key]=1
+			if [[ ${line#*=} != "${want[$key]}" ]]; then
+				line="$key=${want[$key]}"
+				changed=1
+			fi
+		fi
+		out+=$line$'\n'
+	done <"$ENV_FILE"
+	for k in "${!want[@]}"; do
+		[[ -n ${seen[$k]:-} ]] && continue
+		out+="$k=${want[$k]}"$'\n'
+		changed=1
+	done
+	((changed)) || return 0
+	(
+		umask 077
+		printf '%s' "$out" >"$ENV_FILE.tmp"
+		mv "$ENV_FILE.tmp" "$ENV_FILE"
+	)
+	say "updated $ENV_FILE (database URLs, runtime paths)"
+}
+
+# The passwords of the service roles: made once (32 random bytes each, as
+# hex) into VARDIR/pgpass, mode 0600, in libpq's passfile format. As root,
+# a copy owned by SVC_USER goes into the runtime directory, where the
+# service (which can neither read VARDIR's copy nor, maybe, reach VARDIR)
+# reads it. pg_start sets the roles' passwords from it.
+passwords() {
+	local role pw
+	if [[ ! -s $PGPASS_MASTER ]]; then
+		(
+			umask 077
+			: >"$PGPASS_MASTER.tmp"
+			for role in opengov opengov_app; do
+				pw=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+				[[ ${#pw} -eq 64 ]] || die "could not read 32 bytes from /dev/urandom"
+				echo "*:*:*:$role:$pw" >>"$PGPASS_MASTER.tmp"
+			done
+			mv "$PGPASS_MASTER.tmp" "$PGPASS_MASTER"
+		)
+		say "wrote $PGPASS_MASTER (database passwords)"
+	fi
+	chmod 600 "$PGPASS_MASTER"
+	if is_root; then
+		install -m 600 -o "$SVC_USER" -g "$SVC_GROUP" "$PGPASS_MASTER" "$PASSFILE"
+	fi
+}
+
+# The password of role in the passfile.
+role_password() {
+	awk -F: -v r="$1" '$4 == r { print $5; exit }' "$PGPASS_MASTER"
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 
 pg_running() {
@@ -291,7 +426,13 @@ pg_init() {
 		install -d -m 755 "$PG"
 	fi
 	install -d -m 700 "${owner[@]}" "$PGDATA"
-	install -d -m 755 "${owner[@]}" "$PGRUN"
+	# The socket directory: the cluster's user and, as root, the service's
+	# group (setgid, so the socket file gets that group too); no one else.
+	if is_root; then
+		install -d -m 2750 -o postgres -g "$SVC_GROUP" "$PGRUN"
+	else
+		install -d -m 700 "$PGRUN"
+	fi
 	touch "$PGLOG"
 	if is_root; then chown postgres:postgres "$PGLOG"; fi
 	if is_root && ! runuser -u postgres -- test -w "$PGRUN"; then
@@ -311,7 +452,7 @@ pg_init() {
 		# C.UTF-8 sorts by code point, same everywhere; plain C if missing.
 		if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then locale=C.UTF-8; fi
 		say "initdb $PGDATA"
-		as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 \
+		as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth-local=peer --auth-host=reject -E UTF8 \
 			--locale="$locale" "${nosync[@]}" >"$LOG/initdb.log" 2>&1 ||
 			{
 				cat "$LOG/initdb.log" >&2
@@ -325,6 +466,8 @@ pg_init() {
 # Written by scripts/stack.sh on every start; edit the script, not this file.
 listen_addresses = ''
 unix_socket_directories = '$PGRUN'
+unix_socket_permissions = 0770
+password_encryption = 'scram-sha-256'
 max_connections = 100
 shared_buffers = 256MB
 timezone = 'UTC'
@@ -332,12 +475,37 @@ log_timezone = 'UTC'
 log_line_prefix = '%m [%p] %q%u@%d '
 $unsafe
 EOF
-	if is_root; then chown postgres:postgres "$PGDATA/opengov.conf"; fi
+	# Who may connect, also rewritten on every start. The superuser: the
+	# cluster's own OS user (and root, who can become it anyway), by peer.
+	# Any other role: by password (the service's roles have one, see
+	# passwords); a role without one cannot log in.
+	local cluster_user root_line=""
+	cluster_user=$(if is_root; then echo postgres; else id -un; fi)
+	if is_root; then root_line="opengov_admin    root              postgres"; fi
+	cat >"$PGDATA/pg_ident.conf" <<EOF
+# Written by scripts/stack.sh on every start: the OS users that are the superuser.
+# MAPNAME        SYSTEM-USERNAME   PG-USERNAME
+opengov_admin    $cluster_user     postgres
+$root_line
+EOF
+	cat >"$PGDATA/pg_hba.conf" <<EOF
+# Written by scripts/stack.sh on every start. Unix socket only (no TCP).
+# TYPE  DATABASE  USER      METHOD
+local   all       postgres  peer map=opengov_admin
+local   all       all       scram-sha-256
+EOF
+	chmod 600 "$PGDATA/pg_ident.conf" "$PGDATA/pg_hba.conf"
+	if is_root; then
+		chown postgres:postgres "$PGDATA/opengov.conf" "$PGDATA/pg_ident.conf" \
+			"$PGDATA/pg_hba.conf"
+	fi
 }
 
 pg_start() {
 	pg_init
 	if pg_running; then
+		# The access rules may have changed (pg_init rewrote them).
+		as_pg "$PGBIN/pg_ctl" -D "$PGDATA" reload >/dev/null
 		say "postgres already running"
 	else
 		say "starting postgres (log $PGLOG)"
@@ -350,9 +518,16 @@ pg_start() {
 
 	# Roles and database, created only when missing. opengov owns the schema
 	# (migrate, seed); opengov_app is what the service logs in as (DML only,
-	# granted by the migrations).
-	psql_su -d postgres <<'EOF'
-DO $$
+	# granted by the migrations). Their passwords are set from the passfile
+	# on every start, through stdin: never on a command line.
+	local pw_owner pw_app
+	pw_owner=$(role_password opengov)
+	pw_app=$(role_password opengov_app)
+	[[ $pw_owner =~ ^[0-9a-f]{64}$ && $pw_app =~ ^[0-9a-f]{64}$ ]] ||
+		die "$PGPASS_MASTER does not hold both passwords; remove it to make new ones"
+	psql_su -d postgres <<EOF
+SET client_min_messages = warning;
+DO \$\$
 BEGIN
 	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opengov') THEN
 		CREATE ROLE opengov LOGIN;
@@ -361,7 +536,9 @@ BEGIN
 		CREATE ROLE opengov_app LOGIN;
 	END IF;
 END
-$$;
+\$\$;
+ALTER ROLE opengov PASSWORD '$pw_owner';
+ALTER ROLE opengov_app PASSWORD '$pw_app';
 EOF
 	if [[ -z $(psql_su -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'opengov'") ]]; then
 		psql_su -d postgres -c "CREATE DATABASE opengov OWNER opengov ENCODING 'UTF8' TEMPLATE template0"
@@ -482,7 +659,7 @@ cors_map_lines() {
 nginx_render() {
 	local port=$1 user_line cors
 	if is_root; then
-		if runuser -u www-data -- test -x "$RUN" 2>/dev/null; then
+		if runuser -u www-data -- test -x "$NGX" 2>/dev/null; then
 			user_line="user www-data www-data;"
 		else
 			# www-data cannot reach VARDIR (e.g. a clone under /root): workers
@@ -565,7 +742,8 @@ wait_healthy() {
 
 cmd_start() {
 	local want_port=${1:-} port
-	mkdir -p "$RUN" "$LOG" "$NGX/tmp" "$DOCS"
+	mkdir -p "$LOG" "$NGX/tmp" "$DOCS"
+	run_dir
 	resolve_bin
 	[[ -x $OPENGOV_BIN ]] || die "$OPENGOV_BIN not found or not executable (make all)"
 	[[ -x $PGBIN/initdb ]] || die "$PGBIN/initdb missing (scripts/bootstrap.sh installs postgresql-15)"
@@ -577,6 +755,8 @@ cmd_start() {
 		fi
 		write_env "$port"
 	fi
+	env_sync
+	passwords
 	load_env
 	stack_quotas
 	port=$OPENGOV_PORT
@@ -604,6 +784,11 @@ cmd_stop() {
 	monitor_stop
 	ceiling_stop
 	pg_stop
+	# A relocated runtime directory (run_paths) goes with the stack.
+	if [[ $RUN_RELOCATED == 1 && -d $RUN ]]; then
+		rm -f "$RUN/pgpass"
+		rmdir "$RUN" 2>/dev/null || true
+	fi
 }
 
 cmd_status() {

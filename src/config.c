@@ -41,6 +41,7 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 	cfg->socket_group = env_or("OPENGOV_SOCKET_GROUP", NULL);
 	cfg->pid_file = env_or("OPENGOV_PID_FILE", NULL);
 	cfg->tz = env_or("OPENGOV_TZ", "Asia/Shanghai");
+	cfg->user = env_or("OPENGOV_USER", "opengov");
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers = (int)(cores > 0 ? 2 * cores : 2);

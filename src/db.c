@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "opengov/db.h"
 #include "opengov/log.h"
@@ -23,6 +24,93 @@ static void db_note_error(struct db *db, const PGresult *res)
 	/* Class 08 (connection exception) and 57P0x (shutdown) mean the server went away. */
 	if (!strncmp(db->sqlstate, "08", 2) || !strncmp(db->sqlstate, "57P", 3))
 		db->lost = true;
+	if (db->lost)
+		db->req_lost = true;
+	/* PostgreSQL rolled the transaction back to settle a race: the whole
+	 * request may run again (db_request_retry). Kept apart from sqlstate,
+	 * which the ROLLBACK that follows would otherwise be the last word on. */
+	if (!db->retry_state[0] &&
+	    (!strcmp(db->sqlstate, "40001") || !strcmp(db->sqlstate, "40P01")))
+		memcpy(db->retry_state, db->sqlstate, sizeof db->retry_state);
+}
+
+static double db_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A connection unused for this long is checked before a request uses it:
+ * one recv(2) that finds nothing on a healthy connection. Busier workers
+ * skip the check; a connection that died meanwhile is then found by the
+ * request's first statement, which is run again (db_request_retry). */
+#define DB_IDLE_CHECK_SECS 1.0
+
+void db_request_begin(struct db *db)
+{
+	db->req_ok = 0;
+	db->req_committed = false;
+	db->req_lost = false;
+	db->req_unsafe = false;
+	db->req_connect_failed = false;
+	db->sending_begin = false;
+	db->sending_commit = false;
+	db->retry_state[0] = '\0';
+	if (db->conn && !db->lost && !db->in_tx && db_now() - db->last_used >= DB_IDLE_CHECK_SECS)
+		(void)db_poll_notifies(db); /* sets lost: the first statement reconnects */
+}
+
+enum db_retry db_request_retry(const struct db *db, bool read_only)
+{
+	if (db->req_committed)
+		return DB_RETRY_NONE;
+	if (!strcmp(db->retry_state, "40P01"))
+		return DB_RETRY_DEADLOCK;
+	if (!strcmp(db->retry_state, "40001"))
+		return DB_RETRY_SERIALIZATION;
+	if (db->req_lost && !db->req_connect_failed && (read_only || !db->req_unsafe))
+		return DB_RETRY_CONNECTION;
+	return DB_RETRY_NONE;
+}
+
+const char *db_request_retry_state(const struct db *db)
+{
+	return db->retry_state;
+}
+
+int db_retry_limit(enum db_retry why)
+{
+	/* A connection is replaced once: if the new one fails too, the server
+	 * is away and the client is told so. A race usually settles at once;
+	 * three more runs cover a burst of them. */
+	return why == DB_RETRY_CONNECTION ? 1 : why == DB_RETRY_NONE ? 0 : 3;
+}
+
+long db_retry_delay_us(int attempt, unsigned rnd)
+{
+	/* 2.5-7.5 ms, then 5-15, then 10-30: long enough for the winner of a
+	 * race to commit, short beside a client's timeout; the jitter keeps two
+	 * losers from meeting again. */
+	if (attempt < 1)
+		attempt = 1;
+	if (attempt > 6)
+		attempt = 6;
+	long base = 5000L << (attempt - 1);
+	return base / 2 + (long)(rnd % (unsigned)base);
+}
+
+/* The command tags of statements that change rows: outside a transaction,
+ * one that succeeded has committed. */
+static bool db_tag_writes(const char *tag)
+{
+	static const char *const writes[] = { "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", NULL };
+
+	for (int i = 0; writes[i]; i++)
+		if (!strncmp(tag, writes[i], strlen(writes[i])))
+			return true;
+	return false;
 }
 
 /* Notifications arrive with any answer (and with its own transaction's
@@ -46,6 +134,7 @@ int db_poll_notifies(struct db *db)
 		return -1;
 	if (!PQconsumeInput(db->conn)) { /* the server went away */
 		db->lost = true;
+		db->in_tx = false;
 		return -1;
 	}
 	db_drain_notifies(db); /* parses what came: a FATAL notice sets lost */
@@ -60,6 +149,11 @@ static int db_session_setup(struct db *db)
 			       /* Requests are short: a parallel plan costs more in
 				* start-up than it saves, and takes the other core. */
 			       "SET max_parallel_workers_per_gather = 0; "
+			       /* JIT compiles a plan whose estimated cost is high:
+				* the annual report's (estimates multiply over its
+				* unions) spent 1.5-4 s compiling to save nothing.
+				* No statement here runs long enough to repay it. */
+			       "SET jit = off; "
 			       /* Every statement is prepared once and its plan kept:
 				* PostgreSQL would otherwise re-plan (and re-parse the
 				* SQL functions it inlines) on every execution whenever
@@ -142,8 +236,10 @@ bool db_ensure(struct db *db)
 {
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK && !db->lost)
 		return true;
-	if (db_connect(db, db->url))
+	if (db_connect(db, db->url)) {
+		db->req_connect_failed = true;
 		return false;
+	}
 	metrics_db_reconnect();
 	log_info("database connection re-established");
 	return true;
@@ -152,14 +248,30 @@ bool db_ensure(struct db *db)
 static PGresult *db_check(struct db *db, PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);
+	bool was_in_tx = db->in_tx;
 
+	db->last_used = db_now();
 	if (db->listen && db->conn)
 		db_drain_notifies(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		db->sqlstate[0] = '\0';
+		if (!was_in_tx && !db->sending_begin && db_tag_writes(PQcmdStatus(res)))
+			db->req_committed = true;
+		db->req_ok++;
 		return res;
 	}
 	db_note_error(db, res);
+	/* Gone: nothing of the request landed when the statement was a BEGIN,
+	 * or inside a transaction and not its COMMIT (the server rolls back a
+	 * transaction whose session ends). The request's first statement
+	 * counts as safe too: that is the connection that died while idle, its
+	 * statement sent to no session. (A server that ended its session on
+	 * purpose, 57P01, answers a statement it completed before it ends it;
+	 * only a crash in the middle of a first statement that writes on its
+	 * own leaves its outcome unknown.) Otherwise it may have committed. */
+	if (db->lost && !(db->sending_begin || (was_in_tx && !db->sending_commit) ||
+			  (!was_in_tx && !db->sending_commit && db->req_ok == 0)))
+		db->req_unsafe = true;
 	if (!db->lost && strcmp(db->sqlstate, "23505") &&
 	    strcmp(db->sqlstate, "23503") && strcmp(db->sqlstate, "23514") &&
 	    strcmp(db->sqlstate, "40001") && strcmp(db->sqlstate, "40P01"))
@@ -287,7 +399,9 @@ PGresult *db_exec_simple(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
+	db->sending_begin = true;
 	PGresult *res = db_exec_simple(db, "BEGIN");
+	db->sending_begin = false;
 
 	if (!res)
 		return -1;
@@ -298,7 +412,9 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
+	db->sending_commit = true;
 	PGresult *res = db_exec_simple(db, "COMMIT");
+	db->sending_commit = false;
 
 	db->in_tx = false;
 	if (!res)
@@ -306,16 +422,31 @@ int db_commit(struct db *db)
 	/* A COMMIT of an aborted transaction answers ROLLBACK. */
 	int ok = !strcmp(PQcmdStatus(res), "COMMIT");
 	PQclear(res);
+	if (ok)
+		db->req_committed = true;
 	return ok ? 0 : -1;
 }
 
 void db_rollback(struct db *db)
 {
+	char state[sizeof db->sqlstate], cons[sizeof db->constraint];
+	bool unsafe = db->req_unsafe;
+
 	if (!db->in_tx)
 		return;
 	db->in_tx = false;
+	/* The failure that led here stays the one callers read: a ROLLBACK
+	 * that succeeds must not clear a deadlock's 40P01 (nor one that fails
+	 * make a write of the request look uncertain). */
+	memcpy(state, db->sqlstate, sizeof state);
+	memcpy(cons, db->constraint, sizeof cons);
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		PQclear(db_check(db, PQexec(db->conn, "ROLLBACK")));
+	db->req_unsafe = unsafe;
+	if (state[0]) {
+		memcpy(db->sqlstate, state, sizeof state);
+		memcpy(db->constraint, cons, sizeof cons);
+	}
 }
 
 int db_col(const PGresult *res, const char *col)

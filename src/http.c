@@ -81,7 +81,12 @@ static int parse_query(struct req *r)
 				free(value);
 				return -1;
 			}
-			if (r->nquery >= QUERY_PARAMS_MAX && !http_query(r, name)) {
+			/* A cursor has a slot of its own: the Link to the next
+			 * page adds one to the parameters it repeats, and must
+			 * be a query this parser accepts. A repeated name counts
+			 * once. */
+			if (r->nquery >= QUERY_PARAMS_MAX && strcmp(name, "cursor") &&
+			    !http_query(r, name)) {
 				free(name);
 				free(value);
 				return -2;
@@ -187,6 +192,8 @@ int req_read_body(struct req *r)
 {
 	size_t want = (size_t)r->content_length;
 
+	if (r->body) /* read by an earlier run of this request (server.c) */
+		return r->body_len == want ? 0 : -1;
 	r->body = xmalloc(want + 1);
 	size_t got = 0;
 	while (got < want) {
@@ -198,6 +205,23 @@ int req_read_body(struct req *r)
 	r->body[got] = '\0';
 	r->body_len = got;
 	return got == want ? 0 : -1;
+}
+
+void req_reset_answer(struct req *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+	r->route = NULL;
+	r->route_index = -1;
+	r->authed = false;
+	memset(&r->claims, 0, sizeof r->claims);
+	r->npath = 0;
+	memset(r->path_params, 0, sizeof r->path_params);
+	r->status = 200;
+	buf_reset(&r->headers);
+	buf_reset(&r->out);
+	r->out_type = NULL;
+	r->replied = false;
 }
 
 void http_header(struct req *r, const char *name, const char *fmt, ...)
@@ -400,9 +424,10 @@ static const char *normalise_time(struct req *r, const char *name, long long epo
 	time_t t = (time_t)epoch;
 
 	gmtime_r(&t, &tm);
-	size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof buf - n, "%s%.*sZ", flen ? "." : "", (int)flen,
-		 frac ? frac + 1 : "");
+	/* Four digits of year: strftime's %Y writes the year 541 as "541". */
+	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%.*sZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, flen ? "." : "",
+		 (int)flen, frac ? frac + 1 : "");
 	for (int i = 0; i < r->nquery; i++)
 		if (!strcmp(r->qp[i].name, name)) {
 			free(r->qp[i].value);
@@ -674,7 +699,15 @@ static void next_link(struct req *r, const char *cursor)
 			buf_printf(&q, isalnum(*p) || strchr("-._~", *p) ? "%c" : "%%%02X", *p);
 	}
 	buf_printf(&q, "%scursor=%s", q.len ? "&" : "", cursor);
-	http_header(r, "Link", "<%s?%s>; rel=\"next\"", r->path, buf_str(&q));
+	/* Written straight into the headers: http_header's 1 KiB line would
+	 * cut a long query (a 200-character search is 1800 bytes encoded) and
+	 * leave a Link without its closing '>'. The path is encoded too, so
+	 * that nothing in it (CR, LF, '>', a space) can end the line or the
+	 * URI early. */
+	buf_puts(&r->headers, "Link: <");
+	for (const unsigned char *p = (const unsigned char *)r->path; *p; p++)
+		buf_printf(&r->headers, isalnum(*p) || strchr("-._~/", *p) ? "%c" : "%%%02X", *p);
+	buf_printf(&r->headers, "?%s>; rel=\"next\"\r\n", buf_str(&q));
 	buf_free(&q);
 }
 

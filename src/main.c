@@ -9,6 +9,7 @@
 #include "opengov/cli.h"
 #include "opengov/config.h"
 #include "opengov/monitor.h"
+#include "opengov/privdrop.h"
 #include "opengov/server.h"
 #include "opengov/workcal.h"
 
@@ -147,6 +148,11 @@ int main(int argc, char **argv)
 			rc = usage();
 	} else if (!strcmp(cmd, "monitor")) {
 		char *end = NULL;
+		if (privdrop(cfg.user, err, sizeof err)) {
+			fprintf(stderr, "opengov: %s\n", err);
+			config_free(&cfg);
+			return 1;
+		}
 		long every = argc == 4 && !strcmp(argv[2], "--every") ? strtol(argv[3], &end, 10) : 0;
 		if (argc == 2)
 			rc = monitor_main(&cfg, 0);

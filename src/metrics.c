@@ -26,7 +26,12 @@ struct shared {
 	unsigned long long db_reconnects;
 	unsigned long long worker_restarts;
 	unsigned long long cache[2]; /* misses, hits */
+	unsigned long long db_retries[3]; /* by enum db_retry - 1 */
+	unsigned long long db_retries_exhausted;
 };
+
+/* The labels of opengov_db_retries_total, in enum db_retry order. */
+static const char *const retry_reasons[] = { "connection", "deadlock", "serialization" };
 
 static struct shared *shm;
 static size_t routes_n;
@@ -72,6 +77,20 @@ void metrics_db_reconnect(void)
 {
 	if (shm)
 		__atomic_fetch_add(&shm->db_reconnects, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_db_retry(enum db_retry why)
+{
+	size_t i = (size_t)why - 1;
+
+	if (shm && why != DB_RETRY_NONE && i < sizeof retry_reasons / sizeof retry_reasons[0])
+		__atomic_fetch_add(&shm->db_retries[i], 1, __ATOMIC_RELAXED);
+}
+
+void metrics_db_retry_exhausted(void)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->db_retries_exhausted, 1, __ATOMIC_RELAXED);
 }
 
 void metrics_cache(bool hit)
@@ -141,6 +160,15 @@ void metrics_render(struct buf *out)
 		        "# TYPE opengov_db_reconnects_total counter\n"
 		        "opengov_db_reconnects_total %llu\n",
 		   __atomic_load_n(&shm->db_reconnects, __ATOMIC_RELAXED));
+	buf_puts(out, "# HELP opengov_db_retries_total Requests run again from the start: the connection was gone before anything landed, or PostgreSQL aborted the transaction (deadlock 40P01, serialization failure 40001).\n"
+		      "# TYPE opengov_db_retries_total counter\n");
+	for (size_t i = 0; i < sizeof retry_reasons / sizeof retry_reasons[0]; i++)
+		buf_printf(out, "opengov_db_retries_total{reason=\"%s\"} %llu\n", retry_reasons[i],
+			   __atomic_load_n(&shm->db_retries[i], __ATOMIC_RELAXED));
+	buf_printf(out, "# HELP opengov_db_retries_exhausted_total Requests answered 503 after their last run failed the same way.\n"
+		        "# TYPE opengov_db_retries_exhausted_total counter\n"
+		        "opengov_db_retries_exhausted_total %llu\n",
+		   __atomic_load_n(&shm->db_retries_exhausted, __ATOMIC_RELAXED));
 	buf_printf(out, "# HELP opengov_worker_restarts_total Workers the master replaced after they died.\n"
 		        "# TYPE opengov_worker_restarts_total counter\n"
 		        "opengov_worker_restarts_total %llu\n",

@@ -20,6 +20,7 @@
 #include "opengov/http.h"
 #include "opengov/log.h"
 #include "opengov/metrics.h"
+#include "opengov/privdrop.h"
 #include "opengov/rcache.h"
 #include "opengov/router.h"
 #include "opengov/server.h"
@@ -120,6 +121,50 @@ static void log_maybe_flush(struct buf *lines, time_t *last)
 	}
 }
 
+static unsigned retry_seed; /* the worker's jitter (rand_r) */
+
+/* Dispatches r, and runs it again from the start, with a fresh answer,
+ * when the database failed it in a way a new run settles (db_request_retry:
+ * a deadlock or serialization failure rolled its transaction back, or the
+ * connection had died and nothing of the request landed), a bounded number
+ * of times after a short jittered pause. The body was read once and stays;
+ * the failed run's transaction, with its audit entry and idempotency record,
+ * was rolled back. When the runs are spent the answer is 503 with
+ * Retry-After. Every re-run is logged and counted in /metrics. */
+static void dispatch(struct req *r)
+{
+	bool read_only = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+
+	for (int attempt = 1;; attempt++) {
+		db_request_begin(r->db);
+		router_dispatch(r);
+		if (r->db->in_tx) /* a handler that answered without ending its transaction */
+			db_rollback(r->db);
+		enum db_retry why = db_request_retry(r->db, read_only);
+		if (why == DB_RETRY_NONE)
+			return;
+		const char *state = why == DB_RETRY_CONNECTION ? "connection lost"
+							       : db_request_retry_state(r->db);
+		const char *route = r->route ? r->route->pattern : "";
+		if (attempt > db_retry_limit(why)) {
+			metrics_db_retry_exhausted();
+			log_warn("database %s on %s %s (request %s): answered 503 after %d runs",
+				 state, r->method, route, r->request_id, attempt);
+			if (r->status != 503) {
+				req_reset_answer(r);
+				problem_reply(r, 503, "service-unavailable",
+					      "The database could not complete the request; retry shortly.");
+			}
+			return;
+		}
+		metrics_db_retry(why);
+		log_warn("database %s on %s %s (request %s): running it again (run %d)",
+			 state, r->method, route, r->request_id, attempt + 1);
+		req_reset_answer(r);
+		usleep((useconds_t)db_retry_delay_us(attempt, (unsigned)rand_r(&retry_seed)));
+	}
+}
+
 static void handle(FCGX_Request *fcgi, const struct config *cfg, struct db *db,
 		   struct buf *line)
 {
@@ -134,9 +179,7 @@ static void handle(FCGX_Request *fcgi, const struct config *cfg, struct db *db,
 		problem_reply(&r, 400, "bad-request",
 			      "The URL is not valid percent-encoded UTF-8.");
 	else
-		router_dispatch(&r);
-	if (r.db->in_tx) /* a handler that answered without ending its transaction */
-		db_rollback(r.db);
+		dispatch(&r);
 	http_send(&r);
 	/* Read what nginx sent to its end: with nothing unread, the connection
 	 * can be closed at once, without libfcgi's lingering close (shutdown,
@@ -166,6 +209,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 
 	sigaction(SIGTERM, &sa, NULL);
 	worker_pid = getpid();
+	retry_seed = (unsigned)worker_pid ^ (unsigned)time(NULL);
 	/* A worker outlives no master: if it is killed, drain and leave too. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)
@@ -266,6 +310,15 @@ int server_run(struct config *cfg)
 	int sock = open_socket(cfg);
 	if (sock < 0)
 		return 1;
+	/* The socket is open and given to nginx's group: nothing else needs
+	 * root, so the master and every worker it forks run as OPENGOV_USER. */
+	char err[256];
+	if (privdrop(cfg->user, err, sizeof err)) {
+		log_error("%s", err);
+		close(sock);
+		unlink(cfg->socket_path);
+		return 1;
+	}
 
 	struct sigaction sa = { .sa_handler = master_on_term };
 	sigaction(SIGTERM, &sa, NULL);

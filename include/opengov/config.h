@@ -14,6 +14,7 @@ struct config {
 	const char *socket_group;       /* OPENGOV_SOCKET_GROUP, may be NULL */
 	const char *pid_file;           /* OPENGOV_PID_FILE, may be NULL */
 	const char *tz;                 /* OPENGOV_TZ */
+	const char *user;               /* OPENGOV_USER: who serve and monitor become when started as root */
 	int workers;                    /* OPENGOV_WORKERS */
 	long max_body;                  /* OPENGOV_MAX_BODY */
 	/* Quotas per window of quota_window seconds; 0 = none. */

@@ -21,6 +21,26 @@ struct db {
 	 * read, and after each reconnect (some may have been missed). */
 	const char *listen;
 	void (*on_notify)(void);
+
+	/* The current request (db_request_begin), so that the worker can tell
+	 * whether running it again is safe and useful (db_request_retry). */
+	unsigned req_ok;         /* statements that succeeded */
+	bool req_committed;      /* a COMMIT (or a write outside a transaction) succeeded */
+	bool req_lost;           /* a statement failed because the server was gone */
+	bool req_unsafe;         /* ... and whether what it sent landed is unknown */
+	bool req_connect_failed; /* a reconnection failed: the server is still away */
+	bool sending_begin;      /* the statement in flight is a BEGIN */
+	bool sending_commit;     /* ... or a COMMIT */
+	char retry_state[6];     /* the first 40001/40P01 of the request, "" when none */
+	double last_used;        /* CLOCK_MONOTONIC seconds of the last statement */
+};
+
+/* Why a request may be run again from the start with a fresh answer. */
+enum db_retry {
+	DB_RETRY_NONE,
+	DB_RETRY_CONNECTION,    /* the connection was gone; nothing had landed */
+	DB_RETRY_DEADLOCK,      /* 40P01: PostgreSQL aborted the transaction */
+	DB_RETRY_SERIALIZATION, /* 40001: likewise */
 };
 
 /* A statement, prepared on first use in each connection generation. */
@@ -39,6 +59,26 @@ bool db_ensure(struct db *db);
  * notifications call on_notify. -1 when not connected (nothing can be
  * known about changes made meanwhile), 0 otherwise. */
 int db_poll_notifies(struct db *db);
+
+/* Marks the start of a request (or of its re-run). A connection idle for
+ * a while is checked first, without a round trip (what the server sent is
+ * read: the message of a server that shut down, or the closed socket), so
+ * that one the server ended is replaced before the first statement. */
+void db_request_begin(struct db *db);
+/* Whether the request that just ran may run again: after a deadlock or a
+ * serialization failure, when no transaction of it committed; after a lost
+ * connection, when nothing of it can have landed (the failing statement was
+ * its first, a BEGIN, or inside a transaction the server ended) or when the
+ * caller knows the request only reads (read_only). Never after a COMMIT
+ * whose outcome is unknown. */
+enum db_retry db_request_retry(const struct db *db, bool read_only);
+/* The SQLSTATE behind a DB_RETRY_DEADLOCK/SERIALIZATION ("" otherwise). */
+const char *db_request_retry_state(const struct db *db);
+/* How many times a request may run again for this reason (0 for none). */
+int db_retry_limit(enum db_retry why);
+/* The pause before run attempt + 1 (attempt >= 1), in microseconds: an
+ * exponential backoff from 5 ms, jittered by rnd (any random number). */
+long db_retry_delay_us(int attempt, unsigned rnd);
 
 /* Runs stmt with n text parameters (NULL = SQL NULL). Returns a result with
  * PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL with db->sqlstate/lost set. */

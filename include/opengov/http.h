@@ -46,7 +46,7 @@ struct req {
 	char *idempotency_key;
 	char *remote_addr;
 	int nquery;
-	struct qparam qp[QUERY_PARAMS_MAX];
+	struct qparam qp[QUERY_PARAMS_MAX + 1]; /* and a cursor */
 	int npath;
 	char path_params[PATH_PARAMS_MAX][64];
 	char *body;
@@ -73,8 +73,13 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 	     struct db *db);
 void req_free(struct req *r);
 
-/* Reads the body (content_length bytes, already capped by the caller). */
+/* Reads the body (content_length bytes, already capped by the caller);
+ * once per request: a re-run finds it already read. */
 int req_read_body(struct req *r);
+/* Forgets the answer being built and all the dispatch worked out (route,
+ * caller, parsed body), keeping what came in and the body: the request can
+ * be dispatched again from the start, and nothing of the earlier run shows. */
+void req_reset_answer(struct req *r);
 
 void http_header(struct req *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "opengov/buf.h"
 #include "opengov/calendar.h"
+#include "opengov/db.h"
 
 #define METRICS_ROUTES 96
 #define METRICS_BUCKETS 12
@@ -14,6 +15,9 @@
 int metrics_init(size_t nroutes);
 void metrics_request(int route_index, int status, double seconds);
 void metrics_db_reconnect(void);
+/* A request run again (db_request_retry), and one that ran out of runs. */
+void metrics_db_retry(enum db_retry why);
+void metrics_db_retry_exhausted(void);
 void metrics_worker_restart(void);
 void metrics_cache(bool hit);
 void metrics_render(struct buf *out);

@@ -108,9 +108,18 @@ def serve(tmp_path, extra=None):
     stack's settings plus extra; stopped with SIGTERM afterwards."""
     env = dict(os.environ)
     env.update({k: v for k, v in ENV.items() if k.startswith("OPENGOV_")})
-    sock = str(tmp_path / "serve.sock")
+    run_dir = str(tmp_path)
+    if os.geteuid() == 0:
+        # Started as root, serve becomes OPENGOV_USER once its socket is
+        # open: it removes the socket from a directory that user owns.
+        import pwd
+        import tempfile
+        run_dir = tempfile.mkdtemp(prefix="opengov-serve-")
+        pw = pwd.getpwnam(env.get("OPENGOV_USER") or "opengov")
+        os.chown(run_dir, pw.pw_uid, pw.pw_gid)
+    sock = os.path.join(run_dir, "serve.sock")
     env.update(OPENGOV_SOCKET=sock, OPENGOV_WORKERS="1",
-               OPENGOV_PID_FILE=str(tmp_path / "serve.pid"))
+               OPENGOV_PID_FILE=os.path.join(run_dir, "serve.pid"))
     env.pop("OPENGOV_SOCKET_GROUP", None)
     env.update(extra or {})
     log = open(tmp_path / "serve.log", "wb")
@@ -131,6 +140,9 @@ def serve(tmp_path, extra=None):
                 proc.kill()
                 proc.wait()
         log.close()
+        if run_dir != str(tmp_path):
+            import shutil
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -5,14 +5,18 @@ Each puts things back the way they were: the audit row is restored, the
 database is started again, the master respawns the worker.
 """
 
+import concurrent.futures as cf
+import json
 import os
 import re
 import signal
+import subprocess
+import time
 
 import pytest
 
-from conftest import (ENV, assert_problem, children, master_pid, pg_ctl, pg_log,
-                      postmaster_options, uniq, wait_until)
+from conftest import (BASE_URL, CONTRACT, ENV, Api, assert_problem, children, master_pid,
+                      pg_ctl, pg_log, postmaster_options, uniq, var_dir, wait_until)
 
 
 def sql_literal(s):
@@ -183,6 +187,122 @@ def test_database_restart(api, supervisor, tokens, demo_units, demo_accounts, db
     assert workers() == kids, "workers were replaced: a worker crashed on the outage"
     assert db.scalar("SELECT 1") == "1"
     assert scrape_reconnects(api) > reconnects_before, "reconnects are not counted"
+
+
+# ---- the database is back: no client sees a 503 -----------------------------------------
+
+
+def scrape_retries(api, reason):
+    for line in api.get("/metrics").text.splitlines():
+        m = re.match(r'^opengov_db_retries_total\{reason="([a-z_]+)"\} (\S+)$', line)
+        if m and m.group(1) == reason:
+            return float(m.group(2))
+    pytest.fail(f'opengov_db_retries_total{{reason="{reason}"}} missing from /metrics')
+
+
+def served_by(request_ids, timeout=5):
+    """The worker pids whose access lines carry these request ids (workers
+    write their access lines within about a second)."""
+    want = set(request_ids)
+    path = os.path.join(var_dir(), "log", "opengov.log")
+    pids = {}
+
+    def scan():
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if '"level":"access"' not in line:
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if rec.get("request_id") in want:
+                    pids[rec["request_id"]] = rec["pid"]
+        return len(pids) == len(want)
+
+    wait_until(scan, timeout, interval=0.3)
+    return set(pids.values())
+
+
+def burst(admin, kids, rounds_max=12, cover=True):
+    """Creations (and a read each) from as many threads as there are workers,
+    until every worker has served at least one creation (cover) or for
+    rounds_max rounds. Returns the answers as (method, status, body, request
+    id) and, with cover, the workers that served the creations."""
+    n = len(kids)
+    sessions = [Api(BASE_URL, CONTRACT) for _ in range(n)]
+    answers, ids = [], []
+
+    def one(i):
+        a = sessions[i]
+        c = a.post("/v1/units", token=admin, json={
+            "kind": "township", "code": uniq("BACK-"), "name": "恢复"})
+        g = a.get("/v1/units?limit=1", headers={"Cache-Control": "no-cache"})
+        return [("POST", c.status_code, c.content[:300], c.headers.get("X-Request-Id")),
+                ("GET", g.status_code, g.content[:300], g.headers.get("X-Request-Id"))]
+
+    with cf.ThreadPoolExecutor(n) as ex:
+        for _ in range(rounds_max):
+            for got in ex.map(one, range(n)):
+                answers.extend(got)
+                ids.extend(rid for m, _, _, rid in got if m == "POST" and rid)
+            if cover and len(ids) >= 3 * n and served_by(ids, timeout=2) >= kids:
+                break
+    return answers, served_by(ids) if cover else set()
+
+
+def test_writes_answer_201_on_every_worker_once_database_is_back(api, admin, db):
+    """PostgreSQL restarted: every worker's connection died while idle. Once
+    the database accepts connections, the first request on each worker
+    reconnects and runs: no 503, reads and writes alike."""
+    kids = workers()
+    for _ in range(4 * len(kids)):  # every worker holds a connection
+        assert api.get("/v1/units?limit=1", headers={"Cache-Control": "no-cache"}
+                       ).status_code == 200
+    p = pg_ctl("restart", "-m", "fast", "-w", "-t", "60", "-l", pg_log(),
+               "-o", postmaster_options())
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert db.scalar("SELECT 1") == "1"  # the database accepts connections
+    answers, pids = burst(admin, kids)
+    bad = [(m, s, b) for m, s, b, _ in answers if s not in (200, 201)]
+    assert not bad, f"{len(bad)} of {len(answers)} answers failed: {bad[:5]}"
+    assert pids >= kids, f"workers {kids - pids} served no creation"
+    assert workers() == kids
+
+
+def test_sessions_ended_between_requests_are_replaced_without_503(api, admin, db):
+    """The server ends every worker's session just after a request (an
+    administrator's pg_terminate_backend, a pooler, a failover): the next
+    request's first statement finds the connection gone, and the request is
+    run again on a new one, nothing having been executed."""
+    kids = workers()
+    before = scrape_retries(api, "connection")
+    answers = []
+    # one psql session kept open, so that the sessions end within
+    # milliseconds of the last answer (a worker idle for a second checks its
+    # connection before using it, which is the other way this is handled)
+    psql = subprocess.Popen(["psql", ENV["OPENGOV_SUPERUSER_DATABASE_URL"], "-X", "-q", "-At",
+                             "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        for _ in range(5):
+            got, _ = burst(admin, kids, rounds_max=2, cover=False)
+            answers.extend(got)
+            psql.stdin.write("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE application_name = 'opengov' AND pid <> pg_backend_pid();\n")
+            psql.stdin.flush()
+            ended = int(psql.stdout.readline())
+            assert ended, "no worker session to end"
+            time.sleep(0.05)  # the sessions are gone; the workers do not know it yet
+    finally:
+        psql.stdin.close()
+        psql.wait(30)
+    got, _ = burst(admin, kids, rounds_max=2, cover=False)
+    answers.extend(got)
+    bad = [(m, s, b) for m, s, b, _ in answers if s not in (200, 201)]
+    assert not bad, f"{len(bad)} of {len(answers)} answers failed: {bad[:5]}"
+    assert scrape_retries(api, "connection") > before, "no request was run again"
+    assert workers() == kids
 
 
 # ---- a worker dies -------------------------------------------------------------------

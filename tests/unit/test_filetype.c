@@ -710,6 +710,24 @@ static void test_jpeg_structure(void **state)
 	put(&b, LIT("\xff\xd8"));
 	put(&b, j + 2, jn - 2);
 	expect("second SOI", b.b, b.n, FILETYPE_UNKNOWN);
+	/* A second SOI followed by what would read as a segment length: only
+	 * the SOI rule refuses these. */
+	b.n = 0;
+	put(&b, j, 2);
+	put(&b, LIT("\xff\xd8\x00\x02"));
+	put(&b, j + 2, jn - 2);
+	expect("second SOI, length 2", b.b, b.n, FILETYPE_UNKNOWN);
+	b.n = 0;
+	put(&b, j, sos);
+	put(&b, LIT("\xff\xd8\x00\x04" "ab"));
+	put(&b, j + sos, jn - sos);
+	expect("second SOI before SOS", b.b, b.n, FILETYPE_UNKNOWN);
+	/* The same bytes under a COM marker are an ordinary segment. */
+	b.n = 0;
+	put(&b, j, sos);
+	put(&b, LIT("\xff\xfe\x00\x04" "ab"));
+	put(&b, j + sos, jn - sos);
+	expect("COM before SOS", b.b, b.n, FILETYPE_JPEG);
 	b.n = 0;
 	put(&b, j, 2);
 	put(&b, LIT("\x00"));

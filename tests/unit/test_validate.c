@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -186,6 +187,163 @@ static void test_rfc3339(void **state)
 	assert_int_equal(rfc3339_parse("2019-10-01T00:00:00Zjunk", &t), -1);
 }
 
+static void expect_date(const char *s, int y, int m, int d)
+{
+	int yy = -1, mm = -1, dd = -1;
+
+	if (date_parse(s, &yy, &mm, &dd) != 0)
+		fail_msg("date_parse refused %s", s);
+	assert_int_equal(yy, y);
+	assert_int_equal(mm, m);
+	assert_int_equal(dd, d);
+}
+
+static void refuse_date(const char *s)
+{
+	int y, m, d;
+
+	if (date_parse(s, &y, &m, &d) != -1)
+		fail_msg("date_parse accepted %s", s);
+}
+
+/* Real calendar dates only: the last day of every month at, below and
+ * above it, the leap-year rule's three clauses, the year bounds. */
+static void test_date_parse(void **state)
+{
+	(void)state;
+	static const int last[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	char s[32];
+
+	for (int m = 1; m <= 12; m++) {
+		snprintf(s, sizeof s, "2026-%02d-%02d", m, last[m - 1]);
+		expect_date(s, 2026, m, last[m - 1]);
+		snprintf(s, sizeof s, "2026-%02d-%02d", m, last[m - 1] - 1);
+		expect_date(s, 2026, m, last[m - 1] - 1);
+		snprintf(s, sizeof s, "2026-%02d-%02d", m, last[m - 1] + 1);
+		refuse_date(s);
+		snprintf(s, sizeof s, "2026-%02d-01", m);
+		expect_date(s, 2026, m, 1);
+		snprintf(s, sizeof s, "2026-%02d-00", m);
+		refuse_date(s);
+	}
+	refuse_date("2026-04-31");
+	refuse_date("2019-02-29");
+	expect_date("2020-02-29", 2020, 2, 29);
+	refuse_date("2020-02-30");
+	refuse_date("1900-02-29"); /* divisible by 100: not leap */
+	refuse_date("2100-02-29");
+	refuse_date("2200-02-29"); /* by 40 and 100, not 400 */
+	expect_date("2000-02-29", 2000, 2, 29); /* by 400: leap */
+	expect_date("2400-02-29", 2400, 2, 29);
+	expect_date("2024-02-29", 2024, 2, 29);
+	refuse_date("2026-00-10");
+	refuse_date("2026-13-01");
+	expect_date("2026-12-31", 2026, 12, 31);
+	/* Years 1900..9999. */
+	expect_date("1900-01-01", 1900, 1, 1);
+	refuse_date("1899-12-31");
+	refuse_date("0000-01-01");
+	expect_date("9999-12-31", 9999, 12, 31);
+	/* The exact shape: ten characters, ASCII digits, '-' separators. */
+	refuse_date("");
+	refuse_date("2026-4-30");
+	refuse_date("2026-04-3");
+	refuse_date("2026-04-300");
+	refuse_date("2026-04-30 ");
+	refuse_date(" 2026-04-30");
+	refuse_date("2026/04/30");
+	refuse_date("20260430xx");
+	refuse_date("+026-04-30");
+	refuse_date("2026-+4-30");
+	refuse_date("2026-04-+3");
+	refuse_date("2026-04-3a");
+	refuse_date("2026-04-30T00:00:00Z");
+}
+
+static void expect_time(const char *s, long long want)
+{
+	long long t = -12345;
+
+	if (rfc3339_parse(s, &t) != 0)
+		fail_msg("rfc3339_parse refused %s", s);
+	if (t != want)
+		fail_msg("rfc3339_parse(%s) = %lld, want %lld", s, t, want);
+}
+
+static void refuse_time(const char *s)
+{
+	long long t;
+
+	if (rfc3339_parse(s, &t) != -1)
+		fail_msg("rfc3339_parse accepted %s", s);
+}
+
+/* Each field at, below and above its limit; offsets both ways. */
+static void test_rfc3339_limits(void **state)
+{
+	(void)state;
+	const long long day = 1569888000; /* 2019-10-01T00:00:00Z */
+
+	expect_time("2019-10-01T23:00:00Z", day + 23 * 3600);
+	refuse_time("2019-10-01T24:00:00Z");
+	refuse_time("2019-10-01T25:00:00Z");
+	expect_time("2019-10-01T00:59:00Z", day + 59 * 60);
+	refuse_time("2019-10-01T00:60:00Z");
+	expect_time("2019-10-01T00:00:59Z", day + 59);
+	/* A leap second is read as the second before it; 61 never exists. */
+	expect_time("2016-12-31T23:59:60Z", 1483228799);
+	expect_time("2016-12-31T23:59:59Z", 1483228799);
+	refuse_time("2016-12-31T23:59:61Z");
+	/* Lower case t and z (RFC 3339 section 5.6 note). */
+	expect_time("2019-10-01t00:00:00z", day);
+	refuse_time("2019-10-01 00:00:00Z");
+	/* Fractions: one to nine digits, ignored. */
+	expect_time("2019-10-01T00:00:00.5Z", day);
+	expect_time("2019-10-01T00:00:00.123456789Z", day);
+	refuse_time("2019-10-01T00:00:00.1234567890Z");
+	refuse_time("2019-10-01T00:00:00.Z");
+	refuse_time("2019-10-01T00:00:00,5Z");
+	/* Offsets: +hh:mm east of UTC is earlier in UTC. */
+	expect_time("2019-10-01T08:00:00+08:00", day);
+	expect_time("2019-09-30T19:00:00-05:00", day);
+	expect_time("2019-10-01T05:30:00+05:30", day);
+	expect_time("2019-10-01T00:00:00+00:00", day);
+	expect_time("2019-10-01T00:00:00-00:00", day);
+	expect_time("2019-10-01T23:59:00+23:59", day + 23 * 3600 + 59 * 60 - (23 * 3600 + 59 * 60));
+	expect_time("2019-10-01T00:00:00-23:59", day + 23 * 3600 + 59 * 60);
+	refuse_time("2019-10-01T00:00:00+24:00");
+	refuse_time("2019-10-01T00:00:00+08:60");
+	refuse_time("2019-10-01T00:00:00+0800");
+	refuse_time("2019-10-01T00:00:00+08");
+	refuse_time("2019-10-01T00:00:00+08:00:00");
+	refuse_time("2019-10-01T00:00:00+08:0");
+	refuse_time("2019-10-01T00:00:00+8:00");
+	refuse_time("2019-10-01T00:00:00.5+08:00x");
+	/* Dates as strictly as date_parse (years from 0001 here). */
+	refuse_time("2026-04-31T00:00:00Z");
+	expect_time("2026-04-30T00:00:00Z", 1777507200);
+	refuse_time("2019-02-29T00:00:00Z");
+	expect_time("2020-02-29T00:00:00Z", 1582934400);
+	refuse_time("2100-02-29T00:00:00Z");
+	refuse_time("1800-02-29T00:00:00Z");
+	refuse_time("2200-02-29T00:00:00Z");
+	expect_time("1600-02-29T00:00:00Z", -11670998400LL);
+	expect_time("2000-02-29T00:00:00Z", 951782400);
+	refuse_time("2019-00-01T00:00:00Z");
+	refuse_time("2019-10-00T00:00:00Z");
+	refuse_time("2019-10-32T00:00:00Z");
+	refuse_time("0000-01-01T00:00:00Z");
+	expect_time("0001-01-01T00:00:00Z", -62135596800LL);
+	expect_time("9999-12-31T23:59:59Z", 253402300799LL);
+	/* Shape. */
+	refuse_time("");
+	refuse_time("2019-10-01T00:00:00");
+	refuse_time("2019-10-01T0:00:00Z");
+	refuse_time("2019-10-01T00:00Z");
+	refuse_time("2019-10-01T-1:00:00Z");
+	refuse_time("2019-10-01T00:00:00ZZ");
+}
+
 static void test_problem_render(void **state)
 {
 	(void)state;
@@ -225,6 +383,8 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_date_parse),
+		cmocka_unit_test(test_rfc3339_limits),
 		cmocka_unit_test(test_problem_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
