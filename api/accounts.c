@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "opengov/quota.h"
 #include "opengov/api.h"
 #include "opengov/jsonw.h"
 #include "opengov/config.h"
@@ -67,7 +68,8 @@ static void check_role_fields(const char *role, const char *unit,
 }
 
 /* POST /v1/accounts - createAccount: 201, 403 (staff role without an admin
- * token), 409 (username taken), 415, 422. Idempotency-Key honoured. */
+ * token), 409 (username taken), 415, 422, 429 (registrations from this
+ * address, Retry-After). Idempotency-Key honoured. */
 void accounts_create(struct req *r)
 {
 	static struct db_stmt ins = { "accounts_insert",
@@ -104,7 +106,7 @@ void accounts_create(struct req *r)
 		problem_reply(r, 500, "internal", "The password could not be stored.");
 		return;
 	}
-	if (idem_begin(r, route) == IDEM_ANSWERED)
+	if (idem_begin(r, route) == IDEM_ANSWERED || quota_take_or_reply(r, QUOTA_REGISTRATION))
 		return;
 	const char *p[] = { json_member_str(r->json, "username"), hash, role, unit, atype,
 			    json_member_str(r->json, "display_name") };

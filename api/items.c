@@ -394,13 +394,19 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
 	return res;
 }
 
-/* Search runs in up to two steps. Most searches are for common words: the
- * newest candidates in list order, filtered by substring, fill the page
- * after a few hundred rows. When the newest 2,000 do not, the words
- * are rare, and the search index finds every row holding all bigrams of q;
- * the substring test keeps the rows holding q. (Left to itself the planner
- * multiplies bigram frequencies, takes a common four-character phrase for a
- * rare one and reads 100,000 rows for a page.) */
+/* Search takes one of two paths, chosen by how common q's rarest bigram
+ * is (search_token_frequencies()). Rare (in under 1% of the items): the
+ * search index finds every row holding all bigrams of q, at most 1% of
+ * the catalogue; the substring test keeps the rows holding q. Common: the
+ * newest 2,000 candidates in list order, filtered by substring, which fill
+ * a page of a common word after a few hundred rows. When they do not (q's
+ * bigrams are common but q itself is rare, "关于 做好"), the index would
+ * read most of the catalogue for a page: the page then ends with what the
+ * 2,000 held, possibly nothing, and its next_cursor continues after the
+ * last candidate read. Every search reads at most 2,000 rows or 1% of the
+ * catalogue, whatever q is. (Left to itself the planner multiplies bigram
+ * frequencies, takes a common four-character phrase for a rare one and
+ * reads 100,000 rows for a page.) */
 #define SEARCH_WINDOW_SQL "2000"
 
 static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim)
@@ -416,27 +422,44 @@ static PGresult *search_window(struct req *r, const struct item_filters *f, cons
 	return run(r, &b, true);
 }
 
-/* Reached when the newest candidates held few matches: a bitmap scan of
- * the search index is then the plan, and it is the one kept. */
-static PGresult *search_all(struct req *r, const struct item_filters *f, const char *lim,
-			    bool use_index)
+/* The key of the last candidate search_window read, when it read all
+ * SEARCH_WINDOW_SQL (none when fewer were left: the window was the
+ * rest of the list). Returns -1 on a database error (not answered). */
+static int search_window_end(struct req *r, const struct item_filters *f,
+			     char key[2][CURSOR_PART_MAX], bool *full)
+{
+	struct sqlb b = { 0 };
+
+	*full = false;
+	sqlb_add(&b, "SELECT (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, id"
+		     " FROM items WHERE ");
+	list_conditions(r, f, &b);
+	sqlb_add(&b, " ORDER BY sort_at DESC, id DESC OFFSET " SEARCH_WINDOW_SQL " - 1 LIMIT 1");
+	PGresult *res = run(r, &b, true);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1) {
+		snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, 0, "sort_us"));
+		snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, 0, "id"));
+		*full = true;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Rare words: a bitmap scan of the search index is the plan, and it is
+ * the one kept. */
+static PGresult *search_all(struct req *r, const struct item_filters *f, const char *lim)
 {
 	struct sqlb b = { 0 };
 
 	sqlb_add(&b, "WITH m AS MATERIALIZED (SELECT id, sort_at FROM items WHERE ");
 	list_conditions(r, f, &b);
-	if (use_index) {
-		sqlb_add(&b, " AND (search_tokens(item_search_text(title, summary, document_number))"
-			     " COLLATE \"C\") @> search_query_tokens(lower(");
-		sqlb_param(&b, f->q, "text");
-		sqlb_add(&b, "))");
-	}
-	sqlb_add(&b, " AND ");
+	sqlb_add(&b, " AND (search_tokens(item_search_text(title, summary, document_number))"
+		     " COLLATE \"C\") @> search_query_tokens(lower(");
+	sqlb_param(&b, f->q, "text");
+	sqlb_add(&b, ")) AND ");
 	search_match(&b, f->q, f->pattern);
-	if (!use_index) { /* nothing to index: read in list order */
-		sqlb_add(&b, LIST_ORDER);
-		sqlb_param(&b, lim, "int");
-	}
 	/* The page is chosen from the matches' keys; only its rows are read. */
 	sqlb_add(&b, "), top AS (SELECT id FROM m" LIST_ORDER);
 	sqlb_param(&b, lim, "int");
@@ -550,7 +573,10 @@ static void like_pattern(const char *q, char *out, size_t len)
 }
 
 /* Whether search_query_tokens(q) is not empty: q has two adjacent
- * characters that are not spaces, or a non-ASCII character. */
+ * characters that are not spaces, or a non-ASCII character. A query
+ * without (a lone ASCII letter, digit or sign, or several apart: "a b")
+ * has nothing the search index holds, and could only be answered by
+ * reading the catalogue: it is refused. */
 static bool query_has_tokens(const char *q)
 {
 	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
@@ -574,8 +600,9 @@ static void list_cache_headers(struct req *r)
 void items_list(struct req *r)
 {
 	struct item_filters f = { 0 };
-	char lim[16];
+	char lim[16], window_end[2][CURSOR_PART_MAX];
 	int limit, n = 0;
+	bool window_full = false;
 	PGresult *res = NULL;
 
 	if (query_limit_or_reply(r, &limit) ||
@@ -589,6 +616,12 @@ void items_list(struct req *r)
 	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
+	if (f.has_q && !query_has_tokens(f.q)) {
+		query_invalid_reply(r, "q", "must hold two characters in a row that are not spaces"
+			" (\"ab\", \"20\"), or a Chinese or other non-ASCII character: a lone"
+			" letter, digit or sign is not searchable");
+		return;
+	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	/* Anonymous and public callers see the same pages: from the cache
@@ -607,13 +640,13 @@ void items_list(struct req *r)
 		/* Common words: the newest items in order first; rare ones
 		 * straight to the search index. */
 		load_frequencies(r);
-		bool common = query_frequency(f.q) >= FREQ_COMMON || !query_has_tokens(f.q);
-		res = common ? search_window(r, &f, lim) : NULL;
+		bool common = query_frequency(f.q) >= FREQ_COMMON;
+		res = common ? search_window(r, &f, lim) : search_all(r, &f, lim);
 		n = res ? PQntuples(res) : 0;
-		if (!common || (res && n <= limit)) {
+		if (common && res && n <= limit &&
+		    search_window_end(r, &f, window_end, &window_full)) {
 			PQclear(res);
-			res = search_all(r, &f, lim, query_has_tokens(f.q));
-			n = res ? PQntuples(res) : 0;
+			res = NULL;
 		}
 	} else {
 		struct sqlb b = { 0 };
@@ -639,6 +672,9 @@ void items_list(struct req *r)
 	char *next = NULL;
 	if (n > limit) {
 		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+		next = cursor_encode(last, 2);
+	} else if (window_full) { /* a short page of a search: more may follow */
+		const char *last[] = { window_end[0], window_end[1] };
 		next = cursor_encode(last, 2);
 	}
 	PQclear(res);
@@ -915,6 +951,8 @@ void items_update(struct req *r)
 		" materials = coalesce($15::jsonb, materials), fee = coalesce($16::numeric, fee),"
 		" online = coalesce($17::boolean, online),"
 		" document_type = CASE WHEN $18::boolean THEN $19 ELSE document_type END,"
+		" edited_by = CASE WHEN $20 = ANY (edited_by) THEN edited_by"
+		"  ELSE edited_by || $20 END,"
 		" version = version + 1, updated_at = now()"
 		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
 	struct verrs v = { 0 };
@@ -970,9 +1008,9 @@ void items_update(struct req *r)
 		materials, number_text(r->json, "fee", fee, sizeof fee),
 		bool_text(r->json, "online"),
 		json_object_get(r->json, "document_type") ? "true" : "false",
-		json_member_str(r->json, "document_type"),
+		json_member_str(r->json, "document_type"), r->claims.sub,
 	};
-	PGresult *res = db_exec(r->db, &upd, 19, p);
+	PGresult *res = db_exec(r->db, &upd, 20, p);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
@@ -1011,6 +1049,7 @@ static struct db_stmt item_transition = { "items_transition",
 	" reviewed_at = CASE WHEN $4::text IS NOT NULL THEN now() ELSE reviewed_at END,"
 	" review_decision = coalesce($4, review_decision),"
 	" review_comment = CASE WHEN $4::text IS NOT NULL THEN $5 ELSE review_comment END,"
+	" edited_by = CASE WHEN $4::text IS NOT NULL THEN '{}' ELSE edited_by END,"
 	" published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN now()"
 	"  ELSE published_at END,"
 	" withdrawn_at = CASE WHEN $2 = 'withdrawn' THEN now() ELSE withdrawn_at END,"
@@ -1052,11 +1091,46 @@ void items_submit(struct req *r)
 	PQclear(cur);
 }
 
-/* POST /v1/items/{id}/review - reviewItem (approver of the unit, not the
- * submitter): 200, 401, 403, 404, 409 (not pending review), 415, 422. */
+/* Why the caller may not be the item's second person, or NULL: the
+ * confidentiality review is by someone who neither wrote the item, nor
+ * edited it since its last review, nor submitted it (in that order of
+ * precedence, so that the answer names the strongest reason). Returns
+ * NULL with *failed set after answering 5xx. */
+static const char *not_second_person(struct req *r, const PGresult *cur, bool *failed)
+{
+	static struct db_stmt st = { "items_editors",
+		"SELECT $2 = ANY (edited_by) AS editor FROM items WHERE id = $1", 0 };
+	const char *author = db_get(cur, 0, "created_by");
+	const char *submitter = db_get(cur, 0, "submitted_by");
+
+	*failed = false;
+	if (author && !strcmp(author, r->claims.sub))
+		return "The confidentiality review needs a second person: you wrote this item.";
+	const char *p[] = { r->path_params[0], r->claims.sub };
+	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	if (!res) {
+		*failed = true;
+		return NULL;
+	}
+	const char *editor = db_get(res, 0, "editor");
+	bool edited = editor && !strcmp(editor, "t");
+	PQclear(res);
+	if (edited)
+		return "The confidentiality review needs a second person: you edited this item"
+		       " since its last review.";
+	if (submitter && !strcmp(submitter, r->claims.sub))
+		return "The confidentiality review needs a second person: you submitted this item.";
+	return NULL;
+}
+
+/* POST /v1/items/{id}/review - reviewItem (approver of the unit who neither
+ * wrote the item, nor edited it since its last review, nor submitted it):
+ * 200, 401, 403, 404, 409 (not pending review), 415, 422. */
 void items_review(struct req *r)
 {
 	struct verrs v = { 0 };
+	bool failed;
+	const char *why;
 
 	if (validate_object(r->json, review_fields, &v))
 		return (void)invalid_reply(r, &v, "The review is invalid.");
@@ -1070,14 +1144,14 @@ void items_review(struct req *r)
 	if (!cur)
 		return;
 	const char *status = db_get(cur, 0, "status");
-	const char *submitter = db_get(cur, 0, "submitted_by");
 	if (strcmp(status, "pending_review")) {
 		wrong_status(r, "reviewed", status);
 		db_rollback(r->db);
-	} else if (submitter && !strcmp(submitter, r->claims.sub)) {
-		db_rollback(r->db);
-		problem_reply(r, 403, "forbidden",
-			      "The confidentiality review needs a second person: you submitted this item.");
+	} else if ((why = not_second_person(r, cur, &failed)) || failed) {
+		if (why) {
+			db_rollback(r->db);
+			problem_reply(r, 403, "forbidden", why);
+		}
 	} else {
 		transition(r, cur, !strcmp(decision, "approve") ? "published" : "draft",
 			   decision, comment, !strcmp(decision, "approve") ? "item.publish" : "item.reject");

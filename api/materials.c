@@ -14,6 +14,8 @@
 #include "opengov/cursor.h"
 #include "opengov/filetype.h"
 #include "opengov/caseflow.h"
+#include "opengov/config.h"
+#include "opengov/quota.h"
 #include "opengov/upload.h"
 
 #define MATERIAL_COLUMNS \
@@ -103,11 +105,53 @@ static enum filetype check_upload_or_reply(struct req *r, char *code, size_t cod
 	return upload_check_or_reply(r, filename, namelen);
 }
 
+/* Whether the request has room for the upload: fewer versions of code than
+ * OPENGOV_MATERIAL_VERSIONS_MAX (422 otherwise) and, with this file, no
+ * more bytes than OPENGOV_REQUEST_STORAGE_MAX in all its materials (413).
+ * Runs with the request row locked: concurrent uploads are counted one
+ * after the other. Returns 0, or -1 after answering, rolled back. */
+static int room_or_reply(struct req *r, const char *request_id, const char *code)
+{
+	static struct db_stmt st = { "materials_usage",
+		"SELECT count(*) FILTER (WHERE code = $2) AS versions,"
+		" coalesce(sum(size), 0) AS bytes FROM materials WHERE request_id = $1", 0 };
+	const struct config *cfg = r->cfg;
+	const char *p[] = { request_id, code };
+	char msg[200];
+
+	if (!cfg->material_versions_max && !cfg->request_storage_max)
+		return 0;
+	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	if (!res)
+		return -1;
+	long long versions = db_get_ll(res, 0, "versions"), bytes = db_get_ll(res, 0, "bytes");
+	PQclear(res);
+	if (cfg->material_versions_max && versions >= cfg->material_versions_max) {
+		db_rollback(r->db);
+		snprintf(msg, sizeof msg, "already has %lld versions, the most one code takes",
+			 versions);
+		invalid_reply(r, "/query/code", "The material has as many versions as it may.", msg);
+		return -1;
+	}
+	if (cfg->request_storage_max &&
+	    bytes + (long long)r->body_len > (long long)cfg->request_storage_max) {
+		db_rollback(r->db);
+		problem_replyf(r, 413, "payload-too-large",
+			       "The request's materials would take %lld bytes with this file, over"
+			       " its storage quota of %ld bytes (%lld bytes are left).",
+			       bytes + (long long)r->body_len, cfg->request_storage_max,
+			       (long long)cfg->request_storage_max - bytes);
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /v1/requests/{id}/materials?code=&filename= - uploadMaterial (the
  * applicant; clerks and approvers of the request's unit): 201, 400, 401,
  * 403, 404, 409 (status is not submitted or correction_required), 413
- * (more than 10 MiB), 415 (not PDF/JPEG/PNG, or not what Content-Type
- * says), 422 (empty; code not on the item; extension not the content's).
+ * (more than 10 MiB, or over the request's storage quota), 415 (not PDF/JPEG/PNG, or not what Content-Type
+ * says), 422 (empty; code not on the item; extension not the content's;
+ * the code's versions at their cap), 429 (the uploader's quota).
  * The request row is locked, so concurrent uploads of a code get distinct
  * versions. */
 void materials_upload(struct req *r)
@@ -155,7 +199,8 @@ void materials_upload(struct req *r)
 	}
 	int refused = case_possible_or_reply(r, &s, cal, CA_UPLOAD_MATERIAL);
 	state_free(&s);
-	if (refused || item_code_or_reply(r, &ref, code))
+	if (refused || item_code_or_reply(r, &ref, code) || room_or_reply(r, ref.id, code) ||
+	    quota_take_or_reply(r, QUOTA_UPLOAD))
 		return;
 
 	const char *p[] = { filetype_mime(t), size, sha, r->body, ref.id, code, filename,

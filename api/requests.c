@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "opengov/quota.h"
 #include "opengov/api.h"
 #include "opengov/caseflow.h"
 #include "opengov/cursor.h"
@@ -483,7 +484,8 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 }
 
 /* POST /v1/requests - createRequest (public online; clerk on paper, at the
- * counter, by post or fax): 201, 401, 403, 415, 422. */
+ * counter, by post or fax): 201, 401, 403, 415, 422, 429 (an applicant's
+ * quota, Retry-After). */
 void requests_create(struct req *r)
 {
 	struct new_request n = { 0 };
@@ -497,7 +499,7 @@ void requests_create(struct req *r)
 	 * transaction. */
 	if (r->idempotency_key && idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		goto out;
-	if (new_request_resolve_or_reply(r, &n))
+	if (new_request_resolve_or_reply(r, &n) || quota_take_or_reply(r, QUOTA_REQUEST))
 		goto out;
 	/* The worker's copy of the calendar, as it is: the row records which
 	 * version its dates come from, and the monitor computes them again
@@ -519,8 +521,10 @@ void requests_create(struct req *r)
 	request_write(&body, r, cal, res, 0, workcal_today());
 	http_json_text(r, 201, &body);
 	buf_free(&body);
-	if (r->idempotency_key &&
-	    (idem_store_or_reply(r, ROUTE_CREATE, loc, etag) || db_commit_or_reply(r)))
+	/* A transaction is open with an Idempotency-Key or a quota unit. */
+	if (r->idempotency_key && idem_store_or_reply(r, ROUTE_CREATE, loc, etag))
+		goto out;
+	if (r->db->in_tx && db_commit_or_reply(r))
 		goto out;
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);

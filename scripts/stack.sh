@@ -303,6 +303,33 @@ EOF
 	say "wrote $ENV_FILE"
 }
 
+# The quotas of a local stack (README, Configuration, has the production
+# defaults): the API suite and make bench create thousands of accounts,
+# requests and uploads from 127.0.0.1 as a few accounts. Set only where the
+# env file does not; the quota tests read the values from the env file.
+STACK_QUOTAS=(
+	OPENGOV_QUOTA_WINDOW=3600
+	OPENGOV_QUOTA_REGISTRATIONS_PER_ADDRESS=100000
+	OPENGOV_QUOTA_REQUESTS_PER_ACCOUNT=1000000
+	OPENGOV_QUOTA_REQUESTS_PER_ADDRESS=1000000
+	OPENGOV_QUOTA_UPLOADS_PER_ACCOUNT=100000
+	OPENGOV_QUOTA_UPLOADS_PER_ADDRESS=100000
+)
+
+stack_quotas() {
+	local kv name missing=()
+	for kv in "${STACK_QUOTAS[@]}"; do
+		name=${kv%%=*}
+		if [[ -z ${!name:-} ]]; then
+			export "$kv"
+			missing+=("$kv")
+		fi
+	done
+	if ((${#missing[@]})) && [[ -w $ENV_FILE ]]; then
+		printf '%s\n' "# quotas of a local stack (scripts/stack.sh STACK_QUOTAS)" "${missing[@]}" >>"$ENV_FILE"
+	fi
+}
+
 # A service role's URL: no password in it (command lines are visible to
 # every local user), only the file libpq reads it from.
 db_url() {
@@ -731,6 +758,7 @@ cmd_start() {
 	env_sync
 	passwords
 	load_env
+	stack_quotas
 	port=$OPENGOV_PORT
 	if [[ -n $want_port && $want_port != "$port" ]]; then
 		say "note: $ENV_FILE fixes the port at $port (not $want_port); delete the file to change it"

@@ -1,4 +1,5 @@
 /* config.c - reads the OPENGOV_* environment once; every default is here. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,43 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 			return -1;
 		}
 		cfg->max_body = v;
+	}
+
+	/* The quotas: every default is here (README, Configuration). */
+	static const struct {
+		const char *name;
+		long def, min, max;
+		size_t off;
+		bool is_long;
+	} limits[] = {
+		{ "OPENGOV_QUOTA_WINDOW", 3600, 1, 86400, offsetof(struct config, quota_window), false },
+		{ "OPENGOV_QUOTA_REGISTRATIONS_PER_ADDRESS", 20, 0, 1000000,
+		  offsetof(struct config, quota_registrations_per_address), false },
+		{ "OPENGOV_QUOTA_REQUESTS_PER_ACCOUNT", 30, 0, 1000000,
+		  offsetof(struct config, quota_requests_per_account), false },
+		{ "OPENGOV_QUOTA_REQUESTS_PER_ADDRESS", 300, 0, 1000000,
+		  offsetof(struct config, quota_requests_per_address), false },
+		{ "OPENGOV_QUOTA_UPLOADS_PER_ACCOUNT", 300, 0, 1000000,
+		  offsetof(struct config, quota_uploads_per_account), false },
+		{ "OPENGOV_QUOTA_UPLOADS_PER_ADDRESS", 3000, 0, 1000000,
+		  offsetof(struct config, quota_uploads_per_address), false },
+		{ "OPENGOV_MATERIAL_VERSIONS_MAX", 20, 0, 1000000,
+		  offsetof(struct config, material_versions_max), false },
+		{ "OPENGOV_REQUEST_STORAGE_MAX", 50L << 20, 0, 1L << 40,
+		  offsetof(struct config, request_storage_max), true },
+	};
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		const char *s = getenv(limits[i].name);
+		v = limits[i].def;
+		if (s && parse_long(s, limits[i].min, limits[i].max, &v)) {
+			snprintf(err, errlen, "%s must be %ld..%ld", limits[i].name, limits[i].min,
+				 limits[i].max);
+			return -1;
+		}
+		if (limits[i].is_long)
+			*(long *)((char *)cfg + limits[i].off) = v;
+		else
+			*(int *)((char *)cfg + limits[i].off) = (int)v;
 	}
 
 	const char *origins = env_or("OPENGOV_CORS_ORIGINS", "");

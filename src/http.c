@@ -76,14 +76,20 @@ static int parse_query(struct req *r)
 			size_t nlen = eq ? (size_t)(eq - q) : len;
 			char *name = url_decode(q, nlen);
 			char *value = eq ? url_decode(eq + 1, len - nlen - 1) : xstrdup("");
-			/* A cursor has a slot of its own: the Link to the next
-			 * page adds one to the parameters it repeats, and must
-			 * be a query this parser accepts. */
-			if (!name || !value ||
-			    (r->nquery >= QUERY_PARAMS_MAX && strcmp(name, "cursor"))) {
+			if (!name || !value) {
 				free(name);
 				free(value);
 				return -1;
+			}
+			/* A cursor has a slot of its own: the Link to the next
+			 * page adds one to the parameters it repeats, and must
+			 * be a query this parser accepts. A repeated name counts
+			 * once. */
+			if (r->nquery >= QUERY_PARAMS_MAX && strcmp(name, "cursor") &&
+			    !http_query(r, name)) {
+				free(name);
+				free(value);
+				return -2;
 			}
 			if (http_query(r, name)) { /* the first one counts */
 				free(name);
@@ -287,6 +293,10 @@ void http_send(struct req *r)
 	FCGX_PutS(line, out);
 	if (r->headers.len)
 		FCGX_PutStr(r->headers.data, (int)r->headers.len, out);
+	/* On every answer, problems and cached ones included: no browser
+	 * guesses another type than the one sent, and no link followed from
+	 * an answer (a file, the docs) tells its target where it was. */
+	FCGX_PutS("X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n", out);
 	if (r->out_type) {
 		snprintf(line, sizeof line, "Content-Type: %s\r\n", r->out_type);
 		FCGX_PutS(line, out);

@@ -172,7 +172,11 @@ static void handle(FCGX_Request *fcgi, const struct config *cfg, struct db *db,
 	struct req r;
 	struct timespec end;
 
-	if (req_init(&r, fcgi, cfg, db))
+	int bad = req_init(&r, fcgi, cfg, db);
+	if (bad == -2)
+		problem_replyf(&r, 400, "bad-request",
+			       "The URL has more than %d query parameters.", QUERY_PARAMS_MAX);
+	else if (bad)
 		problem_reply(&r, 400, "bad-request",
 			      "The URL is not valid percent-encoded UTF-8.");
 	else

@@ -67,11 +67,47 @@ static void invalid_reply(struct req *r, const char *pointer, const char *detail
 	problem_reply_errors(r, 422, "validation", detail, &v);
 }
 
+const char *upload_filename_problem(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	while (*p) {
+		unsigned cp = *p;
+		size_t n = 1;
+		if (cp >= 0xf0 && p[1] && p[2] && p[3]) {
+			cp = (cp & 0x07u) << 18 | (p[1] & 0x3fu) << 12 | (p[2] & 0x3fu) << 6 |
+			     (p[3] & 0x3fu);
+			n = 4;
+		} else if (cp >= 0xe0 && p[1] && p[2]) {
+			cp = (cp & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+			n = 3;
+		} else if (cp >= 0xc0 && p[1]) {
+			cp = (cp & 0x1fu) << 6 | (p[1] & 0x3fu);
+			n = 2;
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return "must not contain control characters";
+		if (cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+			return "must not contain bidirectional control characters"
+			       " (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069)";
+		p += n;
+	}
+	return NULL;
+}
+
 enum filetype upload_check_or_reply(struct req *r, char *filename, size_t namelen)
 {
 	bool has_name;
 	char declared[64];
+	const char *raw = http_query(r, "filename");
+	const char *why = raw ? upload_filename_problem(raw) : NULL;
 
+	if (why) {
+		invalid_reply(r, "/query/filename", "The file name holds invisible characters.",
+			      why);
+		return FILETYPE_UNKNOWN;
+	}
 	if (query_text_or_reply(r, "filename", 1, UPLOAD_FILENAME_MAX, filename, namelen,
 				&has_name))
 		return FILETYPE_UNKNOWN;
@@ -167,7 +203,6 @@ void upload_send_file(struct req *r, const char *file_id, const char *filename,
 
 	snprintf(etag, sizeof etag, "\"%s\"", sha256);
 	http_header(r, "Cache-Control", "private");
-	http_header(r, "X-Content-Type-Options", "nosniff");
 	if (http_not_modified(r, etag))
 		return;
 	const char *p[] = { file_id };

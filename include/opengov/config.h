@@ -17,6 +17,15 @@ struct config {
 	const char *user;               /* OPENGOV_USER: who serve and monitor become when started as root */
 	int workers;                    /* OPENGOV_WORKERS */
 	long max_body;                  /* OPENGOV_MAX_BODY */
+	/* Quotas per window of quota_window seconds; 0 = none. */
+	int quota_window;               /* OPENGOV_QUOTA_WINDOW */
+	int quota_registrations_per_address; /* OPENGOV_QUOTA_REGISTRATIONS_PER_ADDRESS */
+	int quota_requests_per_account; /* OPENGOV_QUOTA_REQUESTS_PER_ACCOUNT */
+	int quota_requests_per_address; /* OPENGOV_QUOTA_REQUESTS_PER_ADDRESS */
+	int quota_uploads_per_account;  /* OPENGOV_QUOTA_UPLOADS_PER_ACCOUNT */
+	int quota_uploads_per_address;  /* OPENGOV_QUOTA_UPLOADS_PER_ADDRESS */
+	int material_versions_max;      /* OPENGOV_MATERIAL_VERSIONS_MAX */
+	long request_storage_max;       /* OPENGOV_REQUEST_STORAGE_MAX, bytes */
 	bool cors_any;
 	int cors_count;
 	char *cors_origins[CORS_MAX];

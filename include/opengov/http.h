@@ -67,7 +67,8 @@ struct req {
 	struct timespec started;
 };
 
-/* Fills r from the FastCGI request. Returns 0, or -1 on a malformed query. */
+/* Fills r from the FastCGI request. Returns 0, -1 on a malformed query, or
+ * -2 when it names more than QUERY_PARAMS_MAX distinct parameters. */
 int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 	     struct db *db);
 void req_free(struct req *r);

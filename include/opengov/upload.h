@@ -17,6 +17,13 @@
  * type, or FILETYPE_UNKNOWN after answering 400, 415 or 422. */
 enum filetype upload_check_or_reply(struct req *r, char *filename, size_t namelen);
 
+/* Why a file name (UTF-8) may not be kept, or NULL: control characters
+ * (C0, DEL, C1) and the invisible marks that reorder or hide text (bidi
+ * embeddings, overrides and isolates U+202A..U+202E, U+2066..U+2069, the
+ * marks U+200E, U+200F, U+061C), by which "invoice_fdp.exe" is shown as
+ * "invoice_exe.pdf". Pure. */
+const char *upload_filename_problem(const char *name);
+
 /* SHA-256 of data as 64 hex digits ("" if hashing failed). */
 void upload_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -604,6 +604,48 @@ def test_review_by_submitter_403_then_second_approver(api, demo, items_unchanged
     assert pub["workflow"]["reviewed_by"] == demo.me["approver2"]["sub"]
 
 
+def test_review_two_person_rule_cannot_be_bypassed_by_a_clerk_submitting(
+        api, unit_a, items_unchanged, db):
+    """The bypass: an approver writes a draft, a clerk presses submit, and the
+    same approver would approve their own text. The author never reviews."""
+    it = create(api, unit_a.approver, info_body(title="审批人自己起草的文件"))
+    submit(api, unit_a.clerk, it["id"])
+    with items_unchanged():
+        for decision in ({"decision": "approve"}, {"decision": "reject", "comment": "不行"}):
+            r = api.post(f"/v1/items/{it['id']}/review", token=unit_a.approver, json=decision)
+            doc = assert_problem(r, 403, "forbidden")
+            assert "you wrote this item" in doc["detail"], doc
+    assert db.scalar(f"SELECT status FROM items WHERE id = '{it['id']}'") == "pending_review"
+    pub = review(api, unit_a.approver2, it["id"])
+    assert pub["status"] == "published"
+
+
+def test_review_two_person_rule_excludes_editors_since_last_review(api, unit_a, items_unchanged):
+    """A clerk writes, approver 2 edits the draft, the clerk submits: approver
+    2 may not review what they changed; approver 1 may. After a review the
+    slate is clean: a rejected item edited by the clerk alone may be
+    reviewed by approver 2 again."""
+    it = create(api, unit_a.clerk, info_body(title="编辑人测试"))
+    e = etag_of(api, unit_a.clerk, it["id"])
+    r = api.patch(f"/v1/items/{it['id']}", token=unit_a.approver2,
+                  json={"summary": "审批人二改过的摘要。"}, headers={"If-Match": e})
+    assert r.status_code == 200, r.content
+    submit(api, unit_a.clerk, it["id"])
+    with items_unchanged():
+        r = api.post(f"/v1/items/{it['id']}/review", token=unit_a.approver2,
+                     json={"decision": "approve"})
+        doc = assert_problem(r, 403, "forbidden")
+        assert "edited this item since its last review" in doc["detail"], doc
+    back = review(api, unit_a.approver, it["id"], "reject", "摘要需要再改。")
+    assert back["status"] == "draft"
+    e = etag_of(api, unit_a.clerk, it["id"])
+    r = api.patch(f"/v1/items/{it['id']}", token=unit_a.clerk, json={"summary": "书记员改的摘要。"},
+                  headers={"If-Match": e})
+    assert r.status_code == 200, r.content
+    submit(api, unit_a.clerk, it["id"])
+    assert review(api, unit_a.approver2, it["id"])["status"] == "published"
+
+
 def test_review_of_a_clerks_item_by_demo_approver(api, demo):
     it = create(api, demo.tok["demo-clerk"], info_body())
     submit(api, demo.tok["demo-clerk"], it["id"])
@@ -1310,17 +1352,35 @@ def corpus(api, staff_of):
     # ASCII: case-insensitive, spaces kept inside, trimmed outside
     ("annual report", ["report"]),
     ("ANNUAL REPORT 2019", ["report"]),
-    ("l R", ["report"]),
     ("annual  report", []),
     ("  户籍  ", ["notice"]),
     ("100%", ["report"]),
     ("0%", ["report"]),
-    ("_", []),
-    ("%", ["report"]),
     ("年度报告", []),              # title_en is not searched
     ("年度目标", ["report"]),
 ])
 def test_search(api, corpus, q, want):
+    got = list_ids(api, None, unit=corpus.unit, q=q)
+    assert sorted(got) == sorted(getattr(corpus, w) for w in want), q
+
+
+@pytest.mark.parametrize("q", ["a b", "l R", "a", "_", "%", "1 2 3", "  x  ", "a b c d e f"])
+def test_search_without_an_indexable_token_400(api, corpus, q, items_unchanged):
+    """A query with neither two adjacent non-space characters nor a non-ASCII
+    character has nothing the search index holds: it would read the whole
+    catalogue (issue 13), so it is refused, cached page or not."""
+    for headers in ({"Cache-Control": "no-cache"}, {}):
+        r = api.get("/v1/items?" + urlencode({"q": q}), headers=headers)
+        doc = assert_problem(r, 400, "bad-request")
+        assert error_pointers(doc) == ["/query/q"], doc
+        assert "two characters in a row" in doc["errors"][0]["message"], doc
+
+
+@pytest.mark.parametrize("q,want", [
+    ("rt 2", ["report"]), ("0%", ["report"]), ("UA", ["report"]), ("zq", []),
+])
+def test_search_short_ascii_with_a_token(api, corpus, q, want):
+    """The shortest accepted ASCII queries: one pair of adjacent characters."""
     got = list_ids(api, None, unit=corpus.unit, q=q)
     assert sorted(got) == sorted(getattr(corpus, w) for w in want), q
 

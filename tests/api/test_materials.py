@@ -439,7 +439,7 @@ def test_refused_uploads_change_nothing(api, world, db, disclosure, approval, un
          ["/query/filename"]),
         (world.applicant, disclosure, "X", "n" * 252 + ".pdf", PDF, None, 400, "bad-request",
          ["/query/filename"]),
-        (world.applicant, disclosure, "X", "a\x01.pdf", PDF, None, 400, "bad-request",
+        (world.applicant, disclosure, "X", "a\x01.pdf", PDF, None, 422, "validation",
          ["/query/filename"]),
         (world.supervisor, disclosure, "X", "a.pdf", PDF, None, 403, "forbidden", None),
         (world.other, disclosure, "X", "a.pdf", PDF, None, 404, "not-found", None),
@@ -455,6 +455,32 @@ def test_refused_uploads_change_nothing(api, world, db, disclosure, approval, un
             if pointers is not None:
                 assert error_pointers(doc) == pointers, (filename, doc)
     assert (request_version(db, disclosure), request_version(db, approval)) == versions
+
+
+@pytest.mark.parametrize("filename", [
+    "invoice_\u202efdp.exe.pdf",  # RIGHT-TO-LEFT OVERRIDE: shown as "invoice_fdp.exe.pdf" reversed
+    "\u202aa.pdf", "\u202ba.pdf", "\u202ca.pdf", "\u202da.pdf",
+    "\u2066a.pdf", "\u2067a.pdf", "\u2068a.pdf", "a\u2069.pdf",
+    "a\u200e.pdf", "a\u200f.pdf", "a\u061c.pdf",
+    "a\x01.pdf", "a\x1f.pdf", "a\x7f.pdf", "a\u0085.pdf", "a\u009f.pdf", "a\tb.pdf",
+], ids=lambda v: "U+%04X" % next((ord(c) for c in v if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f
+                                  or c in "\u200e\u200f\u061c" or 0x202a <= ord(c) <= 0x202e
+                                  or 0x2066 <= ord(c) <= 0x2069), 0))
+def test_filename_with_bidi_or_control_characters_422(api, world, db, disclosure, unchanged,
+                                                      filename):
+    version = request_version(db, disclosure)
+    with unchanged():
+        r = upload(api, world.applicant, disclosure, "BIDI", filename, PDF, "application/pdf")
+        doc = assert_problem(r, 422, "validation")
+        assert error_pointers(doc) == ["/query/filename"], doc
+        assert "control characters" in doc["errors"][0]["message"], doc
+    assert request_version(db, disclosure) == version
+
+
+def test_filename_in_other_scripts_accepted(api, world, disclosure):
+    # zero-width space and joiner, CJK, emoji: not reordering marks
+    for name in ("身份证\u200b正面.pdf", "a\u200db.pdf", "\U0001f600.pdf", "العربية.pdf"):
+        uploaded(api, world.applicant, disclosure, "NAMES", name, PDF)
 
 
 def test_too_large_413(api, world, disclosure, unchanged):
