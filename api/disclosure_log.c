@@ -648,6 +648,12 @@ void disclosure_log_list(struct req *r)
 	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
+	/* As the catalogue's: a query the bigram index cannot narrow would
+	 * read every entry. */
+	if (f.has_q && !search_query_indexable(f.q)) {
+		query_invalid_reply(r, "q", SEARCH_QUERY_RULE);
+		return;
+	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;

@@ -572,22 +572,6 @@ static void like_pattern(const char *q, char *out, size_t len)
 	out[o] = '\0';
 }
 
-/* Whether search_query_tokens(q) is not empty: q has two adjacent
- * characters that are not spaces, or a non-ASCII character. A query
- * without (a lone ASCII letter, digit or sign, or several apart: "a b")
- * has nothing the search index holds, and could only be answered by
- * reading the catalogue: it is refused. */
-static bool query_has_tokens(const char *q)
-{
-	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
-		if (*p >= 0x80)
-			return true;
-		if (*p != ' ' && p[1] && p[1] != ' ')
-			return true;
-	}
-	return false;
-}
-
 static void list_cache_headers(struct req *r)
 {
 	if (!r->authed)
@@ -616,10 +600,8 @@ void items_list(struct req *r)
 	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
-	if (f.has_q && !query_has_tokens(f.q)) {
-		query_invalid_reply(r, "q", "must hold two characters in a row that are not spaces"
-			" (\"ab\", \"20\"), or a Chinese or other non-ASCII character: a lone"
-			" letter, digit or sign is not searchable");
+	if (f.has_q && !search_query_indexable(f.q)) {
+		query_invalid_reply(r, "q", SEARCH_QUERY_RULE);
 		return;
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);

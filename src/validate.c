@@ -382,3 +382,14 @@ const char *json_member_str(const json_t *o, const char *name)
 {
 	return json_string_value(json_object_get(o, name));
 }
+
+bool search_query_indexable(const char *q)
+{
+	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
+		if (*p >= 0x80)
+			return true;
+		if (*p != ' ' && p[1] && p[1] != ' ')
+			return true;
+	}
+	return false;
+}

@@ -73,6 +73,16 @@ int json_text_depth(const char *text, size_t len);
 bool utf8_valid(const char *s, size_t len);
 /* Characters (code points) in valid UTF-8 s. */
 size_t utf8_length(const char *s);
+/* Whether a search query q has something the bigram search index holds
+ * (search_query_tokens(q) is not empty): two adjacent characters that are
+ * not spaces, or a non-ASCII character. Without (a lone ASCII letter, digit
+ * or sign, or several apart: "a b") it could only be answered by reading
+ * every row: the catalogue and the disclosure log refuse it. */
+bool search_query_indexable(const char *q);
+/* The detail of that refusal (a 400 on /query/q). */
+#define SEARCH_QUERY_RULE "must hold two characters in a row that are not spaces" \
+	" (\"ab\", \"20\"), or a Chinese or other non-ASCII character: a lone" \
+	" letter, digit or sign is not searchable"
 /* A code (units, service items): a letter or digit, then letters, digits,
  * '_', '.', '-'. NULL when acceptable, else the message (a field check). */
 const char *check_code_value(const char *s);

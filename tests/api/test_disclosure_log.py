@@ -405,6 +405,18 @@ def test_search(api, corpus, q, want):
     assert got == [getattr(corpus, k) for k in want]
 
 
+@pytest.mark.parametrize("q", ["a", "%", "a b", "l R", "_", " x "])
+def test_search_without_an_indexable_token_400(api, corpus, q):
+    """Like the catalogue's: a query the bigram index cannot narrow (no two
+    adjacent non-space characters, no non-ASCII character) would read every
+    entry of the log, so it is refused, from the cache or not (issue 13)."""
+    for headers in ({"Cache-Control": "no-cache"}, {}):
+        r = api.get("/v1/disclosure-log?" + urlencode({"q": q}), headers=headers)
+        doc = assert_problem(r, 400, "bad-request")
+        assert error_pointers(doc) == ["/query/q"], doc
+        assert "two characters in a row" in doc["errors"][0]["message"], doc
+
+
 def test_search_across_the_log(api, st, corpus):
     got = entry_ids(api, None, q="学校建设项目" + corpus.word)
     assert got == [corpus.school]

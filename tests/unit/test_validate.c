@@ -372,6 +372,22 @@ static void test_problem_render(void **state)
 	assert_string_equal(problem_title(429), "Too Many Requests");
 }
 
+/* The search's rule (issue 13): refused exactly when no bigram and no
+ * non-ASCII character exists, at the edges of the string too. */
+static void test_search_query_indexable(void **state)
+{
+	(void)state;
+	static const char *const yes[] = { "ab", "20", "a%", "%_", " ab ", "a bc", "户",
+		"a 户", "é", "x  yz", NULL };
+	static const char *const no[] = { "a", "%", "a b", "l R", "_", " x ", "a b c d",
+		"", "   ", NULL };
+
+	for (int i = 0; yes[i]; i++)
+		assert_true(search_query_indexable(yes[i]));
+	for (int i = 0; no[i]; i++)
+		assert_false(search_query_indexable(no[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_date_parse),
 		cmocka_unit_test(test_rfc3339_limits),
 		cmocka_unit_test(test_problem_render),
+		cmocka_unit_test(test_search_query_indexable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
