@@ -526,55 +526,8 @@ static void list_conditions(const struct req *r, struct log_filters *f, struct s
 
 #define LIST_ORDER " ORDER BY e.published_at DESC, e.id DESC"
 
-/* The substring test, as the catalogue's (api/items.c): LIKE, or ILIKE
- * when q holds ASCII letters (Chinese has no case). */
-static void search_match(struct sqlb *b, const char *q, const char *pattern)
-{
-	bool letters = false;
-
-	for (const char *p = q; *p; p++)
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
-			letters = true;
-	const char *op = letters ? " ILIKE " : " LIKE ";
-	sqlb_add(b, "(e.title");
-	sqlb_add(b, op);
-	sqlb_param(b, pattern, "text");
-	sqlb_add(b, " OR e.summary");
-	sqlb_add(b, op);
-	sqlb_param(b, pattern, "text");
-	sqlb_add(b, " OR e.answer");
-	sqlb_add(b, op);
-	sqlb_param(b, pattern, "text");
-	sqlb_add(b, ")");
-}
-
-/* q as a LIKE pattern: %q% with its own %, _ and \ escaped. */
-static void like_pattern(const char *q, char *out, size_t len)
-{
-	size_t o = 0;
-
-	out[o++] = '%';
-	for (; *q && o + 3 < len; q++) {
-		if (*q == '%' || *q == '_' || *q == '\\')
-			out[o++] = '\\';
-		out[o++] = *q;
-	}
-	out[o++] = '%';
-	out[o] = '\0';
-}
-
-/* Whether search_query_tokens(q) is not empty: two adjacent characters
- * that are not spaces, or a non-ASCII character. */
-static bool query_has_tokens(const char *q)
-{
-	for (const unsigned char *p = (const unsigned char *)q; *p; p++) {
-		if (*p >= 0x80)
-			return true;
-		if (*p != ' ' && p[1] && p[1] != ' ')
-			return true;
-	}
-	return false;
-}
+/* What a search tests for the substring. */
+static const char *const search_columns[] = { "e.title", "e.summary", "e.answer", NULL };
 
 /* A page. With q, the search index (the bigrams of sql/002, over title,
  * summary and answer) finds the entries holding every bigram of q, on its
@@ -585,14 +538,13 @@ static bool query_has_tokens(const char *q)
  * see are put in list order by those keys alone, and the substring test
  * (which reads the answer) runs down that order until the page is full: a
  * common word tests a page's worth of answers, a rare one its few
- * candidates. Only the page's rows are then read in full. A q without
- * bigrams (one ASCII character) is tested along the list order. */
+ * candidates. Only the page's rows are then read in full. */
 static PGresult *list_page(struct req *r, struct log_filters *f, const char *lim)
 {
 	struct sqlb b = { 0 };
 	PGresult *res;
 
-	if (f->has_q && query_has_tokens(f->q)) {
+	if (f->has_q) { /* never without bigrams: refused by the caller */
 		sqlb_add(&b, "WITH t AS MATERIALIZED (SELECT e.id, e.published_at, e.status, e.unit_id"
 			     " FROM disclosure_log e WHERE (search_tokens(disclosure_log_search_text("
 			     "e.title, e.summary, e.answer)) COLLATE \"C\") @> search_query_tokens(lower(");
@@ -602,7 +554,7 @@ static PGresult *list_page(struct req *r, struct log_filters *f, const char *lim
 		list_conditions(r, f, &b);
 		sqlb_add(&b, " ORDER BY e.published_at DESC, e.id DESC) AS s WHERE EXISTS (SELECT 1"
 			     " FROM disclosure_log e WHERE e.id = s.id AND ");
-		search_match(&b, f->q, f->pattern);
+		sqlb_substring(&b, search_columns, f->q, f->pattern);
 		sqlb_add(&b, ") LIMIT ");
 		sqlb_param(&b, lim, "int");
 		sqlb_add(&b, ") SELECT " LIST_COLUMNS ENTRY_FROM " WHERE e.id IN (SELECT id FROM top)"
@@ -610,10 +562,6 @@ static PGresult *list_page(struct req *r, struct log_filters *f, const char *lim
 	} else {
 		sqlb_add(&b, "SELECT " LIST_COLUMNS ENTRY_FROM " WHERE ");
 		list_conditions(r, f, &b);
-		if (f->has_q) {
-			sqlb_add(&b, " AND ");
-			search_match(&b, f->q, f->pattern);
-		}
 		sqlb_add(&b, LIST_ORDER " LIMIT ");
 		sqlb_param(&b, lim, "int");
 	}
@@ -663,7 +611,7 @@ void disclosure_log_list(struct req *r)
 		return;
 	}
 	if (f.has_q)
-		like_pattern(f.q, f.pattern, sizeof f.pattern);
+		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
 	PGresult *res = list_page(r, &f, lim);
 	if (!res) {
 		db_error_reply(r);

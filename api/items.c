@@ -362,28 +362,8 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 
 #define LIST_ORDER " ORDER BY sort_at DESC, id DESC LIMIT "
 
-/* The substring test of a search. Chinese has no case, and ILIKE on UTF-8
- * lower-cases both sides of every comparison (ten times the cost of LIKE):
- * ILIKE only when q holds ASCII letters. */
-static void search_match(struct sqlb *b, const char *q, const char *pattern)
-{
-	bool letters = false;
-
-	for (const char *p = q; *p; p++)
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
-			letters = true;
-	const char *op = letters ? " ILIKE " : " LIKE ";
-	sqlb_add(b, "(title");
-	sqlb_add(b, op);
-	sqlb_param(b, pattern, "text");
-	sqlb_add(b, " OR summary");
-	sqlb_add(b, op);
-	sqlb_param(b, pattern, "text");
-	sqlb_add(b, " OR document_number");
-	sqlb_add(b, op);
-	sqlb_param(b, pattern, "text");
-	sqlb_add(b, ")");
-}
+/* What a search tests for the substring. */
+static const char *const search_columns[] = { "title", "summary", "document_number", NULL };
 
 static PGresult *run(struct req *r, struct sqlb *b, bool cached)
 {
@@ -416,7 +396,7 @@ static PGresult *search_window(struct req *r, const struct item_filters *f, cons
 	sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM (SELECT * FROM items WHERE ");
 	list_conditions(r, f, &b);
 	sqlb_add(&b, LIST_ORDER SEARCH_WINDOW_SQL ") AS items WHERE ");
-	search_match(&b, f->q, f->pattern);
+	sqlb_substring(&b, search_columns, f->q, f->pattern);
 	sqlb_add(&b, LIST_ORDER);
 	sqlb_param(&b, lim, "int");
 	return run(r, &b, true);
@@ -459,7 +439,7 @@ static PGresult *search_all(struct req *r, const struct item_filters *f, const c
 		     " COLLATE \"C\") @> search_query_tokens(lower(");
 	sqlb_param(&b, f->q, "text");
 	sqlb_add(&b, ")) AND ");
-	search_match(&b, f->q, f->pattern);
+	sqlb_substring(&b, search_columns, f->q, f->pattern);
 	/* The page is chosen from the matches' keys; only its rows are read. */
 	sqlb_add(&b, "), top AS (SELECT id FROM m" LIST_ORDER);
 	sqlb_param(&b, lim, "int");
@@ -557,21 +537,6 @@ static float query_frequency(const char *q)
 	return any ? best : 1;
 }
 
-/* q as an ILIKE pattern: %q% with its own %, _ and \ escaped. */
-static void like_pattern(const char *q, char *out, size_t len)
-{
-	size_t o = 0;
-
-	out[o++] = '%';
-	for (; *q && o + 3 < len; q++) {
-		if (*q == '%' || *q == '_' || *q == '\\')
-			out[o++] = '\\';
-		out[o++] = *q;
-	}
-	out[o++] = '%';
-	out[o] = '\0';
-}
-
 static void list_cache_headers(struct req *r)
 {
 	if (!r->authed)
@@ -618,7 +583,7 @@ void items_list(struct req *r)
 	}
 
 	if (f.has_q) {
-		like_pattern(f.q, f.pattern, sizeof f.pattern);
+		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
 		/* Common words: the newest items in order first; rare ones
 		 * straight to the search index. */
 		load_frequencies(r);

@@ -660,22 +660,22 @@ out:
 	return rc;
 }
 
-static int ttl_parse(const char *s, long *ttl)
+static int seconds_parse(const char *s, long def, long min, long max, long *out)
 {
 	char *end;
 	long v;
 
 	if (!s || !*s) {
-		*ttl = TTL_DEFAULT;
+		*out = def;
 		return 0;
 	}
 	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || v < TTL_MIN || v > TTL_MAX)
+	if (errno || *end || v < min || v > max)
 		return -1;
-	*ttl = v;
+	*out = v;
 	return 0;
 }
 
@@ -718,7 +718,7 @@ int auth_config_init(struct auth_config *cfg, const char *alg, const char *secre
 		}
 		cfg->alg = (enum auth_alg)i;
 	}
-	if (ttl_parse(ttl, &cfg->ttl)) {
+	if (seconds_parse(ttl, TTL_DEFAULT, TTL_MIN, TTL_MAX, &cfg->ttl)) {
 		err_set(err, errlen,
 			"OPENGOV_JWT_TTL must be an integer from %d to %d seconds",
 			TTL_MIN, TTL_MAX);
@@ -768,25 +768,6 @@ out:
 	if (rc)
 		auth_config_free(cfg);
 	return rc;
-}
-
-static int seconds_parse(const char *s, long def, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s) {
-		*out = def;
-		return 0;
-	}
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int auth_config_lifetimes(struct auth_config *cfg, const char *max_lifetime,

@@ -560,3 +560,36 @@ void sqlb_free(struct sqlb *b)
 {
 	buf_free(&b->sql);
 }
+
+void sqlb_substring(struct sqlb *b, const char *const *columns, const char *q,
+		    const char *pattern)
+{
+	bool letters = false;
+
+	for (const char *p = q; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+			letters = true;
+	sqlb_add(b, "(");
+	for (int i = 0; columns[i]; i++) {
+		if (i)
+			sqlb_add(b, " OR ");
+		sqlb_add(b, columns[i]);
+		sqlb_add(b, letters ? " ILIKE " : " LIKE ");
+		sqlb_param(b, pattern, "text");
+	}
+	sqlb_add(b, ")");
+}
+
+void sql_like_pattern(const char *q, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[o++] = '%';
+	for (; *q && o + 3 < len; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			out[o++] = '\\';
+		out[o++] = *q;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+}

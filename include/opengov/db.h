@@ -149,6 +149,17 @@ void sqlb_and_before(struct sqlb *b, const char *time_column, const char *id_col
 		     char after[2][128]);
 void sqlb_free(struct sqlb *b);
 
+/* The substring test of a search: "(col LIKE $n OR ...)" over the NULL-
+ * ended columns (constant fragments), pattern bound once per column.
+ * Chinese has no case, and ILIKE on UTF-8 lower-cases both sides of every
+ * comparison (ten times the cost of LIKE): ILIKE only when q holds ASCII
+ * letters. */
+void sqlb_substring(struct sqlb *b, const char *const *columns, const char *q,
+		    const char *pattern);
+/* q as a LIKE pattern into out (len bytes): %q% with its own %, _ and \
+ * escaped, cut short rather than overflow. */
+void sql_like_pattern(const char *q, char *out, size_t len);
+
 #define SQLSTATE_UNIQUE "23505"
 #define SQLSTATE_FK "23503"
 #define SQLSTATE_CHECK "23514"
