@@ -22,7 +22,9 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 MAIN_SRC := src/main.c
-LIB_SRCS := $(filter-out $(MAIN_SRC),$(wildcard src/*.c)) $(wildcard api/*.c)
+# The layers (docs/architecture.md): src/base, src/db, src/domain (and its
+# calendar/), src/server, then api/ on top; src/main.c the executable.
+LIB_SRCS := $(wildcard src/base/*.c src/db/*.c src/domain/*.c src/domain/*/*.c src/server/*.c api/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/gen/migrations.o $(BUILD)/gen/seeds.o
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -35,13 +37,13 @@ SEED_SQL := $(sort $(wildcard sql/seed/*.sql))
 
 all: $(BINDIR)/opengov build/rel/tests/fcgi-ceiling compile_commands.json
 
-# Objects are linked directly, not through an archive: src/calendar.c and
-# api/calendar.c would be one member "calendar.o" in an ar archive.
+# Objects are linked directly, not through an archive: every one is needed,
+# and an ar archive keys members by file name alone.
 $(BINDIR)/opengov: $(MAIN_OBJ) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c $(wildcard include/opengov/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/opengov/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -139,18 +141,18 @@ FUZZ_ALL_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(LIB_SRCS)) \
 	$(FUZZ_BUILD)/gen/migrations.o $(FUZZ_BUILD)/gen/seeds.o
 # The objects a harness links: the few it needs when listed here, else all
 # of src/ and api/ (those that reach struct req, the router or the database).
-FUZZ_OBJS_fuzz_filetype := filetype
-FUZZ_OBJS_fuzz_base64url := base64url
-FUZZ_OBJS_fuzz_cursor := cursor base64url
-FUZZ_OBJS_fuzz_utf8 := validate auth base64url pwlist
-FUZZ_OBJS_fuzz_json_depth := validate auth base64url pwlist
-FUZZ_OBJS_fuzz_datetime := validate auth base64url pwlist calendar
-FUZZ_OBJS_fuzz_jwt := auth base64url pwlist
+FUZZ_OBJS_fuzz_filetype := base/filetype
+FUZZ_OBJS_fuzz_base64url := base/base64url
+FUZZ_OBJS_fuzz_cursor := base/cursor base/base64url
+FUZZ_OBJS_fuzz_utf8 := base/validate base/auth base/base64url base/pwlist
+FUZZ_OBJS_fuzz_json_depth := base/validate base/auth base/base64url base/pwlist
+FUZZ_OBJS_fuzz_datetime := base/validate base/auth base/base64url base/pwlist domain/calendar/calendar
+FUZZ_OBJS_fuzz_jwt := base/auth base/base64url base/pwlist
 # The upload harness serves the file back from a fake database.
 FUZZ_LDFLAGS_fuzz_upload := -Wl,--wrap=db_exec_binary
 fuzz_objs = $(if $(FUZZ_OBJS_$(1)),$(patsubst %,$(FUZZ_BUILD)/src/%.o,$(FUZZ_OBJS_$(1))),$(FUZZ_ALL_OBJS))
 
-$(FUZZ_BUILD)/%.o: %.c $(wildcard include/opengov/*.h)
+$(FUZZ_BUILD)/%.o: %.c $(wildcard include/opengov/*/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "opengov/quota.h"
-#include "opengov/api.h"
-#include "opengov/jsonw.h"
-#include "opengov/config.h"
-#include "opengov/idempotency.h"
-#include "opengov/sessions.h"
+#include "opengov/server/quota.h"
+#include "opengov/api/api.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/base/config.h"
+#include "opengov/server/idempotency.h"
+#include "opengov/server/sessions.h"
 
 static const char *const roles[] = { "public", "clerk", "approver",
 				     "supervisor", "admin", NULL };

@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opengov/accountability.h"
-#include "opengov/accountstore.h"
-#include "opengov/api.h"
-#include "opengov/caseflow.h"
-#include "opengov/cursor.h"
-#include "opengov/jsonw.h"
-#include "opengov/upload.h"
-#include "opengov/workcal.h"
+#include "opengov/domain/accountability.h"
+#include "opengov/domain/accountstore.h"
+#include "opengov/api/api.h"
+#include "opengov/api/caseflow.h"
+#include "opengov/base/cursor.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/server/upload.h"
+#include "opengov/domain/workcal.h"
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 

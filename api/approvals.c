@@ -1,4 +1,4 @@
-/* approvals.c - the steps staff take on a request (src/caserules.c names
+/* approvals.c - the steps staff take on a request (src/domain/caserules.c names
  * them: accept, request_correction, refuse_acceptance, pause, resume,
  * extend, fee_notice, record_payment, decide, deliver), each one an
  * immutable row, and the record of them. Each step is a row of handlers[]:
@@ -11,12 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "opengov/api.h"
-#include "opengov/caseflow.h"
-#include "opengov/cursor.h"
-#include "opengov/fees.h"
-#include "opengov/jsonw.h"
-#include "opengov/workcal.h"
+#include "opengov/api/api.h"
+#include "opengov/api/caseflow.h"
+#include "opengov/base/cursor.h"
+#include "opengov/domain/fees.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/domain/workcal.h"
 
 static const char *const disclosure_fields[] = { "description", "purpose", "delivery", NULL };
 static const char *const approval_fields[] = { "form", NULL };
@@ -396,7 +396,7 @@ static int requests_before(struct step *x, int *before)
 	return 0;
 }
 
-/* The fee, computed here from the Measures' bands (src/fees.c), one method
+/* The fee, computed here from the Measures' bands (src/domain/fees.c), one method
  * per request (Art. 3); a notice of nothing is refused. */
 static int do_fee_notice(struct step *x)
 {

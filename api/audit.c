@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "opengov/api.h"
-#include "opengov/jsonw.h"
-#include "opengov/cursor.h"
+#include "opengov/api/api.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/base/cursor.h"
 
 /* GET /v1/audit - listAudit: 200, 400, 401, 403. Newest first. */
 void audit_list(struct req *r)

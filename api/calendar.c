@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opengov/api.h"
-#include "opengov/calendar.h"
-#include "opengov/jsonw.h"
-#include "opengov/workcal.h"
+#include "opengov/api/api.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/domain/workcal.h"
 
 #define CALENDAR_MAX_DAYS 366
 

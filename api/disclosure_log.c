@@ -8,13 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "opengov/api.h"
-#include "opengov/caseflow.h"
-#include "opengov/cursor.h"
-#include "opengov/jsonw.h"
-#include "opengov/problem.h"
-#include "opengov/rcache.h"
-#include "opengov/upload.h"
+#include "opengov/api/api.h"
+#include "opengov/api/caseflow.h"
+#include "opengov/base/cursor.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/server/problem.h"
+#include "opengov/base/rcache.h"
+#include "opengov/server/upload.h"
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 

@@ -8,13 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "opengov/api.h"
-#include "opengov/calendar.h"
-#include "opengov/cursor.h"
-#include "opengov/idempotency.h"
-#include "opengov/jsonw.h"
-#include "opengov/upload.h"
-#include "opengov/workcal.h"
+#include "opengov/api/api.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/base/cursor.h"
+#include "opengov/server/idempotency.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/server/upload.h"
+#include "opengov/domain/workcal.h"
 
 static const char *const sources[] = { "inspection", "e_monitoring", "complaint", NULL };
 static const char *const manual_sources[] = { "inspection", "complaint", NULL };

@@ -2,10 +2,10 @@
  * operationIds getHealth, getReadiness, getMetrics. */
 #include <string.h>
 
-#include "opengov/api.h"
-#include "opengov/cli.h"
-#include "opengov/metrics.h"
-#include "opengov/workcal.h"
+#include "opengov/api/api.h"
+#include "opengov/db/cli.h"
+#include "opengov/base/metrics.h"
+#include "opengov/domain/workcal.h"
 
 /* GET /healthz - 200: the worker answers (no database involved). */
 void health_live(struct req *r)

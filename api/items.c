@@ -9,11 +9,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "opengov/api.h"
-#include "opengov/rcache.h"
-#include "opengov/cursor.h"
-#include "opengov/jsonw.h"
-#include "opengov/log.h"
+#include "opengov/api/api.h"
+#include "opengov/base/rcache.h"
+#include "opengov/base/cursor.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/base/log.h"
 
 static const char *const item_kinds[] = { "service", "information", NULL };
 static const char *const service_categories[] = {

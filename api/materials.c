@@ -10,13 +10,13 @@
 
 #include <openssl/evp.h>
 
-#include "opengov/api.h"
-#include "opengov/cursor.h"
-#include "opengov/filetype.h"
-#include "opengov/caseflow.h"
-#include "opengov/config.h"
-#include "opengov/quota.h"
-#include "opengov/upload.h"
+#include "opengov/api/api.h"
+#include "opengov/base/cursor.h"
+#include "opengov/base/filetype.h"
+#include "opengov/api/caseflow.h"
+#include "opengov/base/config.h"
+#include "opengov/server/quota.h"
+#include "opengov/server/upload.h"
 
 #define MATERIAL_COLUMNS \
 	"id, request_id, code, version, filename, content_type, size, sha256," \

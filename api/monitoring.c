@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "opengov/api.h"
-#include "opengov/cursor.h"
-#include "opengov/jsonw.h"
-#include "opengov/monitor.h"
-#include "opengov/workcal.h"
+#include "opengov/api/api.h"
+#include "opengov/base/cursor.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/domain/monitor.h"
+#include "opengov/domain/workcal.h"
 
 #define RUN_COLUMNS \
 	"id, rfc3339(started_at) AS started_at, rfc3339(finished_at) AS finished_at, actor," \

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opengov/accountability.h"
-#include "opengov/accountstore.h"
-#include "opengov/api.h"
-#include "opengov/caseflow.h"
-#include "opengov/jsonw.h"
-#include "opengov/workcal.h"
+#include "opengov/domain/accountability.h"
+#include "opengov/domain/accountstore.h"
+#include "opengov/api/api.h"
+#include "opengov/api/caseflow.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/domain/workcal.h"
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 

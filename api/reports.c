@@ -12,14 +12,14 @@
 #include <strings.h>
 #include <time.h>
 
-#include "opengov/accountability.h"
-#include "opengov/api.h"
-#include "opengov/calendar.h"
-#include "opengov/caserules.h"
-#include "opengov/cursor.h"
-#include "opengov/jsonw.h"
-#include "opengov/reportform.h"
-#include "opengov/workcal.h"
+#include "opengov/domain/accountability.h"
+#include "opengov/api/api.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/domain/caserules.h"
+#include "opengov/base/cursor.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/domain/reportform.h"
+#include "opengov/domain/workcal.h"
 
 /* The breakdowns of the report, in the order of DESIGN.md and the schema. */
 static const char *const info_categories[] = { "general", "project", "regulation",
@@ -35,7 +35,7 @@ static const char *const finding_categories[] = { "overdue", "improper_refusal",
  * figure of the JSON as section,item,dimension,value. */
 static const char *const formats[] = { "json", "csv", "xlsx", "figures_csv", NULL };
 
-/* The open statuses, from the rules table (src/caserules.c) when the
+/* The open statuses, from the rules table (src/domain/caserules.c) when the
  * statement is first used: OPEN_STATUSES marks where they go. */
 #define OPEN_STATUSES "(@OPEN@)"
 
@@ -485,7 +485,7 @@ static void counts_by(struct rw *w, const PGresult *res, const char *key,
 
 /* Table 三 from the figures: the rows 一, 二, 四 by applicant type, and every
  * request closed in the year under the row its outcome, reason or status
- * counts in (src/reportform.c, from the rules table). */
+ * counts in (src/domain/reportform.c, from the rules table). */
 static void table3_from(const PGresult *res, struct rf_table3 *t)
 {
 	static const struct { const char *code, *k; } plain[] = {

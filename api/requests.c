@@ -2,7 +2,7 @@
  * for service items (approval), online by the applicant or registered by a
  * clerk from paper, the counter or the post; reading them, withdrawing,
  * resubmitting after a correction notice. The state machine and the clock
- * are src/caseflow.c and src/caseclock.c.
+ * are api/caseflow.c and src/domain/calendar/caseclock.c.
  * operationIds listRequests, createRequest, getRequest, withdrawRequest,
  * resubmitRequest. */
 #include <errno.h>
@@ -12,13 +12,13 @@
 #include <strings.h>
 #include <time.h>
 
-#include "opengov/quota.h"
-#include "opengov/api.h"
-#include "opengov/caseflow.h"
-#include "opengov/cursor.h"
-#include "opengov/idempotency.h"
-#include "opengov/jsonw.h"
-#include "opengov/workcal.h"
+#include "opengov/server/quota.h"
+#include "opengov/api/api.h"
+#include "opengov/api/caseflow.h"
+#include "opengov/base/cursor.h"
+#include "opengov/server/idempotency.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/domain/workcal.h"
 
 
 static const char *const lights[] = { "green", "yellow", "red", NULL };
@@ -419,7 +419,7 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 	char committed_text[16], acc_start[16], acc_due[16];
 	struct tm tm;
 
-	/* The clocks start at receipt (src/casestep.c case_init): a
+	/* The clocks start at receipt (src/domain/casestep.c case_init): a
 	 * disclosure request's 20 days, an approval request's 5-day acceptance
 	 * stage. */
 	case_init(&s, cal, n->disclosure ? CK_DISCLOSURE : CK_APPROVAL,

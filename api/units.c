@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opengov/api.h"
-#include "opengov/rcache.h"
-#include "opengov/jsonw.h"
-#include "opengov/cursor.h"
+#include "opengov/api/api.h"
+#include "opengov/base/rcache.h"
+#include "opengov/base/jsonw.h"
+#include "opengov/base/cursor.h"
 
 static const char *const unit_kinds[] = { "municipal_agency", "township",
 					  "sub_district", NULL };

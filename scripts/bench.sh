@@ -142,7 +142,7 @@ REQUESTS_BEFORE=$(psql_su -c "SELECT count(*) FROM requests")
 item_id=$(psql_su -c "SELECT id FROM items WHERE status = 'published' AND kind = 'information' ORDER BY sort_at DESC LIMIT 1 OFFSET 5000")
 unit_for_items=$(psql_su -c "SELECT id FROM units WHERE code = 'PSB'")
 # GET /v1/items/{id} is measured twice: on one item, as a popular page is
-# read (the workers answer it from their caches, src/rcache.c), and over
+# read (the workers answer it from their caches, src/base/rcache.c), and over
 # MISS_IDS published items at random, far more than the caches hold, so that
 # nearly every read goes to the database.
 MISS_IDS=100000
@@ -281,7 +281,7 @@ waits_summary() {
 }
 
 # pgbench_tps FILE -> tps of the transaction in FILE, as the service's role
-# with the session settings of the workers (src/db.c), for as long as a route.
+# with the session settings of the workers (src/db/db.c), for as long as a route.
 PGB_CLIENTS=${BENCH_PGBENCH_CLIENTS:-$WORKERS}
 PGB_SECS=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; print (n > 0) ? int(n) : 10 }')
 pgbench_tps() {

@@ -66,7 +66,7 @@ set_paths() {
 	run_paths
 }
 
-# As root, `opengov serve` runs as SVC_USER (see src/privdrop.c) and must
+# As root, `opengov serve` runs as SVC_USER (see src/base/privdrop.c) and must
 # reach its runtime directory, and nginx (www-data) its socket. Like the
 # cluster, when SVC_USER cannot reach VARDIR (a clone under /root), that
 # directory lives elsewhere: /run/opengov-TAG (only root creates entries in

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "opengov/caserules.h"
-#include "opengov/cli.h"
-#include "opengov/config.h"
-#include "opengov/monitor.h"
-#include "opengov/privdrop.h"
-#include "opengov/server.h"
-#include "opengov/workcal.h"
+#include "opengov/domain/caserules.h"
+#include "opengov/db/cli.h"
+#include "opengov/base/config.h"
+#include "opengov/domain/monitor.h"
+#include "opengov/base/privdrop.h"
+#include "opengov/server/server.h"
+#include "opengov/domain/workcal.h"
 
 #define OPENGOV_VERSION "0.1.0"
 

@@ -1,4 +1,4 @@
-"""The workers' cache of rendered units and published items (src/rcache.c):
+"""The workers' cache of rendered units and published items (src/base/rcache.c):
 a client reads its own writes whichever worker answers, other writers
 (psql, another host) are seen as soon as their notification arrives,
 nothing is served from the cache that the caller could not read from the

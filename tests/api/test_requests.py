@@ -56,7 +56,7 @@ STATUSES = {
                  "decided", "withdrawn", "abandoned"],
 }
 OPEN = {"submitted", "accepted", "correction_required", "paused", "awaiting_payment"}
-# action -> statuses it may be taken from (the rules table of src/caserules.c,
+# action -> statuses it may be taken from (the rules table of src/domain/caserules.c,
 # restated from the statutes: OGI Regulations Arts. 30-33, 42; Licensing Law
 # Arts. 32, 38, 42, 44, 45)
 ALLOWED = {

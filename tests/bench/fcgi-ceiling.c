@@ -73,7 +73,7 @@ static int worker_loop(int fd)
 		char sink[4096];
 
 		FCGX_PutStr(answer, (int)(sizeof(answer) - 1), req.out);
-		/* Close as opengov serve does (src/server.c): input read to its
+		/* Close as opengov serve does (src/server/server.c): input read to its
 		 * end, then no lingering close. The ceiling stays a ceiling. */
 		while (FCGX_GetStr(sink, sizeof sink, req.in) > 0)
 			;

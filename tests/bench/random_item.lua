@@ -1,6 +1,6 @@
 -- random_item.lua - wrk -s: GET /v1/items/{id} over the ids listed in the
 -- file given as the script's argument, one at random per request. With many
--- more ids than the workers' caches hold (src/rcache.c), nearly every read
+-- more ids than the workers' caches hold (src/base/rcache.c), nearly every read
 -- goes to the database: the uncached cost of the route.
 local ids = {}
 

@@ -1,8 +1,8 @@
-/* fuzz_base64url.c - b64url_decode (src/base64url.c): strict, one spelling
+/* fuzz_base64url.c - b64url_decode (src/base/base64url.c): strict, one spelling
  * per value, so whatever it accepts encodes back to the very same text;
  * and any bytes encode to something it decodes back to those bytes. */
 #include "fuzz.h"
-#include "opengov/base64url.h"
+#include "opengov/base/base64url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

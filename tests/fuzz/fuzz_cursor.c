@@ -1,9 +1,9 @@
-/* fuzz_cursor.c - cursor_decode (src/cursor.c), what ?cursor= reaches: any
+/* fuzz_cursor.c - cursor_decode (src/base/cursor.c), what ?cursor= reaches: any
  * string, for every part count. What it accepts must be NUL-terminated
  * parts shorter than CURSOR_PART_MAX, and must be what cursor_encode makes
  * of those parts. The first input byte picks the part count. */
 #include "fuzz.h"
-#include "opengov/cursor.h"
+#include "opengov/base/cursor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

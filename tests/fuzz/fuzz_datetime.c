@@ -1,11 +1,11 @@
-/* fuzz_datetime.c - date_parse and rfc3339_parse (src/validate.c) and
- * calendar_parse (src/calendar.c) on any string: no crash, only real
+/* fuzz_datetime.c - date_parse and rfc3339_parse (src/base/validate.c) and
+ * calendar_parse (src/domain/calendar/calendar.c) on any string: no crash, only real
  * dates, and the parsers agree with each other and with the formatter. */
 #include <time.h>
 
 #include "fuzz.h"
-#include "opengov/calendar.h"
-#include "opengov/validate.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/base/validate.h"
 
 static int is_leap(int y)
 {

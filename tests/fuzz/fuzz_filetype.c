@@ -1,9 +1,9 @@
-/* fuzz_filetype.c - filetype_detect (src/filetype.c) on arbitrary bytes:
+/* fuzz_filetype.c - filetype_detect (src/base/filetype.c) on arbitrary bytes:
  * it must read only p[0..n), and what it calls a file must have the
  * signature of that type. The input is copied to a buffer of exactly its
  * size so that ASan sees any read past the end. */
 #include "fuzz.h"
-#include "opengov/filetype.h"
+#include "opengov/base/filetype.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

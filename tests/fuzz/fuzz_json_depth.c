@@ -1,13 +1,13 @@
 /* fuzz_json_depth.c - the JSON depth bound as the router applies it to a
- * body (src/router.c parse_json_body): utf8_valid, then json_text_depth
- * (src/validate.c) against JSON_MAX_DEPTH, then Jansson. Whatever passes
+ * body (src/server/router.c parse_json_body): utf8_valid, then json_text_depth
+ * (src/base/validate.c) against JSON_MAX_DEPTH, then Jansson. Whatever passes
  * the bound and parses must really nest no deeper than json_text_depth
  * said, so the bound cannot be slipped past with brackets in strings,
  * escapes or odd bytes. */
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "opengov/validate.h"
+#include "opengov/base/validate.h"
 
 static int tree_depth(const json_t *v)
 {

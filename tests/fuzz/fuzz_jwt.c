@@ -1,4 +1,4 @@
-/* fuzz_jwt.c - auth_verify (src/auth.c) against a fixed HS256 secret.
+/* fuzz_jwt.c - auth_verify (src/base/auth.c) against a fixed HS256 secret.
  * First input byte even: the rest is the token, as a client would send it.
  * Odd: the rest is a header and a payload JSON text (split at the first
  * NUL), which the harness encodes and signs with the secret, so that the
@@ -9,8 +9,8 @@
 #include <openssl/hmac.h>
 
 #include "fuzz.h"
-#include "opengov/auth.h"
-#include "opengov/base64url.h"
+#include "opengov/base/auth.h"
+#include "opengov/base/base64url.h"
 
 #define SECRET "fuzzing-secret-fuzzing-secret-0123456789"
 /* 2026-12-03T12:00:00Z */

@@ -1,12 +1,12 @@
 /* fuzz_req.h - a struct req as the FastCGI loop would make it (req_init in
- * src/http.c), from CGI parameters the harness chooses, without a socket or
+ * src/server/http.c), from CGI parameters the harness chooses, without a socket or
  * a database. */
 #ifndef OPENGOV_FUZZ_REQ_H
 #define OPENGOV_FUZZ_REQ_H
 
 #include "fuzz.h"
-#include "opengov/config.h"
-#include "opengov/http.h"
+#include "opengov/base/config.h"
+#include "opengov/server/http.h"
 
 #define FUZZ_ENV_MAX 16
 

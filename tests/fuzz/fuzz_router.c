@@ -1,4 +1,4 @@
-/* fuzz_router.c - router_match (src/router.c) over the real route table
+/* fuzz_router.c - router_match (src/server/router.c) over the real route table
  * with any method and path. The first input byte picks the method (or,
  * past the usual ones, takes the bytes up to the first space as one).
  * Properties: a match is the route of that method whose pattern, with the
@@ -6,7 +6,7 @@
  * segment under 64 bytes; a 405's Allow list fits its buffer and starts
  * with OPTIONS; no route with fewer parameters matched instead. */
 #include "fuzz.h"
-#include "opengov/router.h"
+#include "opengov/server/router.h"
 
 static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE",
 				       "OPTIONS", "HEAD" };

@@ -1,11 +1,11 @@
 /* fuzz_upload.c - a raw upload as a materials or evidence handler sees it
- * (src/upload.c): the Content-Type, the query (?filename=...) and the body,
+ * (src/server/upload.c): the Content-Type, the query (?filename=...) and the body,
  * separated in the input by NUL bytes. upload_check_or_reply decides; what
  * it accepts is served back by upload_send_file from a fake database
  * (db_exec_binary is wrapped), and the answer must be the same bytes with
  * a Content-Disposition that is one line and names the same file. */
 #include "fuzz_req.h"
-#include "opengov/upload.h"
+#include "opengov/server/upload.h"
 
 PGresult *__wrap_db_exec_binary(struct db *db, struct db_stmt *stmt, int n,
 				const char *const *params, const int *lengths,

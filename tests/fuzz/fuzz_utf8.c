@@ -1,11 +1,11 @@
-/* fuzz_utf8.c - utf8_valid and utf8_length (src/validate.c) against an
+/* fuzz_utf8.c - utf8_valid and utf8_length (src/base/validate.c) against an
  * independent decoder written from the Unicode Standard's table of
  * well-formed byte sequences (Table 3-7): they must agree on every input,
  * and utf8_valid must not read past len. */
 #include <stdbool.h>
 
 #include "fuzz.h"
-#include "opengov/validate.h"
+#include "opengov/base/validate.h"
 
 /* Table 3-7: the length of the well-formed sequence at s (at most n bytes),
  * or 0 when there is none. NUL is refused like utf8_valid does. */

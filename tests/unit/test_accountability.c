@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/accountability.h"
-#include "opengov/calendar.h"
+#include "opengov/domain/accountability.h"
+#include "opengov/domain/calendar.h"
 
 static int day(const char *s)
 {

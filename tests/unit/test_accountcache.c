@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "opengov/accountcache.h"
+#include "opengov/base/accountcache.h"
 
 static const char account_id[] = "7a9e2c41-3b5d-4f60-8e1a-2c3d4e5f6a7b";
 static const char sid1[] = "0b6f3a52-8d3e-4c59-9f8e-3f1a2b7c9d10";

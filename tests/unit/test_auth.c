@@ -1,4 +1,4 @@
-/* test_auth.c - unit tests for src/auth.c: JWT verification against forged,
+/* test_auth.c - unit tests for src/base/auth.c: JWT verification against forged,
  * tampered and ill-formed tokens, issuing, key configuration, passwords. */
 
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include "opengov/auth.h"
+#include "opengov/base/auth.h"
 
 /* A fixed clock makes every exp/nbf/iat case exact. */
 #define NOW ((time_t)1700000000)

@@ -1,6 +1,6 @@
 /* test_calendar.c - working-day arithmetic over the official 2019 and 2026
  * Chinese holiday schedules, checked against hand-computed due dates and
- * against a brute-force walk that shares no code with src/calendar.c; and
+ * against a brute-force walk that shares no code with src/domain/calendar/calendar.c; and
  * the coverage of years (which years carry the official schedule). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "opengov/calendar.h"
+#include "opengov/domain/calendar.h"
 
 #include "cn_schedules.h"
 
@@ -555,7 +555,7 @@ static void test_init_unsorted_and_empty(void **state)
 static const int shipped[] = { 2026, 2019, 2021, 2020, 2025, 2022, 2024, 2023, 2021 };
 #define NSHIPPED (sizeof shipped / sizeof shipped[0])
 
-/* The year of day d by the C library, not by src/calendar.c. */
+/* The year of day d by the C library, not by src/domain/calendar/calendar.c. */
 static int ref_year(int d)
 {
 	time_t t = (time_t)d * 86400;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/casestep.h"
+#include "opengov/domain/casestep.h"
 
 #include "cn_schedules.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/base64url.h"
-#include "opengov/cursor.h"
+#include "opengov/base/base64url.h"
+#include "opengov/base/cursor.h"
 
 static void test_round_trip(void **state)
 {

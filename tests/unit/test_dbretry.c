@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/db.h"
+#include "opengov/db/db.h"
 
 static void fresh(struct db *db)
 {

@@ -1,6 +1,6 @@
 /* test_deadline.c - the statutory clock over the official 2019 schedule:
  * hand-computed cases around the National Day week, checked as well against
- * a day-by-day walk that shares no code with src/calendar.c. */
+ * a day-by-day walk that shares no code with src/domain/calendar/calendar.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,8 +13,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "opengov/calendar.h"
-#include "opengov/deadline.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/domain/deadline.h"
 
 #include "cn_schedules.h"
 
@@ -42,7 +42,7 @@ static int setup(void **state)
 /*
  * The reference: the rules of DESIGN.md restated as a walk over single
  * days. Weekdays come from plain modular arithmetic and the overrides from
- * a linear scan, so a bug in src/calendar.c cannot hide behind itself.
+ * a linear scan, so a bug in src/domain/calendar/calendar.c cannot hide behind itself.
  */
 static bool ref_working(const struct fixture *f, int d)
 {
@@ -75,7 +75,7 @@ static bool ref_counts(const struct fixture *f, const struct deadline_input *in,
 	return ref_working(f, d) && !ref_excluded(in, asof, d);
 }
 
-/* The year of day d by the C library, not by src/calendar.c. */
+/* The year of day d by the C library, not by src/domain/calendar/calendar.c. */
 static int ref_year(int d)
 {
 	time_t t = (time_t)d * 86400;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "opengov/fees.h"
+#include "opengov/domain/fees.h"
 
 /* Art. 4 restated as a table lookup per request. */
 static long long ref_count_rate(int n)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/filetype.h"
+#include "opengov/base/filetype.h"
 
 /* The fixtures are real files: the images were written by libjpeg and
  * zlib and decode cleanly with libjpeg and libpng; the PDFs pass qpdf. */

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/config.h"
-#include "opengov/http.h"
+#include "opengov/base/config.h"
+#include "opengov/server/http.h"
 
 struct env {
 	char *vars[8];

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "opengov/privdrop.h"
+#include "opengov/base/privdrop.h"
 
 /* Runs fn in a child; its exit status (0 = all checks held). */
 static int in_child(int (*fn)(void))

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/rcache.h"
+#include "opengov/base/rcache.h"
 
 static const char key1[] = "units/6f1c8a4e-0000-4000-8000-000000000001";
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/buf.h"
-#include "opengov/reportform.h"
+#include "opengov/base/buf.h"
+#include "opengov/domain/reportform.h"
 
 /* OGI Regulations Arts. 36-39 and 30, as the form's rows count them. */
 static void test_rows_of_decisions(void **state)

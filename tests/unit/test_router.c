@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/router.h"
+#include "opengov/server/router.h"
 
 static void h(struct req *r) { (void)r; }
 

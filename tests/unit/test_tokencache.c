@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/tokencache.h"
+#include "opengov/base/tokencache.h"
 
 static struct tokencache tc;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/upload.h"
+#include "opengov/server/upload.h"
 
 /* The UTF-8 of code point cp, inside "a<cp>b.pdf". */
 static void name_with(unsigned cp, char *out, size_t len)

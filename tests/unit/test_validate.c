@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/problem.h"
-#include "opengov/validate.h"
+#include "opengov/server/problem.h"
+#include "opengov/base/validate.h"
 
 static const char *const colours[] = { "red", "green", NULL };
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "opengov/calendar.h"
-#include "opengov/validate.h"
-#include "opengov/workcal.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/base/validate.h"
+#include "opengov/domain/workcal.h"
 
 PGresult *__wrap_db_exec(struct db *db, struct db_stmt *stmt, int n,
 			 const char *const *params);

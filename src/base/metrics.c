@@ -1,0 +1,200 @@
+/* metrics.c - request counters and latency histograms in one shared anonymous
+ * mapping made by the master before forking, so /metrics on any worker
+ * reports the whole server. Updates are lock-free atomic adds. The
+ * calendar's coverage is rendered from the worker's own calendar. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "opengov/base/metrics.h"
+#include "opengov/server/router.h"
+
+static const int status_codes[] = { 200, 201, 204, 304, 400, 401, 403, 404,
+				    405, 409, 412, 413, 415, 422, 428, 429,
+				    500, 503, 0 };
+#define NSTATUS (sizeof status_codes / sizeof status_codes[0])
+
+static const double bucket_le[METRICS_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10
+};
+
+struct shared {
+	unsigned long long requests[METRICS_ROUTES][NSTATUS];
+	unsigned long long buckets[METRICS_ROUTES][METRICS_BUCKETS];
+	unsigned long long count[METRICS_ROUTES];
+	unsigned long long sum_us[METRICS_ROUTES];
+	unsigned long long db_reconnects;
+	unsigned long long worker_restarts;
+	unsigned long long cache[2]; /* misses, hits */
+	unsigned long long db_retries[3]; /* by enum db_retry - 1 */
+	unsigned long long db_retries_exhausted;
+};
+
+/* The labels of opengov_db_retries_total, in enum db_retry order. */
+static const char *const retry_reasons[] = { "connection", "deadlock", "serialization" };
+
+static struct shared *shm;
+static size_t routes_n;
+
+int metrics_init(size_t nroutes)
+{
+	void *p = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	shm = p;
+	routes_n = nroutes + 1 < METRICS_ROUTES ? nroutes : METRICS_ROUTES - 1;
+	return 0;
+}
+
+static size_t route_slot(int route_index)
+{
+	/* The last slot counts requests that matched no route. */
+	return route_index < 0 || (size_t)route_index >= routes_n ? routes_n
+								  : (size_t)route_index;
+}
+
+void metrics_request(int route_index, int status, double seconds)
+{
+	if (!shm)
+		return;
+	size_t r = route_slot(route_index), s = 0;
+	while (status_codes[s] && status_codes[s] != status)
+		s++;
+	__atomic_fetch_add(&shm->requests[r][s], 1, __ATOMIC_RELAXED);
+	for (int b = 0; b < METRICS_BUCKETS; b++)
+		if (seconds <= bucket_le[b]) {
+			__atomic_fetch_add(&shm->buckets[r][b], 1, __ATOMIC_RELAXED);
+			break;
+		}
+	__atomic_fetch_add(&shm->count[r], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&shm->sum_us[r], (unsigned long long)(seconds * 1e6),
+			   __ATOMIC_RELAXED);
+}
+
+void metrics_db_reconnect(void)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->db_reconnects, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_db_retry(enum db_retry why)
+{
+	size_t i = (size_t)why - 1;
+
+	if (shm && why != DB_RETRY_NONE && i < sizeof retry_reasons / sizeof retry_reasons[0])
+		__atomic_fetch_add(&shm->db_retries[i], 1, __ATOMIC_RELAXED);
+}
+
+void metrics_db_retry_exhausted(void)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->db_retries_exhausted, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_cache(bool hit)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->cache[hit], 1, __ATOMIC_RELAXED);
+}
+
+void metrics_worker_restart(void)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->worker_restarts, 1, __ATOMIC_RELAXED);
+}
+
+static void route_label(size_t r, char *out, size_t len)
+{
+	if (r >= routes_n)
+		snprintf(out, len, "method=\"\",route=\"unmatched\"");
+	else
+		snprintf(out, len, "method=\"%s\",route=\"%s\"", routes[r].method,
+			 routes[r].pattern);
+}
+
+void metrics_render(struct buf *out)
+{
+	char label[160];
+
+	if (!shm)
+		return;
+	buf_puts(out, "# HELP opengov_http_requests_total Requests answered, by route and status.\n"
+		      "# TYPE opengov_http_requests_total counter\n");
+	for (size_t r = 0; r <= routes_n; r++) {
+		route_label(r, label, sizeof label);
+		for (size_t s = 0; s < NSTATUS; s++) {
+			unsigned long long v = __atomic_load_n(&shm->requests[r][s], __ATOMIC_RELAXED);
+			if (!v)
+				continue;
+			if (status_codes[s])
+				buf_printf(out, "opengov_http_requests_total{%s,status=\"%d\"} %llu\n",
+					   label, status_codes[s], v);
+			else
+				buf_printf(out, "opengov_http_requests_total{%s,status=\"other\"} %llu\n",
+					   label, v);
+		}
+	}
+	buf_puts(out, "# HELP opengov_http_request_duration_seconds Time from request to answer in the worker.\n"
+		      "# TYPE opengov_http_request_duration_seconds histogram\n");
+	for (size_t r = 0; r <= routes_n; r++) {
+		unsigned long long count = __atomic_load_n(&shm->count[r], __ATOMIC_RELAXED);
+		if (!count)
+			continue;
+		route_label(r, label, sizeof label);
+		unsigned long long cum = 0;
+		for (int b = 0; b < METRICS_BUCKETS; b++) {
+			cum += __atomic_load_n(&shm->buckets[r][b], __ATOMIC_RELAXED);
+			buf_printf(out, "opengov_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
+				   label, bucket_le[b], cum);
+		}
+		buf_printf(out, "opengov_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
+			   label, count);
+		buf_printf(out, "opengov_http_request_duration_seconds_sum{%s} %.6f\n", label,
+			   (double)__atomic_load_n(&shm->sum_us[r], __ATOMIC_RELAXED) / 1e6);
+		buf_printf(out, "opengov_http_request_duration_seconds_count{%s} %llu\n",
+			   label, count);
+	}
+	buf_printf(out, "# HELP opengov_db_reconnects_total Database connections re-established by workers.\n"
+		        "# TYPE opengov_db_reconnects_total counter\n"
+		        "opengov_db_reconnects_total %llu\n",
+		   __atomic_load_n(&shm->db_reconnects, __ATOMIC_RELAXED));
+	buf_puts(out, "# HELP opengov_db_retries_total Requests run again from the start: the connection was gone before anything landed, or PostgreSQL aborted the transaction (deadlock 40P01, serialization failure 40001).\n"
+		      "# TYPE opengov_db_retries_total counter\n");
+	for (size_t i = 0; i < sizeof retry_reasons / sizeof retry_reasons[0]; i++)
+		buf_printf(out, "opengov_db_retries_total{reason=\"%s\"} %llu\n", retry_reasons[i],
+			   __atomic_load_n(&shm->db_retries[i], __ATOMIC_RELAXED));
+	buf_printf(out, "# HELP opengov_db_retries_exhausted_total Requests answered 503 after their last run failed the same way.\n"
+		        "# TYPE opengov_db_retries_exhausted_total counter\n"
+		        "opengov_db_retries_exhausted_total %llu\n",
+		   __atomic_load_n(&shm->db_retries_exhausted, __ATOMIC_RELAXED));
+	buf_printf(out, "# HELP opengov_worker_restarts_total Workers the master replaced after they died.\n"
+		        "# TYPE opengov_worker_restarts_total counter\n"
+		        "opengov_worker_restarts_total %llu\n",
+		   __atomic_load_n(&shm->worker_restarts, __ATOMIC_RELAXED));
+	buf_printf(out, "# HELP opengov_cache_lookups_total Reads of units and of the public catalogue (one, or a page), by whether the worker's cache answered.\n"
+		        "# TYPE opengov_cache_lookups_total counter\n"
+		        "opengov_cache_lookups_total{result=\"hit\"} %llu\n"
+		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",
+		   __atomic_load_n(&shm->cache[1], __ATOMIC_RELAXED),
+		   __atomic_load_n(&shm->cache[0], __ATOMIC_RELAXED));
+}
+
+void metrics_render_calendar(struct buf *out, const struct calendar *c, int this_year)
+{
+	int first, last;
+
+	if (!c)
+		return;
+	calendar_report_years(c, this_year, &first, &last);
+	buf_puts(out, "# HELP opengov_calendar_year_complete Whether the year's official schedule of holidays and make-up working days is loaded (1) or not (0), from the first loaded year through next year.\n"
+		      "# TYPE opengov_calendar_year_complete gauge\n");
+	for (long long y = first; y <= last; y++)
+		buf_printf(out, "opengov_calendar_year_complete{year=\"%lld\"} %d\n", y,
+			   calendar_year_complete(c, (int)y));
+	buf_printf(out, "# HELP opengov_calendar_missing_years Years from the first loaded year through next year without an official schedule: deadlines running into them count their holidays as working days.\n"
+		        "# TYPE opengov_calendar_missing_years gauge\n"
+		        "opengov_calendar_missing_years %zu\n",
+		   calendar_missing_years(c, first, last, NULL, 0));
+}

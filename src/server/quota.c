@@ -1,0 +1,76 @@
+/* quota.c - the quotas on self-registration, online requests and uploads:
+ * one upsert per creation (quota_take, sql/020), 429 with Retry-After. */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "opengov/base/config.h"
+#include "opengov/server/quota.h"
+
+/* Per action: the counters' kinds and the config fields of their limits
+ * (offsets of int members of struct config). */
+static const struct quota_rule {
+	const char *what;
+	const char *account_kind;
+	size_t account_limit;
+	const char *address_kind;
+	size_t address_limit;
+} rules[QUOTA__MAX] = {
+	[QUOTA_REGISTRATION] = { "accounts registered", NULL, 0, "registration:address",
+				 offsetof(struct config, quota_registrations_per_address) },
+	[QUOTA_REQUEST] = { "requests created", "request:account",
+			    offsetof(struct config, quota_requests_per_account), "request:address",
+			    offsetof(struct config, quota_requests_per_address) },
+	[QUOTA_UPLOAD] = { "files uploaded", "upload:account",
+			   offsetof(struct config, quota_uploads_per_account), "upload:address",
+			   offsetof(struct config, quota_uploads_per_address) },
+};
+
+static int limit_of(const struct config *cfg, size_t off)
+{
+	return *(const int *)((const char *)cfg + off);
+}
+
+int quota_take_or_reply(struct req *r, enum quota_action a)
+{
+	static struct db_stmt st = { "quota_take",
+		"SELECT quota_take(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int)"
+		" AS retry_after", 0 };
+	const struct quota_rule *q = &rules[a];
+	char al[16], dl[16], win[16];
+
+	/* Staff and administrators work for the city: not counted. */
+	if (r->authed && r->claims.role != ROLE_PUBLIC)
+		return 0;
+	int acct = q->account_kind && r->authed ? limit_of(r->cfg, q->account_limit) : 0;
+	int addr = r->remote_addr && *r->remote_addr ? limit_of(r->cfg, q->address_limit) : 0;
+	if (!acct && !addr)
+		return 0;
+	/* In the creation's transaction: a creation refused later (422, 409)
+	 * or failing gives its unit back, and bad input changes nothing. */
+	if (!r->db->in_tx && db_begin_or_reply(r))
+		return -1;
+	snprintf(al, sizeof al, "%d", acct);
+	snprintf(dl, sizeof dl, "%d", addr);
+	snprintf(win, sizeof win, "%d", r->cfg->quota_window);
+	const char *p[] = { q->account_kind ? q->account_kind : "-", q->address_kind,
+			    acct ? r->claims.sub : "-", addr ? r->remote_addr : "-", al, dl, win };
+	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+	if (!res)
+		return -1;
+	long long retry = db_get_ll(res, 0, "retry_after");
+	PQclear(res);
+	if (retry <= 0)
+		return 0;
+	db_rollback(r->db);
+	http_header(r, "Retry-After", "%lld", retry);
+	char limits[96];
+	if (acct && addr)
+		snprintf(limits, sizeof limits, "%d per account and %d per address", acct, addr);
+	else
+		snprintf(limits, sizeof limits, "%d per %s", acct ? acct : addr,
+			 acct ? "account" : "address");
+	problem_replyf(r, 429, "too-many-requests",
+		       "Too many %s: at most %s every %d seconds. Retry after %lld seconds.",
+		       q->what, limits, r->cfg->quota_window, retry);
+	return -1;
+}

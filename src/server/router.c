@@ -1,0 +1,404 @@
+/* router.c - the route table and everything decided before a handler runs:
+ * CORS, 404/405, authentication, roles, body size, content type, JSON. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "opengov/api/api.h"
+#include "opengov/base/config.h"
+#include "opengov/server/router.h"
+#include "opengov/server/sessions.h"
+#include "opengov/base/tokencache.h"
+
+#define ANYONE (ROLES_ALL)
+#define STAFF_READ (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+#define ADMIN (ROLE_BIT(ROLE_ADMIN))
+#define UNIT_STAFF (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_APPROVER))
+#define APPROVER (ROLE_BIT(ROLE_APPROVER))
+#define SUPERVISOR (ROLE_BIT(ROLE_SUPERVISOR))
+#define CLERK (ROLE_BIT(ROLE_CLERK))
+
+/* Adding an endpoint is adding a row (and its operation in openapi.yaml). */
+const struct route routes[] = {
+	{ "GET", "/healthz", health_live, ANYONE, RT_ANON | RT_NODB },
+	{ "GET", "/readyz", health_ready, ANYONE, RT_ANON },
+	{ "GET", "/metrics", health_metrics, ANYONE, RT_ANON | RT_NODB },
+
+	{ "GET", "/v1/units", units_list, ANYONE, RT_ANON },
+	{ "POST", "/v1/units", units_create, ADMIN, RT_JSON },
+	{ "GET", "/v1/units/{id}", units_get, ANYONE, RT_ANON },
+	{ "PATCH", "/v1/units/{id}", units_update, ADMIN, RT_JSON },
+
+	{ "POST", "/v1/accounts", accounts_create, ANYONE, RT_ANON | RT_JSON },
+	{ "GET", "/v1/accounts/{id}", accounts_get, ANYONE, 0 },
+	{ "POST", "/v1/accounts/{id}/disable", accounts_disable, ADMIN, 0 },
+	{ "POST", "/v1/accounts/{id}/enable", accounts_enable, ADMIN, 0 },
+	{ "POST", "/v1/auth/token", auth_token, ANYONE, RT_ANON | RT_JSON },
+	{ "POST", "/v1/auth/refresh", auth_refresh, ANYONE, RT_ANON | RT_JSON },
+	{ "POST", "/v1/auth/logout", auth_logout, ANYONE, 0 },
+	{ "GET", "/v1/me", accounts_me, ANYONE, 0 },
+	{ "POST", "/v1/me/password", me_password, ANYONE, RT_JSON },
+
+	{ "GET", "/v1/items", items_list, ANYONE, RT_ANON },
+	{ "POST", "/v1/items", items_create, UNIT_STAFF, RT_JSON },
+	{ "GET", "/v1/items/{id}", items_get, ANYONE, RT_ANON },
+	{ "PATCH", "/v1/items/{id}", items_update, UNIT_STAFF, RT_JSON },
+	{ "POST", "/v1/items/{id}/submit", items_submit, UNIT_STAFF, 0 },
+	{ "POST", "/v1/items/{id}/review", items_review, APPROVER, RT_JSON },
+	{ "POST", "/v1/items/{id}/withdraw", items_withdraw, APPROVER, RT_JSON },
+	{ "POST", "/v1/items/{id}/abolish", items_abolish, APPROVER, RT_JSON },
+
+	{ "POST", "/v1/requests/{id}/materials", materials_upload,
+	  ROLE_BIT(ROLE_PUBLIC) | UNIT_STAFF, RT_UPLOAD },
+	{ "GET", "/v1/requests/{id}/materials", materials_list, ANYONE, 0 },
+	{ "GET", "/v1/requests/{id}/materials/{mid}", materials_get, ANYONE, 0 },
+	{ "GET", "/v1/requests/{id}/materials/{mid}/content", materials_content, ANYONE, 0 },
+
+	{ "POST", "/v1/requests/{id}/publication", disclosure_log_publish, APPROVER, RT_JSON },
+	{ "GET", "/v1/disclosure-log", disclosure_log_list, ANYONE, RT_ANON },
+	{ "GET", "/v1/disclosure-log/{id}", disclosure_log_get, ANYONE, RT_ANON },
+	{ "POST", "/v1/disclosure-log/{id}/withdraw", disclosure_log_withdraw, APPROVER, RT_JSON },
+	{ "POST", "/v1/disclosure-log/{id}/files", disclosure_log_file_upload, APPROVER, RT_UPLOAD },
+	{ "GET", "/v1/disclosure-log/{id}/files/{fid}/content", disclosure_log_file_content, ANYONE,
+	  RT_ANON },
+	{ "POST", "/v1/disclosure-log/{id}/item", disclosure_log_create_item, APPROVER, RT_JSON },
+	{ "POST", "/v1/disclosure-log/{id}/requests", disclosure_log_link_requests, APPROVER,
+	  RT_JSON },
+
+	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
+	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
+	{ "GET", "/v1/calendar/years", calendar_years_list, ANYONE, RT_ANON },
+	{ "PUT", "/v1/calendar/years/{year}", calendar_year_put, ADMIN, RT_JSON },
+	{ "DELETE", "/v1/calendar/years/{year}", calendar_year_delete, ADMIN, 0 },
+
+	{ "GET", "/v1/requests", requests_list, ANYONE, 0 },
+	{ "POST", "/v1/requests", requests_create, ANYONE, RT_JSON },
+	{ "GET", "/v1/requests/{id}", requests_get, ANYONE, 0 },
+	{ "POST", "/v1/requests/{id}/withdraw", requests_withdraw, ANYONE, RT_JSON },
+	{ "POST", "/v1/requests/{id}/resubmission", requests_resubmit, ANYONE, RT_JSON },
+	{ "POST", "/v1/requests/{id}/approvals", approvals_create, UNIT_STAFF, RT_JSON },
+	{ "GET", "/v1/requests/{id}/approvals", request_approvals_list, ANYONE, 0 },
+	{ "GET", "/v1/approvals", approvals_list, ANYONE, 0 },
+
+	{ "GET", "/v1/findings", findings_list, ANYONE, RT_ANON },
+	{ "POST", "/v1/findings", findings_create, SUPERVISOR, RT_JSON },
+	{ "GET", "/v1/findings/{id}", findings_get, ANYONE, RT_ANON },
+	{ "POST", "/v1/findings/{id}/rectification", findings_rectify, UNIT_STAFF, RT_JSON },
+	{ "POST", "/v1/findings/{id}/verification", findings_verify, SUPERVISOR, RT_JSON },
+	{ "POST", "/v1/findings/{id}/publish", findings_publish, SUPERVISOR, 0 },
+	{ "POST", "/v1/findings/{id}/evidence", findings_evidence_upload, UNIT_STAFF, RT_UPLOAD },
+	{ "GET", "/v1/findings/{id}/evidence/{eid}/content", findings_evidence_content, ANYONE, 0 },
+
+	{ "POST", "/v1/monitoring/runs", monitoring_run, SUPERVISOR, 0 },
+	{ "GET", "/v1/monitoring/runs", monitoring_list, STAFF_READ, 0 },
+	{ "GET", "/v1/monitoring/runs/{id}", monitoring_get, STAFF_READ, 0 },
+
+	{ "GET", "/v1/reports/annual", reports_annual, ANYONE, RT_ANON },
+	{ "POST", "/v1/reports/annual/publications", reports_publish,
+	  APPROVER | ADMIN, RT_JSON },
+	{ "GET", "/v1/reports/annual/publications", reports_publications_list, ANYONE, RT_ANON },
+	{ "GET", "/v1/reports/annual/publications/{id}", reports_publication_get, ANYONE, RT_ANON },
+	{ "GET", "/v1/units/{id}/report-figures/{year}", reports_figures_get, ANYONE, RT_ANON },
+	{ "PUT", "/v1/units/{id}/report-figures/{year}", reports_figures_put,
+	  UNIT_STAFF | ADMIN, RT_JSON },
+	{ "GET", "/v1/stats/units", stats_units, ANYONE, RT_ANON },
+
+	/* issue 12: appeals (行政复议、行政诉讼) and ratings (好差评) */
+	{ "POST", "/v1/requests/{id}/appeals", appeals_create, CLERK, RT_JSON },
+	{ "GET", "/v1/requests/{id}/appeals", appeals_list_of_request, ANYONE, 0 },
+	{ "GET", "/v1/requests/{id}/appeals/{aid}", appeals_get, ANYONE, 0 },
+	{ "POST", "/v1/requests/{id}/appeals/{aid}/result", appeals_result, CLERK, RT_JSON },
+	{ "POST", "/v1/requests/{id}/appeals/{aid}/documents", appeals_document_upload, CLERK,
+	  RT_UPLOAD },
+	{ "GET", "/v1/requests/{id}/appeals/{aid}/documents/{did}/content",
+	  appeals_document_content, ANYONE, 0 },
+	{ "GET", "/v1/appeals", appeals_list, UNIT_STAFF | STAFF_READ, 0 },
+	{ "POST", "/v1/requests/{id}/rating", ratings_create, ROLE_BIT(ROLE_PUBLIC), RT_JSON },
+	{ "GET", "/v1/requests/{id}/rating", ratings_get, ANYONE, 0 },
+
+	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
+	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },
+};
+const size_t routes_count = sizeof routes / sizeof routes[0];
+
+/* Compares one pattern with a path segment by segment. */
+static bool pattern_match(const char *pat, const char *path, char params[][64],
+			  int *nparams)
+{
+	int np = 0;
+
+	while (*pat && *path) {
+		if (*pat != '/' || *path != '/')
+			return false;
+		pat++;
+		path++;
+		size_t plen = strcspn(pat, "/");
+		size_t slen = strcspn(path, "/");
+		if (pat[0] == '{') {
+			if (slen == 0 || slen >= 64 || np >= PATH_PARAMS_MAX)
+				return false;
+			memcpy(params[np], path, slen);
+			params[np][slen] = '\0';
+			np++;
+		} else if (plen != slen || strncmp(pat, path, plen)) {
+			return false;
+		}
+		pat += plen;
+		path += slen;
+	}
+	if (*pat || *path)
+		return false;
+	*nparams = np;
+	return true;
+}
+
+enum match_result router_match(const struct route *table, size_t n,
+			       const char *method, const char *path,
+			       size_t *index, char params[][64], int *nparams,
+			       char *allow, size_t allowlen)
+{
+	bool path_found = false;
+	char tmp[PATH_PARAMS_MAX][64];
+	int ntmp, fewest = PATH_PARAMS_MAX + 1;
+
+	if (allowlen)
+		allow[0] = '\0';
+	if (!strcmp(method, "HEAD"))
+		method = "GET";
+	/* A literal segment beats a parameter, as in OpenAPI: of the patterns
+	 * that match, only those with the fewest parameters count, so that
+	 * /v1/calendar/years is not taken for the date "years". */
+	for (size_t i = 0; i < n; i++)
+		if (pattern_match(table[i].pattern, path, tmp, &ntmp) && ntmp < fewest)
+			fewest = ntmp;
+	for (size_t i = 0; i < n; i++) {
+		if (!pattern_match(table[i].pattern, path, tmp, &ntmp) || ntmp != fewest)
+			continue;
+		if (!strcmp(table[i].method, method)) {
+			*index = i;
+			memcpy(params, tmp, sizeof tmp);
+			*nparams = ntmp;
+			return MATCH_OK;
+		}
+		if (!path_found)
+			snprintf(allow, allowlen, "OPTIONS");
+		path_found = true;
+		if (strlen(allow) + strlen(table[i].method) + 3 < allowlen) {
+			strcat(allow, ", ");
+			strcat(allow, table[i].method);
+			if (!strcmp(table[i].method, "GET"))
+				strcat(allow, ", HEAD");
+		}
+	}
+	return path_found ? MATCH_NO_METHOD : MATCH_NO_PATH;
+}
+
+static void cors_headers(struct req *r)
+{
+	if (!config_origin_allowed(r->cfg, r->origin))
+		return;
+	http_header(r, "Access-Control-Allow-Origin", "%s", r->origin);
+	http_header(r, "Vary", "Origin");
+	http_header(r, "Access-Control-Expose-Headers",
+		    "ETag, Location, Link, X-Request-Id, Retry-After");
+}
+
+static void preflight(struct req *r, const char *allow)
+{
+	if (config_origin_allowed(r->cfg, r->origin)) {
+		http_header(r, "Access-Control-Allow-Methods", "%s", allow);
+		http_header(r, "Access-Control-Allow-Headers",
+			    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key");
+		http_header(r, "Access-Control-Max-Age", "600");
+	}
+	http_header(r, "Allow", "%s", allow);
+	http_empty(r, 204);
+}
+
+/* The worker's verified tokens (each worker process has its own). */
+static struct tokencache tokens;
+
+/* A token that verified still has to belong to a live account and
+ * session (sessions.c; cached per worker, so no query in steady state). */
+static int account_check(struct req *r)
+{
+	if (session_check_or_reply(r)) {
+		memset(&r->claims, 0, sizeof r->claims);
+		return -1;
+	}
+	r->authed = true;
+	return 0;
+}
+
+static int authenticate(struct req *r)
+{
+	const char *h = r->authorization;
+
+	if (!h || !*h)
+		return 0;
+	if (strncasecmp(h, "Bearer ", 7)) {
+		problem_reply(r, 401, "unauthorized",
+			      "Authorization must be a Bearer token.");
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	time_t now = time(NULL);
+	/* HS256 verifies in microseconds; RS256/ES256 re-parse the key each
+	 * time, so their verified tokens are remembered per worker. */
+	bool cacheable = r->cfg->auth.alg != AUTH_ALG_HS256;
+	if (cacheable && tokencache_get(&tokens, h, now, &r->claims))
+		return account_check(r);
+	enum auth_status st = auth_verify(&r->cfg->auth, h, now, &r->claims);
+	if (st != AUTH_OK) {
+		problem_replyf(r, 401, "unauthorized", "The token was refused: %s.",
+			       auth_status_message(st));
+		return -1;
+	}
+	if (cacheable)
+		tokencache_put(&tokens, h, &r->claims);
+	return account_check(r);
+}
+
+static bool json_content_type(const char *ct, bool patch)
+{
+	if (!ct)
+		return false;
+	size_t n = strcspn(ct, ";");
+	while (n && ct[n - 1] == ' ')
+		n--;
+	if (n == 16 && !strncasecmp(ct, "application/json", 16))
+		return true;
+	return patch && n == 28 && !strncasecmp(ct, "application/merge-patch+json", 28);
+}
+
+/* The types an upload may declare: the three it may be, or none in
+ * particular (the content decides; the handler checks it agrees). */
+static bool upload_content_type(const char *ct)
+{
+	static const char *const types[] = { "application/octet-stream",
+		"application/pdf", "image/jpeg", "image/png", NULL };
+
+	if (!ct || !*ct)
+		return true;
+	size_t n = strcspn(ct, ";");
+	while (n && ct[n - 1] == ' ')
+		n--;
+	for (int i = 0; types[i]; i++)
+		if (n == strlen(types[i]) && !strncasecmp(ct, types[i], n))
+			return true;
+	return false;
+}
+
+static int read_upload_body(struct req *r)
+{
+	if (!upload_content_type(r->content_type)) {
+		problem_reply(r, 415, "unsupported-media-type",
+			      "Send the file as application/pdf, image/jpeg or image/png"
+			      " (or application/octet-stream).");
+		return -1;
+	}
+	if (req_read_body(r)) {
+		problem_reply(r, 400, "bad-request", "The body ended early.");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_json_body(struct req *r)
+{
+	json_error_t err;
+
+	if (!json_content_type(r->content_type, !strcmp(r->method, "PATCH"))) {
+		problem_reply(r, 415, "unsupported-media-type",
+			      "Send the body as application/json.");
+		return -1;
+	}
+	if (req_read_body(r)) {
+		problem_reply(r, 400, "invalid-json", "The body ended early.");
+		return -1;
+	}
+	if (!utf8_valid(r->body, r->body_len)) {
+		problem_reply(r, 400, "invalid-json", "The body is not valid UTF-8.");
+		return -1;
+	}
+	if (json_text_depth(r->body, r->body_len) > JSON_MAX_DEPTH) {
+		problem_replyf(r, 400, "invalid-json",
+			       "The body nests deeper than %d levels.", JSON_MAX_DEPTH);
+		return -1;
+	}
+	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!r->json) {
+		problem_replyf(r, 400, "invalid-json",
+			       "The body is not valid JSON: %s (line %d, column %d).",
+			       err.text, err.line, err.column);
+		return -1;
+	}
+	if (!json_is_object(r->json)) {
+		problem_reply(r, 400, "invalid-json", "The body must be a JSON object.");
+		return -1;
+	}
+	return 0;
+}
+
+void router_dispatch(struct req *r)
+{
+	char allow[128];
+	size_t idx = 0;
+
+	cors_headers(r);
+	if (!strcmp(r->method, "OPTIONS")) {
+		enum match_result m = router_match(routes, routes_count, "OPTIONS",
+						   r->path, &idx, r->path_params,
+						   &r->npath, allow, sizeof allow);
+		if (m == MATCH_NO_PATH)
+			problem_reply(r, 404, "not-found", "There is no such resource.");
+		else
+			preflight(r, allow);
+		return;
+	}
+	switch (router_match(routes, routes_count, r->method, r->path, &idx,
+			     r->path_params, &r->npath, allow, sizeof allow)) {
+	case MATCH_NO_PATH:
+		problem_reply(r, 404, "not-found", "There is no such resource.");
+		return;
+	case MATCH_NO_METHOD:
+		http_header(r, "Allow", "%s", allow);
+		problem_replyf(r, 405, "method-not-allowed",
+			       "%s is not allowed here; allowed: %s.", r->method, allow);
+		return;
+	case MATCH_OK:
+		break;
+	}
+	r->route = &routes[idx];
+	r->route_index = (int)idx;
+
+	if (authenticate(r))
+		return;
+	if (!r->authed && !(r->route->flags & RT_ANON)) {
+		problem_reply(r, 401, "unauthorized",
+			      "This resource needs a Bearer token.");
+		return;
+	}
+	if (r->authed && !(r->route->roles & ROLE_BIT(r->claims.role))) {
+		problem_replyf(r, 403, "forbidden",
+			       "The %s role may not do this.",
+			       auth_role_name(r->claims.role));
+		return;
+	}
+	long max = (r->route->flags & RT_UPLOAD) ? UPLOAD_MAX_BYTES : r->cfg->max_body;
+	if (r->content_length < 0 || r->content_length > max) {
+		problem_replyf(r, 413, "payload-too-large",
+			       "The body is larger than %ld bytes.", max);
+		return;
+	}
+	if ((r->route->flags & RT_JSON) && parse_json_body(r))
+		return;
+	if ((r->route->flags & RT_UPLOAD) && read_upload_body(r))
+		return;
+	r->route->handler(r);
+	if (!r->replied)
+		problem_reply(r, 500, "internal", "The server failed to answer.");
+}
