@@ -79,7 +79,7 @@ CREATE TABLE requests (
     reason_code          text,
     legal_basis          text,
     responsible_unit_id  uuid REFERENCES units (id),
-    -- The statutory clock (working days, see src/domain/calendar/deadline.c): day 0, the
+    -- The statutory clock (working days, see src/deadline.c): day 0, the
     -- days the law allows (extensions added), the extensions and the
     -- intervals that do not count ([{from, to, reason}], to NULL while
     -- running). NULL clock_start: not started (approval before acceptance).

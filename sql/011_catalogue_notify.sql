@@ -1,5 +1,5 @@
 -- 011_catalogue_notify: a change to the catalogue (units, items) tells the
--- workers, whose caches of rendered units and published items (src/base/rcache.c)
+-- workers, whose caches of rendered units and published items (src/rcache.c)
 -- must then read the database again. One notification per changing
 -- statement, whoever runs it (the service, opengov seed, psql, another
 -- host); PostgreSQL folds identical notifications of one transaction into

@@ -1,4 +1,4 @@
--- 013_case_rules: what the statutes require of a case (src/domain/caserules.c is
+-- 013_case_rules: what the statutes require of a case (src/caserules.c is
 -- the rules table; these constraints say the same names, and a test
 -- compares them).
 --
@@ -96,7 +96,7 @@ ALTER TABLE findings ADD CONSTRAINT findings_rule_check
     CHECK (rule IN ('overdue', 'acceptance_lapsed', 'pause_overrun', 'delivery_overdue'));
 
 -- Working days in SQL, for the rows that exist when this migration runs
--- (the service computes them in C, src/domain/calendar/calendar.c): the nth working day
+-- (the service computes them in C, src/calendar.c): the nth working day
 -- after d.
 CREATE FUNCTION pg_temp.add_working_days(d date, n integer) RETURNS date
 LANGUAGE plpgsql STABLE

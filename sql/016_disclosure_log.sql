@@ -110,7 +110,7 @@ CREATE TABLE disclosure_log_items (
 );
 CREATE INDEX disclosure_log_items_entry ON disclosure_log_items (entry_id, created_at);
 
--- The workers cache public pages and entries of the log (src/base/rcache.c):
+-- The workers cache public pages and entries of the log (src/rcache.c):
 -- a change tells them, as 011 does for the catalogue.
 CREATE TRIGGER disclosure_log_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON disclosure_log
     FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed();

@@ -4,7 +4,7 @@
 -- are no longer used).
 --
 -- A token we issue names its session (sid) and the account's token_version
--- (ver); the workers keep what they read of both (src/server/sessions.c) until a
+-- (ver); the workers keep what they read of both (src/sessions.c) until a
 -- notification on opengov_accounts says it changed.
 
 ALTER TABLE accounts
@@ -63,7 +63,7 @@ CREATE TABLE login_throttle (
 );
 CREATE INDEX login_throttle_window ON login_throttle (window_start);
 
--- The workers' caches of account state and sessions (src/server/sessions.c) are
+-- The workers' caches of account state and sessions (src/sessions.c) are
 -- dropped on any such change, by whoever makes it.
 CREATE FUNCTION account_state_changed() RETURNS trigger
 LANGUAGE plpgsql

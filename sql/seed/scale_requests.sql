@@ -21,7 +21,7 @@
 --
 -- Numbers GK-/SP-YYYY-NNNNNN continue each kind's and year's counter
 -- (request_numbers); `opengov seed` moves the counters to the highest number
--- afterwards. Clocks as src/domain/calendar/caseclock.c keeps them, on the real working-day
+-- afterwards. Clocks as src/caseclock.c keeps them, on the real working-day
 -- calendar (calendar_days over the weekday rule): yellow_on/red_on for running
 -- clocks, the light held by paused, corrected and decided cases, none for
 -- closed ones; light as of today, days_used and on_time of decisions. The
