@@ -8,7 +8,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Werror
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := -std=c17 $(CFLAGS) $(WARN) -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS)
+ALL_CFLAGS := -std=c17 $(CFLAGS) $(WARN) -D_GNU_SOURCE -I. -Iinclude $(PKG_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
 
 ifeq ($(strip $(SANITIZE)),)
@@ -133,7 +133,7 @@ FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang, unlike gcc, warns of {0}-style partial initialisers: not a bug here.
-FUZZ_CFLAGS := -std=c17 -O1 -g $(FUZZ_SAN) $(WARN) -Wno-missing-field-initializers -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS)
+FUZZ_CFLAGS := -std=c17 -O1 -g $(FUZZ_SAN) $(WARN) -Wno-missing-field-initializers -D_GNU_SOURCE -I. -Iinclude $(PKG_CFLAGS)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))

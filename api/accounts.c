@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "opengov/server/quota.h"
-#include "opengov/api/api.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/api/handlers.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/base/config.h"
 #include "opengov/server/idempotency.h"
 #include "opengov/server/sessions.h"
@@ -70,7 +70,7 @@ static void check_role_fields(const char *role, const char *unit,
 /* POST /v1/accounts - createAccount: 201, 403 (staff role without an admin
  * token), 409 (username taken), 415, 422, 429 (registrations from this
  * address, Retry-After). Idempotency-Key honoured. */
-void accounts_create(struct req *r)
+void api_accounts_create(struct req *r)
 {
 	static struct db_stmt ins = { "accounts_insert",
 		"INSERT INTO accounts (username, password_hash, role, unit_id,"
@@ -147,7 +147,7 @@ void accounts_create(struct req *r)
 
 /* GET /v1/accounts/{id} - getAccount: 200, 304, 401, 404. Admins and
  * supervisors read any account; everyone else only their own. */
-void accounts_get(struct req *r)
+void api_accounts_get(struct req *r)
 {
 	static struct db_stmt st = { "accounts_get",
 		"SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", 0 };
@@ -177,7 +177,7 @@ void accounts_get(struct req *r)
 
 /* GET /v1/me - getMe: 200, 401. What the token says, with the account's
  * name when the token belongs to an account. */
-void accounts_me(struct req *r)
+void api_accounts_me(struct req *r)
 {
 	static struct db_stmt st = { "accounts_me",
 		"SELECT username, display_name FROM accounts WHERE id = $1", 0 };
@@ -255,7 +255,7 @@ static void claims_of_row(struct claims *c, const PGresult *res, const char *id)
  * disabled account with the right password), 415, 422, 429 (too many
  * attempts from this address, or from it at this username; Retry-After).
  * Unknown usernames are counted and answered exactly as known ones. */
-void auth_token(struct req *r)
+void api_accounts_token(struct req *r)
 {
 	static struct db_stmt find = { "auth_find",
 		"SELECT id, password_hash, role, unit_id, applicant_type, status, token_version"
@@ -323,7 +323,7 @@ static const struct field refresh_fields[] = {
  * refresh token, ended session, disabled account), 415, 422. One use: the
  * answer carries the next refresh token; a spent one presented again ends
  * the whole session (it was copied). */
-void auth_refresh(struct req *r)
+void api_accounts_refresh(struct req *r)
 {
 	static struct db_stmt find = { "auth_refresh_find",
 		"SELECT t.session_id, t.account_id, t.used_at IS NOT NULL AS spent,"
@@ -413,7 +413,7 @@ void auth_refresh(struct req *r)
 /* POST /v1/auth/logout - logout: 200, 401, 409 (the token names no session:
  * minted with `opengov token` or by another issuer). Ends the token's
  * session: its refresh tokens and its access tokens are refused from now. */
-void auth_logout(struct req *r)
+void api_accounts_logout(struct req *r)
 {
 	static struct db_stmt end = { "auth_logout",
 		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'logout'"
@@ -451,7 +451,7 @@ static const struct field password_fields[] = {
  * 403 (the current password is wrong), 404 (the token names no account),
  * 415, 422 (the new password breaks a rule), 429. Every session of the
  * account ends, this one included: the answer is the new session. */
-void me_password(struct req *r)
+void api_accounts_change_password(struct req *r)
 {
 	static struct db_stmt find = { "me_password_find",
 		"SELECT username, password_hash, role, unit_id, applicant_type, status, token_version"
@@ -600,14 +600,14 @@ static void account_set_status(struct req *r, bool enable)
 
 /* POST /v1/accounts/{id}/disable - disableAccount: 200, 401, 403, 404, 409
  * (one's own account). Ends the account's tokens and sessions at once. */
-void accounts_disable(struct req *r)
+void api_accounts_disable(struct req *r)
 {
 	account_set_status(r, false);
 }
 
 /* POST /v1/accounts/{id}/enable - enableAccount: 200, 401, 403, 404. The
  * account logs in again; its old tokens stay refused. */
-void accounts_enable(struct req *r)
+void api_accounts_enable(struct req *r)
 {
 	account_set_status(r, true);
 }

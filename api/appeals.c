@@ -12,10 +12,10 @@
 
 #include "opengov/domain/accountability.h"
 #include "opengov/domain/accountstore.h"
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
 
@@ -220,7 +220,7 @@ static int finish_or_reply(struct req *r, const struct request_ref *ref, const P
 
 /* POST /v1/requests/{id}/appeals - createAppeal (a clerk of the request's
  * unit): 201, 401, 403, 404, 415, 422. */
-void appeals_create(struct req *r)
+void api_appeals_create(struct req *r)
 {
 	static struct db_stmt ins = { "appeals_insert",
 		"WITH a AS (INSERT INTO appeals (request_id, unit_id, kind, body, filed_on,"
@@ -309,7 +309,7 @@ static PGresult *appeal_load_or_reply(struct req *r, const struct request_ref *r
 
 /* GET /v1/requests/{id}/appeals/{aid} - getAppeal (whoever may see the
  * request): 200, 304, 401, 404. */
-void appeals_get(struct req *r)
+void api_appeals_get(struct req *r)
 {
 	struct request_ref ref;
 	char etag[32];
@@ -333,7 +333,7 @@ void appeals_get(struct req *r)
 /* POST /v1/requests/{id}/appeals/{aid}/result - recordAppealResult (a clerk
  * of the request's unit, while the appeal is pending): 200, 401, 403, 404,
  * 409, 415, 422. */
-void appeals_result(struct req *r)
+void api_appeals_result(struct req *r)
 {
 	static struct db_stmt upd = { "appeals_result",
 		"WITH a AS (UPDATE appeals SET result = $2, result_on = $3::date,"
@@ -395,7 +395,7 @@ out:
 /* POST /v1/requests/{id}/appeals/{aid}/documents?filename= -
  * uploadAppealDocument (a clerk of the request's unit): 201, 400, 401, 403,
  * 404, 413, 415, 422. The raw file, checked like a material. */
-void appeals_document_upload(struct req *r)
+void api_appeals_document_upload(struct req *r)
 {
 	static struct db_stmt ins = { "appeal_documents_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
@@ -460,7 +460,7 @@ out:
 /* GET /v1/requests/{id}/appeals/{aid}/documents/{did}/content -
  * getAppealDocumentContent (whoever may see the request): 200, 304, 401,
  * 404. */
-void appeals_document_content(struct req *r)
+void api_appeals_document_content(struct req *r)
 {
 	static struct db_stmt st = { "appeal_documents_get",
 		"SELECT d.file_id, d.filename, d.content_type, d.sha256"
@@ -516,7 +516,7 @@ static void list_reply(struct req *r, PGresult *res, int limit)
 
 /* GET /v1/requests/{id}/appeals - listRequestAppeals (whoever may see the
  * request): 200, 400, 401, 404. Newest recorded first. */
-void appeals_list_of_request(struct req *r)
+void api_appeals_list_of_request(struct req *r)
 {
 	char after[2][CURSOR_PART_MAX], lim[16];
 	struct request_ref ref;
@@ -567,7 +567,7 @@ static int query_year_or_reply(struct req *r, const char **from, const char **to
 /* GET /v1/appeals - listAppeals (clerks and approvers: their unit's;
  * supervisors and admins: all): 200, 400, 401, 403. Newest recorded first;
  * filters unit, kind, result (as it stands now), year (filed in it). */
-void appeals_list(struct req *r)
+void api_appeals_list(struct req *r)
 {
 	const char *unit, *kind, *result, *from, *to;
 	char after[2][CURSOR_PART_MAX], lim[16], years[2][11];

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
 #include "opengov/domain/fees.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
 
 static const char *const disclosure_fields[] = { "description", "purpose", "delivery", NULL };
@@ -666,7 +666,7 @@ static const char *who_takes(enum case_action a)
  * deliver; approver: pause, resume, extend, decide): 201, 401, 403, 404,
  * 409 (the status or a condition of the law does not allow it now: the
  * problem names what is possible), 415, 422. */
-void approvals_create(struct req *r)
+void api_approvals_create(struct req *r)
 {
 	struct step x = { .r = r };
 	const char *action = json_member_str(r->json, "action");
@@ -718,7 +718,7 @@ out:
 
 /* GET /v1/requests/{id}/approvals - listRequestApprovals: 200, 400, 401,
  * 404. Every step, in order (keyset pages by seq, like every list). */
-void request_approvals_list(struct req *r)
+void api_approvals_list_of_request(struct req *r)
 {
 	static struct db_stmt st = { "approvals_of_request",
 		"SELECT " APPROVAL_COLUMNS " FROM approvals a JOIN requests q ON q.id = a.request_id"
@@ -754,18 +754,13 @@ void request_approvals_list(struct req *r)
 /* GET /v1/approvals - listApprovals (staff of a unit: theirs; supervisors,
  * admins: all): 200, 400, 401, 403. Newest first; filters unit, action,
  * outcome, from, to. */
-void approvals_list(struct req *r)
+void api_approvals_list(struct req *r)
 {
 	const char *unit, *action, *outcome, *from, *to;
 	bool from_date = false, to_date = false;
 	char after[2][CURSOR_PART_MAX], lim[16];
 	int limit;
 
-	if (r->claims.role == ROLE_PUBLIC) {
-		problem_reply(r, 403, "forbidden",
-			      "The record of all steps is for staff; applicants read their own request's steps.");
-		return;
-	}
 	if (query_limit_or_reply(r, &limit) ||
 	    query_uuid_or_reply(r, "unit", &unit) ||
 	    query_enum_or_reply(r, "action", case_step_names(), &action) ||

@@ -3,12 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "opengov/api/api.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/api/handlers.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/base/cursor.h"
 
 /* GET /v1/audit - listAudit: 200, 400, 401, 403. Newest first. */
-void audit_list(struct req *r)
+void api_audit_list(struct req *r)
 {
 	static struct db_stmt st = { "audit_list",
 		"SELECT seq, rfc3339(at) AS at, actor, role, action, entity, entity_id,"
@@ -65,7 +65,7 @@ void audit_list(struct req *r)
  * show. The entries from before the chains are chain 0, positions equal to
  * their seq, hashed without chain and position. first_bad is the smallest
  * seq of a broken entry (one past the last entry when only a head is off). */
-void audit_verify(struct req *r)
+void api_audit_verify(struct req *r)
 {
 	static struct db_stmt st = { "audit_verify",
 		"WITH e AS ("

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/domain/calendar.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
 
 #define CALENDAR_MAX_DAYS 366
@@ -56,7 +56,7 @@ static void write_incomplete_years(struct buf *b, const struct calendar *c, int 
 /* GET /v1/calendar - getCalendar: 200, 400, 401, 500, 503. Every day of
  * from..to (inclusive, at most 366 days) with whether it is a working day,
  * and the years of the range whose official schedule is not loaded. */
-void calendar_get(struct req *r)
+void api_calendar_get(struct req *r)
 {
 	static struct db_stmt st = { "calendar_range",
 		"SELECT " DAY_COLUMNS ", (SELECT version FROM calendar_meta) AS _cal_version"
@@ -110,7 +110,7 @@ static const struct field day_fields[] = {
 /* PUT /v1/calendar/{date} - setCalendarDay (admin): 200, 401, 403, 404
  * (not a date), 415, 422. Declares one day a working day or not, e.g. a
  * holiday or a make-up working day; audited. */
-void calendar_put(struct req *r)
+void api_calendar_put(struct req *r)
 {
 	static struct db_stmt st = { "calendar_set",
 		"WITH up AS (INSERT INTO calendar_days (day, working, note, updated_by)"
@@ -176,7 +176,7 @@ static int year_or_reply(struct req *r, int *year)
  * Every year from the first with an official schedule (or this year, if
  * none is earlier) through next year (or the last recorded, if later),
  * each with its notice or nulls, and the years missing. */
-void calendar_years_list(struct req *r)
+void api_calendar_years_list(struct req *r)
 {
 	static struct db_stmt st = { "calendar_years_list",
 		"WITH b AS (SELECT least(min(year), $1::int) AS first,"
@@ -245,7 +245,7 @@ static const struct field year_fields[] = {
  * 403, 404 (not a year), 409 (no holiday of the year entered yet), 413,
  * 415, 422, 500, 503. Records that the year's official schedule is loaded,
  * with its notice; audited as calendar.year. */
-void calendar_year_put(struct req *r)
+void api_calendar_year_put(struct req *r)
 {
 	static struct db_stmt st = { "calendar_year_set",
 		"WITH up AS (INSERT INTO calendar_years (year, notice, notice_number, published_on,"
@@ -307,7 +307,7 @@ void calendar_year_put(struct req *r)
  * 401, 403, 404 (not a year, or not recorded), 500, 503. The year counts
  * as without an official schedule again (its days stay): answers the year
  * as it now stands; audited as calendar.year_delete. */
-void calendar_year_delete(struct req *r)
+void api_calendar_year_delete(struct req *r)
 {
 	static struct db_stmt st = { "calendar_year_delete",
 		"WITH d AS (DELETE FROM calendar_years WHERE year = $1::int RETURNING *)"

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "opengov/api/caseflow.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
 
 static void not_found(struct req *r)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/server/problem.h"
 #include "opengov/base/rcache.h"
 #include "opengov/server/upload.h"
@@ -398,7 +398,7 @@ static int eligible_or_reply(struct req *r, const struct request_ref *ref, const
  * the text names the applicant). Publishing again replaces the text,
  * starts the next version without files, and publishes a withdrawn entry
  * again. */
-void disclosure_log_publish(struct req *r)
+void api_disclosure_log_publish(struct req *r)
 {
 	static struct db_stmt link_st = { "dlog_link_of_request",
 		"SELECT e.id, e.request_id = l.request_id AS own FROM disclosure_log_requests l"
@@ -581,7 +581,7 @@ static void list_cache_headers(struct req *r)
  * Newest first by first publication, ties by id; filters unit, status,
  * from, to (publication), q. Anonymous and public callers read published
  * entries, from the workers' cache while nothing changed. */
-void disclosure_log_list(struct req *r)
+void api_disclosure_log_list(struct req *r)
 {
 	struct log_filters f = { 0 };
 	char lim[16], key[RCACHE_KEY_MAX];
@@ -644,7 +644,7 @@ void disclosure_log_list(struct req *r)
 /* GET /v1/disclosure-log/{id} - getDisclosureLogEntry (anyone): 200, 304,
  * 401, 404. Anonymous and public callers read published entries, all in
  * the same form, from the workers' cache while nothing changed. */
-void disclosure_log_get(struct req *r)
+void api_disclosure_log_get(struct req *r)
 {
 	const char *id = r->path_params[0];
 	char etag[48], key[RCACHE_KEY_MAX];
@@ -692,7 +692,7 @@ void disclosure_log_get(struct req *r)
  * (approver of the entry's unit): 200, 400, 401, 403, 404, 409 (already
  * withdrawn), 413, 415, 422. Gone from the public list and entry at once,
  * on every worker; its request may be published again. */
-void disclosure_log_withdraw(struct req *r)
+void api_disclosure_log_withdraw(struct req *r)
 {
 	static struct db_stmt upd = { "dlog_withdraw",
 		"UPDATE disclosure_log SET status = 'withdrawn', withdrawn_at = now(),"
@@ -730,7 +730,7 @@ void disclosure_log_withdraw(struct req *r)
  * the version holds ENTRY_FILES_MAX files), 413, 415, 422 (also: the name
  * names an applicant). A disclosed document of the current version, checked
  * like a material; public as soon as it is stored. */
-void disclosure_log_file_upload(struct req *r)
+void api_disclosure_log_file_upload(struct req *r)
 {
 	static struct db_stmt ins = { "dlog_file_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
@@ -817,7 +817,7 @@ void disclosure_log_file_upload(struct req *r)
  * getDisclosureLogFileContent (anyone): 200, 304, 401, 404. A file of the
  * current version of a published entry; earlier versions' files and a
  * withdrawn entry's to its unit's staff, supervisors and admins only. */
-void disclosure_log_file_content(struct req *r)
+void api_disclosure_log_file_content(struct req *r)
 {
 	static struct db_stmt st = { "dlog_file_get",
 		"SELECT f.file_id, f.filename, f.content_type, f.sha256, e.unit_id, e.status,"
@@ -852,7 +852,7 @@ void disclosure_log_file_content(struct req *r)
  * information item (category general unless given) with the entry's
  * title, summary and answer, linked to the entry and through it to its
  * requests; then reviewed like any item (submitItem, reviewItem). */
-void disclosure_log_create_item(struct req *r)
+void api_disclosure_log_create_item(struct req *r)
 {
 	static struct db_stmt live = { "dlog_live_item",
 		"SELECT i.id, i.status FROM disclosure_log_items l JOIN items i ON i.id = l.item_id"
@@ -959,7 +959,7 @@ static int parse_request_ids(const json_t *body, char ids[][40], struct verrs *v
  * whose applicant the text names; more than ENTRY_REQUESTS_MAX in all).
  * Other requests that asked for the same information; the ones linked
  * already are left as they are. All or nothing. */
-void disclosure_log_link_requests(struct req *r)
+void api_disclosure_log_link_requests(struct req *r)
 {
 	static struct db_stmt reqs = { "dlog_link_candidates",
 		"SELECT q.id, q.number, q.kind, q.status, q.outcome, q.unit_id, q.applicant,"

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/domain/calendar.h"
 #include "opengov/base/cursor.h"
 #include "opengov/server/idempotency.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
 
@@ -224,7 +224,7 @@ static void finish(struct req *r, PGresult *res, int status, const char *action,
 #define ROUTE_CREATE "POST /v1/findings"
 
 /* POST /v1/findings - createFinding (supervisor): 201, 401, 403, 415, 422. */
-void findings_create(struct req *r)
+void api_findings_create(struct req *r)
 {
 	static struct db_stmt ins = { "findings_insert",
 		"WITH f AS (INSERT INTO findings (source, unit_id, request_id, item_id, category,"
@@ -290,7 +290,7 @@ static struct db_stmt finding_lock = { "findings_lock",
 	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1 FOR UPDATE", 0 };
 
 /* GET /v1/findings/{id} - getFinding: 200, 304, 404. */
-void findings_get(struct req *r)
+void api_findings_get(struct req *r)
 {
 	const char *id = r->path_params[0];
 	char etag[32];
@@ -318,7 +318,7 @@ void findings_get(struct req *r)
 
 /* GET /v1/findings - listFindings: 200, 400. Newest first; filters unit,
  * status, source, severity, category, published. */
-void findings_list(struct req *r)
+void api_findings_list(struct req *r)
 {
 	const char *unit, *status, *source, *severity, *category, *published;
 	char after[2][CURSOR_PART_MAX], lim[16];
@@ -430,7 +430,7 @@ static struct db_stmt finding_update = { "findings_update",
 
 /* POST /v1/findings/{id}/rectification - rectifyFinding (clerk, approver of
  * the unit): 200, 401, 403, 404, 409, 415, 422. */
-void findings_rectify(struct req *r)
+void api_findings_rectify(struct req *r)
 {
 	static struct db_stmt ev = { "finding_evidence_check",
 		"SELECT count(*) FROM finding_evidence WHERE finding_id = $1"
@@ -504,7 +504,7 @@ void findings_rectify(struct req *r)
 
 /* POST /v1/findings/{id}/verification - verifyFinding (supervisor): 200,
  * 401, 403, 404, 409, 415, 422. Accepted: closed; rejected: open again. */
-void findings_verify(struct req *r)
+void api_findings_verify(struct req *r)
 {
 	struct verrs v = { 0 };
 
@@ -544,7 +544,7 @@ void findings_verify(struct req *r)
 
 /* POST /v1/findings/{id}/publish - publishFinding (supervisor): 200, 401,
  * 403, 404, 409 (already published). */
-void findings_publish(struct req *r)
+void api_findings_publish(struct req *r)
 {
 	PGresult *cur = lock_or_reply(r);
 
@@ -575,7 +575,7 @@ void findings_publish(struct req *r)
 /* POST /v1/findings/{id}/evidence?filename= - uploadFindingEvidence (clerk,
  * approver of the finding's unit, while it is open): 201, 400, 401, 403,
  * 404, 409, 413, 415, 422. The raw file, checked like a material. */
-void findings_evidence_upload(struct req *r)
+void api_findings_evidence_upload(struct req *r)
 {
 	static struct db_stmt ins = { "finding_evidence_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
@@ -648,7 +648,7 @@ void findings_evidence_upload(struct req *r)
 
 /* GET /v1/findings/{id}/evidence/{eid}/content - getFindingEvidenceContent
  * (staff of the finding's unit, supervisors, admins): 200, 304, 401, 404. */
-void findings_evidence_content(struct req *r)
+void api_findings_evidence_content(struct req *r)
 {
 	static struct db_stmt st = { "finding_evidence_get",
 		"SELECT e.file_id, e.filename, e.content_type, e.sha256, f.unit_id"

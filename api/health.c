@@ -2,20 +2,21 @@
  * operationIds getHealth, getReadiness, getMetrics. */
 #include <string.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/db/cli.h"
 #include "opengov/base/metrics.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/server/router.h"
 
 /* GET /healthz - 200: the worker answers (no database involved). */
-void health_live(struct req *r)
+void api_health_live(struct req *r)
 {
 	http_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
 /* GET /readyz - 200 when the database answers and the schema is current;
  * 503 otherwise (the load balancer then sends traffic elsewhere). */
-void health_ready(struct req *r)
+void api_health_ready(struct req *r)
 {
 	static struct db_stmt st = { "ready",
 		"SELECT coalesce(max(version), 0) AS v FROM schema_migrations", 0 };
@@ -40,11 +41,40 @@ void health_ready(struct req *r)
 				    "schema_version", (json_int_t)have));
 }
 
+/* The calendar's coverage: a gauge per year of calendar_report_years and
+ * the count of those missing. Nothing when c is NULL. */
+static void render_calendar(struct buf *out, const struct calendar *c, int this_year)
+{
+	int first, last;
+
+	if (!c)
+		return;
+	calendar_report_years(c, this_year, &first, &last);
+	buf_puts(out, "# HELP opengov_calendar_year_complete Whether the year's official schedule of holidays and make-up working days is loaded (1) or not (0), from the first loaded year through next year.\n"
+		      "# TYPE opengov_calendar_year_complete gauge\n");
+	for (long long y = first; y <= last; y++)
+		buf_printf(out, "opengov_calendar_year_complete{year=\"%lld\"} %d\n", y,
+			   calendar_year_complete(c, (int)y));
+	buf_printf(out, "# HELP opengov_calendar_missing_years Years from the first loaded year through next year without an official schedule: deadlines running into them count their holidays as working days.\n"
+		        "# TYPE opengov_calendar_missing_years gauge\n"
+		        "opengov_calendar_missing_years %zu\n",
+		   calendar_missing_years(c, first, last, NULL, 0));
+}
+
+/* The route table's names of route i, for the metrics' labels. */
+static void route_name(size_t i, const char **method, const char **pattern)
+{
+	if (i < routes_count) {
+		*method = routes[i].method;
+		*pattern = routes[i].pattern;
+	}
+}
+
 /* GET /metrics - 200 Prometheus text; 403 unless from loopback (nginx
  * also refuses it to anyone else). With the calendar's coverage: a worker
  * that never loaded its calendar (the database away since it started)
  * leaves those gauges out. */
-void health_metrics(struct req *r)
+void api_health_metrics(struct req *r)
 {
 	const char *a = r->remote_addr;
 
@@ -60,8 +90,8 @@ void health_metrics(struct req *r)
 	if (!cal)
 		cal = workcal_cached();
 	struct buf b = { 0 };
-	metrics_render(&b);
-	metrics_render_calendar(&b, cal, calendar_year_of(workcal_today()));
+	metrics_render(&b, route_name);
+	render_calendar(&b, cal, calendar_year_of(workcal_today()));
 	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);
 	buf_free(&b);
 }

@@ -9,10 +9,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/base/rcache.h"
 #include "opengov/base/cursor.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/base/log.h"
 
 static const char *const item_kinds[] = { "service", "information", NULL };
@@ -546,7 +546,7 @@ static void list_cache_headers(struct req *r)
 
 /* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
  * id; filters kind, category, unit, status, online, published_from/to, q. */
-void items_list(struct req *r)
+void api_items_list(struct req *r)
 {
 	struct item_filters f = { 0 };
 	char lim[16], window_end[2][CURSOR_PART_MAX];
@@ -650,7 +650,7 @@ static void item_cache_headers(struct req *r, bool published)
  * published items may be served from caches for a minute. Anonymous and
  * public callers see published items only, all in the same form: theirs
  * are served from the worker's cache while no item changed. */
-void items_get(struct req *r)
+void api_items_get(struct req *r)
 {
 	const char *id = r->path_params[0];
 	char etag[32], key[RCACHE_KEY_MAX];
@@ -815,7 +815,7 @@ static const char *bool_text(const json_t *o, const char *name)
 
 /* POST /v1/items - createItem (clerk, approver of the unit): 201, 401, 403,
  * 409 (code taken), 415, 422. Items are born drafts. */
-void items_create(struct req *r)
+void api_items_create(struct req *r)
 {
 	static struct db_stmt ins = { "items_insert",
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
@@ -883,7 +883,7 @@ static void wrong_status(struct req *r, const char *action, const char *status);
 
 /* PATCH /v1/items/{id} - updateItem (clerk, approver of the unit): 200, 401,
  * 403, 404, 409 (not a draft, or code taken), 412, 415, 422, 428. */
-void items_update(struct req *r)
+void api_items_update(struct req *r)
 {
 	static struct db_stmt upd = { "items_update",
 		"UPDATE items SET category = coalesce($2, category),"
@@ -1023,7 +1023,7 @@ static void transition(struct req *r, PGresult *cur, const char *to,
 
 /* POST /v1/items/{id}/submit - submitItem (clerk, approver of the unit):
  * 200, 401, 403, 404, 409 (not a draft). */
-void items_submit(struct req *r)
+void api_items_submit(struct req *r)
 {
 	PGresult *cur = lock_own_item_or_reply(r);
 
@@ -1073,7 +1073,7 @@ static const char *not_second_person(struct req *r, const PGresult *cur, bool *f
 /* POST /v1/items/{id}/review - reviewItem (approver of the unit who neither
  * wrote the item, nor edited it since its last review, nor submitted it):
  * 200, 401, 403, 404, 409 (not pending review), 415, 422. */
-void items_review(struct req *r)
+void api_items_review(struct req *r)
 {
 	struct verrs v = { 0 };
 	bool failed;
@@ -1108,7 +1108,7 @@ void items_review(struct req *r)
 
 /* POST /v1/items/{id}/withdraw - withdrawItem (approver of the unit): 200,
  * 401, 403, 404, 409 (not published), 415, 422. */
-void items_withdraw(struct req *r)
+void api_items_withdraw(struct req *r)
 {
 	struct verrs v = { 0 };
 
@@ -1138,7 +1138,7 @@ static const struct field abolish_fields[] = {
  * administrative normative document stopped being in force: table 二 of
  * the annual report form counts it abolished that year and no longer in
  * force (OGI Regulations Art. 20(1)). The item stays in the catalogue. */
-void items_abolish(struct req *r)
+void api_items_abolish(struct req *r)
 {
 	static struct db_stmt upd = { "items_abolish",
 		"UPDATE items SET abolished_on = $2::date, abolished_note = $3,"

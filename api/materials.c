@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/base/cursor.h"
 #include "opengov/base/filetype.h"
 #include "opengov/api/caseflow.h"
@@ -154,7 +154,7 @@ static int room_or_reply(struct req *r, const char *request_id, const char *code
  * the code's versions at their cap), 429 (the uploader's quota).
  * The request row is locked, so concurrent uploads of a code get distinct
  * versions. */
-void materials_upload(struct req *r)
+void api_materials_upload(struct req *r)
 {
 	static struct db_stmt ins = { "materials_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
@@ -240,7 +240,7 @@ void materials_upload(struct req *r)
 
 /* GET /v1/requests/{id}/materials - listMaterials: 200, 400, 401, 404.
  * Every version, by code then version; keyset pages like every list. */
-void materials_list(struct req *r)
+void api_materials_list(struct req *r)
 {
 	static struct db_stmt st = { "materials_list",
 		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE request_id = $1"
@@ -302,7 +302,7 @@ static PGresult *material_or_reply(struct req *r, struct db_stmt *st)
 
 /* GET /v1/requests/{id}/materials/{mid} - getMaterial: 200, 304, 401, 404.
  * A material never changes: its ETag is its content's SHA-256. */
-void materials_get(struct req *r)
+void api_materials_get(struct req *r)
 {
 	static struct db_stmt st = { "materials_get",
 		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE id = $1 AND request_id = $2", 0 };
@@ -321,7 +321,7 @@ void materials_get(struct req *r)
 /* GET /v1/requests/{id}/materials/{mid}/content - getMaterialContent: 200,
  * 304, 401, 404. The bytes as uploaded, to be saved, never rendered in
  * place: attachment, nosniff. */
-void materials_content(struct req *r)
+void api_materials_content(struct req *r)
 {
 	static struct db_stmt meta = { "materials_content_meta",
 		"SELECT file_id, filename, content_type, sha256 FROM materials"

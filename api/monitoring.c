@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/base/cursor.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/monitor.h"
 #include "opengov/domain/workcal.h"
 
@@ -20,7 +20,7 @@
 /* POST /v1/monitoring/runs - createMonitoringRun (supervisor): 201, 401,
  * 403, 409 (another pass is running). Runs one pass now and answers what
  * it did. */
-void monitoring_run(struct req *r)
+void api_monitoring_run(struct req *r)
 {
 	struct monitor_report rep;
 	struct timespec ts;
@@ -53,7 +53,7 @@ void monitoring_run(struct req *r)
 
 /* GET /v1/monitoring/runs/{id} - getMonitoringRun (supervisor, admin):
  * 200, 401, 403, 404. */
-void monitoring_get(struct req *r)
+void api_monitoring_get(struct req *r)
 {
 	static struct db_stmt st = { "monitoring_runs_get",
 		"SELECT " RUN_COLUMNS " FROM monitoring_runs WHERE id = $1", 0 };
@@ -76,7 +76,7 @@ void monitoring_get(struct req *r)
 
 /* GET /v1/monitoring/runs - listMonitoringRuns (supervisor, admin): 200,
  * 400, 401, 403. Newest first. */
-void monitoring_list(struct req *r)
+void api_monitoring_list(struct req *r)
 {
 	static struct db_stmt first = { "monitoring_runs_first",
 		"SELECT " RUN_COLUMNS " FROM monitoring_runs"

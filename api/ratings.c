@@ -8,9 +8,9 @@
 
 #include "opengov/domain/accountability.h"
 #include "opengov/domain/accountstore.h"
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/api/caseflow.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
 
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
@@ -81,7 +81,7 @@ static int bad_rating_finding_or_reply(struct req *r, const PGresult *q, int sco
 
 /* POST /v1/requests/{id}/rating - rateRequest (the applicant, once the
  * request is decided; once): 201, 401, 403, 404, 409, 415, 422. */
-void ratings_create(struct req *r)
+void api_ratings_create(struct req *r)
 {
 	static struct db_stmt rated = { "ratings_exists",
 		"SELECT 1 FROM ratings WHERE request_id = $1", 0 };
@@ -159,7 +159,7 @@ out:
 
 /* GET /v1/requests/{id}/rating - getRequestRating (whoever may see the
  * request): 200, 304, 401, 404 (also when it is not rated). */
-void ratings_get(struct req *r)
+void api_ratings_get(struct req *r)
 {
 	static struct db_stmt st = { "ratings_get",
 		"SELECT " RATING_COLUMNS " FROM ratings g WHERE g.request_id = $1", 0 };

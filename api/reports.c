@@ -13,11 +13,11 @@
 #include <time.h>
 
 #include "opengov/domain/accountability.h"
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/domain/calendar.h"
 #include "opengov/domain/caserules.h"
 #include "opengov/base/cursor.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/reportform.h"
 #include "opengov/domain/workcal.h"
 
@@ -873,7 +873,7 @@ static PGresult *annual_figures_or_reply(struct req *r, int year, const char *un
 
 /* GET /v1/reports/annual - getAnnualReport: 200 (JSON, the form as CSV or
  * XLSX, or the figures as CSV), 400, 404. */
-void reports_annual(struct req *r)
+void api_reports_annual(struct req *r)
 {
 	const char *unit, *format;
 	int year;
@@ -1012,7 +1012,7 @@ static const struct field publish_fields[] = {
  * stands now: a numbered revision, the first 1, each later one with what
  * changed against the one before (OGI Regulations Art. 49: units by 31
  * January, the city by 31 March of the next year). */
-void reports_publish(struct req *r)
+void api_reports_publish(struct req *r)
 {
 	static struct db_stmt last = { "reports_last_publication",
 		"SELECT revision, report FROM report_publications"
@@ -1120,7 +1120,7 @@ done:
 /* GET /v1/reports/annual/publications - listReportPublications: 200, 400.
  * Anyone: the published reports, newest first, without their figures;
  * filters year and unit (city=true: the city's only). */
-void reports_publications_list(struct req *r)
+void api_reports_publications_list(struct req *r)
 {
 	const char *unit, *city;
 	char after[2][CURSOR_PART_MAX], lim[16];
@@ -1163,7 +1163,7 @@ void reports_publications_list(struct req *r)
 /* GET /v1/reports/annual/publications/{id} - getReportPublication: 200
  * (JSON with the frozen report, or the form as CSV or XLSX), 304, 400, 404.
  * A published report never changes: it is cached for a day. */
-void reports_publication_get(struct req *r)
+void api_reports_publication_get(struct req *r)
 {
 	static struct db_stmt one = { "reports_publication",
 		"SELECT " PUBLICATION_COLUMNS ", p.report FROM report_publications p WHERE p.id = $1", 0 };
@@ -1257,7 +1257,7 @@ static int figure_path_or_reply(struct req *r, char year[8])
 
 /* GET /v1/units/{id}/report-figures/{year} - getReportFigures: 200, 304,
  * 400, 404. Anyone: the figures of table 二 the unit entered for the year. */
-void reports_figures_get(struct req *r)
+void api_reports_figures_get(struct req *r)
 {
 	static struct db_stmt st = { "reports_figures_get",
 		"SELECT " FIGURE_COLUMNS " FROM report_figures f WHERE f.unit_id = $1 AND f.year = $2::int",
@@ -1288,7 +1288,7 @@ void reports_figures_get(struct req *r)
  * administrative fees collected (in 10,000 yuan) in the year, which the
  * system does not hold (OGI Regulations Art. 20(6), (8)); audited; shown
  * in table 二 as entered. */
-void reports_figures_put(struct req *r)
+void api_reports_figures_put(struct req *r)
 {
 	static struct db_stmt st = { "reports_figures_put",
 		"WITH u AS (SELECT id FROM units WHERE id = $1),"
@@ -1461,7 +1461,7 @@ static bool cursor_valid(char parts[][CURSOR_PART_MAX])
 
 /* GET /v1/stats/units - getUnitScoreboard: 200, 400. Every unit, best
  * score first; keyset-paginated on (score, code). */
-void stats_units(struct req *r)
+void api_reports_unit_stats(struct req *r)
 {
 	char after[2][CURSOR_PART_MAX], lim[16], from_s[11], to_s[11], jan1[11];
 	int limit, from, to, year_start, last, today = workcal_today();

@@ -13,11 +13,11 @@
 #include <time.h>
 
 #include "opengov/server/quota.h"
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
 #include "opengov/server/idempotency.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
 
 
@@ -102,7 +102,7 @@ static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
 /* ---- GET /v1/requests/{id} --------------------------------------------- */
 
 /* GET /v1/requests/{id} - getRequest: 200, 304, 401, 404. */
-void requests_get(struct req *r)
+void api_requests_get(struct req *r)
 {
 	struct request_ref ref;
 	char etag[32];
@@ -129,7 +129,7 @@ void requests_get(struct req *r)
 /* GET /v1/requests - listRequests: 200, 400, 401. Newest received first,
  * ties by id; scoped by role; filters kind, status, unit, light,
  * received_from, received_to. */
-void requests_list(struct req *r)
+void api_requests_list(struct req *r)
 {
 	const char *kind, *status, *unit, *light, *from, *to;
 	bool from_date = false, to_date = false;
@@ -279,7 +279,7 @@ struct new_request {
 	char *form_text;
 };
 
-/* Who may apply, and the body: 403 or 422 answered, -1. */
+/* The applicant's account, and the body: 403 or 422 answered, -1. */
 static int new_request_parse_or_reply(struct req *r, struct new_request *n)
 {
 	struct verrs v = { 0 };
@@ -287,11 +287,7 @@ static int new_request_parse_or_reply(struct req *r, struct new_request *n)
 	n->clerk = r->claims.role == ROLE_CLERK;
 	n->received = time(NULL);
 	n->statutory = APPROVAL_DAYS;
-	if (r->claims.role != ROLE_PUBLIC && !n->clerk) {
-		problem_reply(r, 403, "forbidden",
-			      "Applicants apply online; clerks register paper, counter, post and fax applications.");
-		return -1;
-	}
+	/* Only applicants and clerks get here (api/routes.def). */
 	if (!n->clerk && !uuid_valid(r->claims.sub)) { /* not one of our accounts */
 		problem_reply(r, 403, "forbidden",
 			      "Only holders of an applicant account apply online: register one first.");
@@ -486,7 +482,7 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 /* POST /v1/requests - createRequest (public online; clerk on paper, at the
  * counter, by post or fax): 201, 401, 403, 415, 422, 429 (an applicant's
  * quota, Retry-After). */
-void requests_create(struct req *r)
+void api_requests_create(struct req *r)
 {
 	struct new_request n = { 0 };
 	PGresult *res = NULL;
@@ -576,7 +572,7 @@ static PGresult *applicant_step_or_reply(struct req *r, enum case_action a,
 /* POST /v1/requests/{id}/withdraw - withdrawRequest (the applicant; a
  * clerk for applications not made online): 200, 401, 403, 404, 409, 415,
  * 422. */
-void requests_withdraw(struct req *r)
+void api_requests_withdraw(struct req *r)
 {
 	struct verrs v = { 0 };
 	struct request_ref ref;
@@ -604,7 +600,7 @@ void requests_withdraw(struct req *r)
 /* POST /v1/requests/{id}/resubmission - resubmitRequest (the applicant; a
  * clerk for applications not made online): 200, 401, 403, 404, 409, 415,
  * 422 (an entry of the checklist is not redone: each one named). */
-void requests_resubmit(struct req *r)
+void api_requests_resubmit(struct req *r)
 {
 	struct verrs v = { 0 };
 	struct request_ref ref;

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "opengov/api/api.h"
+#include "opengov/api/handlers.h"
 #include "opengov/base/rcache.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/base/cursor.h"
 
 static const char *const unit_kinds[] = { "municipal_agency", "township",
@@ -47,7 +47,7 @@ static const char *str_member(json_t *o, const char *name)
 
 /* GET /v1/units - listUnits: 200, 400. Ordered by code. The same for every
  * caller: served from the worker's cache while no unit changed. */
-void units_list(struct req *r)
+void api_units_list(struct req *r)
 {
 	static struct db_stmt st = { "units_list",
 		"SELECT " UNIT_COLUMNS " FROM units"
@@ -86,7 +86,7 @@ void units_list(struct req *r)
 
 /* GET /v1/units/{id} - getUnit: 200, 304, 404. The same for every caller:
  * served from the worker's cache while no unit changed. */
-void units_get(struct req *r)
+void api_units_get(struct req *r)
 {
 	static struct db_stmt st = { "units_get",
 		"SELECT " UNIT_COLUMNS " FROM units WHERE id = $1", 0 };
@@ -143,7 +143,7 @@ static void unit_conflict_or_error(struct req *r)
 }
 
 /* POST /v1/units - createUnit (admin): 201, 401, 403, 409, 415, 422. */
-void units_create(struct req *r)
+void api_units_create(struct req *r)
 {
 	static struct db_stmt ins = { "units_insert",
 		"INSERT INTO units (kind, code, name, parent_id) VALUES ($1, $2, $3, $4)"
@@ -190,7 +190,7 @@ void units_create(struct req *r)
 
 /* PATCH /v1/units/{id} - updateUnit (admin): 200, 404, 409, 412, 415,
  * 422, 428. A unit may not become its own ancestor. */
-void units_update(struct req *r)
+void api_units_update(struct req *r)
 {
 	static struct db_stmt lock = { "units_lock",
 		"SELECT version FROM units WHERE id = $1 FOR UPDATE", 0 };

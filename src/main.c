@@ -1,4 +1,5 @@
-/* main.c - the one executable: serve, migrate, seed, token, monitor, rules, version. */
+/* main.c - the one executable: serve, migrate, seed, token, monitor, rules,
+ * routes, version. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "opengov/base/config.h"
 #include "opengov/domain/monitor.h"
 #include "opengov/base/privdrop.h"
+#include "opengov/server/router.h"
 #include "opengov/server/server.h"
 #include "opengov/domain/workcal.h"
 
@@ -25,6 +27,7 @@ static int usage(void)
 		" [--applicant-type T] [--ttl SECONDS]\n"
 		"       opengov monitor [--every SECONDS]\n"
 		"       opengov rules\n"
+		"       opengov routes\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
 	return 2;
@@ -119,6 +122,12 @@ int main(int argc, char **argv)
 		case_rules_json(&b);
 		printf("%s\n", buf_str(&b));
 		buf_free(&b);
+		return 0;
+	}
+	if (!strcmp(cmd, "routes")) {
+		/* The route table (api/routes.def), which tests hold openapi.yaml
+		 * against. */
+		router_print(stdout, routes, routes_count);
 		return 0;
 	}
 	bool want_auth = !strcmp(cmd, "serve") || !strcmp(cmd, "token");

@@ -1,13 +1,13 @@
 /* metrics.c - request counters and latency histograms in one shared anonymous
  * mapping made by the master before forking, so /metrics on any worker
- * reports the whole server. Updates are lock-free atomic adds. The
- * calendar's coverage is rendered from the worker's own calendar. */
+ * reports the whole server. Updates are lock-free atomic adds. Routes are
+ * counted by their index in the route table; the caller of metrics_render
+ * names them. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "opengov/base/metrics.h"
-#include "opengov/server/router.h"
 
 static const int status_codes[] = { 200, 201, 204, 304, 400, 401, 403, 404,
 				    405, 409, 412, 413, 415, 422, 428, 429,
@@ -79,11 +79,11 @@ void metrics_db_reconnect(void)
 		__atomic_fetch_add(&shm->db_reconnects, 1, __ATOMIC_RELAXED);
 }
 
-void metrics_db_retry(enum db_retry why)
+void metrics_db_retry(int why)
 {
 	size_t i = (size_t)why - 1;
 
-	if (shm && why != DB_RETRY_NONE && i < sizeof retry_reasons / sizeof retry_reasons[0])
+	if (shm && why > 0 && i < sizeof retry_reasons / sizeof retry_reasons[0])
 		__atomic_fetch_add(&shm->db_retries[i], 1, __ATOMIC_RELAXED);
 }
 
@@ -105,16 +105,19 @@ void metrics_worker_restart(void)
 		__atomic_fetch_add(&shm->worker_restarts, 1, __ATOMIC_RELAXED);
 }
 
-static void route_label(size_t r, char *out, size_t len)
+static void route_label(metrics_route_fn name, size_t r, char *out, size_t len)
 {
-	if (r >= routes_n)
+	const char *method = NULL, *pattern = NULL;
+
+	if (r < routes_n)
+		name(r, &method, &pattern);
+	if (!method || !pattern)
 		snprintf(out, len, "method=\"\",route=\"unmatched\"");
 	else
-		snprintf(out, len, "method=\"%s\",route=\"%s\"", routes[r].method,
-			 routes[r].pattern);
+		snprintf(out, len, "method=\"%s\",route=\"%s\"", method, pattern);
 }
 
-void metrics_render(struct buf *out)
+void metrics_render(struct buf *out, metrics_route_fn name)
 {
 	char label[160];
 
@@ -123,7 +126,7 @@ void metrics_render(struct buf *out)
 	buf_puts(out, "# HELP opengov_http_requests_total Requests answered, by route and status.\n"
 		      "# TYPE opengov_http_requests_total counter\n");
 	for (size_t r = 0; r <= routes_n; r++) {
-		route_label(r, label, sizeof label);
+		route_label(name, r, label, sizeof label);
 		for (size_t s = 0; s < NSTATUS; s++) {
 			unsigned long long v = __atomic_load_n(&shm->requests[r][s], __ATOMIC_RELAXED);
 			if (!v)
@@ -142,7 +145,7 @@ void metrics_render(struct buf *out)
 		unsigned long long count = __atomic_load_n(&shm->count[r], __ATOMIC_RELAXED);
 		if (!count)
 			continue;
-		route_label(r, label, sizeof label);
+		route_label(name, r, label, sizeof label);
 		unsigned long long cum = 0;
 		for (int b = 0; b < METRICS_BUCKETS; b++) {
 			cum += __atomic_load_n(&shm->buckets[r][b], __ATOMIC_RELAXED);
@@ -179,22 +182,4 @@ void metrics_render(struct buf *out)
 		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",
 		   __atomic_load_n(&shm->cache[1], __ATOMIC_RELAXED),
 		   __atomic_load_n(&shm->cache[0], __ATOMIC_RELAXED));
-}
-
-void metrics_render_calendar(struct buf *out, const struct calendar *c, int this_year)
-{
-	int first, last;
-
-	if (!c)
-		return;
-	calendar_report_years(c, this_year, &first, &last);
-	buf_puts(out, "# HELP opengov_calendar_year_complete Whether the year's official schedule of holidays and make-up working days is loaded (1) or not (0), from the first loaded year through next year.\n"
-		      "# TYPE opengov_calendar_year_complete gauge\n");
-	for (long long y = first; y <= last; y++)
-		buf_printf(out, "opengov_calendar_year_complete{year=\"%lld\"} %d\n", y,
-			   calendar_year_complete(c, (int)y));
-	buf_printf(out, "# HELP opengov_calendar_missing_years Years from the first loaded year through next year without an official schedule: deadlines running into them count their holidays as working days.\n"
-		        "# TYPE opengov_calendar_missing_years gauge\n"
-		        "opengov_calendar_missing_years %zu\n",
-		   calendar_missing_years(c, first, last, NULL, 0));
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "opengov/domain/caserules.h"
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 
 #define OGI "《中华人民共和国政府信息公开条例》"
 #define ALL "《中华人民共和国行政许可法》"

@@ -5,122 +5,39 @@
 #include <strings.h>
 #include <time.h>
 
-#include "opengov/api/api.h"
 #include "opengov/base/config.h"
 #include "opengov/server/router.h"
 #include "opengov/server/sessions.h"
 #include "opengov/base/tokencache.h"
 
-#define ANYONE (ROLES_ALL)
-#define STAFF_READ (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
-#define ADMIN (ROLE_BIT(ROLE_ADMIN))
-#define UNIT_STAFF (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_APPROVER))
-#define APPROVER (ROLE_BIT(ROLE_APPROVER))
-#define SUPERVISOR (ROLE_BIT(ROLE_SUPERVISOR))
-#define CLERK (ROLE_BIT(ROLE_CLERK))
+void router_print(FILE *out, const struct route *table, size_t n)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} flag_names[] = { { RT_ANON, "anon" }, { RT_JSON, "json" },
+			   { RT_NODB, "nodb" }, { RT_UPLOAD, "upload" } };
 
-/* Adding an endpoint is adding a row (and its operation in openapi.yaml). */
-const struct route routes[] = {
-	{ "GET", "/healthz", health_live, ANYONE, RT_ANON | RT_NODB },
-	{ "GET", "/readyz", health_ready, ANYONE, RT_ANON },
-	{ "GET", "/metrics", health_metrics, ANYONE, RT_ANON | RT_NODB },
+	for (size_t i = 0; i < n; i++) {
+		const struct route *rt = &table[i];
+		const char *sep = "";
 
-	{ "GET", "/v1/units", units_list, ANYONE, RT_ANON },
-	{ "POST", "/v1/units", units_create, ADMIN, RT_JSON },
-	{ "GET", "/v1/units/{id}", units_get, ANYONE, RT_ANON },
-	{ "PATCH", "/v1/units/{id}", units_update, ADMIN, RT_JSON },
-
-	{ "POST", "/v1/accounts", accounts_create, ANYONE, RT_ANON | RT_JSON },
-	{ "GET", "/v1/accounts/{id}", accounts_get, ANYONE, 0 },
-	{ "POST", "/v1/accounts/{id}/disable", accounts_disable, ADMIN, 0 },
-	{ "POST", "/v1/accounts/{id}/enable", accounts_enable, ADMIN, 0 },
-	{ "POST", "/v1/auth/token", auth_token, ANYONE, RT_ANON | RT_JSON },
-	{ "POST", "/v1/auth/refresh", auth_refresh, ANYONE, RT_ANON | RT_JSON },
-	{ "POST", "/v1/auth/logout", auth_logout, ANYONE, 0 },
-	{ "GET", "/v1/me", accounts_me, ANYONE, 0 },
-	{ "POST", "/v1/me/password", me_password, ANYONE, RT_JSON },
-
-	{ "GET", "/v1/items", items_list, ANYONE, RT_ANON },
-	{ "POST", "/v1/items", items_create, UNIT_STAFF, RT_JSON },
-	{ "GET", "/v1/items/{id}", items_get, ANYONE, RT_ANON },
-	{ "PATCH", "/v1/items/{id}", items_update, UNIT_STAFF, RT_JSON },
-	{ "POST", "/v1/items/{id}/submit", items_submit, UNIT_STAFF, 0 },
-	{ "POST", "/v1/items/{id}/review", items_review, APPROVER, RT_JSON },
-	{ "POST", "/v1/items/{id}/withdraw", items_withdraw, APPROVER, RT_JSON },
-	{ "POST", "/v1/items/{id}/abolish", items_abolish, APPROVER, RT_JSON },
-
-	{ "POST", "/v1/requests/{id}/materials", materials_upload,
-	  ROLE_BIT(ROLE_PUBLIC) | UNIT_STAFF, RT_UPLOAD },
-	{ "GET", "/v1/requests/{id}/materials", materials_list, ANYONE, 0 },
-	{ "GET", "/v1/requests/{id}/materials/{mid}", materials_get, ANYONE, 0 },
-	{ "GET", "/v1/requests/{id}/materials/{mid}/content", materials_content, ANYONE, 0 },
-
-	{ "POST", "/v1/requests/{id}/publication", disclosure_log_publish, APPROVER, RT_JSON },
-	{ "GET", "/v1/disclosure-log", disclosure_log_list, ANYONE, RT_ANON },
-	{ "GET", "/v1/disclosure-log/{id}", disclosure_log_get, ANYONE, RT_ANON },
-	{ "POST", "/v1/disclosure-log/{id}/withdraw", disclosure_log_withdraw, APPROVER, RT_JSON },
-	{ "POST", "/v1/disclosure-log/{id}/files", disclosure_log_file_upload, APPROVER, RT_UPLOAD },
-	{ "GET", "/v1/disclosure-log/{id}/files/{fid}/content", disclosure_log_file_content, ANYONE,
-	  RT_ANON },
-	{ "POST", "/v1/disclosure-log/{id}/item", disclosure_log_create_item, APPROVER, RT_JSON },
-	{ "POST", "/v1/disclosure-log/{id}/requests", disclosure_log_link_requests, APPROVER,
-	  RT_JSON },
-
-	{ "GET", "/v1/calendar", calendar_get, ANYONE, RT_ANON },
-	{ "PUT", "/v1/calendar/{date}", calendar_put, ADMIN, RT_JSON },
-	{ "GET", "/v1/calendar/years", calendar_years_list, ANYONE, RT_ANON },
-	{ "PUT", "/v1/calendar/years/{year}", calendar_year_put, ADMIN, RT_JSON },
-	{ "DELETE", "/v1/calendar/years/{year}", calendar_year_delete, ADMIN, 0 },
-
-	{ "GET", "/v1/requests", requests_list, ANYONE, 0 },
-	{ "POST", "/v1/requests", requests_create, ANYONE, RT_JSON },
-	{ "GET", "/v1/requests/{id}", requests_get, ANYONE, 0 },
-	{ "POST", "/v1/requests/{id}/withdraw", requests_withdraw, ANYONE, RT_JSON },
-	{ "POST", "/v1/requests/{id}/resubmission", requests_resubmit, ANYONE, RT_JSON },
-	{ "POST", "/v1/requests/{id}/approvals", approvals_create, UNIT_STAFF, RT_JSON },
-	{ "GET", "/v1/requests/{id}/approvals", request_approvals_list, ANYONE, 0 },
-	{ "GET", "/v1/approvals", approvals_list, ANYONE, 0 },
-
-	{ "GET", "/v1/findings", findings_list, ANYONE, RT_ANON },
-	{ "POST", "/v1/findings", findings_create, SUPERVISOR, RT_JSON },
-	{ "GET", "/v1/findings/{id}", findings_get, ANYONE, RT_ANON },
-	{ "POST", "/v1/findings/{id}/rectification", findings_rectify, UNIT_STAFF, RT_JSON },
-	{ "POST", "/v1/findings/{id}/verification", findings_verify, SUPERVISOR, RT_JSON },
-	{ "POST", "/v1/findings/{id}/publish", findings_publish, SUPERVISOR, 0 },
-	{ "POST", "/v1/findings/{id}/evidence", findings_evidence_upload, UNIT_STAFF, RT_UPLOAD },
-	{ "GET", "/v1/findings/{id}/evidence/{eid}/content", findings_evidence_content, ANYONE, 0 },
-
-	{ "POST", "/v1/monitoring/runs", monitoring_run, SUPERVISOR, 0 },
-	{ "GET", "/v1/monitoring/runs", monitoring_list, STAFF_READ, 0 },
-	{ "GET", "/v1/monitoring/runs/{id}", monitoring_get, STAFF_READ, 0 },
-
-	{ "GET", "/v1/reports/annual", reports_annual, ANYONE, RT_ANON },
-	{ "POST", "/v1/reports/annual/publications", reports_publish,
-	  APPROVER | ADMIN, RT_JSON },
-	{ "GET", "/v1/reports/annual/publications", reports_publications_list, ANYONE, RT_ANON },
-	{ "GET", "/v1/reports/annual/publications/{id}", reports_publication_get, ANYONE, RT_ANON },
-	{ "GET", "/v1/units/{id}/report-figures/{year}", reports_figures_get, ANYONE, RT_ANON },
-	{ "PUT", "/v1/units/{id}/report-figures/{year}", reports_figures_put,
-	  UNIT_STAFF | ADMIN, RT_JSON },
-	{ "GET", "/v1/stats/units", stats_units, ANYONE, RT_ANON },
-
-	/* issue 12: appeals (行政复议、行政诉讼) and ratings (好差评) */
-	{ "POST", "/v1/requests/{id}/appeals", appeals_create, CLERK, RT_JSON },
-	{ "GET", "/v1/requests/{id}/appeals", appeals_list_of_request, ANYONE, 0 },
-	{ "GET", "/v1/requests/{id}/appeals/{aid}", appeals_get, ANYONE, 0 },
-	{ "POST", "/v1/requests/{id}/appeals/{aid}/result", appeals_result, CLERK, RT_JSON },
-	{ "POST", "/v1/requests/{id}/appeals/{aid}/documents", appeals_document_upload, CLERK,
-	  RT_UPLOAD },
-	{ "GET", "/v1/requests/{id}/appeals/{aid}/documents/{did}/content",
-	  appeals_document_content, ANYONE, 0 },
-	{ "GET", "/v1/appeals", appeals_list, UNIT_STAFF | STAFF_READ, 0 },
-	{ "POST", "/v1/requests/{id}/rating", ratings_create, ROLE_BIT(ROLE_PUBLIC), RT_JSON },
-	{ "GET", "/v1/requests/{id}/rating", ratings_get, ANYONE, 0 },
-
-	{ "GET", "/v1/audit", audit_list, STAFF_READ, 0 },
-	{ "GET", "/v1/audit/verify", audit_verify, STAFF_READ, 0 },
-};
-const size_t routes_count = sizeof routes / sizeof routes[0];
+		fprintf(out, "%s\t%s\t%s\t", rt->method, rt->pattern, rt->operation_id);
+		for (int role = 0; role < ROLE__MAX; role++)
+			if (rt->roles & ROLE_BIT(role)) {
+				fprintf(out, "%s%s", sep, auth_role_name(role));
+				sep = ",";
+			}
+		fputc('\t', out);
+		sep = "";
+		for (size_t f = 0; f < sizeof flag_names / sizeof flag_names[0]; f++)
+			if (rt->flags & flag_names[f].bit) {
+				fprintf(out, "%s%s", sep, flag_names[f].name);
+				sep = ",";
+			}
+		fprintf(out, "%s\t%s\n", *sep ? "" : "-", rt->handler_name);
+	}
+}
 
 /* Compares one pattern with a path segment by segment. */
 static bool pattern_match(const char *pat, const char *path, char params[][64],
@@ -383,9 +300,11 @@ void router_dispatch(struct req *r)
 		return;
 	}
 	if (r->authed && !(r->route->roles & ROLE_BIT(r->claims.role))) {
-		problem_replyf(r, 403, "forbidden",
-			       "The %s role may not do this.",
-			       auth_role_name(r->claims.role));
+		if (r->route->deny)
+			problem_reply(r, 403, "forbidden", r->route->deny);
+		else
+			problem_replyf(r, 403, "forbidden", "The %s role may not do this.",
+				       auth_role_name(r->claims.role));
 		return;
 	}
 	long max = (r->route->flags & RT_UPLOAD) ? UPLOAD_MAX_BYTES : r->cfg->max_body;

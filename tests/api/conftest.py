@@ -295,6 +295,27 @@ class Contract:
 
 CONTRACT = Contract()
 
+# The executable under test (check.sh: the sanitizer build).
+BIN = os.environ.get("OPENGOV_BIN") or os.path.join(REPO, "bin", "opengov")
+
+
+class Route:
+    """A row of `opengov routes` (api/routes.def as compiled in)."""
+
+    def __init__(self, line):
+        (self.method, self.path, self.operation_id, roles, flags,
+         self.handler) = line.split("\t")
+        self.roles = set(roles.split(",")) if roles != "-" else set()
+        self.flags = set(flags.split(",")) if flags != "-" else set()
+
+
+def binary_routes():
+    """The route table of the binary: what the server really answers."""
+    p = subprocess.run([BIN, "routes"], capture_output=True, text=True, timeout=30,
+                       env={"PATH": os.environ.get("PATH", "")})
+    assert p.returncode == 0, p.stderr
+    return [Route(line) for line in p.stdout.splitlines()]
+
 
 # --------------------------------------------------------------------------
 # the HTTP client

@@ -11,15 +11,15 @@
 static void h(struct req *r) { (void)r; }
 
 static const struct route table[] = {
-	{ "GET", "/v1/units", h, ROLES_ALL, RT_ANON },
-	{ "POST", "/v1/units", h, ROLES_ALL, RT_JSON },
-	{ "GET", "/v1/units/{id}", h, ROLES_ALL, RT_ANON },
-	{ "PATCH", "/v1/units/{id}", h, ROLES_ALL, RT_JSON },
-	{ "GET", "/v1/requests/{id}/materials/{mid}/content", h, ROLES_ALL, 0 },
-	{ "GET", "/v1/audit/verify", h, ROLES_ALL, 0 },
-	{ "PUT", "/v1/calendar/{date}", h, ROLES_ALL, RT_JSON },
-	{ "GET", "/v1/calendar/years", h, ROLES_ALL, RT_ANON },
-	{ "PUT", "/v1/calendar/years/{year}", h, ROLES_ALL, RT_JSON },
+	{ .method = "GET", .pattern = "/v1/units", .handler = h, .roles = ROLES_ALL, .flags = RT_ANON },
+	{ .method = "POST", .pattern = "/v1/units", .handler = h, .roles = ROLES_ALL, .flags = RT_JSON },
+	{ .method = "GET", .pattern = "/v1/units/{id}", .handler = h, .roles = ROLES_ALL, .flags = RT_ANON },
+	{ .method = "PATCH", .pattern = "/v1/units/{id}", .handler = h, .roles = ROLES_ALL, .flags = RT_JSON },
+	{ .method = "GET", .pattern = "/v1/requests/{id}/materials/{mid}/content", .handler = h, .roles = ROLES_ALL, .flags = 0 },
+	{ .method = "GET", .pattern = "/v1/audit/verify", .handler = h, .roles = ROLES_ALL, .flags = 0 },
+	{ .method = "PUT", .pattern = "/v1/calendar/{date}", .handler = h, .roles = ROLES_ALL, .flags = RT_JSON },
+	{ .method = "GET", .pattern = "/v1/calendar/years", .handler = h, .roles = ROLES_ALL, .flags = RT_ANON },
+	{ .method = "PUT", .pattern = "/v1/calendar/years/{year}", .handler = h, .roles = ROLES_ALL, .flags = RT_JSON },
 };
 #define N (sizeof table / sizeof table[0])
 

@@ -6,23 +6,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "opengov/base/buf.h"
-#include "opengov/domain/calendar.h"
-#include "opengov/db/db.h"
 
 #define METRICS_ROUTES 96
 #define METRICS_BUCKETS 12
 
+/* Counters for nroutes routes, known by their index in the route table. */
 int metrics_init(size_t nroutes);
 void metrics_request(int route_index, int status, double seconds);
 void metrics_db_reconnect(void);
 /* A request run again (db_request_retry), and one that ran out of runs. */
-void metrics_db_retry(enum db_retry why);
+/* why: an enum db_retry (db.h) other than DB_RETRY_NONE. */
+void metrics_db_retry(int why);
 void metrics_db_retry_exhausted(void);
 void metrics_worker_restart(void);
 void metrics_cache(bool hit);
-void metrics_render(struct buf *out);
-/* The calendar's coverage: a gauge per year of calendar_report_years and
- * the count of those missing. Nothing when c is NULL. */
-void metrics_render_calendar(struct buf *out, const struct calendar *c, int this_year);
+/* Names the route of index i for the labels (the route table's method and
+ * pattern). */
+typedef void (*metrics_route_fn)(size_t i, const char **method, const char **pattern);
+void metrics_render(struct buf *out, metrics_route_fn name);
 
 #endif

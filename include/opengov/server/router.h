@@ -4,6 +4,7 @@
 #define OPENGOV_ROUTER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "opengov/server/http.h"
 
 typedef void (*handler_fn)(struct req *r);
@@ -20,13 +21,23 @@ typedef void (*handler_fn)(struct req *r);
 struct route {
 	const char *method;
 	const char *pattern; /* "/v1/units/{id}": {x} matches one segment */
+	const char *operation_id; /* openapi.yaml's */
+	const char *handler_name;
 	handler_fn handler;
 	unsigned roles;      /* ROLE_BIT mask of token roles admitted */
 	unsigned flags;
+	const char *deny;    /* the 403's detail for other roles; NULL: generic */
 };
 
+/* The route table, made of api/routes.def by api/routes.c: the one place
+ * the server learns of the layer above it (its handlers are called only
+ * through this table). */
 extern const struct route routes[];
 extern const size_t routes_count;
+
+/* Prints the table as `opengov routes` does: one tab-separated line per
+ * route (method, pattern, operationId, roles, flags, handler). */
+void router_print(FILE *out, const struct route *table, size_t n);
 
 enum match_result { MATCH_OK, MATCH_NO_PATH, MATCH_NO_METHOD };
 

@@ -1,7 +1,7 @@
 /* jsonw.c - JSON written straight into a buffer from database rows. */
 #include <string.h>
 
-#include "opengov/base/jsonw.h"
+#include "opengov/db/jsonw.h"
 
 void jw_string(struct buf *b, const char *s)
 {

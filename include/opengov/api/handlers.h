@@ -1,0 +1,16 @@
+/* handlers.h - the handlers, one file per resource under api/: their
+ * prototypes come from api/routes.def, the one list of operations. */
+#ifndef OPENGOV_API_HANDLERS_H
+#define OPENGOV_API_HANDLERS_H
+
+#include "opengov/server/http.h"
+
+#define ROUTE(method, pattern, operation_id, handler, roles, flags, deny) \
+	void handler(struct req *r);
+#include "api/routes.def"
+#undef ROUTE
+
+/* api/items.c, for handlers that make an item of another resource: 201 with it. */
+void items_created_reply(struct req *r, const char *id);
+
+#endif

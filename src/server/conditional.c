@@ -1,0 +1,114 @@
+/* conditional.c - ETags (304 for If-None-Match, 412/428 for If-Match) and
+ * the reads served from the worker's cache (rcache.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "opengov/base/metrics.h"
+#include "opengov/base/rcache.h"
+#include "opengov/server/conditional.h"
+#include "opengov/server/reply.h"
+
+/* True when the header list (a, "b", W/"c", *) names etag. */
+static bool etag_listed(const char *list, const char *etag)
+{
+	const char *p = list;
+	size_t elen = strlen(etag);
+
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		size_t n = strcspn(p, ",");
+		while (n && p[n - 1] == ' ')
+			n--;
+		if (n == elen && !strncmp(p, etag, n))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+bool http_not_modified(struct req *r, const char *etag)
+{
+	http_header(r, "ETag", "%s", etag);
+	if (r->if_none_match && etag_listed(r->if_none_match, etag)) {
+		http_empty(r, 304);
+		return true;
+	}
+	return false;
+}
+
+/* A request with Cache-Control: no-cache (or Pragma: no-cache) asks for an
+ * answer read from the database now: it is not served from the cache (and
+ * refreshes it). */
+static bool wants_fresh(const struct req *r)
+{
+	const char *cc = FCGX_GetParam("HTTP_CACHE_CONTROL", r->fcgi->envp);
+	const char *pragma = FCGX_GetParam("HTTP_PRAGMA", r->fcgi->envp);
+
+	return (cc && (strcasestr(cc, "no-cache") || strcasestr(cc, "max-age=0"))) ||
+	       (pragma && strcasestr(pragma, "no-cache"));
+}
+
+bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
+{
+	struct rcache_hit hit;
+
+	/* Changes notified since the last request first; with no connection
+	 * to the database, changes cannot be known: no cache. */
+	*gen = db_poll_notifies(r->db) ? 0 : rcache_generation();
+	if (wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
+		metrics_cache(false);
+		return false;
+	}
+	metrics_cache(true);
+	if (*hit.etag && http_not_modified(r, hit.etag))
+		return true;
+	buf_append(&r->headers, hit.headers, hit.headers_len);
+	http_text(r, 200, "application/json", hit.body, hit.len);
+	return true;
+}
+
+void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
+		      const struct buf *body)
+{
+	rcache_put(key, gen, etag, "", 0, body->data ? body->data : "{}",
+		   body->data ? body->len : 2);
+	if (!http_not_modified(r, etag))
+		http_json_text(r, 200, body);
+}
+
+bool http_list_cache_key(const struct req *r, const char *prefix, char *key, size_t size)
+{
+	int n = snprintf(key, size, "%s?%s", prefix, r->query ? r->query : "");
+
+	return n > 0 && (size_t)n < size;
+}
+
+void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark)
+{
+	if (r->status != 200 || headers_mark > r->headers.len)
+		return;
+	rcache_put(key, gen, "", r->headers.data ? r->headers.data + headers_mark : "",
+		   r->headers.len - headers_mark, r->out.data ? r->out.data : "", r->out.len);
+}
+
+int http_if_match_or_reply(struct req *r, const char *etag)
+{
+	if (!r->if_match || !*r->if_match) {
+		problem_reply(r, 428, "precondition-required",
+			      "Send If-Match with the ETag of the version you are changing.");
+		return -1;
+	}
+	/* Our ETags are strong, but nginx marks them weak (W/) when it gzips an
+	 * answer: the same tag in its weak form names the same version. */
+	if (!etag_listed(r->if_match, etag)) {
+		problem_reply(r, 412, "precondition-failed",
+			      "The resource changed since you read it: fetch it again and retry.");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,224 @@
+/* reply.c - the answer the handlers build: headers, JSON and text bodies,
+ * list pages with their Link, problem+json; written to the FastCGI stream. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opengov/base/cursor.h"
+#include "opengov/base/log.h"
+#include "opengov/base/metrics.h"
+#include "opengov/db/jsonw.h"
+#include "opengov/server/problem.h"
+#include "opengov/server/reply.h"
+#include "opengov/server/router.h"
+
+void http_header(struct req *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char value[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	/* Header values never carry CR or LF: a split header is an injection. */
+	for (char *p = value; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+}
+
+void http_text(struct req *r, int status, const char *type, const char *text,
+	       size_t len)
+{
+	r->status = status;
+	r->out_type = type;
+	buf_reset(&r->out);
+	buf_append(&r->out, text, len);
+	r->replied = true;
+}
+
+void http_json(struct req *r, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	if (!text) {
+		http_text(r, 500, "application/problem+json", "{}", 2);
+		return;
+	}
+	http_text(r, status,
+		  status >= 400 ? "application/problem+json" : "application/json",
+		  text, strlen(text));
+	free(text);
+}
+
+void http_empty(struct req *r, int status)
+{
+	r->status = status;
+	r->out_type = NULL;
+	buf_reset(&r->out);
+	r->replied = true;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	default: return problem_title(status);
+	}
+}
+
+void http_send(struct req *r)
+{
+	FCGX_Stream *out = r->fcgi->out;
+	char line[160];
+	bool head = !strcmp(r->method, "HEAD");
+
+	snprintf(line, sizeof line, "Status: %d %s\r\n", r->status, reason(r->status));
+	FCGX_PutS(line, out);
+	if (r->headers.len)
+		FCGX_PutStr(r->headers.data, (int)r->headers.len, out);
+	/* On every answer, problems and cached ones included: no browser
+	 * guesses another type than the one sent, and no link followed from
+	 * an answer (a file, the docs) tells its target where it was. */
+	FCGX_PutS("X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n", out);
+	if (r->out_type) {
+		snprintf(line, sizeof line, "Content-Type: %s\r\n", r->out_type);
+		FCGX_PutS(line, out);
+	}
+	if (r->status != 304 && r->status != 204) {
+		snprintf(line, sizeof line, "Content-Length: %lu\r\n",
+			 (unsigned long)r->out.len);
+		FCGX_PutS(line, out);
+	}
+	FCGX_PutS("\r\n", out);
+	if (!head && r->out.len && r->status != 304 && r->status != 204)
+		FCGX_PutStr(r->out.data, (int)r->out.len, out);
+}
+
+void problem_reply_errors(struct req *r, int status, const char *slug,
+			  const char *detail, const struct verrs *errs)
+{
+	json_t *p = problem_render(status, slug, detail, r->raw_path, r->request_id, errs);
+
+	if (status == 401)
+		http_header(r, "WWW-Authenticate", "Bearer realm=\"opengov\"");
+	if (status == 503)
+		http_header(r, "Retry-After", "5");
+	http_json(r, status, p);
+}
+
+void problem_reply(struct req *r, int status, const char *slug,
+		   const char *detail)
+{
+	problem_reply_errors(r, status, slug, detail, NULL);
+}
+
+void problem_replyf(struct req *r, int status, const char *slug,
+		    const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	problem_reply(r, status, slug, detail);
+}
+
+void conflict_reply(struct req *r, const char *detail, const char *status,
+		    const char *const *allowed)
+{
+	json_t *p = problem_render(409, "conflict", detail, r->raw_path, r->request_id, NULL);
+	json_t *a = json_array();
+
+	for (int i = 0; allowed && allowed[i]; i++)
+		json_array_append_new(a, json_string(allowed[i]));
+	json_object_set_new(p, "current_status", json_string(status));
+	json_object_set_new(p, "allowed_actions", a);
+	http_json(r, 409, p);
+}
+
+/* Rebuilds the query string with cursor replaced, for the Link header. */
+static void next_link(struct req *r, const char *cursor)
+{
+	struct buf q = { 0 };
+
+	for (int i = 0; i < r->nquery; i++) {
+		if (!strcmp(r->qp[i].name, "cursor"))
+			continue;
+		buf_puts(&q, q.len ? "&" : "");
+		for (const unsigned char *p = (const unsigned char *)r->qp[i].name; *p; p++)
+			buf_printf(&q, isalnum(*p) || strchr("-._~", *p) ? "%c" : "%%%02X", *p);
+		buf_puts(&q, "=");
+		for (const unsigned char *p = (const unsigned char *)r->qp[i].value; *p; p++)
+			buf_printf(&q, isalnum(*p) || strchr("-._~", *p) ? "%c" : "%%%02X", *p);
+	}
+	buf_printf(&q, "%scursor=%s", q.len ? "&" : "", cursor);
+	/* Written straight into the headers: http_header's 1 KiB line would
+	 * cut a long query (a 200-character search is 1800 bytes encoded) and
+	 * leave a Link without its closing '>'. The path is encoded too, so
+	 * that nothing in it (CR, LF, '>', a space) can end the line or the
+	 * URI early. */
+	buf_puts(&r->headers, "Link: <");
+	for (const unsigned char *p = (const unsigned char *)r->path; *p; p++)
+		buf_printf(&r->headers, isalnum(*p) || strchr("-._~/", *p) ? "%c" : "%%%02X", *p);
+	buf_printf(&r->headers, "?%s>; rel=\"next\"\r\n", buf_str(&q));
+	buf_free(&q);
+}
+
+void http_list_text(struct req *r, const struct buf *data, const char *next_cursor)
+{
+	struct buf body = { 0 };
+
+	buf_puts(&body, "{\"data\":");
+	buf_append(&body, data->data ? data->data : "[]", data->data ? data->len : 2);
+	buf_puts(&body, ",\"next_cursor\":");
+	if (next_cursor) {
+		buf_printf(&body, "\"%s\"", next_cursor); /* base64url: nothing to escape */
+		next_link(r, next_cursor);
+	} else {
+		buf_puts(&body, "null");
+	}
+	buf_puts(&body, "}");
+	http_text(r, 200, "application/json", body.data, body.len);
+	buf_free(&body);
+}
+
+void http_json_text(struct req *r, int status, const struct buf *body)
+{
+	http_text(r, status, "application/json", body->data ? body->data : "{}",
+		  body->data ? body->len : 2);
+}
+
+void http_list_rows(struct req *r, const PGresult *res, int limit,
+		    const char *const *key_cols, int nkeys)
+{
+	struct buf data = { 0 };
+	char *next = NULL;
+
+	jw_rows(&data, res, limit);
+	if (PQntuples(res) > limit && nkeys <= CURSOR_MAX_PARTS) {
+		const char *key[CURSOR_MAX_PARTS];
+		for (int i = 0; i < nkeys; i++)
+			key[i] = db_get(res, limit - 1, key_cols[i]);
+		next = cursor_encode(key, nkeys);
+	}
+	http_list_text(r, &data, next);
+	buf_free(&data);
+	free(next);
+}
+
+void http_row(struct req *r, int status, const PGresult *res, int row)
+{
+	struct buf body = { 0 };
+
+	jw_row(&body, res, row);
+	http_json_text(r, status, &body);
+	buf_free(&body);
+}
