@@ -187,11 +187,11 @@ static PGresult *insert_step(struct req *r, const char *id, const char *action,
 			     const char *from, const char *to, const char *accepted,
 			     const char *comment, const char *evidence)
 {
-	static struct db_stmt st = { "finding_steps_insert",
+	DB_STMT(st, "finding_steps_insert",
 		"INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, from_status,"
 		" to_status, accepted, comment, evidence)"
 		" SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7::boolean, $8, $9::jsonb"
-		" FROM finding_steps WHERE finding_id = $1 RETURNING id", 0 };
+		" FROM finding_steps WHERE finding_id = $1 RETURNING id");
 	const char *p[] = { id, action, req_actor(r), req_role(r), from, to, accepted, comment,
 			    evidence };
 
@@ -226,7 +226,7 @@ static void finish(struct req *r, PGresult *res, int status, const char *action,
 /* POST /v1/findings - createFinding (supervisor): 201, 401, 403, 415, 422. */
 void findings_create(struct req *r)
 {
-	static struct db_stmt ins = { "findings_insert",
+	DB_STMT(ins, "findings_insert",
 		"WITH f AS (INSERT INTO findings (source, unit_id, request_id, item_id, category,"
 		" severity, title, description, rectify_by, created_by, created_role)"
 		" SELECT $1, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, $8, $9::date, $10, $11"
@@ -237,7 +237,7 @@ void findings_create(struct req *r)
 		" RETURNING *),"
 		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role,"
 		"  to_status) SELECT id, 1, 'create', $10, $11, 'open' FROM f)"
-		" SELECT " FINDING_COLUMNS " FROM f", 0 };
+		" SELECT " FINDING_COLUMNS " FROM f");
 	struct verrs v = { 0 };
 	int due, today = workcal_today();
 
@@ -284,10 +284,10 @@ void findings_create(struct req *r)
 	PQclear(res);
 }
 
-static struct db_stmt finding_by_id = { "findings_get",
-	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1", 0 };
-static struct db_stmt finding_lock = { "findings_lock",
-	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1 FOR UPDATE", 0 };
+DB_STMT(finding_by_id, "findings_get",
+	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1");
+DB_STMT(finding_lock, "findings_lock",
+	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1 FOR UPDATE");
 
 /* GET /v1/findings/{id} - getFinding: 200, 304, 404. */
 void findings_get(struct req *r)
@@ -415,7 +415,7 @@ static void wrong_status(struct req *r, const PGresult *cur, const char *action)
 	conflict_reply(r, detail, status, status_actions(status, db_get(cur, 0, "published_at") != NULL));
 }
 
-static struct db_stmt finding_update = { "findings_update",
+DB_STMT(finding_update, "findings_update",
 	"WITH f AS (UPDATE findings SET status = coalesce($2, status),"
 	" rectification = CASE WHEN $3::text IS NOT NULL THEN $3 ELSE rectification END,"
 	" rectified_at = CASE WHEN $3::text IS NOT NULL THEN now() ELSE rectified_at END,"
@@ -426,15 +426,15 @@ static struct db_stmt finding_update = { "findings_update",
 	" published_at = CASE WHEN $6::boolean THEN now() ELSE published_at END,"
 	" published_by = CASE WHEN $6::boolean THEN $7 ELSE published_by END,"
 	" version = version + 1, updated_at = now() WHERE id = $1 RETURNING *)"
-	" SELECT " FINDING_COLUMNS " FROM f", 0 };
+	" SELECT " FINDING_COLUMNS " FROM f");
 
 /* POST /v1/findings/{id}/rectification - rectifyFinding (clerk, approver of
  * the unit): 200, 401, 403, 404, 409, 415, 422. */
 void findings_rectify(struct req *r)
 {
-	static struct db_stmt ev = { "finding_evidence_check",
+	DB_STMT(ev, "finding_evidence_check",
 		"SELECT count(*) FROM finding_evidence WHERE finding_id = $1"
-		" AND id = ANY ($2::uuid[])", 0 };
+		" AND id = ANY ($2::uuid[])");
 	struct verrs v = { 0 };
 	json_t *ids = NULL;
 
@@ -577,14 +577,14 @@ void findings_publish(struct req *r)
  * 404, 409, 413, 415, 422. The raw file, checked like a material. */
 void findings_evidence_upload(struct req *r)
 {
-	static struct db_stmt ins = { "finding_evidence_insert",
+	DB_STMT(ins, "finding_evidence_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
 		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
 		" INSERT INTO finding_evidence (finding_id, filename, file_id, content_type, size,"
 		" sha256, uploaded_by, uploaded_role)"
 		" SELECT $5::uuid, $6, f.id, $1, $2::int, $3, $7, $8 FROM f"
 		" RETURNING id, finding_id, filename, content_type, size, sha256,"
-		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by", 0 };
+		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by");
 	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160];
 
 	enum filetype t = upload_check_or_reply(r, filename, sizeof filename);
@@ -620,8 +620,8 @@ void findings_evidence_upload(struct req *r)
 		return;
 	}
 	/* The finding lists its evidence: its ETag moves with it. */
-	static struct db_stmt touch = { "findings_touch",
-		"UPDATE findings SET version = version + 1, updated_at = now() WHERE id = $1", 0 };
+	DB_STMT(touch, "findings_touch",
+		"UPDATE findings SET version = version + 1, updated_at = now() WHERE id = $1");
 	const char *tp[] = { id };
 	PGresult *tres = db_exec_or_reply(r, &touch, 1, tp);
 	if (!tres) {
@@ -650,10 +650,10 @@ void findings_evidence_upload(struct req *r)
  * (staff of the finding's unit, supervisors, admins): 200, 304, 401, 404. */
 void findings_evidence_content(struct req *r)
 {
-	static struct db_stmt st = { "finding_evidence_get",
+	DB_STMT(st, "finding_evidence_get",
 		"SELECT e.file_id, e.filename, e.content_type, e.sha256, f.unit_id"
 		" FROM finding_evidence e JOIN findings f ON f.id = e.finding_id"
-		" WHERE e.id = $1 AND e.finding_id = $2", 0 };
+		" WHERE e.id = $1 AND e.finding_id = $2");
 	const char *id = r->path_params[0], *eid = r->path_params[1];
 
 	if (!uuid_valid(id) || !uuid_valid(eid)) {

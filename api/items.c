@@ -466,8 +466,8 @@ static time_t freqs_loaded;
 
 static void load_frequencies(struct req *r)
 {
-	static struct db_stmt st = { "search_freqs",
-		"SELECT token, frequency FROM search_token_frequencies() LIMIT 2048", 0 };
+	DB_STMT(st, "search_freqs",
+		"SELECT token, frequency FROM search_token_frequencies() LIMIT 2048");
 	time_t now = time(NULL);
 
 	if (freqs_loaded && now - freqs_loaded < FREQ_REFRESH)
@@ -634,10 +634,10 @@ void items_list(struct req *r)
 	free(next);
 }
 
-static struct db_stmt item_by_id = { "items_get",
-	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1", 0 };
-static struct db_stmt item_lock = { "items_lock",
-	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE", 0 };
+DB_STMT(item_by_id, "items_get",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1");
+DB_STMT(item_lock, "items_lock",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE");
 
 static void item_cache_headers(struct req *r, bool published)
 {
@@ -817,13 +817,13 @@ static const char *bool_text(const json_t *o, const char *name)
  * 409 (code taken), 415, 422. Items are born drafts. */
 void items_create(struct req *r)
 {
-	static struct db_stmt ins = { "items_insert",
+	DB_STMT(ins, "items_insert",
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
 		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
 		" fee, online, created_by, document_type)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16,"
 		" $17)"
-		" RETURNING " ITEM_COLUMNS, 0 };
+		" RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *kind = json_member_str(r->json, "kind");
 	char sd[24], cd[24], fee[48];
@@ -885,7 +885,7 @@ static void wrong_status(struct req *r, const char *action, const char *status);
  * 403, 404, 409 (not a draft, or code taken), 412, 415, 422, 428. */
 void items_update(struct req *r)
 {
-	static struct db_stmt upd = { "items_update",
+	DB_STMT(upd, "items_update",
 		"UPDATE items SET category = coalesce($2, category),"
 		" title = coalesce($3, title),"
 		" title_en = CASE WHEN $4::boolean THEN $5 ELSE title_en END,"
@@ -901,7 +901,7 @@ void items_update(struct req *r)
 		" edited_by = CASE WHEN $20 = ANY (edited_by) THEN edited_by"
 		"  ELSE edited_by || $20 END,"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+		" WHERE id = $1 RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	char etag[32], sd[24], cd[24], fee[48];
 
@@ -988,7 +988,7 @@ static void wrong_status(struct req *r, const char *action, const char *status)
 	conflict_reply(r, detail, status, allowed);
 }
 
-static struct db_stmt item_transition = { "items_transition",
+DB_STMT(item_transition, "items_transition",
 	"UPDATE items SET status = $2,"
 	" submitted_by = CASE WHEN $2 = 'pending_review' THEN $3 ELSE submitted_by END,"
 	" submitted_at = CASE WHEN $2 = 'pending_review' THEN now() ELSE submitted_at END,"
@@ -1002,7 +1002,7 @@ static struct db_stmt item_transition = { "items_transition",
 	" withdrawn_at = CASE WHEN $2 = 'withdrawn' THEN now() ELSE withdrawn_at END,"
 	" withdraw_reason = CASE WHEN $2 = 'withdrawn' THEN $5 ELSE withdraw_reason END,"
 	" version = version + 1, updated_at = now()"
-	" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+	" WHERE id = $1 RETURNING " ITEM_COLUMNS);
 
 /* Moves the locked item cur to status `to` and answers. */
 static void transition(struct req *r, PGresult *cur, const char *to,
@@ -1045,8 +1045,8 @@ void items_submit(struct req *r)
  * NULL with *failed set after answering 5xx. */
 static const char *not_second_person(struct req *r, const PGresult *cur, bool *failed)
 {
-	static struct db_stmt st = { "items_editors",
-		"SELECT $2 = ANY (edited_by) AS editor FROM items WHERE id = $1", 0 };
+	DB_STMT(st, "items_editors",
+		"SELECT $2 = ANY (edited_by) AS editor FROM items WHERE id = $1");
 	const char *author = db_get(cur, 0, "created_by");
 	const char *submitter = db_get(cur, 0, "submitted_by");
 
@@ -1140,10 +1140,10 @@ static const struct field abolish_fields[] = {
  * force (OGI Regulations Art. 20(1)). The item stays in the catalogue. */
 void items_abolish(struct req *r)
 {
-	static struct db_stmt upd = { "items_abolish",
+	DB_STMT(upd, "items_abolish",
 		"UPDATE items SET abolished_on = $2::date, abolished_note = $3,"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+		" WHERE id = $1 RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *day = json_member_str(r->json, "abolished_on");
 	int y, m, d;

@@ -333,11 +333,11 @@ static int new_request_parse_or_reply(struct req *r, struct new_request *n)
  * account. -1 after answering (rolled back). */
 static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 {
-	static struct db_stmt item_st = { "requests_item",
+	DB_STMT(item_st, "requests_item",
 		"SELECT unit_id, status, kind, online, committed_days, statutory_days FROM items"
-		" WHERE id = $1", 0 };
-	static struct db_stmt account_st = { "requests_applicant_account",
-		"SELECT role FROM accounts WHERE id = $1", 0 };
+		" WHERE id = $1");
+	DB_STMT(account_st, "requests_applicant_account",
+		"SELECT role FROM accounts WHERE id = $1");
 	struct verrs v = { 0 };
 	PGresult *res;
 
@@ -384,7 +384,7 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 static PGresult *new_request_insert_or_reply(struct req *r, const struct new_request *n,
 					     const struct calendar *cal, long long cal_version)
 {
-	static struct db_stmt ins = { "requests_insert",
+	DB_STMT(ins, "requests_insert",
 		"WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type',"
 		"  a.applicant_type, 'name', coalesce(a.display_name, a.username), 'account_id',"
 		"  a.id::text, 'id_number', NULL, 'phone', NULL, 'email', NULL, 'address', NULL)"
@@ -412,7 +412,7 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		 * audit chain's head stay locked for the commit only. */
 		" SELECT " REQUEST_DETAIL_COLUMNS ", audit_append($7, $20, $23, 'request', q.id::text,"
 		"  $24, jsonb_build_object('number', q.number, 'kind', q.kind, 'channel', q.channel))"
-		"  AS _audit_seq FROM q", 0 };
+		"  AS _audit_seq FROM q");
 	struct verrs v = { 0 };
 	struct case_state s;
 	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];

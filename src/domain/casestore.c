@@ -9,12 +9,12 @@
 
 PGresult *casestore_lock(struct db *db, const char *id, bool skip)
 {
-	static struct db_stmt lock = { "requests_lock",
+	DB_STMT(lock, "requests_lock",
 		"SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS
-		" FROM requests q WHERE q.id = $1 FOR UPDATE", 0 };
-	static struct db_stmt lock_skip = { "requests_lock_skip",
+		" FROM requests q WHERE q.id = $1 FOR UPDATE");
+	DB_STMT(lock_skip, "requests_lock_skip",
 		"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1"
-		" FOR UPDATE SKIP LOCKED", 0 };
+		" FOR UPDATE SKIP LOCKED");
 	const char *p[] = { id };
 
 	return db_exec(db, skip ? &lock_skip : &lock, 1, p);
@@ -23,14 +23,14 @@ PGresult *casestore_lock(struct db *db, const char *id, bool skip)
 PGresult *casestore_insert_step(struct db *db, const struct case_key *k,
 				const struct case_actor *who, const struct case_step *st)
 {
-	static struct db_stmt ins = { "approvals_insert",
+	DB_STMT(ins, "approvals_insert",
 		"INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
 		" from_status, to_status, outcome, reason_code, legal_basis, responsible_unit_id,"
 		" reason, comment, days, items, respond_by, details)"
 		" SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
 		" $12, $13, $14::int, $15::jsonb, $16::date, $17::jsonb FROM approvals WHERE request_id = $1"
 		" RETURNING id, seq, rfc3339(at) AS at,"
-		" (extract(epoch FROM at) * 1000000)::bigint AS at_us", 0 };
+		" (extract(epoch FROM at) * 1000000)::bigint AS at_us");
 	char days[16], respond[11];
 	char *details = st->details ? json_dumps(st->details, JSON_COMPACT) : NULL;
 
@@ -64,7 +64,7 @@ static const char *day_or_null(int day, char buf[16])
 PGresult *casestore_write(struct db *db, const char *id, const struct calendar *cal,
 			  const struct case_state *s, const struct case_changes *c, int today)
 {
-	static struct db_stmt upd = { "requests_write",
+	DB_STMT(upd, "requests_write",
 		"WITH q AS (UPDATE requests SET status = $2,"
 		" clock_start = DATE '1970-01-01' + $3::int, days_allowed = $4::int,"
 		" extensions = $5::jsonb, excluded = $6::jsonb, yellow_on = $7::date,"
@@ -95,7 +95,7 @@ PGresult *casestore_write(struct db *db, const char *id, const struct calendar *
 		" remedy = coalesce($34, remedy),"
 		" version = version + 1, updated_at = now()"
 		" WHERE id = $1 RETURNING *)"
-		" SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM q", 0 };
+		" SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM q");
 	char start[16], allowed[16], due[16], corr[16], yellow[16], red[16], used[16] = "0";
 	char committed[16], acc_start[16], acc_due[16], pause_limit[16], fee_due[16],
 		delivery_due[16];
@@ -145,8 +145,8 @@ PGresult *casestore_write(struct db *db, const char *id, const struct calendar *
 int casestore_audit(struct db *db, const struct case_key *k, const struct case_actor *who,
 		    const char *step_id, const struct case_step *st, json_t *extra)
 {
-	static struct db_stmt audit = { "casestore_audit",
-		"SELECT audit_append($1, $2, $3, 'request', $4, $5, $6::jsonb)", 0 };
+	DB_STMT(audit, "casestore_audit",
+		"SELECT audit_append($1, $2, $3, 'request', $4, $5, $6::jsonb)");
 	json_t *detail = extra ? json_deep_copy(extra) : json_object();
 	char action[64];
 

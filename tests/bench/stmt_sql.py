@@ -4,8 +4,9 @@ scripts/bench.sh to check tests/bench/create_request.sql against the handler.
 
 Usage: cc -E -P ... api/requests.c | stmt_sql.py NAME
 Reads preprocessed C (so that macros such as REQUEST_DETAIL_COLUMNS are
-expanded into string literals), finds `{ "NAME", "..." "...", 0 }` (a struct
-db_stmt initialiser) and prints its SQL with runs of whitespace collapsed.
+expanded into string literals), finds the struct db_stmt initialiser that
+DB_STMT(var, "NAME", "..." "...") expands to and prints its SQL with runs of
+whitespace collapsed.
 Usage: stmt_sql.py --script NAME FILE prints, the same way, the statement of
 `PREPARE NAME AS ...;` in a pgbench script."""
 import re
@@ -13,7 +14,8 @@ import sys
 
 
 def from_c(text, name):
-    m = re.search(r'\{\s*"' + re.escape(name) + r'"\s*,((?:\s*"(?:[^"\\]|\\.)*")+)\s*,\s*0\s*\}', text)
+    m = re.search(r'\.name\s*=\s*"' + re.escape(name) + r'"\s*,\s*\.sql\s*=((?:\s*"(?:[^"\\]|\\.)*")+)\s*,',
+                  text)
     if not m:
         return None
     parts = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))
