@@ -226,8 +226,10 @@ void appeals_create(struct req *r)
 		"WITH a AS (INSERT INTO appeals (request_id, unit_id, kind, body, filed_on,"
 		" after_reconsideration, result, result_on, case_number, note, finding_id,"
 		" recorded_by, recorded_role)"
-		" VALUES ($1, $2, $3, $4, $5::date, $6::boolean, $7, $8::date, $9, $10, $11::uuid,"
-		" $12, $13) RETURNING *)"
+		" VALUES (:request_id, :unit_id, :kind, :body, :filed_on::date,"
+		" :after_reconsideration::boolean, :result, :result_on::date, :case_number,"
+		" :note, :finding_id::uuid,"
+		" :recorded_by, :recorded_role) RETURNING *)"
 		" SELECT " APPEAL_COLUMNS " FROM a");
 	struct verrs v = { 0 };
 	struct request_ref ref;
@@ -257,14 +259,25 @@ void appeals_create(struct req *r)
 	    corrected_finding_or_reply(r, q, in.kind, json_member_str(j, "body"), in.result_on,
 				       case_number, finding))
 		goto out;
-	const char *p[] = {
-		ref.id, ref.unit_id, in.kind, json_member_str(j, "body"), in.filed_on,
-		in.after_given ? (json_is_true(after) ? "true" : "false") : NULL, result,
-		in.result_on, case_number, json_member_str(j, "note"), finding[0] ? finding : NULL,
-		req_actor(r), req_role(r),
-	};
-	if (!(res = db_exec_or_reply(r, &ins, 13, p)))
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "request_id", ref.id);
+	DB_ARG(&a, ins, "unit_id", ref.unit_id);
+	DB_ARG(&a, ins, "kind", in.kind);
+	DB_ARG(&a, ins, "body", json_member_str(j, "body"));
+	DB_ARG(&a, ins, "filed_on", in.filed_on);
+	DB_ARG(&a, ins, "after_reconsideration",
+	       in.after_given ? (json_is_true(after) ? "true" : "false") : NULL);
+	DB_ARG(&a, ins, "result", result);
+	DB_ARG(&a, ins, "result_on", in.result_on);
+	DB_ARG(&a, ins, "case_number", case_number);
+	DB_ARG(&a, ins, "note", json_member_str(j, "note"));
+	DB_ARG(&a, ins, "finding_id", finding[0] ? finding : NULL);
+	DB_ARG(&a, ins, "recorded_by", req_actor(r));
+	DB_ARG(&a, ins, "recorded_role", req_role(r));
+	if (!(res = db_exec_args(r->db, &ins, &a))) {
+		db_error_reply(r);
 		goto out;
+	}
 	json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", in.kind, "result", result,
 				   "filed_on", in.filed_on,
 				   "finding_id", finding[0] ? json_string(finding) : json_null());

@@ -190,12 +190,24 @@ static PGresult *insert_step(struct req *r, const char *id, const char *action,
 	DB_STMT(st, "finding_steps_insert",
 		"INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, from_status,"
 		" to_status, accepted, comment, evidence)"
-		" SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7::boolean, $8, $9::jsonb"
-		" FROM finding_steps WHERE finding_id = $1 RETURNING id");
-	const char *p[] = { id, action, req_actor(r), req_role(r), from, to, accepted, comment,
-			    evidence };
+		" SELECT :finding_id, coalesce(max(seq), 0) + 1, :action, :actor, :actor_role,"
+		" :from_status, :to_status, :accepted::boolean, :comment, :evidence::jsonb"
+		" FROM finding_steps WHERE finding_id = :finding_id RETURNING id");
+	struct db_args a = { 0 };
+	DB_ARG(&a, st, "finding_id", id);
+	DB_ARG(&a, st, "action", action);
+	DB_ARG(&a, st, "actor", req_actor(r));
+	DB_ARG(&a, st, "actor_role", req_role(r));
+	DB_ARG(&a, st, "from_status", from);
+	DB_ARG(&a, st, "to_status", to);
+	DB_ARG(&a, st, "accepted", accepted);
+	DB_ARG(&a, st, "comment", comment);
+	DB_ARG(&a, st, "evidence", evidence);
+	PGresult *res = db_exec_args(r->db, &st, &a);
 
-	return db_exec_or_reply(r, &st, 9, p);
+	if (!res)
+		db_error_reply(r);
+	return res;
 }
 
 /* Ends a write: audit entry, commit, the finding. Consumes detail. */
@@ -229,14 +241,19 @@ void findings_create(struct req *r)
 	DB_STMT(ins, "findings_insert",
 		"WITH f AS (INSERT INTO findings (source, unit_id, request_id, item_id, category,"
 		" severity, title, description, rectify_by, created_by, created_role)"
-		" SELECT $1, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, $8, $9::date, $10, $11"
-		" WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM requests WHERE id = $3::uuid"
-		"   AND unit_id = $2::uuid))"
-		" AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM items WHERE id = $4::uuid"
-		"   AND unit_id = $2::uuid))"
+		" SELECT :source, :unit_id::uuid, :request_id::uuid, :item_id::uuid,"
+		" :category, :severity, :title, :description, :rectify_by::date, :created_by,"
+		" :created_role"
+		" WHERE (:request_id::uuid IS NULL OR EXISTS (SELECT"
+		" 1 FROM requests WHERE id = :request_id::uuid"
+		"   AND unit_id = :unit_id::uuid))"
+		" AND (:item_id::uuid IS NULL OR EXISTS (SELECT 1"
+		" FROM items WHERE id = :item_id::uuid"
+		"   AND unit_id = :unit_id::uuid))"
 		" RETURNING *),"
 		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role,"
-		"  to_status) SELECT id, 1, 'create', $10, $11, 'open' FROM f)"
+		"  to_status) SELECT id, 1, 'create', :created_by, :created_role,"
+		" 'open' FROM f)"
 		" SELECT " FINDING_COLUMNS " FROM f");
 	struct verrs v = { 0 };
 	int due, today = workcal_today();
@@ -250,14 +267,25 @@ void findings_create(struct req *r)
 	}
 	if (idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		return;
-	const char *p[] = {
-		json_member_str(r->json, "source"), json_member_str(r->json, "unit_id"),
-		json_member_str(r->json, "request_id"), json_member_str(r->json, "item_id"),
-		json_member_str(r->json, "category"), json_member_str(r->json, "severity"),
-		json_member_str(r->json, "title"), json_member_str(r->json, "description"),
-		json_member_str(r->json, "rectify_by"), req_actor(r), req_role(r),
-	};
-	PGresult *res = db_exec(r->db, &ins, 11, p);
+	const char *source = json_member_str(r->json, "source");
+	const char *unit_id = json_member_str(r->json, "unit_id");
+	const char *request_id = json_member_str(r->json, "request_id");
+	const char *item_id = json_member_str(r->json, "item_id");
+	const char *category = json_member_str(r->json, "category");
+	const char *severity = json_member_str(r->json, "severity");
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "source", source);
+	DB_ARG(&a, ins, "unit_id", unit_id);
+	DB_ARG(&a, ins, "request_id", request_id);
+	DB_ARG(&a, ins, "item_id", item_id);
+	DB_ARG(&a, ins, "category", category);
+	DB_ARG(&a, ins, "severity", severity);
+	DB_ARG(&a, ins, "title", json_member_str(r->json, "title"));
+	DB_ARG(&a, ins, "description", json_member_str(r->json, "description"));
+	DB_ARG(&a, ins, "rectify_by", json_member_str(r->json, "rectify_by"));
+	DB_ARG(&a, ins, "created_by", req_actor(r));
+	DB_ARG(&a, ins, "created_role", req_role(r));
+	PGresult *res = db_exec_args(r->db, &ins, &a);
 	if (!res) {
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
 			db_rollback(r->db);
@@ -271,16 +299,16 @@ void findings_create(struct req *r)
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		db_rollback(r->db);
-		if (p[2])
+		if (request_id)
 			verrs_add(&v, "/request_id", "is not a request of this unit");
-		if (p[3])
+		if (item_id)
 			verrs_add(&v, "/item_id", "is not an item of this unit");
 		invalid_reply(r, &v, "The finding is invalid.");
 		return;
 	}
 	finish(r, res, 201, "finding.create",
-	       json_pack("{s:s, s:s, s:s, s:s}", "source", p[0], "unit_id", p[1], "category", p[4],
-			 "severity", p[5]), ROUTE_CREATE);
+	       json_pack("{s:s, s:s, s:s, s:s}", "source", source, "unit_id", unit_id,
+			 "category", category, "severity", severity), ROUTE_CREATE);
 	PQclear(res);
 }
 
@@ -420,7 +448,8 @@ DB_STMT(finding_update, "findings_update",
 	" rectification = CASE WHEN $3::text IS NOT NULL THEN $3 ELSE rectification END,"
 	" rectified_at = CASE WHEN $3::text IS NOT NULL THEN now() ELSE rectified_at END,"
 	" rectifications = rectifications + CASE WHEN $3::text IS NOT NULL THEN 1 ELSE 0 END,"
-	" verification_comment = CASE WHEN $4::boolean IS NOT NULL THEN $5 ELSE verification_comment END,"
+	" verification_comment = CASE WHEN $4::boolean IS NOT"
+	" NULL THEN $5 ELSE verification_comment END,"
 	" verified_at = CASE WHEN $4::boolean IS NOT NULL THEN now() ELSE verified_at END,"
 	" closed_at = CASE WHEN $4::boolean THEN now() ELSE closed_at END,"
 	" published_at = CASE WHEN $6::boolean THEN now() ELSE published_at END,"

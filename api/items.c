@@ -821,8 +821,9 @@ void items_create(struct req *r)
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
 		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
 		" fee, online, created_by, document_type)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16,"
-		" $17)"
+		" VALUES (:kind, :unit_id, :category, :title, :title_en, :summary, :body,"
+		" :document_number, :code, :legal_basis, :statutory_days, :committed_days,"
+		" :materials::jsonb, :fee, :online, :created_by, :document_type)"
 		" RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *kind = json_member_str(r->json, "kind");
@@ -852,30 +853,37 @@ void items_create(struct req *r)
 		return;
 	}
 	char *materials = service ? dump_or_null(json_object_get(r->json, "materials")) : NULL;
-	const char *p[] = {
-		kind, r->claims.unit, json_member_str(r->json, "category"),
-		json_member_str(r->json, service ? "name" : "title"),
-		json_member_str(r->json, service ? "name_en" : "title_en"),
-		json_member_str(r->json, "summary"), json_member_str(r->json, "body"),
-		json_member_str(r->json, "document_number"), json_member_str(r->json, "code"),
-		json_member_str(r->json, "legal_basis"),
-		int_text(r->json, "statutory_days", sd, sizeof sd),
-		int_text(r->json, "committed_days", cd, sizeof cd),
-		materials, number_text(r->json, "fee", fee, sizeof fee),
-		bool_text(r->json, "online"), r->claims.sub, json_member_str(r->json, "document_type"),
-	};
+	const char *category = json_member_str(r->json, "category");
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "kind", kind);
+	DB_ARG(&a, ins, "unit_id", r->claims.unit);
+	DB_ARG(&a, ins, "category", category);
+	DB_ARG(&a, ins, "title", json_member_str(r->json, service ? "name" : "title"));
+	DB_ARG(&a, ins, "title_en", json_member_str(r->json, service ? "name_en" : "title_en"));
+	DB_ARG(&a, ins, "summary", json_member_str(r->json, "summary"));
+	DB_ARG(&a, ins, "body", json_member_str(r->json, "body"));
+	DB_ARG(&a, ins, "document_number", json_member_str(r->json, "document_number"));
+	DB_ARG(&a, ins, "code", json_member_str(r->json, "code"));
+	DB_ARG(&a, ins, "legal_basis", json_member_str(r->json, "legal_basis"));
+	DB_ARG(&a, ins, "statutory_days", int_text(r->json, "statutory_days", sd, sizeof sd));
+	DB_ARG(&a, ins, "committed_days", int_text(r->json, "committed_days", cd, sizeof cd));
+	DB_ARG(&a, ins, "materials", materials);
+	DB_ARG(&a, ins, "fee", number_text(r->json, "fee", fee, sizeof fee));
+	DB_ARG(&a, ins, "online", bool_text(r->json, "online"));
+	DB_ARG(&a, ins, "created_by", r->claims.sub);
+	DB_ARG(&a, ins, "document_type", json_member_str(r->json, "document_type"));
 	if (db_begin_or_reply(r)) {
 		free(materials);
 		return;
 	}
-	PGresult *res = db_exec(r->db, &ins, 17, p);
+	PGresult *res = db_exec_args(r->db, &ins, &a);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
 		return;
 	}
 	finish_change(r, res, 201, "item.create",
-		      json_pack("{s:s, s:s}", "kind", kind, "category", p[2]));
+		      json_pack("{s:s, s:s}", "kind", kind, "category", category));
 	PQclear(res);
 }
 
@@ -886,22 +894,24 @@ static void wrong_status(struct req *r, const char *action, const char *status);
 void items_update(struct req *r)
 {
 	DB_STMT(upd, "items_update",
-		"UPDATE items SET category = coalesce($2, category),"
-		" title = coalesce($3, title),"
-		" title_en = CASE WHEN $4::boolean THEN $5 ELSE title_en END,"
-		" summary = CASE WHEN $6::boolean THEN $7 ELSE summary END,"
-		" body = coalesce($8, body),"
-		" document_number = CASE WHEN $9::boolean THEN $10 ELSE document_number END,"
-		" code = coalesce($11, code), legal_basis = coalesce($12, legal_basis),"
-		" statutory_days = coalesce($13::int, statutory_days),"
-		" committed_days = coalesce($14::int, committed_days),"
-		" materials = coalesce($15::jsonb, materials), fee = coalesce($16::numeric, fee),"
-		" online = coalesce($17::boolean, online),"
-		" document_type = CASE WHEN $18::boolean THEN $19 ELSE document_type END,"
-		" edited_by = CASE WHEN $20 = ANY (edited_by) THEN edited_by"
-		"  ELSE edited_by || $20 END,"
+		"UPDATE items SET category = coalesce(:category, category),"
+		" title = coalesce(:title, title),"
+		" title_en = CASE WHEN :set_title_en::boolean THEN :title_en ELSE title_en END,"
+		" summary = CASE WHEN :set_summary::boolean THEN :summary ELSE summary END,"
+		" body = coalesce(:body, body),"
+		" document_number = CASE WHEN :set_document_number::boolean"
+		"  THEN :document_number ELSE document_number END,"
+		" code = coalesce(:code, code), legal_basis = coalesce(:legal_basis, legal_basis),"
+		" statutory_days = coalesce(:statutory_days::int, statutory_days),"
+		" committed_days = coalesce(:committed_days::int, committed_days),"
+		" materials = coalesce(:materials::jsonb, materials), fee = coalesce(:fee::numeric, fee),"
+		" online = coalesce(:online::boolean, online),"
+		" document_type = CASE WHEN :set_document_type::boolean"
+		"  THEN :document_type ELSE document_type END,"
+		" edited_by = CASE WHEN :editor = ANY (edited_by) THEN edited_by"
+		"  ELSE edited_by || :editor END,"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING " ITEM_COLUMNS);
+		" WHERE id = :id RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	char etag[32], sd[24], cd[24], fee[48];
 
@@ -941,23 +951,31 @@ void items_update(struct req *r)
 	PQclear(cur);
 	const char *en = service ? "name_en" : "title_en";
 	char *materials = dump_or_null(json_object_get(r->json, "materials"));
-	const char *p[] = {
-		r->path_params[0], json_member_str(r->json, "category"),
-		json_member_str(r->json, service ? "name" : "title"),
-		json_object_get(r->json, en) ? "true" : "false", json_member_str(r->json, en),
-		json_object_get(r->json, "summary") ? "true" : "false", json_member_str(r->json, "summary"),
-		json_member_str(r->json, "body"),
-		json_object_get(r->json, "document_number") ? "true" : "false",
-		json_member_str(r->json, "document_number"), json_member_str(r->json, "code"),
-		json_member_str(r->json, "legal_basis"),
-		int_text(r->json, "statutory_days", sd, sizeof sd),
-		int_text(r->json, "committed_days", cd, sizeof cd),
-		materials, number_text(r->json, "fee", fee, sizeof fee),
-		bool_text(r->json, "online"),
-		json_object_get(r->json, "document_type") ? "true" : "false",
-		json_member_str(r->json, "document_type"), r->claims.sub,
-	};
-	PGresult *res = db_exec(r->db, &upd, 20, p);
+	struct db_args a = { 0 };
+	/* set_x: whether x is in the patch, for the fields that may be set to null. */
+	DB_ARG(&a, upd, "id", r->path_params[0]);
+	DB_ARG(&a, upd, "category", json_member_str(r->json, "category"));
+	DB_ARG(&a, upd, "title", json_member_str(r->json, service ? "name" : "title"));
+	DB_ARG(&a, upd, "set_title_en", json_object_get(r->json, en) ? "true" : "false");
+	DB_ARG(&a, upd, "title_en", json_member_str(r->json, en));
+	DB_ARG(&a, upd, "set_summary", json_object_get(r->json, "summary") ? "true" : "false");
+	DB_ARG(&a, upd, "summary", json_member_str(r->json, "summary"));
+	DB_ARG(&a, upd, "body", json_member_str(r->json, "body"));
+	DB_ARG(&a, upd, "set_document_number",
+	       json_object_get(r->json, "document_number") ? "true" : "false");
+	DB_ARG(&a, upd, "document_number", json_member_str(r->json, "document_number"));
+	DB_ARG(&a, upd, "code", json_member_str(r->json, "code"));
+	DB_ARG(&a, upd, "legal_basis", json_member_str(r->json, "legal_basis"));
+	DB_ARG(&a, upd, "statutory_days", int_text(r->json, "statutory_days", sd, sizeof sd));
+	DB_ARG(&a, upd, "committed_days", int_text(r->json, "committed_days", cd, sizeof cd));
+	DB_ARG(&a, upd, "materials", materials);
+	DB_ARG(&a, upd, "fee", number_text(r->json, "fee", fee, sizeof fee));
+	DB_ARG(&a, upd, "online", bool_text(r->json, "online"));
+	DB_ARG(&a, upd, "set_document_type",
+	       json_object_get(r->json, "document_type") ? "true" : "false");
+	DB_ARG(&a, upd, "document_type", json_member_str(r->json, "document_type"));
+	DB_ARG(&a, upd, "editor", r->claims.sub);
+	PGresult *res = db_exec_args(r->db, &upd, &a);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
