@@ -72,12 +72,12 @@ static void check_role_fields(const char *role, const char *unit,
  * address, Retry-After). Idempotency-Key honoured. */
 void api_accounts_create(struct req *r)
 {
-	static struct db_stmt ins = { "accounts_insert",
+	DB_STMT(ins, "accounts_insert",
 		"INSERT INTO accounts (username, password_hash, role, unit_id,"
 		" applicant_type, display_name)"
 		" SELECT $1, $2, $3, $4, $5, $6"
 		" WHERE $4::uuid IS NULL OR EXISTS (SELECT 1 FROM units WHERE id = $4)"
-		" RETURNING " ACCOUNT_COLUMNS, 0 };
+		" RETURNING " ACCOUNT_COLUMNS);
 	static const char route[] = "POST /v1/accounts";
 	struct verrs v = { 0 };
 	char hash[PASSWORD_HASH_MAX], loc[96], etag[32];
@@ -149,8 +149,8 @@ void api_accounts_create(struct req *r)
  * supervisors read any account; everyone else only their own. */
 void api_accounts_get(struct req *r)
 {
-	static struct db_stmt st = { "accounts_get",
-		"SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", 0 };
+	DB_STMT(st, "accounts_get",
+		"SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
 	const char *id = r->path_params[0];
 	char etag[32];
 
@@ -179,8 +179,8 @@ void api_accounts_get(struct req *r)
  * name when the token belongs to an account. */
 void api_accounts_me(struct req *r)
 {
-	static struct db_stmt st = { "accounts_me",
-		"SELECT username, display_name FROM accounts WHERE id = $1", 0 };
+	DB_STMT(st, "accounts_me",
+		"SELECT username, display_name FROM accounts WHERE id = $1");
 	const struct claims *c = &r->claims;
 	const char *username = NULL, *display = NULL;
 	PGresult *res = NULL;
@@ -257,9 +257,9 @@ static void claims_of_row(struct claims *c, const PGresult *res, const char *id)
  * Unknown usernames are counted and answered exactly as known ones. */
 void api_accounts_token(struct req *r)
 {
-	static struct db_stmt find = { "auth_find",
+	DB_STMT(find, "auth_find",
 		"SELECT id, password_hash, role, unit_id, applicant_type, status, token_version"
-		" FROM accounts WHERE username = $1", 0 };
+		" FROM accounts WHERE username = $1");
 	struct verrs v = { 0 };
 	char id[64], sid[37], refresh[REFRESH_TOKEN_BUF];
 	long long refresh_in = 0;
@@ -325,18 +325,18 @@ static const struct field refresh_fields[] = {
  * the whole session (it was copied). */
 void api_accounts_refresh(struct req *r)
 {
-	static struct db_stmt find = { "auth_refresh_find",
+	DB_STMT(find, "auth_refresh_find",
 		"SELECT t.session_id, t.account_id, t.used_at IS NOT NULL AS spent,"
 		" t.expires_at > now() AND s.revoked_at IS NULL AS live,"
 		" a.status, a.token_version, a.role, a.unit_id, a.applicant_type"
 		" FROM refresh_tokens t JOIN account_sessions s ON s.id = t.session_id"
 		" JOIN accounts a ON a.id = t.account_id"
-		" WHERE t.token_hash = decode($1, 'hex') FOR UPDATE OF t", 0 };
-	static struct db_stmt spend = { "auth_refresh_spend",
-		"UPDATE refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')", 0 };
-	static struct db_stmt revoke = { "auth_refresh_revoke",
+		" WHERE t.token_hash = decode($1, 'hex') FOR UPDATE OF t");
+	DB_STMT(spend, "auth_refresh_spend",
+		"UPDATE refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')");
+	DB_STMT(revoke, "auth_refresh_revoke",
 		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'refresh_reuse'"
-		" WHERE id = $1 AND revoked_at IS NULL", 0 };
+		" WHERE id = $1 AND revoked_at IS NULL");
 	struct verrs v = { 0 };
 	char hash[65], sid[37], account[37], refresh[REFRESH_TOKEN_BUF];
 	long long refresh_in = 0;
@@ -415,9 +415,9 @@ void api_accounts_refresh(struct req *r)
  * session: its refresh tokens and its access tokens are refused from now. */
 void api_accounts_logout(struct req *r)
 {
-	static struct db_stmt end = { "auth_logout",
+	DB_STMT(end, "auth_logout",
 		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'logout'"
-		" WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL", 0 };
+		" WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL");
 
 	if (!r->claims.sid[0]) {
 		problem_reply(r, 409, "conflict",
@@ -453,16 +453,16 @@ static const struct field password_fields[] = {
  * account ends, this one included: the answer is the new session. */
 void api_accounts_change_password(struct req *r)
 {
-	static struct db_stmt find = { "me_password_find",
+	DB_STMT(find, "me_password_find",
 		"SELECT username, password_hash, role, unit_id, applicant_type, status, token_version"
-		" FROM accounts WHERE id = $1", 0 };
-	static struct db_stmt set = { "me_password_set",
+		" FROM accounts WHERE id = $1");
+	DB_STMT(set, "me_password_set",
 		"UPDATE accounts SET password_hash = $2, token_version = token_version + 1,"
 		" version = version + 1, updated_at = now() WHERE id = $1 AND status = 'active'"
-		" RETURNING token_version", 0 };
-	static struct db_stmt end = { "me_password_sessions",
+		" RETURNING token_version");
+	DB_STMT(end, "me_password_sessions",
 		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'password_change'"
-		" WHERE account_id = $1 AND revoked_at IS NULL", 0 };
+		" WHERE account_id = $1 AND revoked_at IS NULL");
 	struct verrs v = { 0 };
 	char hash[PASSWORD_HASH_MAX], username[80], sid[37], refresh[REFRESH_TOKEN_BUF];
 	long long refresh_in = 0;
@@ -531,18 +531,18 @@ void api_accounts_change_password(struct req *r)
 /* Sets an account's status; disabling also ends its tokens and sessions. */
 static void account_set_status(struct req *r, bool enable)
 {
-	static struct db_stmt disable = { "accounts_disable",
+	DB_STMT(disable, "accounts_disable",
 		"UPDATE accounts SET status = 'disabled', token_version = token_version + 1,"
 		" version = version + 1, updated_at = now() WHERE id = $1 AND status = 'active'"
-		" RETURNING " ACCOUNT_COLUMNS, 0 };
-	static struct db_stmt enable_st = { "accounts_enable",
+		" RETURNING " ACCOUNT_COLUMNS);
+	DB_STMT(enable_st, "accounts_enable",
 		"UPDATE accounts SET status = 'active', version = version + 1, updated_at = now()"
-		" WHERE id = $1 AND status = 'disabled' RETURNING " ACCOUNT_COLUMNS, 0 };
-	static struct db_stmt current = { "accounts_status_get",
-		"SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1", 0 };
-	static struct db_stmt end = { "accounts_disable_sessions",
+		" WHERE id = $1 AND status = 'disabled' RETURNING " ACCOUNT_COLUMNS);
+	DB_STMT(current, "accounts_status_get",
+		"SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
+	DB_STMT(end, "accounts_disable_sessions",
 		"UPDATE account_sessions SET revoked_at = now(), revoked_reason = 'disabled'"
-		" WHERE account_id = $1 AND revoked_at IS NULL", 0 };
+		" WHERE account_id = $1 AND revoked_at IS NULL");
 	const char *id = r->path_params[0];
 	char etag[32];
 

@@ -222,13 +222,15 @@ static int finish_or_reply(struct req *r, const struct request_ref *ref, const P
  * unit): 201, 401, 403, 404, 415, 422. */
 void api_appeals_create(struct req *r)
 {
-	static struct db_stmt ins = { "appeals_insert",
+	DB_STMT(ins, "appeals_insert",
 		"WITH a AS (INSERT INTO appeals (request_id, unit_id, kind, body, filed_on,"
 		" after_reconsideration, result, result_on, case_number, note, finding_id,"
 		" recorded_by, recorded_role)"
-		" VALUES ($1, $2, $3, $4, $5::date, $6::boolean, $7, $8::date, $9, $10, $11::uuid,"
-		" $12, $13) RETURNING *)"
-		" SELECT " APPEAL_COLUMNS " FROM a", 0 };
+		" VALUES (:request_id, :unit_id, :kind, :body, :filed_on::date,"
+		" :after_reconsideration::boolean, :result, :result_on::date, :case_number,"
+		" :note, :finding_id::uuid,"
+		" :recorded_by, :recorded_role) RETURNING *)"
+		" SELECT " APPEAL_COLUMNS " FROM a");
 	struct verrs v = { 0 };
 	struct request_ref ref;
 	char finding[37] = "", loc[160];
@@ -257,14 +259,25 @@ void api_appeals_create(struct req *r)
 	    corrected_finding_or_reply(r, q, in.kind, json_member_str(j, "body"), in.result_on,
 				       case_number, finding))
 		goto out;
-	const char *p[] = {
-		ref.id, ref.unit_id, in.kind, json_member_str(j, "body"), in.filed_on,
-		in.after_given ? (json_is_true(after) ? "true" : "false") : NULL, result,
-		in.result_on, case_number, json_member_str(j, "note"), finding[0] ? finding : NULL,
-		req_actor(r), req_role(r),
-	};
-	if (!(res = db_exec_or_reply(r, &ins, 13, p)))
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "request_id", ref.id);
+	DB_ARG(&a, ins, "unit_id", ref.unit_id);
+	DB_ARG(&a, ins, "kind", in.kind);
+	DB_ARG(&a, ins, "body", json_member_str(j, "body"));
+	DB_ARG(&a, ins, "filed_on", in.filed_on);
+	DB_ARG(&a, ins, "after_reconsideration",
+	       in.after_given ? (json_is_true(after) ? "true" : "false") : NULL);
+	DB_ARG(&a, ins, "result", result);
+	DB_ARG(&a, ins, "result_on", in.result_on);
+	DB_ARG(&a, ins, "case_number", case_number);
+	DB_ARG(&a, ins, "note", json_member_str(j, "note"));
+	DB_ARG(&a, ins, "finding_id", finding[0] ? finding : NULL);
+	DB_ARG(&a, ins, "recorded_by", req_actor(r));
+	DB_ARG(&a, ins, "recorded_role", req_role(r));
+	if (!(res = db_exec_args(r->db, &ins, &a))) {
+		db_error_reply(r);
 		goto out;
+	}
 	json_t *detail = json_pack("{s:s, s:s, s:s, s:o}", "kind", in.kind, "result", result,
 				   "filed_on", in.filed_on,
 				   "finding_id", finding[0] ? json_string(finding) : json_null());
@@ -282,11 +295,11 @@ out:
  * transaction). NULL after answering 404 (rolled back) or 5xx. */
 static PGresult *appeal_load_or_reply(struct req *r, const struct request_ref *ref, bool lock)
 {
-	static struct db_stmt get = { "appeals_get",
-		"SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.id = $1 AND a.request_id = $2", 0 };
-	static struct db_stmt get_lock = { "appeals_lock",
+	DB_STMT(get, "appeals_get",
+		"SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.id = $1 AND a.request_id = $2");
+	DB_STMT(get_lock, "appeals_lock",
 		"SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.id = $1 AND a.request_id = $2"
-		" FOR UPDATE", 0 };
+		" FOR UPDATE");
 	const char *aid = r->path_params[1];
 
 	if (!uuid_valid(aid)) {
@@ -335,11 +348,11 @@ void api_appeals_get(struct req *r)
  * 409, 415, 422. */
 void api_appeals_result(struct req *r)
 {
-	static struct db_stmt upd = { "appeals_result",
+	DB_STMT(upd, "appeals_result",
 		"WITH a AS (UPDATE appeals SET result = $2, result_on = $3::date,"
 		" note = coalesce($4, note), finding_id = $5::uuid, version = version + 1,"
 		" updated_at = clock_timestamp() WHERE id = $1 RETURNING *)"
-		" SELECT " APPEAL_COLUMNS " FROM a", 0 };
+		" SELECT " APPEAL_COLUMNS " FROM a");
 	struct verrs v = { 0 };
 	struct request_ref ref;
 	char finding[37] = "", loc[160];
@@ -397,18 +410,18 @@ out:
  * 404, 413, 415, 422. The raw file, checked like a material. */
 void api_appeals_document_upload(struct req *r)
 {
-	static struct db_stmt ins = { "appeal_documents_insert",
+	DB_STMT(ins, "appeal_documents_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
 		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
 		" INSERT INTO appeal_documents (appeal_id, filename, file_id, content_type, size,"
 		" sha256, uploaded_by, uploaded_role)"
 		" SELECT $5::uuid, $6, f.id, $1, $2::int, $3, $7, $8 FROM f"
 		" RETURNING id, appeal_id, filename, content_type, size, sha256,"
-		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by", 0 };
+		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by");
 	/* The appeal lists its documents: its ETag moves with them. */
-	static struct db_stmt touch = { "appeals_touch",
+	DB_STMT(touch, "appeals_touch",
 		"UPDATE appeals SET version = version + 1, updated_at = clock_timestamp()"
-		" WHERE id = $1", 0 };
+		" WHERE id = $1");
 	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[200], etag[72];
 	struct request_ref ref;
 	PGresult *cur = NULL, *res = NULL, *t = NULL;
@@ -462,10 +475,10 @@ out:
  * 404. */
 void api_appeals_document_content(struct req *r)
 {
-	static struct db_stmt st = { "appeal_documents_get",
+	DB_STMT(st, "appeal_documents_get",
 		"SELECT d.file_id, d.filename, d.content_type, d.sha256"
 		" FROM appeal_documents d JOIN appeals a ON a.id = d.appeal_id"
-		" WHERE d.id = $1 AND d.appeal_id = $2 AND a.request_id = $3", 0 };
+		" WHERE d.id = $1 AND d.appeal_id = $2 AND a.request_id = $3");
 	struct request_ref ref;
 	const char *aid = r->path_params[1], *did = r->path_params[2];
 

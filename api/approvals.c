@@ -79,11 +79,11 @@ static const struct field accept_fields[] = { ACTION_FIELD, COMMENT_FIELD, END_F
  * (Licensing Law Art. 32(5)); the decision clock starts today. */
 static int do_accept(struct step *x)
 {
-	static struct db_stmt missing = { "approvals_missing_materials",
+	DB_STMT(missing, "approvals_missing_materials",
 		"SELECT m->>'code' AS code FROM items i, jsonb_array_elements(i.materials) AS m"
 		" WHERE i.id = $1 AND coalesce((m->>'required')::boolean, false)"
 		" AND NOT EXISTS (SELECT 1 FROM materials x WHERE x.request_id = $2"
-		"  AND x.code = m->>'code') ORDER BY 1", 0 };
+		"  AND x.code = m->>'code') ORDER BY 1");
 
 	if (x->s.kind == CK_APPROVAL) {
 		const char *p[] = { x->ref.item_id, x->ref.id };
@@ -130,9 +130,9 @@ static const struct field correction_item_fields[] = {
 /* The codes of the item's materials. */
 static json_t *item_material_codes(struct req *r, const char *item_id)
 {
-	static struct db_stmt st = { "requests_item_materials",
+	DB_STMT(st, "requests_item_materials",
 		"SELECT m->>'code' AS code FROM items i, jsonb_array_elements(i.materials) AS m"
-		" WHERE i.id = $1", 0 };
+		" WHERE i.id = $1");
 	const char *p[] = { item_id };
 	PGresult *res = db_exec_or_reply(r, &st, 1, p);
 
@@ -378,14 +378,14 @@ static const struct field fee_fields[] = {
  * calendar month: by their account, or the ID number a clerk registered. */
 static int requests_before(struct step *x, int *before)
 {
-	static struct db_stmt st = { "approvals_fee_count",
+	DB_STMT(st, "approvals_fee_count",
 		"SELECT count(*) FROM requests o, requests q WHERE q.id = $1"
 		" AND o.kind = 'disclosure' AND o.id <> q.id"
 		" AND o.received_at >= date_trunc('month', q.received_at)"
 		" AND (o.received_at, o.id) < (q.received_at, q.id)"
 		" AND ((q.applicant_sub IS NOT NULL AND o.applicant_sub = q.applicant_sub)"
 		"  OR (q.applicant_sub IS NULL AND q.applicant->>'id_number' IS NOT NULL"
-		"   AND o.applicant->>'id_number' = q.applicant->>'id_number'))", 0 };
+		"   AND o.applicant->>'id_number' = q.applicant->>'id_number'))");
 	const char *p[] = { x->ref.id };
 	PGresult *res = db_exec_or_reply(x->r, &st, 1, p);
 
@@ -533,8 +533,8 @@ static void check_decision(struct step *x)
 
 static int do_decide(struct step *x)
 {
-	static struct db_stmt unit_st = { "requests_unit_exists",
-		"SELECT 1 FROM units WHERE id = $1", 0 };
+	DB_STMT(unit_st, "requests_unit_exists",
+		"SELECT 1 FROM units WHERE id = $1");
 	const char *ru = json_member_str(x->r->json, "responsible_unit_id");
 
 	check_decision(x);
@@ -623,9 +623,9 @@ static const struct step_handler handlers[CA__MAX] = {
 /* Records the step and answers 201: the step and the request it moved. */
 static void step_reply(struct step *x)
 {
-	static struct db_stmt one = { "approvals_one",
+	DB_STMT(one, "approvals_one",
 		"SELECT " APPROVAL_COLUMNS " FROM approvals a JOIN requests q ON q.id = a.request_id"
-		" WHERE a.id = $1", 0 };
+		" WHERE a.id = $1");
 	struct req *r = x->r;
 	char step_id[37], loc[96], etag[32];
 
@@ -720,9 +720,9 @@ out:
  * 404. Every step, in order (keyset pages by seq, like every list). */
 void api_approvals_list_of_request(struct req *r)
 {
-	static struct db_stmt st = { "approvals_of_request",
+	DB_STMT(st, "approvals_of_request",
 		"SELECT " APPROVAL_COLUMNS " FROM approvals a JOIN requests q ON q.id = a.request_id"
-		" WHERE a.request_id = $1 AND a.seq > $2::int ORDER BY a.seq LIMIT $3", 0 };
+		" WHERE a.request_id = $1 AND a.seq > $2::int ORDER BY a.seq LIMIT $3");
 	static const char *const keys[] = { "seq" };
 	struct request_ref ref;
 	char after[1][CURSOR_PART_MAX], lim[16];

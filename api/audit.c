@@ -10,7 +10,7 @@
 /* GET /v1/audit - listAudit: 200, 400, 401, 403. Newest first. */
 void api_audit_list(struct req *r)
 {
-	static struct db_stmt st = { "audit_list",
+	DB_STMT(st, "audit_list",
 		"SELECT seq, rfc3339(at) AS at, actor, role, action, entity, entity_id,"
 		" request_id, detail, encode(hash, 'hex') AS hash FROM audit_log"
 		" WHERE ($1::text IS NULL OR entity = $1)"
@@ -20,7 +20,7 @@ void api_audit_list(struct req *r)
 		" AND ($5::timestamptz IS NULL OR at >= $5)"
 		" AND ($6::timestamptz IS NULL OR at < $6)"
 		" AND ($7::bigint IS NULL OR seq < $7)"
-		" ORDER BY seq DESC LIMIT $8", 0 };
+		" ORDER BY seq DESC LIMIT $8");
 	const char *from, *to;
 	char after[1][CURSOR_PART_MAX], lim[16];
 	char entity[260], entity_id[520], actor[520], action[260];
@@ -67,7 +67,7 @@ void api_audit_list(struct req *r)
  * seq of a broken entry (one past the last entry when only a head is off). */
 void api_audit_verify(struct req *r)
 {
-	static struct db_stmt st = { "audit_verify",
+	DB_STMT(st, "audit_verify",
 		"WITH e AS ("
 		" SELECT seq, chain, coalesce(chain_pos, seq) AS pos, chain_pos IS NULL AS legacy,"
 		"  hash, prev_hash, at, actor, role, action, entity, entity_id, request_id, detail"
@@ -90,7 +90,7 @@ void api_audit_verify(struct req *r)
 		" SELECT (SELECT count(*) FROM audit_log) AS entries,"
 		"  coalesce((SELECT seq FROM bad),"
 		"   CASE WHEN EXISTS (SELECT 1 FROM heads_off)"
-		"   THEN (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) END) AS first_bad", 0 };
+		"   THEN (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) END) AS first_bad");
 
 	PGresult *res = db_exec_or_reply(r, &st, 0, NULL);
 	if (!res)

@@ -58,10 +58,10 @@ static void write_incomplete_years(struct buf *b, const struct calendar *c, int 
  * and the years of the range whose official schedule is not loaded. */
 void api_calendar_get(struct req *r)
 {
-	static struct db_stmt st = { "calendar_range",
+	DB_STMT(st, "calendar_range",
 		"SELECT " DAY_COLUMNS ", (SELECT version FROM calendar_meta) AS _cal_version"
 		" FROM generate_series($1::date, $2::date, interval '1 day') AS d"
-		" LEFT JOIN calendar_days c ON c.day = d::date ORDER BY d", 0 };
+		" LEFT JOIN calendar_days c ON c.day = d::date ORDER BY d");
 	int from, to, working = 0;
 
 	if (date_or_reply(r, "from", &from) || date_or_reply(r, "to", &to))
@@ -112,12 +112,12 @@ static const struct field day_fields[] = {
  * holiday or a make-up working day; audited. */
 void api_calendar_put(struct req *r)
 {
-	static struct db_stmt st = { "calendar_set",
+	DB_STMT(st, "calendar_set",
 		"WITH up AS (INSERT INTO calendar_days (day, working, note, updated_by)"
 		" VALUES ($1::date, $2::boolean, $3, $4)"
 		" ON CONFLICT (day) DO UPDATE SET working = excluded.working, note = excluded.note,"
 		" updated_by = excluded.updated_by, updated_at = now() RETURNING *)"
-		" SELECT " DAY_COLUMNS " FROM up AS c, LATERAL (SELECT c.day AS d) AS x", 0 };
+		" SELECT " DAY_COLUMNS " FROM up AS c, LATERAL (SELECT c.day AS d) AS x");
 	struct verrs v = { 0 };
 	int day;
 
@@ -178,14 +178,14 @@ static int year_or_reply(struct req *r, int *year)
  * each with its notice or nulls, and the years missing. */
 void api_calendar_years_list(struct req *r)
 {
-	static struct db_stmt st = { "calendar_years_list",
+	DB_STMT(st, "calendar_years_list",
 		"WITH b AS (SELECT least(min(year), $1::int) AS first,"
 		"  greatest(max(year), $1::int + 1) AS last FROM calendar_years)"
 		" SELECT g AS year, y.year IS NOT NULL AS complete, y.notice, y.notice_number,"
 		" to_char(y.published_on, 'YYYY-MM-DD') AS published_on, y.note, y.recorded_by,"
 		" rfc3339(y.recorded_at) AS recorded_at"
 		" FROM b, generate_series(b.first, b.last) AS g"
-		" LEFT JOIN calendar_years y ON y.year = g ORDER BY g", 0 };
+		" LEFT JOIN calendar_years y ON y.year = g ORDER BY g");
 	char this_year[16];
 
 	snprintf(this_year, sizeof this_year, "%d", calendar_year_of(workcal_today()));
@@ -247,7 +247,7 @@ static const struct field year_fields[] = {
  * with its notice; audited as calendar.year. */
 void api_calendar_year_put(struct req *r)
 {
-	static struct db_stmt st = { "calendar_year_set",
+	DB_STMT(st, "calendar_year_set",
 		"WITH up AS (INSERT INTO calendar_years (year, notice, notice_number, published_on,"
 		"  note, recorded_by)"
 		" SELECT $1::int, $2, $3, $4::date, $5, $6"
@@ -257,7 +257,7 @@ void api_calendar_year_put(struct req *r)
 		" notice_number = excluded.notice_number, published_on = excluded.published_on,"
 		" note = excluded.note, recorded_by = excluded.recorded_by, recorded_at = now()"
 		" RETURNING *)"
-		" SELECT " YEAR_COLUMNS " FROM up AS y", 0 };
+		" SELECT " YEAR_COLUMNS " FROM up AS y");
 	struct verrs v = { 0 };
 	int year;
 
@@ -309,9 +309,9 @@ void api_calendar_year_put(struct req *r)
  * as it now stands; audited as calendar.year_delete. */
 void api_calendar_year_delete(struct req *r)
 {
-	static struct db_stmt st = { "calendar_year_delete",
+	DB_STMT(st, "calendar_year_delete",
 		"WITH d AS (DELETE FROM calendar_years WHERE year = $1::int RETURNING *)"
-		" SELECT " YEAR_COLUMNS " FROM d AS y", 0 };
+		" SELECT " YEAR_COLUMNS " FROM d AS y");
 	int year;
 
 	if (year_or_reply(r, &year))

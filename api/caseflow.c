@@ -548,9 +548,9 @@ bool request_acts_for_applicant(const struct req *r, const struct request_ref *r
 			    !(ch->by & BY_APPLICANT));
 }
 
-static struct db_stmt request_by_id = { "requests_get",
+DB_STMT(request_by_id, "requests_get",
 	"SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS
-	" FROM requests q WHERE q.id = $1", 0 };
+	" FROM requests q WHERE q.id = $1");
 
 PGresult *request_load_or_reply(struct req *r, const char *id, bool lock,
 				struct request_ref *ref)

@@ -89,8 +89,8 @@ static const struct field item_fields[] = {
 #define FULL_COLUMNS ENTRY_COLUMNS("e.answer", REQUESTS_JSON)
 #define LIST_COLUMNS ENTRY_COLUMNS("NULL::text", "NULL::json")
 
-static struct db_stmt entry_by_id = { "dlog_get",
-	"SELECT " FULL_COLUMNS ENTRY_FROM " WHERE e.id = $1", 0 };
+DB_STMT(entry_by_id, "dlog_get",
+	"SELECT " FULL_COLUMNS ENTRY_FROM " WHERE e.id = $1");
 
 static void not_found(struct req *r)
 {
@@ -210,10 +210,10 @@ done:
 
 /* The applicants of request rid and of the requests of entry eid (either
  * may be NULL): number, applicant, applicant_sub. */
-static struct db_stmt applicants_st = { "dlog_applicants",
+DB_STMT(applicants_st, "dlog_applicants",
 	"SELECT q.number, q.applicant, q.applicant_sub FROM requests q"
 	" WHERE q.id = $1::uuid OR q.id IN (SELECT request_id FROM disclosure_log_requests"
-	"  WHERE entry_id = $2::uuid) ORDER BY q.number", 0 };
+	"  WHERE entry_id = $2::uuid) ORDER BY q.number");
 
 /* Adds an error for each text (pointers[i] -> texts[i]) that names an
  * applicant of res. */
@@ -315,12 +315,12 @@ static void finish(struct req *r, const char *id, int status, const char *action
  * summary, answer) or NULL after answering. */
 static PGresult *lock_own_entry_or_reply(struct req *r)
 {
-	static struct db_stmt lock = { "dlog_lock",
+	DB_STMT(lock, "dlog_lock",
 		"SELECT id, unit_id, status, version, request_id, title, summary, answer,"
 		" (SELECT count(*) FROM disclosure_log_files f"
 		"  WHERE f.entry_id = e.id AND f.version = e.version) AS files,"
 		" (SELECT count(*) FROM disclosure_log_requests l WHERE l.entry_id = e.id) AS requests"
-		" FROM disclosure_log e WHERE id = $1 FOR UPDATE", 0 };
+		" FROM disclosure_log e WHERE id = $1 FOR UPDATE");
 	const char *id = r->path_params[0];
 
 	if (!uuid_valid(id)) {
@@ -345,8 +345,8 @@ static PGresult *lock_own_entry_or_reply(struct req *r)
 /* Marks the locked entry changed (its ETag moves); 0 or -1 after answering. */
 static int touch_or_reply(struct req *r, const char *id)
 {
-	static struct db_stmt touch = { "dlog_touch",
-		"UPDATE disclosure_log SET rev = rev + 1, updated_at = now() WHERE id = $1", 0 };
+	DB_STMT(touch, "dlog_touch",
+		"UPDATE disclosure_log SET rev = rev + 1, updated_at = now() WHERE id = $1");
 	const char *p[] = { id };
 	PGresult *res = db_exec_or_reply(r, &touch, 1, p);
 
@@ -400,11 +400,11 @@ static int eligible_or_reply(struct req *r, const struct request_ref *ref, const
  * again. */
 void api_disclosure_log_publish(struct req *r)
 {
-	static struct db_stmt link_st = { "dlog_link_of_request",
+	DB_STMT(link_st, "dlog_link_of_request",
 		"SELECT e.id, e.request_id = l.request_id AS own FROM disclosure_log_requests l"
 		" JOIN disclosure_log e ON e.id = l.entry_id WHERE l.request_id = $1"
-		" FOR UPDATE OF e", 0 };
-	static struct db_stmt ins = { "dlog_insert",
+		" FOR UPDATE OF e");
+	DB_STMT(ins, "dlog_insert",
 		"WITH e AS (INSERT INTO disclosure_log (request_id, unit_id, title, summary, answer,"
 		"  published_by, revised_by) VALUES ($1, $2, $3, $4, $5, $6, $6)"
 		"  RETURNING id, version, title, summary, answer),"
@@ -412,15 +412,15 @@ void api_disclosure_log_publish(struct req *r)
 		"  published_by) SELECT id, version, title, summary, answer, $6 FROM e),"
 		" l AS (INSERT INTO disclosure_log_requests (request_id, entry_id, linked_by)"
 		"  SELECT $1, id, $6 FROM e)"
-		" SELECT id, version FROM e", 0 };
-	static struct db_stmt upd = { "dlog_republish",
+		" SELECT id, version FROM e");
+	DB_STMT(upd, "dlog_republish",
 		"WITH e AS (UPDATE disclosure_log SET version = version + 1, status = 'published',"
 		"  title = $2, summary = $3, answer = $4, revised_at = now(), revised_by = $5,"
 		"  withdrawn_at = NULL, withdrawn_by = NULL, withdraw_reason = NULL, rev = rev + 1,"
 		"  updated_at = now() WHERE id = $1 RETURNING id, version, title, summary, answer),"
 		" v AS (INSERT INTO disclosure_log_versions (entry_id, version, title, summary, answer,"
 		"  published_by) SELECT id, version, title, summary, answer, $5 FROM e)"
-		" SELECT id, version FROM e", 0 };
+		" SELECT id, version FROM e");
 	struct verrs v = { 0 };
 	struct request_ref ref;
 	char entry[40] = "", outcome[32];
@@ -694,10 +694,10 @@ void api_disclosure_log_get(struct req *r)
  * on every worker; its request may be published again. */
 void api_disclosure_log_withdraw(struct req *r)
 {
-	static struct db_stmt upd = { "dlog_withdraw",
+	DB_STMT(upd, "dlog_withdraw",
 		"UPDATE disclosure_log SET status = 'withdrawn', withdrawn_at = now(),"
 		" withdrawn_by = $2, withdraw_reason = $3, rev = rev + 1, updated_at = now()"
-		" WHERE id = $1", 0 };
+		" WHERE id = $1");
 	struct verrs v = { 0 };
 	char id[40];
 
@@ -732,14 +732,14 @@ void api_disclosure_log_withdraw(struct req *r)
  * like a material; public as soon as it is stored. */
 void api_disclosure_log_file_upload(struct req *r)
 {
-	static struct db_stmt ins = { "dlog_file_insert",
+	DB_STMT(ins, "dlog_file_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
 		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
 		" INSERT INTO disclosure_log_files (entry_id, version, filename, file_id, content_type,"
 		" size, sha256, uploaded_by)"
 		" SELECT $5::uuid, $6::int, $7, f.id, $1, $2::int, $3, $8 FROM f"
 		" RETURNING id, entry_id, version, filename, content_type, size, sha256,"
-		" rfc3339(uploaded_at) AS uploaded_at", 0 };
+		" rfc3339(uploaded_at) AS uploaded_at");
 	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160], etag[72];
 	char id[40], version[16];
 	struct verrs v = { 0 };
@@ -819,11 +819,11 @@ void api_disclosure_log_file_upload(struct req *r)
  * withdrawn entry's to its unit's staff, supervisors and admins only. */
 void api_disclosure_log_file_content(struct req *r)
 {
-	static struct db_stmt st = { "dlog_file_get",
+	DB_STMT(st, "dlog_file_get",
 		"SELECT f.file_id, f.filename, f.content_type, f.sha256, e.unit_id, e.status,"
 		" f.version = e.version AS current"
 		" FROM disclosure_log_files f JOIN disclosure_log e ON e.id = f.entry_id"
-		" WHERE f.id = $1 AND f.entry_id = $2", 0 };
+		" WHERE f.id = $1 AND f.entry_id = $2");
 	const char *id = r->path_params[0], *fid = r->path_params[1];
 
 	if (!uuid_valid(id) || !uuid_valid(fid)) {
@@ -854,16 +854,16 @@ void api_disclosure_log_file_content(struct req *r)
  * requests; then reviewed like any item (submitItem, reviewItem). */
 void api_disclosure_log_create_item(struct req *r)
 {
-	static struct db_stmt live = { "dlog_live_item",
+	DB_STMT(live, "dlog_live_item",
 		"SELECT i.id, i.status FROM disclosure_log_items l JOIN items i ON i.id = l.item_id"
-		" WHERE l.entry_id = $1 AND i.status <> 'withdrawn' ORDER BY l.created_at DESC LIMIT 1", 0 };
-	static struct db_stmt ins = { "dlog_item_insert",
+		" WHERE l.entry_id = $1 AND i.status <> 'withdrawn' ORDER BY l.created_at DESC LIMIT 1");
+	DB_STMT(ins, "dlog_item_insert",
 		"WITH i AS (INSERT INTO items (kind, unit_id, category, title, summary, body, created_by)"
 		"  SELECT 'information', e.unit_id, $2, e.title, e.summary, e.answer, $3"
 		"  FROM disclosure_log e WHERE e.id = $1 RETURNING id),"
 		" l AS (INSERT INTO disclosure_log_items (item_id, entry_id, created_by)"
 		"  SELECT id, $1, $3 FROM i)"
-		" SELECT id FROM i", 0 };
+		" SELECT id FROM i");
 	struct verrs v = { 0 };
 	char id[40], item[40];
 
@@ -961,14 +961,14 @@ static int parse_request_ids(const json_t *body, char ids[][40], struct verrs *v
  * already are left as they are. All or nothing. */
 void api_disclosure_log_link_requests(struct req *r)
 {
-	static struct db_stmt reqs = { "dlog_link_candidates",
+	DB_STMT(reqs, "dlog_link_candidates",
 		"SELECT q.id, q.number, q.kind, q.status, q.outcome, q.unit_id, q.applicant,"
 		" q.applicant_sub, l.entry_id FROM requests q"
 		" LEFT JOIN disclosure_log_requests l ON l.request_id = q.id"
-		" WHERE q.id = ANY ($1::uuid[]) ORDER BY q.id FOR UPDATE OF q", 0 };
-	static struct db_stmt ins = { "dlog_link_insert",
+		" WHERE q.id = ANY ($1::uuid[]) ORDER BY q.id FOR UPDATE OF q");
+	DB_STMT(ins, "dlog_link_insert",
 		"INSERT INTO disclosure_log_requests (request_id, entry_id, linked_by)"
-		" SELECT unnest($1::uuid[]), $2, $3", 0 };
+		" SELECT unnest($1::uuid[]), $2, $3");
 	char ids[LINK_MAX][40];
 	struct verrs v = { 0 };
 	char id[40];

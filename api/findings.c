@@ -187,15 +187,27 @@ static PGresult *insert_step(struct req *r, const char *id, const char *action,
 			     const char *from, const char *to, const char *accepted,
 			     const char *comment, const char *evidence)
 {
-	static struct db_stmt st = { "finding_steps_insert",
+	DB_STMT(st, "finding_steps_insert",
 		"INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, from_status,"
 		" to_status, accepted, comment, evidence)"
-		" SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7::boolean, $8, $9::jsonb"
-		" FROM finding_steps WHERE finding_id = $1 RETURNING id", 0 };
-	const char *p[] = { id, action, req_actor(r), req_role(r), from, to, accepted, comment,
-			    evidence };
+		" SELECT :finding_id, coalesce(max(seq), 0) + 1, :action, :actor, :actor_role,"
+		" :from_status, :to_status, :accepted::boolean, :comment, :evidence::jsonb"
+		" FROM finding_steps WHERE finding_id = :finding_id RETURNING id");
+	struct db_args a = { 0 };
+	DB_ARG(&a, st, "finding_id", id);
+	DB_ARG(&a, st, "action", action);
+	DB_ARG(&a, st, "actor", req_actor(r));
+	DB_ARG(&a, st, "actor_role", req_role(r));
+	DB_ARG(&a, st, "from_status", from);
+	DB_ARG(&a, st, "to_status", to);
+	DB_ARG(&a, st, "accepted", accepted);
+	DB_ARG(&a, st, "comment", comment);
+	DB_ARG(&a, st, "evidence", evidence);
+	PGresult *res = db_exec_args(r->db, &st, &a);
 
-	return db_exec_or_reply(r, &st, 9, p);
+	if (!res)
+		db_error_reply(r);
+	return res;
 }
 
 /* Ends a write: audit entry, commit, the finding. Consumes detail. */
@@ -226,18 +238,23 @@ static void finish(struct req *r, PGresult *res, int status, const char *action,
 /* POST /v1/findings - createFinding (supervisor): 201, 401, 403, 415, 422. */
 void api_findings_create(struct req *r)
 {
-	static struct db_stmt ins = { "findings_insert",
+	DB_STMT(ins, "findings_insert",
 		"WITH f AS (INSERT INTO findings (source, unit_id, request_id, item_id, category,"
 		" severity, title, description, rectify_by, created_by, created_role)"
-		" SELECT $1, $2::uuid, $3::uuid, $4::uuid, $5, $6, $7, $8, $9::date, $10, $11"
-		" WHERE ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM requests WHERE id = $3::uuid"
-		"   AND unit_id = $2::uuid))"
-		" AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM items WHERE id = $4::uuid"
-		"   AND unit_id = $2::uuid))"
+		" SELECT :source, :unit_id::uuid, :request_id::uuid, :item_id::uuid,"
+		" :category, :severity, :title, :description, :rectify_by::date, :created_by,"
+		" :created_role"
+		" WHERE (:request_id::uuid IS NULL OR EXISTS (SELECT"
+		" 1 FROM requests WHERE id = :request_id::uuid"
+		"   AND unit_id = :unit_id::uuid))"
+		" AND (:item_id::uuid IS NULL OR EXISTS (SELECT 1"
+		" FROM items WHERE id = :item_id::uuid"
+		"   AND unit_id = :unit_id::uuid))"
 		" RETURNING *),"
 		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role,"
-		"  to_status) SELECT id, 1, 'create', $10, $11, 'open' FROM f)"
-		" SELECT " FINDING_COLUMNS " FROM f", 0 };
+		"  to_status) SELECT id, 1, 'create', :created_by, :created_role,"
+		" 'open' FROM f)"
+		" SELECT " FINDING_COLUMNS " FROM f");
 	struct verrs v = { 0 };
 	int due, today = workcal_today();
 
@@ -250,14 +267,25 @@ void api_findings_create(struct req *r)
 	}
 	if (idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		return;
-	const char *p[] = {
-		json_member_str(r->json, "source"), json_member_str(r->json, "unit_id"),
-		json_member_str(r->json, "request_id"), json_member_str(r->json, "item_id"),
-		json_member_str(r->json, "category"), json_member_str(r->json, "severity"),
-		json_member_str(r->json, "title"), json_member_str(r->json, "description"),
-		json_member_str(r->json, "rectify_by"), req_actor(r), req_role(r),
-	};
-	PGresult *res = db_exec(r->db, &ins, 11, p);
+	const char *source = json_member_str(r->json, "source");
+	const char *unit_id = json_member_str(r->json, "unit_id");
+	const char *request_id = json_member_str(r->json, "request_id");
+	const char *item_id = json_member_str(r->json, "item_id");
+	const char *category = json_member_str(r->json, "category");
+	const char *severity = json_member_str(r->json, "severity");
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "source", source);
+	DB_ARG(&a, ins, "unit_id", unit_id);
+	DB_ARG(&a, ins, "request_id", request_id);
+	DB_ARG(&a, ins, "item_id", item_id);
+	DB_ARG(&a, ins, "category", category);
+	DB_ARG(&a, ins, "severity", severity);
+	DB_ARG(&a, ins, "title", json_member_str(r->json, "title"));
+	DB_ARG(&a, ins, "description", json_member_str(r->json, "description"));
+	DB_ARG(&a, ins, "rectify_by", json_member_str(r->json, "rectify_by"));
+	DB_ARG(&a, ins, "created_by", req_actor(r));
+	DB_ARG(&a, ins, "created_role", req_role(r));
+	PGresult *res = db_exec_args(r->db, &ins, &a);
 	if (!res) {
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
 			db_rollback(r->db);
@@ -271,23 +299,23 @@ void api_findings_create(struct req *r)
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		db_rollback(r->db);
-		if (p[2])
+		if (request_id)
 			verrs_add(&v, "/request_id", "is not a request of this unit");
-		if (p[3])
+		if (item_id)
 			verrs_add(&v, "/item_id", "is not an item of this unit");
 		invalid_reply(r, &v, "The finding is invalid.");
 		return;
 	}
 	finish(r, res, 201, "finding.create",
-	       json_pack("{s:s, s:s, s:s, s:s}", "source", p[0], "unit_id", p[1], "category", p[4],
-			 "severity", p[5]), ROUTE_CREATE);
+	       json_pack("{s:s, s:s, s:s, s:s}", "source", source, "unit_id", unit_id,
+			 "category", category, "severity", severity), ROUTE_CREATE);
 	PQclear(res);
 }
 
-static struct db_stmt finding_by_id = { "findings_get",
-	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1", 0 };
-static struct db_stmt finding_lock = { "findings_lock",
-	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1 FOR UPDATE", 0 };
+DB_STMT(finding_by_id, "findings_get",
+	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1");
+DB_STMT(finding_lock, "findings_lock",
+	"SELECT " FINDING_COLUMNS " FROM findings f WHERE f.id = $1 FOR UPDATE");
 
 /* GET /v1/findings/{id} - getFinding: 200, 304, 404. */
 void api_findings_get(struct req *r)
@@ -415,26 +443,27 @@ static void wrong_status(struct req *r, const PGresult *cur, const char *action)
 	conflict_reply(r, detail, status, status_actions(status, db_get(cur, 0, "published_at") != NULL));
 }
 
-static struct db_stmt finding_update = { "findings_update",
+DB_STMT(finding_update, "findings_update",
 	"WITH f AS (UPDATE findings SET status = coalesce($2, status),"
 	" rectification = CASE WHEN $3::text IS NOT NULL THEN $3 ELSE rectification END,"
 	" rectified_at = CASE WHEN $3::text IS NOT NULL THEN now() ELSE rectified_at END,"
 	" rectifications = rectifications + CASE WHEN $3::text IS NOT NULL THEN 1 ELSE 0 END,"
-	" verification_comment = CASE WHEN $4::boolean IS NOT NULL THEN $5 ELSE verification_comment END,"
+	" verification_comment = CASE WHEN $4::boolean IS NOT"
+	" NULL THEN $5 ELSE verification_comment END,"
 	" verified_at = CASE WHEN $4::boolean IS NOT NULL THEN now() ELSE verified_at END,"
 	" closed_at = CASE WHEN $4::boolean THEN now() ELSE closed_at END,"
 	" published_at = CASE WHEN $6::boolean THEN now() ELSE published_at END,"
 	" published_by = CASE WHEN $6::boolean THEN $7 ELSE published_by END,"
 	" version = version + 1, updated_at = now() WHERE id = $1 RETURNING *)"
-	" SELECT " FINDING_COLUMNS " FROM f", 0 };
+	" SELECT " FINDING_COLUMNS " FROM f");
 
 /* POST /v1/findings/{id}/rectification - rectifyFinding (clerk, approver of
  * the unit): 200, 401, 403, 404, 409, 415, 422. */
 void api_findings_rectify(struct req *r)
 {
-	static struct db_stmt ev = { "finding_evidence_check",
+	DB_STMT(ev, "finding_evidence_check",
 		"SELECT count(*) FROM finding_evidence WHERE finding_id = $1"
-		" AND id = ANY ($2::uuid[])", 0 };
+		" AND id = ANY ($2::uuid[])");
 	struct verrs v = { 0 };
 	json_t *ids = NULL;
 
@@ -577,14 +606,14 @@ void api_findings_publish(struct req *r)
  * 404, 409, 413, 415, 422. The raw file, checked like a material. */
 void api_findings_evidence_upload(struct req *r)
 {
-	static struct db_stmt ins = { "finding_evidence_insert",
+	DB_STMT(ins, "finding_evidence_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
 		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
 		" INSERT INTO finding_evidence (finding_id, filename, file_id, content_type, size,"
 		" sha256, uploaded_by, uploaded_role)"
 		" SELECT $5::uuid, $6, f.id, $1, $2::int, $3, $7, $8 FROM f"
 		" RETURNING id, finding_id, filename, content_type, size, sha256,"
-		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by", 0 };
+		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by");
 	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160];
 
 	enum filetype t = upload_check_or_reply(r, filename, sizeof filename);
@@ -620,8 +649,8 @@ void api_findings_evidence_upload(struct req *r)
 		return;
 	}
 	/* The finding lists its evidence: its ETag moves with it. */
-	static struct db_stmt touch = { "findings_touch",
-		"UPDATE findings SET version = version + 1, updated_at = now() WHERE id = $1", 0 };
+	DB_STMT(touch, "findings_touch",
+		"UPDATE findings SET version = version + 1, updated_at = now() WHERE id = $1");
 	const char *tp[] = { id };
 	PGresult *tres = db_exec_or_reply(r, &touch, 1, tp);
 	if (!tres) {
@@ -650,10 +679,10 @@ void api_findings_evidence_upload(struct req *r)
  * (staff of the finding's unit, supervisors, admins): 200, 304, 401, 404. */
 void api_findings_evidence_content(struct req *r)
 {
-	static struct db_stmt st = { "finding_evidence_get",
+	DB_STMT(st, "finding_evidence_get",
 		"SELECT e.file_id, e.filename, e.content_type, e.sha256, f.unit_id"
 		" FROM finding_evidence e JOIN findings f ON f.id = e.finding_id"
-		" WHERE e.id = $1 AND e.finding_id = $2", 0 };
+		" WHERE e.id = $1 AND e.finding_id = $2");
 	const char *id = r->path_params[0], *eid = r->path_params[1];
 
 	if (!uuid_valid(id) || !uuid_valid(eid)) {

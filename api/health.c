@@ -18,8 +18,8 @@ void api_health_live(struct req *r)
  * 503 otherwise (the load balancer then sends traffic elsewhere). */
 void api_health_ready(struct req *r)
 {
-	static struct db_stmt st = { "ready",
-		"SELECT coalesce(max(version), 0) AS v FROM schema_migrations", 0 };
+	DB_STMT(st, "ready",
+		"SELECT coalesce(max(version), 0) AS v FROM schema_migrations");
 	PGresult *res = db_exec(r->db, &st, 0, NULL);
 
 	if (!res) {

@@ -466,8 +466,8 @@ static time_t freqs_loaded;
 
 static void load_frequencies(struct req *r)
 {
-	static struct db_stmt st = { "search_freqs",
-		"SELECT token, frequency FROM search_token_frequencies() LIMIT 2048", 0 };
+	DB_STMT(st, "search_freqs",
+		"SELECT token, frequency FROM search_token_frequencies() LIMIT 2048");
 	time_t now = time(NULL);
 
 	if (freqs_loaded && now - freqs_loaded < FREQ_REFRESH)
@@ -634,10 +634,10 @@ void api_items_list(struct req *r)
 	free(next);
 }
 
-static struct db_stmt item_by_id = { "items_get",
-	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1", 0 };
-static struct db_stmt item_lock = { "items_lock",
-	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE", 0 };
+DB_STMT(item_by_id, "items_get",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1");
+DB_STMT(item_lock, "items_lock",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE");
 
 static void item_cache_headers(struct req *r, bool published)
 {
@@ -817,13 +817,14 @@ static const char *bool_text(const json_t *o, const char *name)
  * 409 (code taken), 415, 422. Items are born drafts. */
 void api_items_create(struct req *r)
 {
-	static struct db_stmt ins = { "items_insert",
+	DB_STMT(ins, "items_insert",
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
 		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
 		" fee, online, created_by, document_type)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16,"
-		" $17)"
-		" RETURNING " ITEM_COLUMNS, 0 };
+		" VALUES (:kind, :unit_id, :category, :title, :title_en, :summary, :body,"
+		" :document_number, :code, :legal_basis, :statutory_days, :committed_days,"
+		" :materials::jsonb, :fee, :online, :created_by, :document_type)"
+		" RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *kind = json_member_str(r->json, "kind");
 	char sd[24], cd[24], fee[48];
@@ -852,30 +853,37 @@ void api_items_create(struct req *r)
 		return;
 	}
 	char *materials = service ? dump_or_null(json_object_get(r->json, "materials")) : NULL;
-	const char *p[] = {
-		kind, r->claims.unit, json_member_str(r->json, "category"),
-		json_member_str(r->json, service ? "name" : "title"),
-		json_member_str(r->json, service ? "name_en" : "title_en"),
-		json_member_str(r->json, "summary"), json_member_str(r->json, "body"),
-		json_member_str(r->json, "document_number"), json_member_str(r->json, "code"),
-		json_member_str(r->json, "legal_basis"),
-		int_text(r->json, "statutory_days", sd, sizeof sd),
-		int_text(r->json, "committed_days", cd, sizeof cd),
-		materials, number_text(r->json, "fee", fee, sizeof fee),
-		bool_text(r->json, "online"), r->claims.sub, json_member_str(r->json, "document_type"),
-	};
+	const char *category = json_member_str(r->json, "category");
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "kind", kind);
+	DB_ARG(&a, ins, "unit_id", r->claims.unit);
+	DB_ARG(&a, ins, "category", category);
+	DB_ARG(&a, ins, "title", json_member_str(r->json, service ? "name" : "title"));
+	DB_ARG(&a, ins, "title_en", json_member_str(r->json, service ? "name_en" : "title_en"));
+	DB_ARG(&a, ins, "summary", json_member_str(r->json, "summary"));
+	DB_ARG(&a, ins, "body", json_member_str(r->json, "body"));
+	DB_ARG(&a, ins, "document_number", json_member_str(r->json, "document_number"));
+	DB_ARG(&a, ins, "code", json_member_str(r->json, "code"));
+	DB_ARG(&a, ins, "legal_basis", json_member_str(r->json, "legal_basis"));
+	DB_ARG(&a, ins, "statutory_days", int_text(r->json, "statutory_days", sd, sizeof sd));
+	DB_ARG(&a, ins, "committed_days", int_text(r->json, "committed_days", cd, sizeof cd));
+	DB_ARG(&a, ins, "materials", materials);
+	DB_ARG(&a, ins, "fee", number_text(r->json, "fee", fee, sizeof fee));
+	DB_ARG(&a, ins, "online", bool_text(r->json, "online"));
+	DB_ARG(&a, ins, "created_by", r->claims.sub);
+	DB_ARG(&a, ins, "document_type", json_member_str(r->json, "document_type"));
 	if (db_begin_or_reply(r)) {
 		free(materials);
 		return;
 	}
-	PGresult *res = db_exec(r->db, &ins, 17, p);
+	PGresult *res = db_exec_args(r->db, &ins, &a);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
 		return;
 	}
 	finish_change(r, res, 201, "item.create",
-		      json_pack("{s:s, s:s}", "kind", kind, "category", p[2]));
+		      json_pack("{s:s, s:s}", "kind", kind, "category", category));
 	PQclear(res);
 }
 
@@ -885,23 +893,25 @@ static void wrong_status(struct req *r, const char *action, const char *status);
  * 403, 404, 409 (not a draft, or code taken), 412, 415, 422, 428. */
 void api_items_update(struct req *r)
 {
-	static struct db_stmt upd = { "items_update",
-		"UPDATE items SET category = coalesce($2, category),"
-		" title = coalesce($3, title),"
-		" title_en = CASE WHEN $4::boolean THEN $5 ELSE title_en END,"
-		" summary = CASE WHEN $6::boolean THEN $7 ELSE summary END,"
-		" body = coalesce($8, body),"
-		" document_number = CASE WHEN $9::boolean THEN $10 ELSE document_number END,"
-		" code = coalesce($11, code), legal_basis = coalesce($12, legal_basis),"
-		" statutory_days = coalesce($13::int, statutory_days),"
-		" committed_days = coalesce($14::int, committed_days),"
-		" materials = coalesce($15::jsonb, materials), fee = coalesce($16::numeric, fee),"
-		" online = coalesce($17::boolean, online),"
-		" document_type = CASE WHEN $18::boolean THEN $19 ELSE document_type END,"
-		" edited_by = CASE WHEN $20 = ANY (edited_by) THEN edited_by"
-		"  ELSE edited_by || $20 END,"
+	DB_STMT(upd, "items_update",
+		"UPDATE items SET category = coalesce(:category, category),"
+		" title = coalesce(:title, title),"
+		" title_en = CASE WHEN :set_title_en::boolean THEN :title_en ELSE title_en END,"
+		" summary = CASE WHEN :set_summary::boolean THEN :summary ELSE summary END,"
+		" body = coalesce(:body, body),"
+		" document_number = CASE WHEN :set_document_number::boolean"
+		"  THEN :document_number ELSE document_number END,"
+		" code = coalesce(:code, code), legal_basis = coalesce(:legal_basis, legal_basis),"
+		" statutory_days = coalesce(:statutory_days::int, statutory_days),"
+		" committed_days = coalesce(:committed_days::int, committed_days),"
+		" materials = coalesce(:materials::jsonb, materials), fee = coalesce(:fee::numeric, fee),"
+		" online = coalesce(:online::boolean, online),"
+		" document_type = CASE WHEN :set_document_type::boolean"
+		"  THEN :document_type ELSE document_type END,"
+		" edited_by = CASE WHEN :editor = ANY (edited_by) THEN edited_by"
+		"  ELSE edited_by || :editor END,"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+		" WHERE id = :id RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	char etag[32], sd[24], cd[24], fee[48];
 
@@ -941,23 +951,31 @@ void api_items_update(struct req *r)
 	PQclear(cur);
 	const char *en = service ? "name_en" : "title_en";
 	char *materials = dump_or_null(json_object_get(r->json, "materials"));
-	const char *p[] = {
-		r->path_params[0], json_member_str(r->json, "category"),
-		json_member_str(r->json, service ? "name" : "title"),
-		json_object_get(r->json, en) ? "true" : "false", json_member_str(r->json, en),
-		json_object_get(r->json, "summary") ? "true" : "false", json_member_str(r->json, "summary"),
-		json_member_str(r->json, "body"),
-		json_object_get(r->json, "document_number") ? "true" : "false",
-		json_member_str(r->json, "document_number"), json_member_str(r->json, "code"),
-		json_member_str(r->json, "legal_basis"),
-		int_text(r->json, "statutory_days", sd, sizeof sd),
-		int_text(r->json, "committed_days", cd, sizeof cd),
-		materials, number_text(r->json, "fee", fee, sizeof fee),
-		bool_text(r->json, "online"),
-		json_object_get(r->json, "document_type") ? "true" : "false",
-		json_member_str(r->json, "document_type"), r->claims.sub,
-	};
-	PGresult *res = db_exec(r->db, &upd, 20, p);
+	struct db_args a = { 0 };
+	/* set_x: whether x is in the patch, for the fields that may be set to null. */
+	DB_ARG(&a, upd, "id", r->path_params[0]);
+	DB_ARG(&a, upd, "category", json_member_str(r->json, "category"));
+	DB_ARG(&a, upd, "title", json_member_str(r->json, service ? "name" : "title"));
+	DB_ARG(&a, upd, "set_title_en", json_object_get(r->json, en) ? "true" : "false");
+	DB_ARG(&a, upd, "title_en", json_member_str(r->json, en));
+	DB_ARG(&a, upd, "set_summary", json_object_get(r->json, "summary") ? "true" : "false");
+	DB_ARG(&a, upd, "summary", json_member_str(r->json, "summary"));
+	DB_ARG(&a, upd, "body", json_member_str(r->json, "body"));
+	DB_ARG(&a, upd, "set_document_number",
+	       json_object_get(r->json, "document_number") ? "true" : "false");
+	DB_ARG(&a, upd, "document_number", json_member_str(r->json, "document_number"));
+	DB_ARG(&a, upd, "code", json_member_str(r->json, "code"));
+	DB_ARG(&a, upd, "legal_basis", json_member_str(r->json, "legal_basis"));
+	DB_ARG(&a, upd, "statutory_days", int_text(r->json, "statutory_days", sd, sizeof sd));
+	DB_ARG(&a, upd, "committed_days", int_text(r->json, "committed_days", cd, sizeof cd));
+	DB_ARG(&a, upd, "materials", materials);
+	DB_ARG(&a, upd, "fee", number_text(r->json, "fee", fee, sizeof fee));
+	DB_ARG(&a, upd, "online", bool_text(r->json, "online"));
+	DB_ARG(&a, upd, "set_document_type",
+	       json_object_get(r->json, "document_type") ? "true" : "false");
+	DB_ARG(&a, upd, "document_type", json_member_str(r->json, "document_type"));
+	DB_ARG(&a, upd, "editor", r->claims.sub);
+	PGresult *res = db_exec_args(r->db, &upd, &a);
 	free(materials);
 	if (!res) {
 		unique_or_error(r);
@@ -988,7 +1006,7 @@ static void wrong_status(struct req *r, const char *action, const char *status)
 	conflict_reply(r, detail, status, allowed);
 }
 
-static struct db_stmt item_transition = { "items_transition",
+DB_STMT(item_transition, "items_transition",
 	"UPDATE items SET status = $2,"
 	" submitted_by = CASE WHEN $2 = 'pending_review' THEN $3 ELSE submitted_by END,"
 	" submitted_at = CASE WHEN $2 = 'pending_review' THEN now() ELSE submitted_at END,"
@@ -1002,7 +1020,7 @@ static struct db_stmt item_transition = { "items_transition",
 	" withdrawn_at = CASE WHEN $2 = 'withdrawn' THEN now() ELSE withdrawn_at END,"
 	" withdraw_reason = CASE WHEN $2 = 'withdrawn' THEN $5 ELSE withdraw_reason END,"
 	" version = version + 1, updated_at = now()"
-	" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+	" WHERE id = $1 RETURNING " ITEM_COLUMNS);
 
 /* Moves the locked item cur to status `to` and answers. */
 static void transition(struct req *r, PGresult *cur, const char *to,
@@ -1045,8 +1063,8 @@ void api_items_submit(struct req *r)
  * NULL with *failed set after answering 5xx. */
 static const char *not_second_person(struct req *r, const PGresult *cur, bool *failed)
 {
-	static struct db_stmt st = { "items_editors",
-		"SELECT $2 = ANY (edited_by) AS editor FROM items WHERE id = $1", 0 };
+	DB_STMT(st, "items_editors",
+		"SELECT $2 = ANY (edited_by) AS editor FROM items WHERE id = $1");
 	const char *author = db_get(cur, 0, "created_by");
 	const char *submitter = db_get(cur, 0, "submitted_by");
 
@@ -1140,10 +1158,10 @@ static const struct field abolish_fields[] = {
  * force (OGI Regulations Art. 20(1)). The item stays in the catalogue. */
 void api_items_abolish(struct req *r)
 {
-	static struct db_stmt upd = { "items_abolish",
+	DB_STMT(upd, "items_abolish",
 		"UPDATE items SET abolished_on = $2::date, abolished_note = $3,"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING " ITEM_COLUMNS, 0 };
+		" WHERE id = $1 RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *day = json_member_str(r->json, "abolished_on");
 	int y, m, d;

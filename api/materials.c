@@ -57,11 +57,11 @@ static void invalid_reply(struct req *r, const char *pointer, const char *detail
 static int item_code_or_reply(struct req *r, const struct request_ref *ref,
 			      const char *code)
 {
-	static struct db_stmt st = { "materials_item_codes",
+	DB_STMT(st, "materials_item_codes",
 		"SELECT bool_or(m->>'code' = $2) AS listed,"
 		" string_agg(m->>'code', ', ' ORDER BY ord) AS codes"
 		" FROM items i, jsonb_array_elements(i.materials) WITH ORDINALITY AS e(m, ord)"
-		" WHERE i.id = $1", 0 };
+		" WHERE i.id = $1");
 	char msg[160];
 
 	if (ref->kind != CK_APPROVAL)
@@ -112,9 +112,9 @@ static enum filetype check_upload_or_reply(struct req *r, char *code, size_t cod
  * after the other. Returns 0, or -1 after answering, rolled back. */
 static int room_or_reply(struct req *r, const char *request_id, const char *code)
 {
-	static struct db_stmt st = { "materials_usage",
+	DB_STMT(st, "materials_usage",
 		"SELECT count(*) FILTER (WHERE code = $2) AS versions,"
-		" coalesce(sum(size), 0) AS bytes FROM materials WHERE request_id = $1", 0 };
+		" coalesce(sum(size), 0) AS bytes FROM materials WHERE request_id = $1");
 	const struct config *cfg = r->cfg;
 	const char *p[] = { request_id, code };
 	char msg[200];
@@ -156,7 +156,7 @@ static int room_or_reply(struct req *r, const char *request_id, const char *code
  * versions. */
 void api_materials_upload(struct req *r)
 {
-	static struct db_stmt ins = { "materials_insert",
+	DB_STMT(ins, "materials_insert",
 		"WITH f AS (INSERT INTO files (content_type, size, sha256, content)"
 		" VALUES ($1, $2::int, $3, $4::bytea) RETURNING id)"
 		" INSERT INTO materials (request_id, code, version, filename, file_id,"
@@ -164,11 +164,11 @@ void api_materials_upload(struct req *r)
 		" SELECT $5::uuid, $6, coalesce((SELECT max(version) FROM materials"
 		"  WHERE request_id = $5::uuid AND code = $6), 0) + 1,"
 		" $7, f.id, $1, $2::int, $3, $8, $9 FROM f"
-		" RETURNING " MATERIAL_COLUMNS, 0 };
+		" RETURNING " MATERIAL_COLUMNS);
 	/* The request's representation (the correction checklist, what may
 	 * be done next) depends on its materials: its ETag moves with them. */
-	static struct db_stmt touch = { "materials_touch_request",
-		"UPDATE requests SET version = version + 1, updated_at = now() WHERE id = $1", 0 };
+	DB_STMT(touch, "materials_touch_request",
+		"UPDATE requests SET version = version + 1, updated_at = now() WHERE id = $1");
 	struct request_ref ref;
 	char code[CODE_MAX * 4 + 8], filename[UPLOAD_FILENAME_MAX * 4 + 8];
 	char sha[65], size[24], loc[160], etag[72];
@@ -242,10 +242,10 @@ void api_materials_upload(struct req *r)
  * Every version, by code then version; keyset pages like every list. */
 void api_materials_list(struct req *r)
 {
-	static struct db_stmt st = { "materials_list",
+	DB_STMT(st, "materials_list",
 		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE request_id = $1"
 		" AND ($2::text IS NULL OR (code, version) > ($2, $3::int))"
-		" ORDER BY code, version LIMIT $4", 0 };
+		" ORDER BY code, version LIMIT $4");
 	static const char *const key[] = { "code", "version" };
 	struct request_ref ref;
 	char after[2][CURSOR_PART_MAX], lim[16];
@@ -304,8 +304,8 @@ static PGresult *material_or_reply(struct req *r, struct db_stmt *st)
  * A material never changes: its ETag is its content's SHA-256. */
 void api_materials_get(struct req *r)
 {
-	static struct db_stmt st = { "materials_get",
-		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE id = $1 AND request_id = $2", 0 };
+	DB_STMT(st, "materials_get",
+		"SELECT " MATERIAL_COLUMNS " FROM materials WHERE id = $1 AND request_id = $2");
 	char etag[72];
 
 	PGresult *res = material_or_reply(r, &st);
@@ -323,9 +323,9 @@ void api_materials_get(struct req *r)
  * place: attachment, nosniff. */
 void api_materials_content(struct req *r)
 {
-	static struct db_stmt meta = { "materials_content_meta",
+	DB_STMT(meta, "materials_content_meta",
 		"SELECT file_id, filename, content_type, sha256 FROM materials"
-		" WHERE id = $1 AND request_id = $2", 0 };
+		" WHERE id = $1 AND request_id = $2");
 
 	PGresult *m = material_or_reply(r, &meta);
 	if (!m)

@@ -55,8 +55,8 @@ void api_monitoring_run(struct req *r)
  * 200, 401, 403, 404. */
 void api_monitoring_get(struct req *r)
 {
-	static struct db_stmt st = { "monitoring_runs_get",
-		"SELECT " RUN_COLUMNS " FROM monitoring_runs WHERE id = $1", 0 };
+	DB_STMT(st, "monitoring_runs_get",
+		"SELECT " RUN_COLUMNS " FROM monitoring_runs WHERE id = $1");
 	const char *id = r->path_params[0];
 
 	if (!uuid_valid(id)) {
@@ -78,14 +78,14 @@ void api_monitoring_get(struct req *r)
  * 400, 401, 403. Newest first. */
 void api_monitoring_list(struct req *r)
 {
-	static struct db_stmt first = { "monitoring_runs_first",
+	DB_STMT(first, "monitoring_runs_first",
 		"SELECT " RUN_COLUMNS " FROM monitoring_runs"
-		" ORDER BY monitoring_runs.started_at DESC, monitoring_runs.id DESC LIMIT $1", 0 };
-	static struct db_stmt next = { "monitoring_runs_next",
+		" ORDER BY monitoring_runs.started_at DESC, monitoring_runs.id DESC LIMIT $1");
+	DB_STMT(next, "monitoring_runs_next",
 		"SELECT " RUN_COLUMNS " FROM monitoring_runs"
 		" WHERE (monitoring_runs.started_at, monitoring_runs.id)"
 		"  < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid)"
-		" ORDER BY monitoring_runs.started_at DESC, monitoring_runs.id DESC LIMIT $1", 0 };
+		" ORDER BY monitoring_runs.started_at DESC, monitoring_runs.id DESC LIMIT $1");
 	char after[2][CURSOR_PART_MAX], lim[16];
 	int limit;
 

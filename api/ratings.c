@@ -83,12 +83,12 @@ static int bad_rating_finding_or_reply(struct req *r, const PGresult *q, int sco
  * request is decided; once): 201, 401, 403, 404, 409, 415, 422. */
 void api_ratings_create(struct req *r)
 {
-	static struct db_stmt rated = { "ratings_exists",
-		"SELECT 1 FROM ratings WHERE request_id = $1", 0 };
-	static struct db_stmt ins = { "ratings_insert",
+	DB_STMT(rated, "ratings_exists",
+		"SELECT 1 FROM ratings WHERE request_id = $1");
+	DB_STMT(ins, "ratings_insert",
 		"INSERT INTO ratings AS g (request_id, unit_id, score, comment, rated_by, finding_id)"
 		" VALUES ($1, $2, $3::smallint, $4, $5, $6::uuid)"
-		" RETURNING " RATING_COLUMNS, 0 };
+		" RETURNING " RATING_COLUMNS);
 	struct verrs v = { 0 };
 	struct request_ref ref;
 	char finding[37] = "", loc[96];
@@ -161,8 +161,8 @@ out:
  * request): 200, 304, 401, 404 (also when it is not rated). */
 void api_ratings_get(struct req *r)
 {
-	static struct db_stmt st = { "ratings_get",
-		"SELECT " RATING_COLUMNS " FROM ratings g WHERE g.request_id = $1", 0 };
+	DB_STMT(st, "ratings_get",
+		"SELECT " RATING_COLUMNS " FROM ratings g WHERE g.request_id = $1");
 	struct request_ref ref;
 
 	if (request_find_or_reply(r, r->path_params[0], false, &ref))

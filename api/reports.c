@@ -1014,18 +1014,18 @@ static const struct field publish_fields[] = {
  * January, the city by 31 March of the next year). */
 void api_reports_publish(struct req *r)
 {
-	static struct db_stmt last = { "reports_last_publication",
+	DB_STMT(last, "reports_last_publication",
 		"SELECT revision, report FROM report_publications"
 		" WHERE year = $1::int AND unit_id IS NOT DISTINCT FROM $2::uuid"
-		" ORDER BY revision DESC LIMIT 1", 0 };
-	static struct db_stmt ins = { "reports_publish",
+		" ORDER BY revision DESC LIMIT 1");
+	DB_STMT(ins, "reports_publish",
 		"WITH p AS (INSERT INTO report_publications (year, unit_id, revision, report, changes,"
 		"  note, published_by, published_role)"
 		"  VALUES ($1::int, $2::uuid, $3::int, $4::jsonb, $5::jsonb, $6, $7, $8) RETURNING *)"
-		" SELECT " PUBLICATION_COLUMNS ", p.report FROM p", 0 };
-	static struct db_stmt lock = { "reports_publish_lock",
-		"SELECT pg_advisory_xact_lock(hashtext('opengov.report.' || $1 || '.' || coalesce($2, '')))",
-		0 };
+		" SELECT " PUBLICATION_COLUMNS ", p.report FROM p");
+	DB_STMT(lock, "reports_publish_lock",
+		"SELECT pg_advisory_xact_lock(hashtext('opengov.report.' || $1 || '.' || coalesce($2, '')))"
+		);
 	struct verrs v = { 0 };
 	char year_text[16], rev[16];
 
@@ -1165,8 +1165,8 @@ void api_reports_publications_list(struct req *r)
  * A published report never changes: it is cached for a day. */
 void api_reports_publication_get(struct req *r)
 {
-	static struct db_stmt one = { "reports_publication",
-		"SELECT " PUBLICATION_COLUMNS ", p.report FROM report_publications p WHERE p.id = $1", 0 };
+	DB_STMT(one, "reports_publication",
+		"SELECT " PUBLICATION_COLUMNS ", p.report FROM report_publications p WHERE p.id = $1");
 	static const char *const pub_formats[] = { "json", "csv", "xlsx", NULL };
 	const char *format;
 	char etag[64];
@@ -1259,9 +1259,9 @@ static int figure_path_or_reply(struct req *r, char year[8])
  * 400, 404. Anyone: the figures of table 二 the unit entered for the year. */
 void api_reports_figures_get(struct req *r)
 {
-	static struct db_stmt st = { "reports_figures_get",
-		"SELECT " FIGURE_COLUMNS " FROM report_figures f WHERE f.unit_id = $1 AND f.year = $2::int",
-		0 };
+	DB_STMT(st, "reports_figures_get",
+		"SELECT " FIGURE_COLUMNS " FROM report_figures f WHERE f.unit_id = $1 AND f.year = $2::int"
+		);
 	char year[8], etag[32];
 
 	if (figure_path_or_reply(r, year))
@@ -1290,7 +1290,7 @@ void api_reports_figures_get(struct req *r)
  * in table 二 as entered. */
 void api_reports_figures_put(struct req *r)
 {
-	static struct db_stmt st = { "reports_figures_put",
+	DB_STMT(st, "reports_figures_put",
 		"WITH u AS (SELECT id FROM units WHERE id = $1),"
 		" f AS (INSERT INTO report_figures AS f (unit_id, year, penalty_decisions,"
 		"  coercion_decisions, fees_10k_yuan, note, updated_by)"
@@ -1299,7 +1299,7 @@ void api_reports_figures_put(struct req *r)
 		"  coercion_decisions = EXCLUDED.coercion_decisions, fees_10k_yuan = EXCLUDED.fees_10k_yuan,"
 		"  note = EXCLUDED.note, updated_by = EXCLUDED.updated_by, updated_at = now(),"
 		"  version = f.version + 1 RETURNING *)"
-		" SELECT " FIGURE_COLUMNS " FROM f", 0 };
+		" SELECT " FIGURE_COLUMNS " FROM f");
 	struct verrs v = { 0 };
 	char year[8], pen[24], coe[24], fees[48], etag[32];
 

@@ -329,11 +329,11 @@ static int new_request_parse_or_reply(struct req *r, struct new_request *n)
  * account. -1 after answering (rolled back). */
 static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 {
-	static struct db_stmt item_st = { "requests_item",
+	DB_STMT(item_st, "requests_item",
 		"SELECT unit_id, status, kind, online, committed_days, statutory_days FROM items"
-		" WHERE id = $1", 0 };
-	static struct db_stmt account_st = { "requests_applicant_account",
-		"SELECT role FROM accounts WHERE id = $1", 0 };
+		" WHERE id = $1");
+	DB_STMT(account_st, "requests_applicant_account",
+		"SELECT role FROM accounts WHERE id = $1");
 	struct verrs v = { 0 };
 	PGresult *res;
 
@@ -380,35 +380,41 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 static PGresult *new_request_insert_or_reply(struct req *r, const struct new_request *n,
 					     const struct calendar *cal, long long cal_version)
 {
-	static struct db_stmt ins = { "requests_insert",
+	DB_STMT(ins, "requests_insert",
 		"WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type',"
 		"  a.applicant_type, 'name', coalesce(a.display_name, a.username), 'account_id',"
 		"  a.id::text, 'id_number', NULL, 'phone', NULL, 'email', NULL, 'address', NULL)"
 		"  AS applicant"
-		"  FROM accounts a WHERE $9::text IS NULL AND a.id = $5::uuid AND a.role = 'public'"
-		"  UNION ALL SELECT $10::jsonb->>'type', $10::jsonb WHERE $9::text IS NOT NULL),"
+		"  FROM accounts a WHERE :registered_by::text IS NULL AND a.id = :applicant_sub::uuid"
+		"  AND a.role = 'public'"
+		"  UNION ALL SELECT :applicant::jsonb->>'type', :applicant::jsonb"
+		"  WHERE :registered_by::text IS NOT NULL),"
 		/* No applicant, no number: the counter moves only for a request. */
 		" n AS (INSERT INTO request_numbers AS c (kind, year, last)"
-		"  SELECT $1, $2::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1"
+		"  SELECT :kind, :year::int, 1 FROM who"
+		"  ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1"
 		"  RETURNING last),"
 		" q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,"
 		"  applicant_type, applicant, channel, registered_by, description, purpose, delivery,"
 		"  form, received_at, clock_start, days_allowed, yellow_on, red_on, light,"
 		"  clock_calendar, committed_days, acceptance_start, acceptance_due)"
-		"  SELECT $1, CASE $1 WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || $2 || '-' ||"
+		"  SELECT :kind, CASE :kind WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || :year || '-' ||"
 		"   CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END,"
-		"   $3::uuid, $4::uuid, $5, who.type, who.applicant, $8, $9, $11, $12, $13, $14::jsonb,"
-		"   coalesce($15::timestamptz, now()), DATE '1970-01-01' + $16::int, $17::int,"
-		"   $18::date, $19::date, $21, $22::bigint, $25::int,"
-		"   DATE '1970-01-01' + $26::int, DATE '1970-01-01' + $27::int"
+		"   :unit_id::uuid, :item_id::uuid, :applicant_sub, who.type, who.applicant, :channel,"
+		"   :registered_by, :description, :purpose, :delivery, :form::jsonb,"
+		"   coalesce(:received_at::timestamptz, now()), DATE '1970-01-01' + :clock_start::int,"
+		"   :days_allowed::int, :yellow_on::date, :red_on::date, :light, :clock_calendar::bigint,"
+		"   :committed_days::int, DATE '1970-01-01' + :acceptance_start::int,"
+		"   DATE '1970-01-01' + :acceptance_due::int"
 		"  FROM n, who RETURNING *),"
 		" a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
-		"  to_status) SELECT id, 1, unit_id, $6, $7, $20, 'submitted' FROM q)"
+		"  to_status) SELECT id, 1, unit_id, :action, :actor, :actor_role, 'submitted' FROM q)"
 		/* The audit entry in the same statement: the counter row and the
 		 * audit chain's head stay locked for the commit only. */
-		" SELECT " REQUEST_DETAIL_COLUMNS ", audit_append($7, $20, $23, 'request', q.id::text,"
-		"  $24, jsonb_build_object('number', q.number, 'kind', q.kind, 'channel', q.channel))"
-		"  AS _audit_seq FROM q", 0 };
+		" SELECT " REQUEST_DETAIL_COLUMNS ", audit_append(:actor, :actor_role, :audit_action,"
+		"  'request', q.id::text, :request_id, jsonb_build_object('number', q.number,"
+		"  'kind', q.kind, 'channel', q.channel))"
+		"  AS _audit_seq FROM q");
 	struct verrs v = { 0 };
 	struct case_state s;
 	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
@@ -443,21 +449,36 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		json_decref(a);
 	}
 	bool d = n->disclosure, clerk = n->clerk;
-	const char *p[] = {
-		n->kind, year, n->unit, d ? NULL : n->item, clerk ? n->acct : r->claims.sub,
-		clerk ? "register" : "submit", req_actor(r),
-		clerk ? json_member_str(r->json, "channel") : "online",
-		clerk ? r->claims.sub : NULL, applicant_text,
-		d ? json_member_str(r->json, "description") : NULL,
-		d ? json_member_str(r->json, "purpose") : NULL,
-		d ? json_member_str(r->json, "delivery") : NULL, n->form_text,
-		clerk ? json_member_str(r->json, "received_at") : NULL,
-		d ? start : NULL, allowed, yellow[0] ? yellow : NULL, red[0] ? red : NULL,
-		req_role(r), light_of(yellow, red, workcal_today()), version_text,
-		clerk ? "request.register" : "request.submit", r->request_id,
-		d ? NULL : committed_text, d ? NULL : acc_start, d ? NULL : acc_due,
-	};
-	PGresult *res = db_exec(r->db, &ins, 27, p);
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "kind", n->kind);
+	DB_ARG(&a, ins, "year", year);
+	DB_ARG(&a, ins, "unit_id", n->unit);
+	DB_ARG(&a, ins, "item_id", d ? NULL : n->item);
+	DB_ARG(&a, ins, "applicant_sub", clerk ? n->acct : r->claims.sub);
+	DB_ARG(&a, ins, "action", clerk ? "register" : "submit");
+	DB_ARG(&a, ins, "actor", req_actor(r));
+	DB_ARG(&a, ins, "channel", clerk ? json_member_str(r->json, "channel") : "online");
+	/* The clerk who registers on paper; NULL: the applicant applies online. */
+	DB_ARG(&a, ins, "registered_by", clerk ? r->claims.sub : NULL);
+	DB_ARG(&a, ins, "applicant", applicant_text);
+	DB_ARG(&a, ins, "description", d ? json_member_str(r->json, "description") : NULL);
+	DB_ARG(&a, ins, "purpose", d ? json_member_str(r->json, "purpose") : NULL);
+	DB_ARG(&a, ins, "delivery", d ? json_member_str(r->json, "delivery") : NULL);
+	DB_ARG(&a, ins, "form", n->form_text);
+	DB_ARG(&a, ins, "received_at", clerk ? json_member_str(r->json, "received_at") : NULL);
+	DB_ARG(&a, ins, "clock_start", d ? start : NULL);
+	DB_ARG(&a, ins, "days_allowed", allowed);
+	DB_ARG(&a, ins, "yellow_on", yellow[0] ? yellow : NULL);
+	DB_ARG(&a, ins, "red_on", red[0] ? red : NULL);
+	DB_ARG(&a, ins, "actor_role", req_role(r));
+	DB_ARG(&a, ins, "light", light_of(yellow, red, workcal_today()));
+	DB_ARG(&a, ins, "clock_calendar", version_text);
+	DB_ARG(&a, ins, "audit_action", clerk ? "request.register" : "request.submit");
+	DB_ARG(&a, ins, "request_id", r->request_id);
+	DB_ARG(&a, ins, "committed_days", d ? NULL : committed_text);
+	DB_ARG(&a, ins, "acceptance_start", d ? NULL : acc_start);
+	DB_ARG(&a, ins, "acceptance_due", d ? NULL : acc_due);
+	PGresult *res = db_exec_args(r->db, &ins, &a);
 	free(applicant_text);
 	if (!res) {
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {

@@ -49,12 +49,12 @@ static const char *str_member(json_t *o, const char *name)
  * caller: served from the worker's cache while no unit changed. */
 void api_units_list(struct req *r)
 {
-	static struct db_stmt st = { "units_list",
+	DB_STMT(st, "units_list",
 		"SELECT " UNIT_COLUMNS " FROM units"
 		" WHERE ($1::text IS NULL OR kind = $1)"
 		" AND ($2::uuid IS NULL OR parent_id = $2)"
 		" AND ($3::text IS NULL OR code > $3)"
-		" ORDER BY code LIMIT $4", 0 };
+		" ORDER BY code LIMIT $4");
 	const char *kind, *parent;
 	char after[1][CURSOR_PART_MAX];
 	char lim[16];
@@ -88,8 +88,8 @@ void api_units_list(struct req *r)
  * served from the worker's cache while no unit changed. */
 void api_units_get(struct req *r)
 {
-	static struct db_stmt st = { "units_get",
-		"SELECT " UNIT_COLUMNS " FROM units WHERE id = $1", 0 };
+	DB_STMT(st, "units_get",
+		"SELECT " UNIT_COLUMNS " FROM units WHERE id = $1");
 	char etag[32], key[RCACHE_KEY_MAX];
 	uint64_t gen;
 
@@ -119,8 +119,8 @@ void api_units_get(struct req *r)
 
 static bool parent_exists(struct req *r, const char *parent, bool *failed)
 {
-	static struct db_stmt st = { "units_exists",
-		"SELECT 1 FROM units WHERE id = $1", 0 };
+	DB_STMT(st, "units_exists",
+		"SELECT 1 FROM units WHERE id = $1");
 	const char *p[] = { parent };
 	PGresult *res = db_exec_or_reply(r, &st, 1, p);
 
@@ -145,9 +145,9 @@ static void unit_conflict_or_error(struct req *r)
 /* POST /v1/units - createUnit (admin): 201, 401, 403, 409, 415, 422. */
 void api_units_create(struct req *r)
 {
-	static struct db_stmt ins = { "units_insert",
+	DB_STMT(ins, "units_insert",
 		"INSERT INTO units (kind, code, name, parent_id) VALUES ($1, $2, $3, $4)"
-		" RETURNING " UNIT_COLUMNS, 0 };
+		" RETURNING " UNIT_COLUMNS);
 	char etag[32], loc[96];
 	bool failed;
 
@@ -192,19 +192,19 @@ void api_units_create(struct req *r)
  * 422, 428. A unit may not become its own ancestor. */
 void api_units_update(struct req *r)
 {
-	static struct db_stmt lock = { "units_lock",
-		"SELECT version FROM units WHERE id = $1 FOR UPDATE", 0 };
-	static struct db_stmt cycle = { "units_cycle",
+	DB_STMT(lock, "units_lock",
+		"SELECT version FROM units WHERE id = $1 FOR UPDATE");
+	DB_STMT(cycle, "units_cycle",
 		"WITH RECURSIVE up(id, parent_id) AS ("
 		" SELECT id, parent_id FROM units WHERE id = $2"
 		" UNION SELECT u.id, u.parent_id FROM units u JOIN up ON u.id = up.parent_id)"
-		" SELECT 1 FROM up WHERE id = $1", 0 };
-	static struct db_stmt upd = { "units_update",
+		" SELECT 1 FROM up WHERE id = $1");
+	DB_STMT(upd, "units_update",
 		"UPDATE units SET kind = coalesce($2, kind), code = coalesce($3, code),"
 		" name = coalesce($4, name),"
 		" parent_id = CASE WHEN $5::boolean THEN $6::uuid ELSE parent_id END,"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING " UNIT_COLUMNS, 0 };
+		" WHERE id = $1 RETURNING " UNIT_COLUMNS);
 	const char *id = r->path_params[0];
 	char etag[32], loc[96];
 	bool failed;

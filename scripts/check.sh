@@ -3,7 +3,8 @@
 # var/check: fresh cluster, fresh secrets, a free port. Called by make check
 # with OPENGOV_BIN=build/san/bin/opengov (the ASan/UBSan build), so the
 # server's log is also searched for sanitizer reports. Exits with pytest's code
-# (or 1 when pytest ran no test, or when a sanitizer spoke).
+# (or 1 when pytest ran no test, when a sanitizer spoke, or when sql/schema.sql
+# is not what the migrations make: scripts/schema-dump.sh).
 set -euo pipefail
 
 prog=check.sh
@@ -45,6 +46,11 @@ scripts/stack.sh start "$VARDIR" "$port"
 OPENGOV_ENV_FILE=$ROOT/$VARDIR/opengov.env
 export OPENGOV_ENV_FILE
 
+# sql/schema.sql against what the migrations made of this empty cluster,
+# before any test runs; a difference fails the run after the suite.
+schema=0
+scripts/schema-dump.sh --check --env "$OPENGOV_ENV_FILE" || schema=1
+
 set +e
 "$PY" -m pytest tests/api -q -p no:cacheprovider
 rc=$?
@@ -66,4 +72,8 @@ if ((rc == 5)); then
 	rc=1
 fi
 if ((san && rc == 0)); then rc=1; fi
+if ((schema && rc == 0)); then
+	echo "$prog: sql/schema.sql is out of date (see above): scripts/schema-dump.sh rewrites it" >&2
+	rc=1
+fi
 exit "$rc"

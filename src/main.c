@@ -1,5 +1,5 @@
 /* main.c - the one executable: serve, migrate, seed, token, monitor, rules,
- * routes, version. */
+ * routes, statements, version. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,9 @@
 
 #include "opengov/domain/caserules.h"
 #include "opengov/db/cli.h"
+#include "opengov/db/db.h"
 #include "opengov/base/config.h"
+#include "opengov/base/log.h"
 #include "opengov/domain/monitor.h"
 #include "opengov/base/privdrop.h"
 #include "opengov/server/router.h"
@@ -28,6 +30,7 @@ static int usage(void)
 		"       opengov monitor [--every SECONDS]\n"
 		"       opengov rules\n"
 		"       opengov routes\n"
+		"       opengov statements\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
 	return 2;
@@ -129,6 +132,15 @@ int main(int argc, char **argv)
 		 * against. */
 		router_print(stdout, routes, routes_count);
 		return 0;
+	}
+	/* The prepared statements (src/db/dbstmt.c): listed, and checked before
+	 * anything that runs them starts. */
+	if (!strcmp(cmd, "statements"))
+		return db_stmts_print(stdout, stderr) ? 1 : 0;
+	if ((!strcmp(cmd, "serve") || !strcmp(cmd, "monitor")) && db_stmts_check_registered(NULL)) {
+		log_error("refusing to start: the prepared statements have problems"
+			  " (listed above; `opengov statements` shows them)");
+		return 1;
 	}
 	bool want_auth = !strcmp(cmd, "serve") || !strcmp(cmd, "token");
 	if (config_load(&cfg, want_auth, err, sizeof err)) {

@@ -287,7 +287,13 @@ static PGresult *db_check(struct db *db, PGresult *res)
 
 static int db_prepare(struct db *db, struct db_stmt *stmt)
 {
-	PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, 0, NULL);
+	if (db_stmt_parse(stmt)) { /* db_stmts_check() refuses this at start */
+		log_error("statement %s (%s:%d) cannot be prepared: %s", stmt->name,
+			  stmt->file, stmt->line, stmt->problem);
+		snprintf(db->sqlstate, sizeof db->sqlstate, "42601");
+		return -1;
+	}
+	PGresult *res = PQprepare(db->conn, stmt->name, stmt->text, 0, NULL);
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		db_note_error(db, res);
@@ -335,6 +341,19 @@ PGresult *db_exec_binary(struct db *db, struct db_stmt *stmt, int n,
 		}
 	}
 	return db_check(db, res);
+}
+
+PGresult *db_exec_args(struct db *db, struct db_stmt *stmt, const struct db_args *args)
+{
+	const char *params[DB_ARGS_MAX];
+	int n = db_args_params(stmt, args, params);
+
+	if (n < 0) { /* logged: a 500, as a mistake of the code */
+		snprintf(db->sqlstate, sizeof db->sqlstate, "42P02");
+		db->constraint[0] = '\0';
+		return NULL;
+	}
+	return db_exec(db, stmt, n, params);
 }
 
 PGresult *db_exec_params(struct db *db, const char *sql, int n,
@@ -388,6 +407,9 @@ PGresult *db_exec_cached(struct db *db, const char *sql, int n,
 		dyn[i].st.name = dyn[i].name;
 		dyn[i].st.sql = dyn[i].sql;
 		dyn[i].st.gen = 0;
+		/* Assembled with $n placeholders (sqlb): prepared as it is. */
+		dyn[i].st.parsed = true;
+		dyn[i].st.text = dyn[i].sql;
 		ndyn++;
 	}
 	return db_exec(db, &dyn[i].st, n, params);

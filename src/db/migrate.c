@@ -39,10 +39,10 @@ static int exec_ok(struct db *db, const char *sql)
 
 int migrate_run(const struct config *cfg)
 {
-	static struct db_stmt get = { "mig_get",
-		"SELECT checksum FROM schema_migrations WHERE version = $1", 0 };
-	static struct db_stmt put = { "mig_put",
-		"INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", 0 };
+	DB_STMT(get, "mig_get",
+		"SELECT checksum FROM schema_migrations WHERE version = $1");
+	DB_STMT(put, "mig_put",
+		"INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)");
 	struct db db = { 0 };
 	int rc = 1, applied = 0;
 

@@ -74,21 +74,21 @@ extern const char seed_scale_information_sql[];
 extern const char seed_scale_service_sql[];
 extern const char seed_scale_requests_sql[];
 
-static struct db_stmt unit_ins = { "seed_unit",
+DB_STMT(unit_ins, "seed_unit",
 	"WITH ins AS (INSERT INTO units (code, kind, name, parent_id)"
 	" VALUES ($1, $2, $3, (SELECT id FROM units WHERE code = $4))"
 	" ON CONFLICT (code) DO NOTHING RETURNING id)"
 	" SELECT audit_append('system', 'admin', 'unit.create', 'unit', id::text, NULL,"
-	" jsonb_build_object('code', $1::text, 'seed', 'demo')) FROM ins", 0 };
+	" jsonb_build_object('code', $1::text, 'seed', 'demo')) FROM ins");
 
-static struct db_stmt account_ins = { "seed_account",
+DB_STMT(account_ins, "seed_account",
 	"WITH ins AS (INSERT INTO accounts (username, password_hash, role, unit_id,"
 	" applicant_type, display_name)"
 	" VALUES ($1, $2, $3, (SELECT id FROM units WHERE code = $4), $5, $6)"
 	" ON CONFLICT (username) DO NOTHING RETURNING id)"
 	" SELECT audit_append('system', 'admin', 'account.create', 'account', id::text,"
 	" NULL, jsonb_build_object('username', $1::text, 'role', $3::text, 'seed', 'demo'))"
-	" FROM ins", 0 };
+	" FROM ins");
 
 int seed_demo(const struct config *cfg)
 {

@@ -7,7 +7,7 @@
 
 int accountstore_open_finding(struct db *db, const struct account_finding *f, char id[37])
 {
-	static struct db_stmt st = { "accountstore_finding",
+	DB_STMT(st, "accountstore_finding",
 		"WITH f AS (INSERT INTO findings (source, unit_id, request_id, category, severity,"
 		"  title, description, rectify_by, created_by, created_role)"
 		"  SELECT 'complaint', q.unit_id, q.id, $2, 'yellow', $3, $4, $5::date, 'system',"
@@ -18,7 +18,7 @@ int accountstore_open_finding(struct db *db, const struct account_finding *f, ch
 		" SELECT f.id, audit_append('system', 'system', 'finding.create', 'finding', f.id::text,"
 		"  $6, jsonb_build_object('source', 'complaint', 'category', $2::text, 'severity',"
 		"  'yellow', 'request_id', f.request_id, 'unit_id', f.unit_id) || coalesce($7::jsonb,"
-		"  '{}')) AS _seq FROM f", 0 };
+		"  '{}')) AS _seq FROM f");
 	char *detail = f->detail ? json_dumps(f->detail, JSON_COMPACT) : NULL;
 	const char *p[] = { f->request_id, f->category, f->title, f->description, f->rectify_by,
 			    f->http_request_id, detail };

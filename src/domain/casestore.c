@@ -9,12 +9,12 @@
 
 PGresult *casestore_lock(struct db *db, const char *id, bool skip)
 {
-	static struct db_stmt lock = { "requests_lock",
+	DB_STMT(lock, "requests_lock",
 		"SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS
-		" FROM requests q WHERE q.id = $1 FOR UPDATE", 0 };
-	static struct db_stmt lock_skip = { "requests_lock_skip",
+		" FROM requests q WHERE q.id = $1 FOR UPDATE");
+	DB_STMT(lock_skip, "requests_lock_skip",
 		"SELECT " REQUEST_DETAIL_COLUMNS " FROM requests q WHERE q.id = $1"
-		" FOR UPDATE SKIP LOCKED", 0 };
+		" FOR UPDATE SKIP LOCKED");
 	const char *p[] = { id };
 
 	return db_exec(db, skip ? &lock_skip : &lock, 1, p);
@@ -23,27 +23,42 @@ PGresult *casestore_lock(struct db *db, const char *id, bool skip)
 PGresult *casestore_insert_step(struct db *db, const struct case_key *k,
 				const struct case_actor *who, const struct case_step *st)
 {
-	static struct db_stmt ins = { "approvals_insert",
+	DB_STMT(ins, "approvals_insert",
 		"INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
 		" from_status, to_status, outcome, reason_code, legal_basis, responsible_unit_id,"
 		" reason, comment, days, items, respond_by, details)"
-		" SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-		" $12, $13, $14::int, $15::jsonb, $16::date, $17::jsonb FROM approvals WHERE request_id = $1"
+		" SELECT :request_id, coalesce(max(seq), 0) + 1, :unit_id, :action, :actor,"
+		" :actor_role, :from_status, :to_status, :outcome, :reason_code, :legal_basis,"
+		" :responsible_unit_id,"
+		" :reason, :comment, :days::int, :items::jsonb, :respond_by::date,"
+		" :details::jsonb FROM approvals WHERE request_id = :request_id"
 		" RETURNING id, seq, rfc3339(at) AS at,"
-		" (extract(epoch FROM at) * 1000000)::bigint AS at_us", 0 };
+		" (extract(epoch FROM at) * 1000000)::bigint AS at_us");
 	char days[16], respond[11];
 	char *details = st->details ? json_dumps(st->details, JSON_COMPACT) : NULL;
 
 	snprintf(days, sizeof days, "%d", st->days);
 	if (st->respond_by >= 0)
 		calendar_format(st->respond_by, respond);
-	const char *p[] = {
-		k->id, k->unit_id, st->action, who->actor, who->role, st->from, st->to,
-		st->outcome, st->reason_code, st->legal_basis, st->responsible_unit, st->reason,
-		st->comment, st->days >= 0 ? days : NULL, st->items,
-		st->respond_by >= 0 ? respond : NULL, details,
-	};
-	PGresult *res = db_exec(db, &ins, 17, p);
+	struct db_args a = { 0 };
+	DB_ARG(&a, ins, "request_id", k->id);
+	DB_ARG(&a, ins, "unit_id", k->unit_id);
+	DB_ARG(&a, ins, "action", st->action);
+	DB_ARG(&a, ins, "actor", who->actor);
+	DB_ARG(&a, ins, "actor_role", who->role);
+	DB_ARG(&a, ins, "from_status", st->from);
+	DB_ARG(&a, ins, "to_status", st->to);
+	DB_ARG(&a, ins, "outcome", st->outcome);
+	DB_ARG(&a, ins, "reason_code", st->reason_code);
+	DB_ARG(&a, ins, "legal_basis", st->legal_basis);
+	DB_ARG(&a, ins, "responsible_unit_id", st->responsible_unit);
+	DB_ARG(&a, ins, "reason", st->reason);
+	DB_ARG(&a, ins, "comment", st->comment);
+	DB_ARG(&a, ins, "days", st->days >= 0 ? days : NULL);
+	DB_ARG(&a, ins, "items", st->items);
+	DB_ARG(&a, ins, "respond_by", st->respond_by >= 0 ? respond : NULL);
+	DB_ARG(&a, ins, "details", details);
+	PGresult *res = db_exec_args(db, &ins, &a);
 	free(details);
 	return res;
 }
@@ -64,38 +79,47 @@ static const char *day_or_null(int day, char buf[16])
 PGresult *casestore_write(struct db *db, const char *id, const struct calendar *cal,
 			  const struct case_state *s, const struct case_changes *c, int today)
 {
-	static struct db_stmt upd = { "requests_write",
-		"WITH q AS (UPDATE requests SET status = $2,"
-		" clock_start = DATE '1970-01-01' + $3::int, days_allowed = $4::int,"
-		" extensions = $5::jsonb, excluded = $6::jsonb, yellow_on = $7::date,"
-		" red_on = $8::date, correction = $9::jsonb, light = $20,"
+	DB_STMT(upd, "requests_write",
+		"WITH q AS (UPDATE requests SET status = :status,"
+		" clock_start = DATE '1970-01-01' + :clock_start::int,"
+		" days_allowed = :days_allowed::int,"
+		" extensions = :extensions::jsonb, excluded = :excluded::jsonb,"
+		" yellow_on = :yellow_on::date,"
+		" red_on = :red_on::date, correction = :correction::jsonb, light = :light,"
 		" clock_calendar = (SELECT version FROM calendar_meta),"
-		" days_used = CASE WHEN $13::boolean THEN $21::int ELSE days_used END,"
-		" on_time = CASE WHEN $13::boolean THEN $22::boolean ELSE on_time END,"
-		" correction_due = DATE '1970-01-01' + $10::int, corrections = $11::int,"
-		" accepted_at = CASE WHEN $12::boolean THEN now() ELSE accepted_at END,"
-		" decided_at = CASE WHEN $13::boolean THEN now() ELSE decided_at END,"
-		" closed_at = CASE WHEN $14::boolean THEN now() ELSE closed_at END,"
-		" outcome = coalesce($15, outcome), reason_code = coalesce($16, reason_code),"
-		" legal_basis = coalesce($17, legal_basis),"
-		" responsible_unit_id = coalesce($18::uuid, responsible_unit_id),"
-		" description = coalesce($19::jsonb->>'description', description),"
-		" purpose = CASE WHEN $19::jsonb ? 'purpose' THEN $19::jsonb->>'purpose' ELSE purpose END,"
-		" delivery = coalesce($19::jsonb->>'delivery', delivery),"
-		" form = coalesce($19::jsonb->'form', form),"
-		" committed_days = $23::int,"
-		" acceptance_start = DATE '1970-01-01' + $24::int,"
-		" acceptance_due = DATE '1970-01-01' + $25::int,"
-		" pause = $26::jsonb, pause_limit = DATE '1970-01-01' + $27::int,"
-		" fee = $28::jsonb, fee_due = DATE '1970-01-01' + $29::int,"
-		" delivery_due = DATE '1970-01-01' + $30::int,"
-		" delivered_at = CASE WHEN $31::boolean THEN now() ELSE delivered_at END,"
-		" delivery_record = coalesce($32::jsonb, delivery_record),"
-		" responsible_agency = coalesce($33, responsible_agency),"
-		" remedy = coalesce($34, remedy),"
+		" days_used = CASE WHEN :decided::boolean THEN :days_used::int"
+		" ELSE days_used END,"
+		" on_time = CASE WHEN :decided::boolean THEN :on_time::boolean"
+		" ELSE on_time END,"
+		" correction_due = DATE '1970-01-01' + :correction_due::int,"
+		" corrections = :corrections::int,"
+		" accepted_at = CASE WHEN :accepted::boolean THEN now() ELSE accepted_at END,"
+		" decided_at = CASE WHEN :decided::boolean THEN now() ELSE decided_at END,"
+		" closed_at = CASE WHEN :closed::boolean THEN now() ELSE closed_at END,"
+		" outcome = coalesce(:outcome, outcome), reason_code = coalesce(:reason_code,"
+		" reason_code),"
+		" legal_basis = coalesce(:legal_basis, legal_basis),"
+		" responsible_unit_id = coalesce(:responsible_unit_id::uuid,"
+		" responsible_unit_id),"
+		" description = coalesce(:fields::jsonb->>'description', description),"
+		" purpose = CASE WHEN :fields::jsonb ? 'purpose'"
+		" THEN :fields::jsonb->>'purpose' ELSE purpose END,"
+		" delivery = coalesce(:fields::jsonb->>'delivery', delivery),"
+		" form = coalesce(:fields::jsonb->'form', form),"
+		" committed_days = :committed_days::int,"
+		" acceptance_start = DATE '1970-01-01' + :acceptance_start::int,"
+		" acceptance_due = DATE '1970-01-01' + :acceptance_due::int,"
+		" pause = :pause::jsonb, pause_limit = DATE '1970-01-01' + :pause_limit::int,"
+		" fee = :fee::jsonb, fee_due = DATE '1970-01-01' + :fee_due::int,"
+		" delivery_due = DATE '1970-01-01' + :delivery_due::int,"
+		" delivered_at = CASE WHEN :delivered::boolean THEN"
+		" now() ELSE delivered_at END,"
+		" delivery_record = coalesce(:delivery_record::jsonb, delivery_record),"
+		" responsible_agency = coalesce(:responsible_agency, responsible_agency),"
+		" remedy = coalesce(:remedy, remedy),"
 		" version = version + 1, updated_at = now()"
-		" WHERE id = $1 RETURNING *)"
-		" SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM q", 0 };
+		" WHERE id = :id RETURNING *)"
+		" SELECT " REQUEST_DETAIL_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM q");
 	char start[16], allowed[16], due[16], corr[16], yellow[16], red[16], used[16] = "0";
 	char committed[16], acc_start[16], acc_due[16], pause_limit[16], fee_due[16],
 		delivery_due[16];
@@ -118,20 +142,42 @@ PGresult *casestore_write(struct db *db, const char *id, const struct calendar *
 	char *pause = dump_or_null(s->pause);
 	char *fee = dump_or_null(s->fee);
 	char *delivery = dump_or_null(c->delivery);
-	const char *p[] = {
-		id, case_statuses[s->status].name, day_or_null(s->start, start), allowed, ext, exc,
-		yellow[0] ? yellow : NULL, red[0] ? red : NULL, cor,
-		day_or_null(s->correction_due, due), corr,
-		c->accepted ? "true" : "false", c->decided ? "true" : "false",
-		c->closed ? "true" : "false", c->outcome, c->reason_code, c->legal_basis,
-		c->responsible_unit, fields, light_of(yellow, red, today),
-		c->decided ? used : NULL, c->decided ? (ontime ? "true" : "false") : NULL,
-		day_or_null(s->committed, committed), day_or_null(s->acc_start, acc_start),
-		day_or_null(s->acc_due, acc_due), pause, day_or_null(s->pause_limit, pause_limit),
-		fee, day_or_null(s->fee_due, fee_due), day_or_null(s->delivery_due, delivery_due),
-		c->delivered ? "true" : "false", delivery, c->responsible_agency, c->remedy,
-	};
-	PGresult *res = db_exec(db, &upd, 34, p);
+	struct db_args a = { 0 };
+	DB_ARG(&a, upd, "id", id);
+	DB_ARG(&a, upd, "status", case_statuses[s->status].name);
+	DB_ARG(&a, upd, "clock_start", day_or_null(s->start, start));
+	DB_ARG(&a, upd, "days_allowed", allowed);
+	DB_ARG(&a, upd, "extensions", ext);
+	DB_ARG(&a, upd, "excluded", exc);
+	DB_ARG(&a, upd, "yellow_on", yellow[0] ? yellow : NULL);
+	DB_ARG(&a, upd, "red_on", red[0] ? red : NULL);
+	DB_ARG(&a, upd, "correction", cor);
+	DB_ARG(&a, upd, "correction_due", day_or_null(s->correction_due, due));
+	DB_ARG(&a, upd, "corrections", corr);
+	DB_ARG(&a, upd, "accepted", c->accepted ? "true" : "false");
+	DB_ARG(&a, upd, "decided", c->decided ? "true" : "false");
+	DB_ARG(&a, upd, "closed", c->closed ? "true" : "false");
+	DB_ARG(&a, upd, "outcome", c->outcome);
+	DB_ARG(&a, upd, "reason_code", c->reason_code);
+	DB_ARG(&a, upd, "legal_basis", c->legal_basis);
+	DB_ARG(&a, upd, "responsible_unit_id", c->responsible_unit);
+	DB_ARG(&a, upd, "fields", fields);
+	DB_ARG(&a, upd, "light", light_of(yellow, red, today));
+	DB_ARG(&a, upd, "days_used", c->decided ? used : NULL);
+	DB_ARG(&a, upd, "on_time", c->decided ? (ontime ? "true" : "false") : NULL);
+	DB_ARG(&a, upd, "committed_days", day_or_null(s->committed, committed));
+	DB_ARG(&a, upd, "acceptance_start", day_or_null(s->acc_start, acc_start));
+	DB_ARG(&a, upd, "acceptance_due", day_or_null(s->acc_due, acc_due));
+	DB_ARG(&a, upd, "pause", pause);
+	DB_ARG(&a, upd, "pause_limit", day_or_null(s->pause_limit, pause_limit));
+	DB_ARG(&a, upd, "fee", fee);
+	DB_ARG(&a, upd, "fee_due", day_or_null(s->fee_due, fee_due));
+	DB_ARG(&a, upd, "delivery_due", day_or_null(s->delivery_due, delivery_due));
+	DB_ARG(&a, upd, "delivered", c->delivered ? "true" : "false");
+	DB_ARG(&a, upd, "delivery_record", delivery);
+	DB_ARG(&a, upd, "responsible_agency", c->responsible_agency);
+	DB_ARG(&a, upd, "remedy", c->remedy);
+	PGresult *res = db_exec_args(db, &upd, &a);
 	free(ext);
 	free(exc);
 	free(cor);
@@ -145,8 +191,8 @@ PGresult *casestore_write(struct db *db, const char *id, const struct calendar *
 int casestore_audit(struct db *db, const struct case_key *k, const struct case_actor *who,
 		    const char *step_id, const struct case_step *st, json_t *extra)
 {
-	static struct db_stmt audit = { "casestore_audit",
-		"SELECT audit_append($1, $2, $3, 'request', $4, $5, $6::jsonb)", 0 };
+	DB_STMT(audit, "casestore_audit",
+		"SELECT audit_append($1, $2, $3, 'request', $4, $5, $6::jsonb)");
 	json_t *detail = extra ? json_deep_copy(extra) : json_object();
 	char action[64];
 

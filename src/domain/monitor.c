@@ -42,7 +42,7 @@ static int raise_finding(struct db *db, const char *request_id, const char *rule
 			 const char *title, const char *description, const char *rectify_by,
 			 int *done)
 {
-	static struct db_stmt st = { "monitor_finding",
+	DB_STMT(st, "monitor_finding",
 		"WITH f AS (INSERT INTO findings (source, rule, unit_id, request_id, category,"
 		"  severity, title, description, rectify_by, created_by, created_role)"
 		"  SELECT 'e_monitoring', $2, q.unit_id, q.id, 'overdue', 'red', $3 || ' ' || q.number,"
@@ -53,7 +53,7 @@ static int raise_finding(struct db *db, const char *request_id, const char *rule
 		"  SELECT id, 1, 'create', 'monitor', 'system', 'open' FROM f)"
 		" SELECT count(audit_append('monitor', 'system', 'finding.create', 'finding', f.id::text,"
 		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', $2::text,"
-		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f", 0 };
+		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f");
 	const char *p[] = { request_id, rule, title, description, rectify_by };
 	PGresult *res = db_exec(db, &st, 5, p);
 
@@ -143,7 +143,7 @@ static int settle_one(struct db *db, const char *id, int today, struct settle_ct
  * correction notice, a fee notice, a third party's 15 days. */
 static int settle_due(struct db *db, int today, const char *day, struct settle_ctx *x)
 {
-	static struct db_stmt due = { "monitor_limits_passed",
+	DB_STMT(due, "monitor_limits_passed",
 		"SELECT id FROM (SELECT id FROM requests WHERE status = 'submitted'"
 		"  AND acceptance_due < $1::date"
 		" UNION ALL SELECT id FROM requests WHERE status = 'correction_required'"
@@ -152,7 +152,7 @@ static int settle_due(struct db *db, int today, const char *day, struct settle_c
 		"  AND fee_due < $1::date"
 		" UNION ALL SELECT id FROM requests WHERE status = 'paused' AND kind = 'disclosure'"
 		"  AND pause_limit < $1::date) AS d"
-		" WHERE id > $2::uuid ORDER BY id LIMIT 100", 0 };
+		" WHERE id > $2::uuid ORDER BY id LIMIT 100");
 	char after[37] = "00000000-0000-0000-0000-000000000000";
 
 	for (;;) {
@@ -190,11 +190,11 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 		" AND (q.clock_start IS NOT NULL OR q.acceptance_start IS NOT NULL)"
 		" AND (q.clock_calendar < $1::bigint OR q.clock_calendar IS NULL)"
 		" AND q.id > $2::uuid ORDER BY q.id LIMIT 500");
-	static struct db_stmt upd = { "monitor_clock_update",
+	DB_STMT(upd, "monitor_clock_update",
 		"UPDATE requests q SET yellow_on = u.y::date, red_on = u.r::date, light = u.l,"
 		" clock_calendar = $5::bigint"
 		" FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $6::text[]) AS u (id, v, y, r, l)"
-		" WHERE q.id = u.id AND q.version = u.v", 0 };
+		" WHERE q.id = u.id AND q.version = u.v");
 	char after[37] = "00000000-0000-0000-0000-000000000000", ver[24];
 
 	snprintf(ver, sizeof ver, "%lld", version);
@@ -266,8 +266,8 @@ static int recompute_clocks(struct db *db, const struct calendar *cal, long long
 static int refresh_lights(struct db *db, const char *today, const char *since, int *done)
 {
 	static char red_sql[512], yellow_sql[512];
-	static struct db_stmt red = { "monitor_lights_red", red_sql, 0 };
-	static struct db_stmt yellow = { "monitor_lights_yellow", yellow_sql, 0 };
+	DB_STMT_BUILT(red, "monitor_lights_red", red_sql);
+	DB_STMT_BUILT(yellow, "monitor_lights_yellow", yellow_sql);
 	OPEN_SQL(red_sql, "UPDATE requests SET light = 'red' WHERE status IN (%s)"
 		 " AND red_on <= $1::date AND red_on > $2::date"
 		 " AND light IS DISTINCT FROM 'red'");
@@ -291,9 +291,9 @@ static int refresh_lights(struct db *db, const char *today, const char *since, i
 /* The day before the last recorded pass, or -infinity when there is none. */
 static int lights_since(struct db *db, char since[16])
 {
-	static struct db_stmt st = { "monitor_last_pass",
+	DB_STMT(st, "monitor_last_pass",
 		"SELECT coalesce((SELECT today - 1 FROM monitoring_runs"
-		" ORDER BY started_at DESC, id DESC LIMIT 1), '-infinity')::text", 0 };
+		" ORDER BY started_at DESC, id DESC LIMIT 1), '-infinity')::text");
 	PGresult *res = db_exec(db, &st, 0, NULL);
 
 	if (!res)
@@ -314,7 +314,7 @@ static int lights_since(struct db *db, char since[16])
 static int case_findings(struct db *db, const char *today, const char *rectify_by, int *done)
 {
 	static char sql[4096];
-	static struct db_stmt st = { "monitor_case_findings", sql, 0 };
+	DB_STMT_BUILT(st, "monitor_case_findings", sql);
 	/* An approval in its acceptance stage is the deemed acceptance's
 	 * business (settle_due), not the overdue rule's. */
 	OPEN_SQL(sql,
@@ -373,7 +373,7 @@ static int case_findings(struct db *db, const char *today, const char *rectify_b
  * 31 March, has no unit to hold to account here). */
 static int report_findings(struct db *db, const char *today, const char *rectify_by, int *done)
 {
-	static struct db_stmt st = { "monitor_report_findings",
+	DB_STMT(st, "monitor_report_findings",
 		"WITH y AS (SELECT extract(year FROM $1::date)::int - 1 AS year),"
 		" c AS (SELECT u.id, y.year FROM units u, y"
 		"  WHERE $1::date > make_date(y.year + 1, 1, 31)"
@@ -396,7 +396,7 @@ static int report_findings(struct db *db, const char *today, const char *rectify
 		"  SELECT id, 1, 'create', 'monitor', 'system', 'open' FROM f)"
 		" SELECT count(audit_append('monitor', 'system', 'finding.create', 'finding', f.id::text,"
 		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', 'report_unpublished',"
-		"  'report_year', f.report_year, 'unit_id', f.unit_id))) FROM f", 0 };
+		"  'report_year', f.report_year, 'unit_id', f.unit_id))) FROM f");
 	const char *p[] = { today, rectify_by };
 	PGresult *res = db_exec(db, &st, 2, p);
 
@@ -410,7 +410,7 @@ static int report_findings(struct db *db, const char *today, const char *rectify
 /* A finding still open after its rectify_by turns red. */
 static int escalate_findings(struct db *db, const char *today, int *done)
 {
-	static struct db_stmt st = { "monitor_escalate",
+	DB_STMT(st, "monitor_escalate",
 		"WITH e AS (UPDATE findings SET severity = 'red', escalated_at = now(),"
 		"  version = version + 1, updated_at = now()"
 		"  WHERE id IN (SELECT id FROM findings WHERE status = 'open' AND severity = 'yellow'"
@@ -424,7 +424,7 @@ static int escalate_findings(struct db *db, const char *today, int *done)
 		"   'not rectified by ' || to_char(e.rectify_by, 'YYYY-MM-DD') FROM e)"
 		" SELECT count(audit_append('monitor', 'system', 'finding.escalate', 'finding',"
 		"  e.id::text, NULL, jsonb_build_object('severity', 'red', 'rectify_by',"
-		"  to_char(e.rectify_by, 'YYYY-MM-DD')))) FROM e", 0 };
+		"  to_char(e.rectify_by, 'YYYY-MM-DD')))) FROM e");
 	const char *p[] = { today };
 	PGresult *res = db_exec(db, &st, 1, p);
 
@@ -477,10 +477,10 @@ static int escalate_rule(struct db *db, const char *today, const char *unused, i
 int monitor_run_rules(struct db *db, int today, struct monitor_report *rep)
 {
 	char day[11], rectify[11], since[16];
-	static struct db_stmt lock = { "monitor_lock",
-		"SELECT pg_try_advisory_lock(hashtext('opengov.monitor'))", 0 };
-	static struct db_stmt unlock = { "monitor_unlock",
-		"SELECT pg_advisory_unlock(hashtext('opengov.monitor'))", 0 };
+	DB_STMT(lock, "monitor_lock",
+		"SELECT pg_try_advisory_lock(hashtext('opengov.monitor'))");
+	DB_STMT(unlock, "monitor_unlock",
+		"SELECT pg_advisory_unlock(hashtext('opengov.monitor'))");
 
 	memset(rep, 0, sizeof *rep);
 	calendar_format(today, day);
@@ -538,14 +538,14 @@ PGresult *monitor_record(struct db *db, const char *trigger, const char *actor,
 			 const char *role, const char *request_id, long long started_us,
 			 int today, const struct monitor_report *rep)
 {
-	static struct db_stmt st = { "monitor_record",
+	DB_STMT(st, "monitor_record",
 		"WITH m AS (INSERT INTO monitoring_runs (started_at, finished_at, actor, trigger,"
 		"  today, result) VALUES (timestamptz 'epoch' + $1::bigint * interval '1 microsecond',"
 		"  clock_timestamp(), $2, $3, $4::date, $5::jsonb) RETURNING *)"
 		" SELECT m.id, rfc3339(m.started_at) AS started_at, rfc3339(m.finished_at) AS finished_at,"
 		"  m.actor, m.trigger, to_char(m.today, 'YYYY-MM-DD') AS today, m.result,"
 		"  audit_append($2, $6, 'monitoring.run', 'monitoring_run', m.id::text, $7, m.result)"
-		"  AS _seq FROM m", 0 };
+		"  AS _seq FROM m");
 	char us[24], day[11];
 	char *result = monitor_report_json(rep);
 

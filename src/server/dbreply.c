@@ -53,10 +53,8 @@ int audit_append_or_reply(struct req *r, const char *action,
 			  const char *entity, const char *entity_id,
 			  json_t *detail)
 {
-	static struct db_stmt st = {
-		"audit_append",
-		"SELECT audit_append($1, $2, $3, $4, $5, $6, $7::jsonb)", 0
-	};
+	DB_STMT(st, "audit_append",
+		"SELECT audit_append($1, $2, $3, $4, $5, $6, $7::jsonb)");
 	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
 	const char *p[] = { req_actor(r), req_role(r), action, entity, entity_id,
 			    r->request_id, d };

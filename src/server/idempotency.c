@@ -58,12 +58,12 @@ static bool key_valid(const char *k)
 
 enum idem_result idem_begin(struct req *r, const char *route)
 {
-	static struct db_stmt claim = { "idem_claim",
+	DB_STMT(claim, "idem_claim",
 		"INSERT INTO idempotency_keys (scope, route, key, body_hash)"
-		" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1", 0 };
-	static struct db_stmt stored = { "idem_stored",
+		" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1");
+	DB_STMT(stored, "idem_stored",
 		"SELECT body_hash, status, location, etag, response"
-		" FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3", 0 };
+		" FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3");
 	char hash[65], scope[64];
 
 	if (r->idempotency_key && !key_valid(r->idempotency_key)) {
@@ -126,9 +126,9 @@ enum idem_result idem_begin(struct req *r, const char *route)
 int idem_store_or_reply(struct req *r, const char *route, const char *location,
 			const char *etag)
 {
-	static struct db_stmt save = { "idem_save",
+	DB_STMT(save, "idem_save",
 		"UPDATE idempotency_keys SET status = $4, location = $5, etag = $6,"
-		" response = $7 WHERE scope = $1 AND route = $2 AND key = $3", 0 };
+		" response = $7 WHERE scope = $1 AND route = $2 AND key = $3");
 	char status[16], scope[64];
 
 	if (!r->idempotency_key)

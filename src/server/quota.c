@@ -32,9 +32,9 @@ static int limit_of(const struct config *cfg, size_t off)
 
 int quota_take_or_reply(struct req *r, enum quota_action a)
 {
-	static struct db_stmt st = { "quota_take",
+	DB_STMT(st, "quota_take",
 		"SELECT quota_take(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int)"
-		" AS retry_after", 0 };
+		" AS retry_after");
 	const struct quota_rule *q = &rules[a];
 	char al[16], dl[16], win[16];
 

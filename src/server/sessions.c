@@ -22,11 +22,11 @@ static int refused(struct req *r, const char *detail)
 
 int session_check_or_reply(struct req *r)
 {
-	static struct db_stmt st = { "session_state",
+	DB_STMT(st, "session_state",
 		"SELECT a.status = 'active' AS active, a.token_version,"
 		" $2::uuid IS NULL OR EXISTS (SELECT 1 FROM account_sessions s"
 		"  WHERE s.id = $2::uuid AND s.account_id = a.id AND s.revoked_at IS NULL) AS live"
-		" FROM accounts a WHERE a.id = $1::uuid", 0 };
+		" FROM accounts a WHERE a.id = $1::uuid");
 	const struct claims *c = &r->claims;
 	struct account_state s = { 0 };
 
@@ -71,7 +71,7 @@ static const char *client_address(const struct req *r)
 
 int login_throttle_or_reply(struct req *r, const char *username)
 {
-	static struct db_stmt st = { "login_throttle",
+	DB_STMT(st, "login_throttle",
 		"INSERT INTO login_throttle AS t (key, window_start, attempts)"
 		" VALUES ('addr ' || $1::text, now(), 1),"
 		"  ('addr+user ' || $1::text || ' ' || $2::text, now(), 1)"
@@ -82,7 +82,7 @@ int login_throttle_or_reply(struct req *r, const char *username)
 		"   THEN now() ELSE t.window_start END"
 		" RETURNING t.key LIKE 'addr+user %' AS per_user, t.attempts,"
 		"  greatest(1, ceil(extract(epoch FROM t.window_start"
-		"   + $3::int * interval '1 second' - now())))::int AS retry_after", 0 };
+		"   + $3::int * interval '1 second' - now())))::int AS retry_after");
 	char window[16];
 	long long retry = 0;
 
@@ -109,10 +109,10 @@ int login_throttle_or_reply(struct req *r, const char *username)
 
 int login_throttle_refund_or_reply(struct req *r, const char *username)
 {
-	static struct db_stmt st = { "login_throttle_refund",
+	DB_STMT(st, "login_throttle_refund",
 		"UPDATE login_throttle SET attempts = CASE WHEN key LIKE 'addr+user %' THEN 0"
 		" ELSE greatest(attempts - 1, 0) END"
-		" WHERE key IN ('addr ' || $1::text, 'addr+user ' || $1::text || ' ' || $2::text)", 0 };
+		" WHERE key IN ('addr ' || $1::text, 'addr+user ' || $1::text || ' ' || $2::text)");
 	const char *p[] = { client_address(r), username };
 	PGresult *res = db_exec_or_reply(r, &st, 2, p);
 
@@ -145,12 +145,12 @@ static int refresh_new(char *out)
 int session_open_or_reply(struct req *r, const char *account, char sid[37], char *refresh,
 			  long long *expires_in)
 {
-	static struct db_stmt st = { "session_open",
+	DB_STMT(st, "session_open",
 		"WITH s AS (INSERT INTO account_sessions (account_id, expires_at)"
 		"  VALUES ($1, now() + $2::int * interval '1 second') RETURNING id, expires_at)"
 		" INSERT INTO refresh_tokens (token_hash, session_id, account_id, expires_at)"
 		" SELECT decode($3, 'hex'), s.id, $1, s.expires_at FROM s RETURNING session_id,"
-		" ceil(extract(epoch FROM expires_at - now()))::bigint AS expires_in", 0 };
+		" ceil(extract(epoch FROM expires_at - now()))::bigint AS expires_in");
 	char ttl[24], hash[65];
 
 	if (refresh_new(refresh)) {
@@ -172,11 +172,11 @@ int session_open_or_reply(struct req *r, const char *account, char sid[37], char
 int session_refresh_store_or_reply(struct req *r, const char *account, const char *sid,
 				   char *refresh, long long *expires_in)
 {
-	static struct db_stmt st = { "session_refresh_store",
+	DB_STMT(st, "session_refresh_store",
 		"INSERT INTO refresh_tokens (token_hash, session_id, account_id, expires_at)"
 		" SELECT decode($3, 'hex'), s.id, s.account_id, s.expires_at"
 		" FROM account_sessions s WHERE s.id = $1 AND s.account_id = $2"
-		" RETURNING ceil(extract(epoch FROM expires_at - now()))::bigint AS expires_in", 0 };
+		" RETURNING ceil(extract(epoch FROM expires_at - now()))::bigint AS expires_in");
 	char hash[65];
 
 	if (refresh_new(refresh)) {

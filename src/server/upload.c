@@ -197,8 +197,8 @@ void upload_send_file(struct req *r, const char *file_id, const char *filename,
 		      const char *content_type, const char *sha256)
 {
 	/* Binary result: the bytes as they are, not hex text twice their size. */
-	static struct db_stmt bytes = { "upload_file_bytes",
-		"SELECT content FROM files WHERE id = $1", 0 };
+	DB_STMT(bytes, "upload_file_bytes",
+		"SELECT content FROM files WHERE id = $1");
 	char etag[72];
 
 	snprintf(etag, sizeof etag, "\"%s\"", sha256);

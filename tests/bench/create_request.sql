@@ -9,8 +9,10 @@
 -- and without the audit entry with a no-op audit_append first on the role's
 -- search_path (bench.sh: noaudit_on).
 --
--- The statements are those of the service, text for text (bench.sh checks
--- requests_insert against the source), prepared once per connection with a
+-- The statements are those of the service, text for text as the service
+-- prepares them (its :name parameters numbered $1.. in order of first
+-- appearance; bench.sh checks requests_insert against the source,
+-- tests/bench/stmt_sql.py numbers them), prepared once per connection with a
 -- generic plan as the workers prepare theirs; EXECUTE passes the parameters
 -- the handler passes, its NULLs as NULLs (pgbench itself cannot bind a NULL).
 -- Parameters: the demo citizen (demo-public) applying to PSB today, the clock
@@ -32,21 +34,21 @@ FROM (SELECT g.day, row_number() OVER (ORDER BY g.day) AS k
 PREPARE requests_insert AS
 WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.applicant_type,
    'name', coalesce(a.display_name, a.username), 'account_id', a.id::text, 'id_number', NULL,
-   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $9::text IS
-   NULL AND a.id = $5::uuid AND a.role = 'public' UNION ALL SELECT $10::jsonb->>'type',
-   $10::jsonb WHERE $9::text IS NOT NULL), n AS (INSERT INTO request_numbers AS c (kind, year,
-   last) SELECT $1, $2::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1
-   RETURNING last), q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,
+   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $1::text IS
+   NULL AND a.id = $2::uuid AND a.role = 'public' UNION ALL SELECT $3::jsonb->>'type', $3::jsonb
+   WHERE $1::text IS NOT NULL), n AS (INSERT INTO request_numbers AS c (kind, year, last) SELECT
+   $4, $5::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1 RETURNING
+   last), q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,
    applicant_type, applicant, channel, registered_by, description, purpose, delivery, form,
    received_at, clock_start, days_allowed, yellow_on, red_on, light, clock_calendar,
-   committed_days, acceptance_start, acceptance_due) SELECT $1, CASE $1 WHEN 'disclosure' THEN
-   'GK-' ELSE 'SP-' END || $2 || '-' || CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6,
-   '0') ELSE n.last::text END, $3::uuid, $4::uuid, $5, who.type, who.applicant, $8, $9, $11,
-   $12, $13, $14::jsonb, coalesce($15::timestamptz, now()), DATE '1970-01-01' + $16::int,
-   $17::int, $18::date, $19::date, $21, $22::bigint, $25::int, DATE '1970-01-01' + $26::int,
-   DATE '1970-01-01' + $27::int FROM n, who RETURNING *), a AS (INSERT INTO approvals
-   (request_id, seq, unit_id, action, actor, actor_role, to_status) SELECT id, 1, unit_id, $6,
-   $7, $20, 'submitted' FROM q) SELECT q.id, q.kind, q.number, q.status, q.unit_id, q.item_id,
+   committed_days, acceptance_start, acceptance_due) SELECT $4, CASE $4 WHEN 'disclosure' THEN
+   'GK-' ELSE 'SP-' END || $5 || '-' || CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6,
+   '0') ELSE n.last::text END, $6::uuid, $7::uuid, $2, who.type, who.applicant, $8, $1, $9, $10,
+   $11, $12::jsonb, coalesce($13::timestamptz, now()), DATE '1970-01-01' + $14::int, $15::int,
+   $16::date, $17::date, $18, $19::bigint, $20::int, DATE '1970-01-01' + $21::int, DATE
+   '1970-01-01' + $22::int FROM n, who RETURNING *), a AS (INSERT INTO approvals (request_id,
+   seq, unit_id, action, actor, actor_role, to_status) SELECT id, 1, unit_id, $23, $24, $25,
+   'submitted' FROM q) SELECT q.id, q.kind, q.number, q.status, q.unit_id, q.item_id,
    q.applicant_sub, q.applicant_type, q.applicant, q.channel, q.registered_by, q.description,
    q.purpose, q.delivery, q.form, floor(date_part('epoch', q.received_at))::bigint AS
    received_at, q.received_at::date - DATE '1970-01-01' AS received_day,
@@ -66,14 +68,14 @@ WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.appli
    FROM q.received_at) * 1000000)::bigint AS sort_us, (SELECT version FROM calendar_meta) AS
    cal_version, CASE WHEN q.correction IS NOT NULL THEN (SELECT json_object_agg(code, us) FROM
    (SELECT code, (extract(epoch FROM max(uploaded_at)) * 1000000)::bigint AS us FROM materials
-   WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads, audit_append($7, $20,
-   $23, 'request', q.id::text, $24, jsonb_build_object('number', q.number, 'kind', q.kind,
+   WHERE request_id = q.id GROUP BY code) AS m) END AS latest_uploads, audit_append($24, $25,
+   $26, 'request', q.id::text, $27, jsonb_build_object('number', q.number, 'kind', q.kind,
    'channel', q.channel)) AS _audit_seq FROM q;
 \set prepared 1
 \endif
 
-EXECUTE requests_insert('disclosure', :year, ':unit', NULL, ':sub', 'submit', ':sub', 'online',
-    NULL, NULL, '申请公开本单位2025年度户籍迁移业务量统计数据及办理时限规定。',
+EXECUTE requests_insert(NULL, ':sub', NULL, 'disclosure', :year, ':unit', NULL, 'online',
+    '申请公开本单位2025年度户籍迁移业务量统计数据及办理时限规定。',
     '了解落户办理时限，便于安排家庭迁移。', 'electronic', NULL, NULL, :start, :allowed,
-    ':yellow', ':red', 'public', 'green', :calversion, 'request.submit', ':reqid', NULL, NULL,
-    NULL);
+    ':yellow', ':red', 'green', :calversion, NULL, NULL, NULL, 'submit', ':sub', 'public',
+    'request.submit', ':reqid');

@@ -144,7 +144,7 @@ static void test_rollback_keeps_the_failure(void **state)
 static void test_unreachable_server_is_not_rerun(void **state)
 {
 	(void)state;
-	static struct db_stmt st = { "one", "SELECT 1", 0 };
+	DB_STMT(st, "one", "SELECT 1");
 	struct db db;
 
 	fresh(&db);

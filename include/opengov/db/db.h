@@ -4,6 +4,7 @@
 #define OPENGOV_DB_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <libpq-fe.h>
 #include "opengov/base/buf.h"
 
@@ -49,12 +50,119 @@ enum db_retry {
 	DB_RETRY_SERIALIZATION, /* 40001: likewise */
 };
 
-/* A statement, prepared on first use in each connection generation. */
+/* A statement, prepared on first use in each connection generation under
+ * its name. Declare one with DB_STMT only (never a struct db_stmt of its
+ * own): that also registers it, so that db_stmts_check() sees every
+ * statement of the executable before it serves. A connection has one
+ * namespace of names, and two statements of one name would otherwise only
+ * meet as a 500 at run time.
+ *
+ * Its parameters are either numbered ($1, $2, ...) and passed as an array
+ * (db_exec), or named (:title, :unit_id, ...) and bound by name (DB_ARG,
+ * db_exec_args): the SQL then is the one place that orders them, so that a
+ * column is added without renumbering. The same name may appear more than
+ * once; a name is [A-Za-z_][A-Za-z0-9_]*, and "::" stays a cast. */
 struct db_stmt {
 	const char *name;
-	const char *sql;
+	const char *sql;   /* as written */
+	const char *file;  /* where DB_STMT declared it */
+	int line;
+	bool built;        /* sql is a buffer filled before first use */
 	unsigned gen;
+	/* What db_stmt_parse() found in sql, on first use: */
+	bool parsed;
+	int nparams;           /* $1..$nparams */
+	const char *text;      /* what is prepared: sql, with :name as $n */
+	char **names;          /* the name of each $n (named); NULL when numbered */
+	const char *problem;   /* why it cannot be prepared; NULL when it can */
 };
+
+/* The registries are arrays of pointers in named sections, gathered by the
+ * linker from every object (GNU ld and lld define __start_ and __stop_
+ * for a section whose name is a C identifier). Pointers, not the structures:
+ * the compiler may align a structure beyond its size, leaving gaps. */
+#define DB_STMT_SECTION "opengov_stmts"
+#define DB_ARG_SECTION "opengov_args"
+
+/* Declares the static statement var (at file or function scope) and
+ * registers it, e.g. DB_STMT(get, "items_get", "SELECT ... WHERE id = $1"); */
+#define DB_STMT(var, stmt_name, stmt_sql)					\
+	static struct db_stmt var = { .name = stmt_name, .sql = stmt_sql,	\
+				      .file = __FILE__, .line = __LINE__ };	\
+	static struct db_stmt *const db_stmt_entry_##var			\
+		__attribute__((used, section(DB_STMT_SECTION))) = &var
+
+/* The same for a statement whose SQL is written into the array buf at run
+ * time before its first use (from tables of the code): its SQL is checked
+ * when it is prepared, not at start. */
+#define DB_STMT_BUILT(var, stmt_name, buf)					\
+	static struct db_stmt var = { .name = stmt_name, .sql = buf, .built = true, \
+				      .file = __FILE__, .line = __LINE__ };	\
+	static struct db_stmt *const db_stmt_entry_##var			\
+		__attribute__((used, section(DB_STMT_SECTION))) = &var
+
+/* Where a named parameter is bound (DB_ARG), for db_stmts_check(). */
+struct db_arg_use {
+	struct db_stmt *stmt;
+	const char *name;
+	const char *file;
+	int line;
+};
+
+/* The values of a named statement's parameters, set by name: start from
+ * { 0 }. NULL is SQL NULL; a parameter never set is an error (a value
+ * forgotten when a column was added), so is a name the SQL lacks. */
+#define DB_ARGS_MAX 64
+struct db_args {
+	const struct db_stmt *stmt;
+	unsigned long long set;     /* bit i: $i+1 was set */
+	const char *value[DB_ARGS_MAX];
+	const char *bad;            /* the first name that was wrong, or NULL */
+};
+
+/* Sets the parameter name of statement stmt (the variable of its DB_STMT)
+ * in args to value (a string that lives until the statement has run). The
+ * name is registered too, so that db_stmts_check() finds a name the SQL
+ * does not have, or a parameter of the SQL no DB_ARG sets, at start. */
+#define DB_ARG(args, stmt, arg_name, val) do {					\
+		static const struct db_arg_use db_arg_use_ =			\
+			{ &(stmt), arg_name, __FILE__, __LINE__ };		\
+		static const struct db_arg_use *const db_arg_entry_		\
+			__attribute__((used, section(DB_ARG_SECTION))) =	\
+			&db_arg_use_;						\
+		db_arg((args), &(stmt), arg_name, (val));			\
+	} while (0)
+
+/* What DB_ARG calls (use DB_ARG: it registers the name). */
+void db_arg(struct db_args *args, struct db_stmt *stmt, const char *name,
+	    const char *value);
+/* The values of args in $n order into params (DB_ARGS_MAX of them): the
+ * number of parameters of stmt, or -1 after logging why (a name wrong, a
+ * parameter unset, args set for another statement, or stmt unpreparable). */
+int db_args_params(struct db_stmt *stmt, const struct db_args *args, const char **params);
+
+/* Parses stmt->sql once (placeholders, quotes, comments): nparams, text,
+ * names and problem. Returns 0, or -1 when it has a problem. */
+int db_stmt_parse(struct db_stmt *stmt);
+/* The problems of a table of statements and of the uses of their named
+ * parameters (NULL entries are skipped): a name empty, too long for
+ * PostgreSQL (63 bytes), reserved (dyn<n>, db_exec_cached's) or shared by
+ * two statements; SQL empty, or mixing $n and :name, or leaving a $n out
+ * (PostgreSQL could not type it), or with an unterminated quote or
+ * comment; a DB_ARG name the SQL lacks; a name of the SQL no DB_ARG sets.
+ * Each is one line to out, or to the log when out is NULL. Returns how
+ * many. The SQL of a DB_STMT_BUILT statement is checked once built. */
+int db_stmts_check(struct db_stmt *const *stmts, size_t nstmts,
+		   const struct db_arg_use *const *uses, size_t nuses, FILE *out);
+/* The executable's own registries (every DB_STMT and DB_ARG it links). */
+size_t db_stmts_registered(struct db_stmt *const **stmts);
+size_t db_arg_uses_registered(const struct db_arg_use *const **uses);
+/* db_stmts_check() of the executable's registries. */
+int db_stmts_check_registered(FILE *out);
+/* `opengov statements`: the registry on out, one statement a line (name,
+ * number of parameters, file:line, the names of named ones), by name;
+ * problems on err. Returns how many problems. */
+int db_stmts_print(FILE *out, FILE *err);
 
 /* Connects (or reconnects). Returns 0 or -1. */
 int db_connect(struct db *db, const char *url);
@@ -97,6 +205,9 @@ PGresult *db_exec(struct db *db, struct db_stmt *stmt, int n,
 PGresult *db_exec_binary(struct db *db, struct db_stmt *stmt, int n,
 			 const char *const *params, const int *lengths,
 			 const int *formats, int result_format);
+/* Runs the named statement stmt with the values of args (DB_ARG). NULL
+ * (logged, SQLSTATE 42P02) when they do not fit it: see db_args_params. */
+PGresult *db_exec_args(struct db *db, struct db_stmt *stmt, const struct db_args *args);
 /* Runs SQL assembled from constant fragments with n text parameters,
  * planned for these values (lists whose filters vary per request). */
 PGresult *db_exec_params(struct db *db, const char *sql, int n,

@@ -22,13 +22,13 @@ static int load(struct db *db)
 {
 	/* One statement, so the days, the years and the version are of one
 	 * snapshot: a day row has a day, a year row a year. */
-	static struct db_stmt st = { "workcal_load",
+	DB_STMT(st, "workcal_load",
 		"SELECT (SELECT version FROM calendar_meta),"
 		" day - DATE '1970-01-01', working, NULL::int FROM calendar_days"
 		" UNION ALL SELECT (SELECT version FROM calendar_meta), NULL, NULL, year"
-		" FROM calendar_years", 0 };
-	static struct db_stmt ver = { "workcal_version",
-		"SELECT version, NULL, NULL, NULL FROM calendar_meta", 0 };
+		" FROM calendar_years");
+	DB_STMT(ver, "workcal_version",
+		"SELECT version, NULL, NULL, NULL FROM calendar_meta");
 	PGresult *res = db_exec(db, &st, 0, NULL);
 
 	if (!res)
@@ -77,8 +77,8 @@ static int load(struct db *db)
 const struct calendar *workcal_get(struct db *db, long long version)
 {
 	if (version < 0) {
-		static struct db_stmt st = { "workcal_current",
-			"SELECT version FROM calendar_meta", 0 };
+		DB_STMT(st, "workcal_current",
+			"SELECT version FROM calendar_meta");
 		PGresult *res = db_exec(db, &st, 0, NULL);
 		if (!res)
 			return NULL;
