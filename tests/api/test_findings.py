@@ -6,7 +6,7 @@ rectification report.
 
 Every finding this module records is on a unit made for the module (or for
 the test), so lists filtered by that unit hold only rows the test made.
-Wire contract: var/findings-spec.md; shapes: openapi.yaml (checked on every
+Wire contract: docs/wire.md and docs/lifecycle.md; shapes: openapi.yaml (checked on every
 answer by the `api` fixture).
 """
 
