@@ -659,3 +659,27 @@ def test_an_altered_copy_is_caught(tmp_path, mid, side, old, new, word):
     diffs, _ = compare_files(paths["prod"], paths["dev"])
     assert diffs, f"{mid}: the altered copy passed"
     assert any(word in d for d in diffs), (mid, diffs)
+
+
+# ---- and an allowed difference stays allowed
+
+
+ALLOWED_MUTATIONS = [
+    ("prod-server-name", "prod", "    server_name api.example.gov.cn;                  # CHANGE\n\n    ssl_",
+     "    server_name opengov.example.org;\n\n    ssl_"),
+    ("dev-read-timeout", "dev", "fastcgi_read_timeout 60s;", "fastcgi_read_timeout 90s;"),
+    ("prod-metrics-network", "prod", "allow 10.0.9.0/24;", "allow 192.168.7.0/24;"),
+    ("prod-zone-size", "prod", "zone=opengov_login:10m", "zone=opengov_login:32m"),
+]
+
+
+@pytest.mark.parametrize("mid,side,old,new", ALLOWED_MUTATIONS, ids=[m[0] for m in ALLOWED_MUTATIONS])
+def test_an_environment_specific_change_passes(mid, side, old, new):
+    texts = {}
+    for s, path in (("prod", PROD), ("dev", DEV)):
+        with open(path, encoding="utf-8") as f:
+            texts[s] = f.read()
+    assert texts[side].count(old) == 1, f"{mid}: the text to alter is not in the file once"
+    texts[side] = texts[side].replace(old, new)
+    diffs, _ = compare_texts(texts["prod"], texts["dev"])
+    assert not diffs, (mid, diffs)
