@@ -40,8 +40,8 @@ INTERNAL_KEYS = {"rule", "rectifications", "verification_comment", "verified_at"
 EVIDENCE_KEYS = {"id", "finding_id", "filename", "content_type", "size", "sha256",
                  "uploaded_at", "uploaded_by"}
 
-# What each (status, published) allows, whoever may take it (findings-spec:
-# the 409 names them all; the finding's own allowed_actions is the caller's).
+# What each (status, published) allows, whoever may take it (status_actions
+# in api/findings.c: the 409 names them all; the finding's own allowed_actions is the caller's).
 ALLOWED = {
     ("open", False): {"rectification", "publish"},
     ("open", True): {"rectification"},
