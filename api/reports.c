@@ -21,7 +21,8 @@
 #include "opengov/domain/reportform.h"
 #include "opengov/domain/workcal.h"
 
-/* The breakdowns of the report, in the order of DESIGN.md and the schema. */
+/* The breakdowns of the report, in the order of the items table's CHECK
+ * constraint (sql/002_items.sql) and openapi.yaml's category enums. */
 static const char *const info_categories[] = { "general", "project", "regulation",
 	"work_dynamic", "personnel", "financial", "business", "annual_report", NULL };
 static const char *const service_categories[] = { "administrative_license",

@@ -7,7 +7,7 @@
 #   stack.sh status VARDIR          one line per part; exit 0 only if all are up
 #   stack.sh banner VARDIR          URLs, demo accounts, tokens, curl lines
 #
-# Layout (SPEC.md "Local stack"): VARDIR/opengov.env (generated once, then
+# Layout (README, "Two commands"): VARDIR/opengov.env (generated once, then
 # reused: it holds the JWT secret and the port), pgpass (the database roles'
 # passwords, generated once, mode 0600), pg/data, pg/run (the PostgreSQL
 # socket; no TCP), run/opengov.sock + opengov.pid, nginx/ (config, pid,
@@ -588,7 +588,7 @@ serve_start() {
 serve_stop() {
 	local pid
 	if pid=$(serve_pid); then
-		# SIGTERM lets in-flight requests finish (DESIGN.md section 1).
+		# SIGTERM lets in-flight requests finish (README, "Architecture").
 		stop_group "opengov serve" "$pid" TERM 15
 		say "opengov serve stopped"
 	fi

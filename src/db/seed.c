@@ -1,5 +1,6 @@
-/* seed.c - `opengov seed --demo`: the units and accounts of DESIGN.md
- * section 5. Idempotent: what exists is kept, so `make run` can repeat it. */
+/* seed.c - `opengov seed --demo`: the demo units and accounts the README
+ * lists under "Two commands". Idempotent: what exists is kept, so `make run`
+ * can repeat it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -86,7 +86,7 @@ _DT_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?Z$")
 
 
 def _check_date_time(value):
-    # SPEC: times are RFC 3339 in UTC with a Z.
+    # docs/wire.md: times are RFC 3339 in UTC with a Z.
     if not isinstance(value, str):
         return True
     m = _DT_RE.match(value)

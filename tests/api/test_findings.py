@@ -6,7 +6,7 @@ rectification report.
 
 Every finding this module records is on a unit made for the module (or for
 the test), so lists filtered by that unit hold only rows the test made.
-Wire contract: var/findings-spec.md; shapes: openapi.yaml (checked on every
+Wire contract: docs/wire.md and docs/lifecycle.md; shapes: openapi.yaml (checked on every
 answer by the `api` fixture).
 """
 
@@ -40,8 +40,8 @@ INTERNAL_KEYS = {"rule", "rectifications", "verification_comment", "verified_at"
 EVIDENCE_KEYS = {"id", "finding_id", "filename", "content_type", "size", "sha256",
                  "uploaded_at", "uploaded_by"}
 
-# What each (status, published) allows, whoever may take it (findings-spec:
-# the 409 names them all; the finding's own allowed_actions is the caller's).
+# What each (status, published) allows, whoever may take it (status_actions
+# in api/findings.c: the 409 names them all; the finding's own allowed_actions is the caller's).
 ALLOWED = {
     ("open", False): {"rectification", "publish"},
     ("open", True): {"rectification"},

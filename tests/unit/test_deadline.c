@@ -40,7 +40,7 @@ static int setup(void **state)
 }
 
 /*
- * The reference: the rules of DESIGN.md restated as a walk over single
+ * The reference: the rules of docs/lifecycle.md restated as a walk over single
  * days. Weekdays come from plain modular arithmetic and the overrides from
  * a linear scan, so a bug in src/domain/calendar/calendar.c cannot hide behind itself.
  */
