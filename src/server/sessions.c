@@ -1,6 +1,6 @@
 /* sessions.c - the account check of every authenticated request (cached per
  * worker, see accountcache.h), sessions and their refresh tokens, and the
- * login throttle. SQL through db.c, answers through http.c. */
+ * login throttle. SQL through db.c, answers through reply.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* fuzz_etag.c - If-None-Match and If-Match lists (src/server/http.c etag_listed
+/* fuzz_etag.c - If-None-Match and If-Match lists (src/server/conditional.c etag_listed
  * through http_not_modified and http_if_match_or_reply) against the ETags
  * the server makes. The first input byte picks our ETag; the rest is the
  * header. Properties: a list is taken to name our tag only when it holds

@@ -1,4 +1,4 @@
-/* fuzz_query.c - the query string (src/server/http.c: parse_query through
+/* fuzz_query.c - the query string (src/server/request.c: parse_query through
  * req_init, the query_*_or_reply readers) and the Link header a list
  * answer builds from it (http_list_text). The input is QUERY_STRING as
  * nginx passes it. Properties: decoded names and values are UTF-8 without

@@ -1,5 +1,5 @@
 /* fuzz_req.h - a struct req as the FastCGI loop would make it (req_init in
- * src/server/http.c), from CGI parameters the harness chooses, without a socket or
+ * src/server/request.c), from CGI parameters the harness chooses, without a socket or
  * a database. */
 #ifndef OPENGOV_FUZZ_REQ_H
 #define OPENGOV_FUZZ_REQ_H
