@@ -2,7 +2,7 @@
  * range are working days and why, the admin's overrides, and which years
  * carry the State Council's official schedule.
  * operationIds getCalendar, setCalendarDay, getCalendarYears,
- * setCalendarYear, deleteCalendarYear. */
+ * getCalendarYear, setCalendarYear, deleteCalendarYear. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,4 +345,30 @@ void api_calendar_year_delete(struct req *r)
 		   year);
 	http_json_text(r, 200, &b);
 	buf_free(&b);
+}
+
+/* GET /v1/calendar/years/{year} - getCalendarYear: 200, 401, 404 (not a
+ * year), 500, 503. The year as it stands: with its notice when its official
+ * schedule is recorded, else complete false and nulls (as the list shows a
+ * year missing), so that a client may ask about next year before it is. */
+void api_calendar_year_get(struct req *r)
+{
+	DB_STMT(st, "calendar_year_get",
+		"SELECT $1::int AS year, y.year IS NOT NULL AS complete, y.notice, y.notice_number,"
+		" to_char(y.published_on, 'YYYY-MM-DD') AS published_on, y.note, y.recorded_by,"
+		" rfc3339(y.recorded_at) AS recorded_at"
+		" FROM (SELECT 1) AS one LEFT JOIN calendar_years y ON y.year = $1::int");
+	int year;
+	char ys[8];
+
+	if (year_or_reply(r, &year))
+		return;
+	snprintf(ys, sizeof ys, "%d", year);
+	const char *p[] = { ys };
+	PGresult *res = db_exec_or_reply(r, &st, 1, p);
+	if (!res)
+		return;
+	http_header(r, "Cache-Control", "public, max-age=60");
+	http_row(r, 200, res, 0);
+	PQclear(res);
 }

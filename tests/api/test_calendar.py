@@ -256,6 +256,27 @@ def test_incomplete_years_of_a_range(api):
     assert doc["incomplete_years"] == ([] if nxt in complete else [nxt])
 
 
+def test_one_year(api, public):
+    """GET /v1/calendar/years/{year}: a year as the list shows it, recorded
+    or not, to anyone; 404 for what is not a four-digit year."""
+    doc = years_doc(api)
+    for entry in doc["data"]:
+        r = api.get(f"/v1/calendar/years/{entry['year']}")
+        assert r.status_code == 200 and r.json() == entry
+        assert r.headers["Cache-Control"] == "public, max-age=60"
+    got = api.get("/v1/calendar/years/2019").json()
+    assert got["complete"] is True and got["notice_number"].startswith("国办发明电")
+    far = api.get("/v1/calendar/years/9999").json()
+    assert far == {"year": 9999, "complete": False, "notice": None, "notice_number": None,
+                   "published_on": None, "note": None, "recorded_by": None,
+                   "recorded_at": None}
+    assert api.get("/v1/calendar/years/2019", token=public).json() == got
+    r = api.request("HEAD", "/v1/calendar/years/2019", contract=False)
+    assert r.status_code == 200 and not r.content
+    for bad in ("19", "1899", "20190", "2019x", "-2019", "%20"):
+        assert_problem(api.get(f"/v1/calendar/years/{bad}"), 404, "not-found")
+
+
 def first_missing_year(api):
     """The first year without a schedule from this year on, or skip."""
     this_year = shanghai_today().year
@@ -296,6 +317,7 @@ def test_record_a_year(api, admin, db):
         doc = years_doc(api)
         assert year not in doc["missing"]
         assert [y for y in doc["data"] if y["year"] == year] == [got]
+        assert api.get(f"/v1/calendar/years/{year}").json() == got
         assert days(api, f"{year}-01-01", f"{year}-01-02")[0]["incomplete_years"] == []
         years, missing = scrape_calendar(api)
         assert years[year] == 1 and missing == before_missing - 1
@@ -316,6 +338,7 @@ def test_record_a_year(api, admin, db):
                             "notice_number": None, "published_on": None, "note": None,
                             "recorded_by": None, "recorded_at": None}
         assert audit_count(db, "calendar.year_delete", year) == deletes + 1
+        assert api.get(f"/v1/calendar/years/{year}").json() == r.json()
         assert_problem(api.delete(f"/v1/calendar/years/{year}", token=admin), 404, "not-found")
         assert year in years_doc(api)["missing"]
         assert days(api, f"{year}-01-01", f"{year}-01-02")[0]["incomplete_years"] == [year]
@@ -403,6 +426,6 @@ def test_years_path_is_not_a_date(api, admin):
     assert r.headers["Allow"] == "OPTIONS, PUT"
     r = api.post("/v1/calendar/years/2027", token=admin, json={}, contract=False)
     assert_problem(r, 405, "method-not-allowed")
-    assert r.headers["Allow"] == "OPTIONS, PUT, DELETE"
+    assert r.headers["Allow"] == "OPTIONS, GET, HEAD, PUT, DELETE"
     r = api.request("HEAD", "/v1/calendar/years", contract=False)
     assert r.status_code == 200 and not r.content
