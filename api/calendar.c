@@ -347,7 +347,7 @@ void api_calendar_year_delete(struct req *r)
 	buf_free(&b);
 }
 
-/* GET /v1/calendar/years/{year} - getCalendarYear: 200, 401, 404 (not a
+/* GET /v1/calendar/years/{year} - getCalendarYear: 200, 400, 401, 404 (not a
  * year), 500, 503. The year as it stands: with its notice when its official
  * schedule is recorded, else complete false and nulls (as the list shows a
  * year missing), so that a client may ask about next year before it is. */

@@ -23,6 +23,7 @@
 
 #include "opengov/base/auth.h"
 #include "opengov/base/base64url.h"
+#include "opengov/base/validate.h"
 
 /* Far above any token we issue (~400 bytes), far below a header size limit. */
 #define TOKEN_MAX 8192
@@ -836,30 +837,6 @@ int auth_role_parse(const char *name)
 		if (!strcmp(name, role_names[r]))
 			return r;
 	return -1;
-}
-
-static int hex_digit(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
-
-int uuid_valid(const char *s)
-{
-	size_t i;
-
-	if (!s)
-		return 0;
-	/* Stops at a short string's NUL, which is neither '-' nor hex. */
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!hex_digit(s[i])) {
-			return 0;
-		}
-	}
-	return s[36] == '\0';
 }
 
 int password_hash(const char *password, char *out, size_t outlen)

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "opengov/base/auth.h"
 #include "opengov/base/validate.h"
 
 void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
@@ -392,4 +391,28 @@ bool search_query_indexable(const char *q)
 			return true;
 	}
 	return false;
+}
+
+static int hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+int uuid_valid(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return 0;
+	/* Stops at a short string's NUL, which is neither '-' nor hex. */
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!hex_digit(s[i])) {
+			return 0;
+		}
+	}
+	return s[36] == '\0';
 }

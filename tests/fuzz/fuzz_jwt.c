@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "opengov/base/auth.h"
+#include "opengov/base/validate.h"
 #include "opengov/base/base64url.h"
 
 #define SECRET "fuzzing-secret-fuzzing-secret-0123456789"

@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 
 #include "opengov/base/auth.h"
+#include "opengov/base/validate.h"
 
 /* A fixed clock makes every exp/nbf/iat case exact. */
 #define NOW ((time_t)1700000000)

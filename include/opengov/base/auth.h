@@ -87,8 +87,6 @@ const char *auth_role_name(enum auth_role r);
 /* Returns the role for name, or -1. */
 int auth_role_parse(const char *name);
 
-/* True when s is a canonical 8-4-4-4-12 hex UUID. */
-int uuid_valid(const char *s);
 
 /* argon2id (t=2, m=19 MiB, p=1, 16-byte random salt, 32-byte hash).
  * Writes the encoded hash to out; returns 0 or -1. */

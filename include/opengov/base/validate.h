@@ -95,4 +95,7 @@ int date_parse(const char *s, int *y, int *m, int *d);
 /* Parses an RFC 3339 timestamp; returns 0 and seconds since the epoch. */
 int rfc3339_parse(const char *s, long long *epoch);
 
+/* True when s is a canonical 8-4-4-4-12 hex UUID. */
+int uuid_valid(const char *s);
+
 #endif
