@@ -409,47 +409,33 @@ void appeals_document_upload(struct req *r)
 	static struct db_stmt touch = { "appeals_touch",
 		"UPDATE appeals SET version = version + 1, updated_at = clock_timestamp()"
 		" WHERE id = $1", 0 };
-	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[200], etag[72];
+	struct upload u;
+	char loc[200], etag[72];
 	struct request_ref ref;
 	PGresult *cur = NULL, *res = NULL, *t = NULL;
 
-	enum filetype ft = upload_check_or_reply(r, filename, sizeof filename);
-	if (ft == FILETYPE_UNKNOWN)
+	if (upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	if (!*sha) {
-		problem_reply(r, 500, "internal", "The server failed to hash the file.");
-		return;
-	}
-	snprintf(size, sizeof size, "%zu", r->body_len);
 	PGresult *q = clerk_request_or_reply(r, &ref);
 	if (!q)
 		return;
 	if (!(cur = appeal_load_or_reply(r, &ref, true)))
 		goto out;
 	const char *aid = db_get(cur, 0, "id");
-	const char *p[] = { filetype_mime(ft), size, sha, r->body, aid, filename, req_actor(r),
-			    req_role(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
-	res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
-	if (!res) {
-		db_error_reply(r);
+	const char *p[] = { aid, u.filename, req_actor(r), req_role(r) };
+	if (!(res = upload_store_or_reply(r, &ins, &u, 4, p)))
 		goto out;
-	}
 	const char *tp[] = { aid };
 	if (!(t = db_exec_or_reply(r, &touch, 1, tp)))
 		goto out;
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "document_id", db_get(res, 0, "id"),
-				   "sha256", sha, "size", (json_int_t)r->body_len);
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len);
 	if (finish_or_reply(r, &ref, cur, "appeal.document_upload", detail))
 		goto out;
 	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s/documents/%s/content", ref.id, aid,
 		 db_get(res, 0, "id"));
-	snprintf(etag, sizeof etag, "\"%s\"", sha);
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "%s", etag);
-	http_row(r, 201, res, 0);
+	snprintf(etag, sizeof etag, "\"%s\"", u.sha256);
+	upload_created_reply(r, res, loc, etag);
 out:
 	PQclear(t);
 	PQclear(res);
@@ -467,26 +453,11 @@ void appeals_document_content(struct req *r)
 		" FROM appeal_documents d JOIN appeals a ON a.id = d.appeal_id"
 		" WHERE d.id = $1 AND d.appeal_id = $2 AND a.request_id = $3", 0 };
 	struct request_ref ref;
-	const char *aid = r->path_params[1], *did = r->path_params[2];
 
 	if (request_find_or_reply(r, r->path_params[0], false, &ref))
 		return;
-	if (!uuid_valid(aid) || !uuid_valid(did)) {
-		problem_reply(r, 404, "not-found", "There is no such document.");
-		return;
-	}
-	const char *p[] = { did, aid, ref.id };
-	PGresult *res = db_exec_or_reply(r, &st, 3, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such document.");
-		return;
-	}
-	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
-			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
-	PQclear(res);
+	const char *p[] = { r->path_params[2], r->path_params[1], ref.id };
+	upload_serve(r, &st, 3, p, NULL, "There is no such document.");
 }
 
 /* Answers a page of appeals (fetched with limit + 1), newest recorded

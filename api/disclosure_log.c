@@ -740,19 +740,12 @@ void disclosure_log_file_upload(struct req *r)
 		" SELECT $5::uuid, $6::int, $7, f.id, $1, $2::int, $3, $8 FROM f"
 		" RETURNING id, entry_id, version, filename, content_type, size, sha256,"
 		" rfc3339(uploaded_at) AS uploaded_at", 0 };
-	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160], etag[72];
-	char id[40], version[16];
+	struct upload u;
+	char loc[160], etag[72], id[40], version[16];
 	struct verrs v = { 0 };
 
-	enum filetype t = upload_check_or_reply(r, filename, sizeof filename);
-	if (t == FILETYPE_UNKNOWN)
+	if (upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	if (!*sha) {
-		problem_reply(r, 500, "internal", "The server failed to hash the file.");
-		return;
-	}
-	snprintf(size, sizeof size, "%zu", r->body_len);
 	PGresult *cur = lock_own_entry_or_reply(r);
 	if (!cur)
 		return;
@@ -774,7 +767,7 @@ void disclosure_log_file_upload(struct req *r)
 	if (!who)
 		return;
 	static const char *const pointers[] = { "/query/filename" };
-	const char *texts[] = { filename };
+	const char *texts[] = { u.filename };
 	check_applicants(who, pointers, texts, 1, &v);
 	PQclear(who);
 	if (v.n) {
@@ -782,21 +775,16 @@ void disclosure_log_file_upload(struct req *r)
 		invalid_reply(r, &v, "The file name names the applicant.");
 		return;
 	}
-	const char *p[] = { filetype_mime(t), size, sha, r->body, id, version, filename,
-			    req_actor(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
-	PGresult *res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
-	if (!res) {
-		db_error_reply(r);
+	const char *p[] = { id, version, u.filename, req_actor(r) };
+	PGresult *res = upload_store_or_reply(r, &ins, &u, 4, p);
+	if (!res)
 		return;
-	}
 	if (touch_or_reply(r, id)) {
 		PQclear(res);
 		return;
 	}
 	json_t *detail = json_pack("{s:s, s:s, s:I, s:s}", "file_id", db_get(res, 0, "id"),
-				   "sha256", sha, "size", (json_int_t)r->body_len,
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len,
 				   "version", version);
 	int rc = audit_append_or_reply(r, "disclosure_log.file_upload", "disclosure_log", id,
 				       detail);
@@ -806,11 +794,18 @@ void disclosure_log_file_upload(struct req *r)
 		return;
 	}
 	snprintf(loc, sizeof loc, "/v1/disclosure-log/%s/files/%s/content", id, db_get(res, 0, "id"));
-	snprintf(etag, sizeof etag, "\"%s\"", sha);
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "%s", etag);
-	http_row(r, 201, res, 0);
+	snprintf(etag, sizeof etag, "\"%s\"", u.sha256);
+	upload_created_reply(r, res, loc, etag);
 	PQclear(res);
+}
+
+/* A file of the current version of a published entry is public; the rest
+ * is seen by those who see the entry's workflow. */
+static bool file_visible(struct req *r, const PGresult *res)
+{
+	return (!strcmp(db_get(res, 0, "status"), "published") &&
+		!strcmp(db_get(res, 0, "current"), "t")) ||
+	       sees_workflow(r, db_get(res, 0, "unit_id"));
 }
 
 /* GET /v1/disclosure-log/{id}/files/{fid}/content -
@@ -824,26 +819,9 @@ void disclosure_log_file_content(struct req *r)
 		" f.version = e.version AS current"
 		" FROM disclosure_log_files f JOIN disclosure_log e ON e.id = f.entry_id"
 		" WHERE f.id = $1 AND f.entry_id = $2", 0 };
-	const char *id = r->path_params[0], *fid = r->path_params[1];
+	const char *p[] = { r->path_params[1], r->path_params[0] };
 
-	if (!uuid_valid(id) || !uuid_valid(fid)) {
-		problem_reply(r, 404, "not-found", "There is no such file.");
-		return;
-	}
-	const char *p[] = { fid, id };
-	PGresult *res = db_exec_or_reply(r, &st, 2, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 ||
-	    !((!strcmp(db_get(res, 0, "status"), "published") && !strcmp(db_get(res, 0, "current"), "t")) ||
-	      sees_workflow(r, db_get(res, 0, "unit_id")))) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such file.");
-		return;
-	}
-	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
-			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
-	PQclear(res);
+	upload_serve(r, &st, 2, p, file_visible, "There is no such file.");
 }
 
 /* POST /v1/disclosure-log/{id}/item - createItemFromDisclosureLogEntry

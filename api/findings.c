@@ -585,13 +585,11 @@ void findings_evidence_upload(struct req *r)
 		" SELECT $5::uuid, $6, f.id, $1, $2::int, $3, $7, $8 FROM f"
 		" RETURNING id, finding_id, filename, content_type, size, sha256,"
 		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by", 0 };
-	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160];
+	struct upload u;
+	char loc[160];
 
-	enum filetype t = upload_check_or_reply(r, filename, sizeof filename);
-	if (t == FILETYPE_UNKNOWN)
+	if (upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	snprintf(size, sizeof size, "%zu", r->body_len);
 	PGresult *cur = lock_or_reply(r);
 	if (!cur)
 		return;
@@ -609,16 +607,11 @@ void findings_evidence_upload(struct req *r)
 		PQclear(cur);
 		return;
 	}
-	const char *p[] = { filetype_mime(t), size, sha, r->body, id, filename, req_actor(r),
-			    req_role(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
-	PGresult *res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
+	const char *p[] = { id, u.filename, req_actor(r), req_role(r) };
+	PGresult *res = upload_store_or_reply(r, &ins, &u, 4, p);
 	PQclear(cur);
-	if (!res) {
-		db_error_reply(r);
+	if (!res)
 		return;
-	}
 	/* The finding lists its evidence: its ETag moves with it. */
 	static struct db_stmt touch = { "findings_touch",
 		"UPDATE findings SET version = version + 1, updated_at = now() WHERE id = $1", 0 };
@@ -630,7 +623,7 @@ void findings_evidence_upload(struct req *r)
 	}
 	PQclear(tres);
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "evidence_id", db_get(res, 0, "id"),
-				   "sha256", sha, "size", (json_int_t)r->body_len);
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len);
 	int rc = audit_append_or_reply(r, "finding.evidence_upload", "finding",
 				       db_get(res, 0, "finding_id"), detail);
 	json_decref(detail);
@@ -640,10 +633,15 @@ void findings_evidence_upload(struct req *r)
 	}
 	snprintf(loc, sizeof loc, "/v1/findings/%s/evidence/%s/content", db_get(res, 0, "finding_id"),
 		 db_get(res, 0, "id"));
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "\"1\""); /* evidence never changes */
-	http_row(r, 201, res, 0);
+	upload_created_reply(r, res, loc, "\"1\""); /* evidence never changes */
 	PQclear(res);
+}
+
+/* Evidence is seen by the staff of the finding's unit, supervisors and
+ * admins. */
+static bool evidence_visible(struct req *r, const PGresult *res)
+{
+	return req_sees_everything(r) || own_unit(r, db_get(res, 0, "unit_id"));
 }
 
 /* GET /v1/findings/{id}/evidence/{eid}/content - getFindingEvidenceContent
@@ -654,22 +652,7 @@ void findings_evidence_content(struct req *r)
 		"SELECT e.file_id, e.filename, e.content_type, e.sha256, f.unit_id"
 		" FROM finding_evidence e JOIN findings f ON f.id = e.finding_id"
 		" WHERE e.id = $1 AND e.finding_id = $2", 0 };
-	const char *id = r->path_params[0], *eid = r->path_params[1];
+	const char *p[] = { r->path_params[1], r->path_params[0] };
 
-	if (!uuid_valid(id) || !uuid_valid(eid)) {
-		problem_reply(r, 404, "not-found", "There is no such evidence.");
-		return;
-	}
-	const char *p[] = { eid, id };
-	PGresult *res = db_exec_or_reply(r, &st, 2, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 || !(req_sees_everything(r) || own_unit(r, db_get(res, 0, "unit_id")))) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such evidence.");
-		return;
-	}
-	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
-			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
-	PQclear(res);
+	upload_serve(r, &st, 2, p, evidence_visible, "There is no such evidence.");
 }
