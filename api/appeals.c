@@ -13,6 +13,7 @@
 #include "opengov/accountability.h"
 #include "opengov/accountstore.h"
 #include "opengov/api.h"
+#include "opengov/apicommon.h"
 #include "opengov/caseflow.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
@@ -73,13 +74,6 @@ static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
 	return -1;
 }
 
-/* Staff of the appeal's unit, supervisors and admins: they see which
- * finding a corrected result opened. */
-static bool internal_view(const struct req *r, const char *unit)
-{
-	return req_sees_everything(r) || (req_is_unit_staff(r) && !strcmp(r->claims.unit, unit));
-}
-
 /* What the appeal allows now, whoever may do it. */
 static const char *const *appeal_actions(const char *result)
 {
@@ -107,7 +101,9 @@ static void appeal_write(struct buf *b, const struct req *r, const PGresult *res
 		jw_value(b, res, row, db_col(res, cols[i]));
 	}
 	jw_key(b, &first, "finding_id");
-	if (internal_view(r, unit))
+	/* Staff of the appeal's unit, supervisors and admins see which
+	 * finding a corrected result opened. */
+	if (common_sees_workflow(r, unit))
 		jw_value(b, res, row, db_col(res, "finding_id"));
 	else
 		buf_puts(b, "null");

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "opengov/api.h"
+#include "opengov/apicommon.h"
 #include "opengov/caseflow.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
@@ -97,23 +98,6 @@ static void not_found(struct req *r)
 	problem_reply(r, 404, "not-found", "There is no such disclosure log entry.");
 }
 
-static bool own_unit(const struct req *r, const char *unit)
-{
-	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
-}
-
-/* Published entries are everyone's; a withdrawn one is its unit's staff's,
- * the supervisors' and the admins'. */
-static bool entry_visible(const struct req *r, const char *unit, const char *status)
-{
-	return !strcmp(status, "published") || req_sees_everything(r) || own_unit(r, unit);
-}
-
-static bool sees_workflow(const struct req *r, const char *unit)
-{
-	return req_sees_everything(r) || own_unit(r, unit);
-}
-
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row)
 {
 	jw_key(b, first, key);
@@ -142,7 +126,7 @@ static void entry_write(struct buf *b, const struct req *r, const PGresult *res,
 		put(b, &first, "requests", res, row);
 	for (int i = 0; tail[i]; i++)
 		put(b, &first, tail[i], res, row);
-	if (sees_workflow(r, db_get(res, row, "unit_id"))) {
+	if (common_sees_workflow(r, db_get(res, row, "unit_id"))) {
 		bool wfirst = true;
 		jw_key(b, &first, "workflow");
 		buf_puts(b, "{");
@@ -159,6 +143,13 @@ static void entry_etag(const PGresult *res, int row, char *out, size_t len)
 {
 	snprintf(out, len, "\"%s.%s\"", db_get(res, row, "rev"), db_get(res, row, "unit_version"));
 }
+
+/* Published entries are the public log. */
+static const struct published entry_resource = {
+	.name = "disclosure-log", .by_id = &entry_by_id,
+	.not_found = "There is no such disclosure log entry.",
+	.etag = entry_etag, .write = entry_write,
+};
 
 static int invalid_reply(struct req *r, struct verrs *v, const char *what)
 {
@@ -333,7 +324,7 @@ static PGresult *lock_own_entry_or_reply(struct req *r)
 	PGresult *res = db_exec_or_reply(r, &lock, 1, p);
 	if (!res)
 		return NULL;
-	if (PQntuples(res) != 1 || !own_unit(r, db_get(res, 0, "unit_id"))) {
+	if (PQntuples(res) != 1 || !common_unit_staff(r, db_get(res, 0, "unit_id"))) {
 		PQclear(res);
 		db_rollback(r->db);
 		not_found(r);
@@ -570,13 +561,6 @@ static PGresult *list_page(struct req *r, struct log_filters *f, const char *lim
 	return res;
 }
 
-static void list_cache_headers(struct req *r)
-{
-	if (!r->authed)
-		http_header(r, "Cache-Control", "public, max-age=30");
-	http_header(r, "Vary", "Authorization");
-}
-
 /* GET /v1/disclosure-log - listDisclosureLog (anyone): 200, 400, 401.
  * Newest first by first publication, ties by id; filters unit, status,
  * from, to (publication), q. Anonymous and public callers read published
@@ -584,9 +568,9 @@ static void list_cache_headers(struct req *r)
 void disclosure_log_list(struct req *r)
 {
 	struct log_filters f = { 0 };
-	char lim[16], key[RCACHE_KEY_MAX];
+	struct published_page pg;
+	char lim[16];
 	int limit;
-	uint64_t gen = 0;
 
 	if (query_limit_or_reply(r, &limit) ||
 	    query_uuid_or_reply(r, "unit", &f.unit) ||
@@ -604,12 +588,8 @@ void disclosure_log_list(struct req *r)
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	bool cacheable = public_view && http_list_cache_key(r, "disclosure-log", key, sizeof key);
-	if (cacheable && http_cached_reply(r, key, &gen)) {
-		list_cache_headers(r);
+	if (common_published_list_cached(r, &entry_resource, &pg))
 		return;
-	}
 	if (f.has_q)
 		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
 	PGresult *res = list_page(r, &f, lim);
@@ -617,28 +597,8 @@ void disclosure_log_list(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	int n = PQntuples(res);
-	struct buf data = { 0 };
-	buf_puts(&data, "[");
-	for (int i = 0; i < n && i < limit; i++) {
-		if (i)
-			buf_puts(&data, ",");
-		entry_write(&data, r, res, i, false);
-	}
-	buf_puts(&data, "]");
-	char *next = NULL;
-	if (n > limit) {
-		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(last, 2);
-	}
+	common_published_list_reply(r, &entry_resource, &pg, res, limit, NULL);
 	PQclear(res);
-	list_cache_headers(r);
-	size_t mark = r->headers.len;
-	http_list_text(r, &data, next);
-	if (cacheable)
-		http_cache_keep(r, key, gen, mark);
-	buf_free(&data);
-	free(next);
 }
 
 /* GET /v1/disclosure-log/{id} - getDisclosureLogEntry (anyone): 200, 304,
@@ -646,44 +606,7 @@ void disclosure_log_list(struct req *r)
  * the same form, from the workers' cache while nothing changed. */
 void disclosure_log_get(struct req *r)
 {
-	const char *id = r->path_params[0];
-	char etag[48], key[RCACHE_KEY_MAX];
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	uint64_t gen = 0;
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return;
-	}
-	snprintf(key, sizeof key, "disclosure-log/%.36s", id);
-	if (public_view && http_cached_reply(r, key, &gen)) {
-		http_header(r, "Cache-Control", r->authed ? "private, no-cache" : "public, max-age=60");
-		http_header(r, "Vary", "Authorization");
-		return;
-	}
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &entry_by_id, 1, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 ||
-	    !entry_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
-		PQclear(res);
-		not_found(r);
-		return;
-	}
-	struct buf body = { 0 };
-	bool published = !strcmp(db_get(res, 0, "status"), "published");
-	entry_etag(res, 0, etag, sizeof etag);
-	entry_write(&body, r, res, 0, true);
-	PQclear(res);
-	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
-								 : "private, no-cache");
-	http_header(r, "Vary", "Authorization");
-	if (public_view)
-		http_cache_reply(r, key, gen, etag, &body);
-	else if (!http_not_modified(r, etag))
-		http_json_text(r, 200, &body);
-	buf_free(&body);
+	common_published_get(r, &entry_resource);
 }
 
 /* ---- changes of an entry ----------------------------------------------- */
@@ -805,7 +728,7 @@ static bool file_visible(struct req *r, const PGresult *res)
 {
 	return (!strcmp(db_get(res, 0, "status"), "published") &&
 		!strcmp(db_get(res, 0, "current"), "t")) ||
-	       sees_workflow(r, db_get(res, 0, "unit_id"));
+	       common_sees_workflow(r, db_get(res, 0, "unit_id"));
 }
 
 /* GET /v1/disclosure-log/{id}/files/{fid}/content -

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "opengov/api.h"
+#include "opengov/apicommon.h"
 #include "opengov/calendar.h"
 #include "opengov/cursor.h"
 #include "opengov/idempotency.h"
@@ -74,17 +75,11 @@ static const struct field verify_fields[] = {
 	"   ORDER BY e.uploaded_at, e.id), '[]') FROM finding_evidence e" \
 	"  WHERE e.finding_id = f.id) AS evidence"
 
-
-static bool own_unit(const struct req *r, const char *unit)
-{
-	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
-}
-
 /* Supervisors and admins see every finding, unit staff their unit's, the
  * public the published ones. */
 static bool finding_visible(const struct req *r, const PGresult *res, int row)
 {
-	return req_sees_everything(r) || own_unit(r, db_get(res, row, "unit_id")) ||
+	return common_sees_workflow(r, db_get(res, row, "unit_id")) ||
 	       db_get(res, row, "published_at") != NULL;
 }
 
@@ -130,7 +125,7 @@ static void finding_write(struct buf *b, const struct req *r, const PGresult *re
 		"rule", "rectifications", "verification_comment", "verified_at", "created_by",
 		"created_role", "version", "evidence", NULL
 	};
-	bool internal = req_sees_everything(r) || own_unit(r, db_get(res, row, "unit_id"));
+	bool internal = common_sees_workflow(r, db_get(res, row, "unit_id"));
 	bool first = true;
 
 	buf_puts(b, "{");
@@ -144,7 +139,7 @@ static void finding_write(struct buf *b, const struct req *r, const PGresult *re
 		const char *const *acts = status_actions(db_get(res, row, "status"),
 							 db_get(res, row, "published_at") != NULL);
 		bool supervisor = r->claims.role == ROLE_SUPERVISOR;
-		bool staff = own_unit(r, db_get(res, row, "unit_id"));
+		bool staff = common_unit_staff(r, db_get(res, row, "unit_id"));
 		bool afirst = true;
 		jw_key(b, &first, "allowed_actions");
 		buf_puts(b, "[");
@@ -452,7 +447,7 @@ void findings_rectify(struct req *r)
 	if (!cur)
 		return;
 	const char *id = db_get(cur, 0, "id");
-	if (!own_unit(r, db_get(cur, 0, "unit_id"))) {
+	if (!common_unit_staff(r, db_get(cur, 0, "unit_id"))) {
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the finding's unit report its rectification.");
 	} else if (strcmp(db_get(cur, 0, "status"), "open")) {
@@ -595,7 +590,7 @@ void findings_evidence_upload(struct req *r)
 		return;
 	char id[40];
 	snprintf(id, sizeof id, "%s", db_get(cur, 0, "id"));
-	if (!own_unit(r, db_get(cur, 0, "unit_id"))) {
+	if (!common_unit_staff(r, db_get(cur, 0, "unit_id"))) {
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the finding's unit add evidence to it.");
 		PQclear(cur);
@@ -641,7 +636,7 @@ void findings_evidence_upload(struct req *r)
  * admins. */
 static bool evidence_visible(struct req *r, const PGresult *res)
 {
-	return req_sees_everything(r) || own_unit(r, db_get(res, 0, "unit_id"));
+	return common_sees_workflow(r, db_get(res, 0, "unit_id"));
 }
 
 /* GET /v1/findings/{id}/evidence/{eid}/content - getFindingEvidenceContent

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "opengov/api.h"
+#include "opengov/apicommon.h"
 #include "opengov/rcache.h"
 #include "opengov/cursor.h"
 #include "opengov/jsonw.h"
@@ -120,21 +121,6 @@ static const struct field withdraw_fields[] = {
 };
 
 
-/* Whether the caller may see an item of this unit in this status. */
-static bool item_visible(const struct req *r, const char *unit, const char *status)
-{
-	if (!strcmp(status, "published") || req_sees_everything(r))
-		return true;
-	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
-}
-
-/* Unit staff of the item's own unit, supervisors and admins see how an
- * item got where it is; the public sees the item only. */
-static bool sees_workflow(const struct req *r, const char *unit)
-{
-	return req_sees_everything(r) || (req_is_unit_staff(r) && !strcmp(r->claims.unit, unit));
-}
-
 /* The columns of ITEM_COLUMNS and ITEM_LIST_COLUMNS, in their order: a
  * page of items is written by position, not by looking names up. */
 enum item_col {
@@ -220,7 +206,7 @@ static void item_write(struct buf *b, const struct req *r, const PGresult *res, 
 	put(b, &first, "published_at", res, row, IC_PUBLISHED_AT);
 	put(b, &first, "created_at", res, row, IC_CREATED_AT);
 	put(b, &first, "updated_at", res, row, IC_UPDATED_AT);
-	if (sees_workflow(r, unit)) {
+	if (common_sees_workflow(r, unit)) {
 		static const struct { const char *key; enum item_col col; } wf[] = {
 			{ "created_by", IC_CREATED_BY }, { "submitted_by", IC_SUBMITTED_BY },
 			{ "submitted_at", IC_SUBMITTED_AT }, { "reviewed_by", IC_REVIEWED_BY },
@@ -537,12 +523,14 @@ static float query_frequency(const char *q)
 	return any ? best : 1;
 }
 
-static void list_cache_headers(struct req *r)
-{
-	if (!r->authed)
-		http_header(r, "Cache-Control", "public, max-age=30");
-	http_header(r, "Vary", "Authorization");
-}
+static struct db_stmt item_by_id = { "items_get",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1", 0 };
+
+/* Published items are the public catalogue. */
+static const struct published item_resource = {
+	.name = "items", .by_id = &item_by_id, .not_found = "There is no such item.",
+	.etag = item_etag, .write = item_write,
+};
 
 /* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
  * id; filters kind, category, unit, status, online, published_from/to, q. */
@@ -571,16 +559,9 @@ void items_list(struct req *r)
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
-	/* Anonymous and public callers see the same pages: from the cache
-	 * while no item changed. */
-	char key[RCACHE_KEY_MAX];
-	uint64_t gen = 0;
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	bool cacheable = public_view && http_list_cache_key(r, "items", key, sizeof key);
-	if (cacheable && http_cached_reply(r, key, &gen)) {
-		list_cache_headers(r);
+	struct published_page pg;
+	if (common_published_list_cached(r, &item_resource, &pg))
 		return;
-	}
 
 	if (f.has_q) {
 		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
@@ -608,43 +589,15 @@ void items_list(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	struct buf data = { 0 };
-	buf_append(&data, "[", 1);
-	for (int i = 0; i < n && i < limit; i++) {
-		if (i)
-			buf_append(&data, ",", 1);
-		item_write(&data, r, res, i, false);
-	}
-	buf_append(&data, "]", 1);
-	char *next = NULL;
-	if (n > limit) {
-		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(last, 2);
-	} else if (window_full) { /* a short page of a search: more may follow */
-		const char *last[] = { window_end[0], window_end[1] };
-		next = cursor_encode(last, 2);
-	}
+	/* A short page of a search: more may follow the window's end. */
+	const char *more[] = { window_end[0], window_end[1] };
+	common_published_list_reply(r, &item_resource, &pg, res, limit,
+				    window_full ? more : NULL);
 	PQclear(res);
-	list_cache_headers(r);
-	size_t mark = r->headers.len;
-	http_list_text(r, &data, next);
-	if (cacheable)
-		http_cache_keep(r, key, gen, mark);
-	buf_free(&data);
-	free(next);
 }
 
-static struct db_stmt item_by_id = { "items_get",
-	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1", 0 };
 static struct db_stmt item_lock = { "items_lock",
 	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE", 0 };
-
-static void item_cache_headers(struct req *r, bool published)
-{
-	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
-								 : "private, no-cache");
-	http_header(r, "Vary", "Authorization");
-}
 
 /* GET /v1/items/{id} - getItem: 200, 304, 401, 404. Anonymous readers of
  * published items may be served from caches for a minute. Anonymous and
@@ -652,42 +605,7 @@ static void item_cache_headers(struct req *r, bool published)
  * are served from the worker's cache while no item changed. */
 void items_get(struct req *r)
 {
-	const char *id = r->path_params[0];
-	char etag[32], key[RCACHE_KEY_MAX];
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	uint64_t gen = 0;
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return;
-	}
-	snprintf(key, sizeof key, "items/%.36s", id);
-	if (public_view && http_cached_reply(r, key, &gen)) {
-		item_cache_headers(r, true);
-		return;
-	}
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &item_by_id, 1, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 ||
-	    !item_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
-		PQclear(res);
-		not_found(r);
-		return;
-	}
-	struct buf body = { 0 };
-	bool published = !strcmp(db_get(res, 0, "status"), "published");
-	item_etag(res, 0, etag, sizeof etag);
-	item_write(&body, r, res, 0, true);
-	PQclear(res);
-	item_cache_headers(r, published);
-	if (public_view) { /* published: nothing else is visible to them */
-		http_cache_reply(r, key, gen, etag, &body);
-	} else if (!http_not_modified(r, etag)) {
-		http_json_text(r, 200, &body);
-	}
-	buf_free(&body);
+	common_published_get(r, &item_resource);
 }
 
 /* Answers 201 with item id, just made and committed by another resource's
@@ -732,13 +650,13 @@ static PGresult *lock_own_item_or_reply(struct req *r)
 	if (!res)
 		return NULL;
 	if (PQntuples(res) != 1 ||
-	    !item_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
+	    !common_published_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
 		PQclear(res);
 		db_rollback(r->db);
 		not_found(r);
 		return NULL;
 	}
-	if (!req_is_unit_staff(r) || strcmp(r->claims.unit, db_get(res, 0, "unit_id"))) {
+	if (!common_unit_staff(r, db_get(res, 0, "unit_id"))) {
 		PQclear(res);
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the item's unit may change it.");
