@@ -7,6 +7,7 @@
  * operationIds createAppeal, listRequestAppeals, getAppeal,
  * recordAppealResult, uploadAppealDocument, getAppealDocumentContent,
  * listAppeals. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,22 +21,13 @@
 #include "opengov/upload.h"
 #include "opengov/workcal.h"
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
-static const char *check_date(const char *s)
-{
-	int day;
-
-	return calendar_parse(s, &day) ? "must be a date, YYYY-MM-DD" : NULL;
-}
-
 static const struct field create_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, appeal_kind_names, NULL, NULL },
 	{ "body", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
-	{ "filed_on", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "filed_on", FT_STRING, F_REQUIRED, 10, 10, NULL, common_check_date, NULL },
 	{ "after_reconsideration", FT_BOOL, F_NULLABLE, 0, 0, NULL, NULL, NULL },
 	{ "result", FT_ENUM, 0, 0, 0, appeal_result_names, NULL, NULL },
-	{ "result_on", FT_STRING, F_NULLABLE, 10, 10, NULL, check_date, NULL },
+	{ "result_on", FT_STRING, F_NULLABLE, 10, 10, NULL, common_check_date, NULL },
 	{ "case_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL, NULL },
 	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
@@ -43,7 +35,7 @@ static const struct field create_fields[] = {
 
 static const struct field result_fields[] = {
 	{ "result", FT_ENUM, F_REQUIRED, 0, 0, appeal_decided_names, NULL, NULL },
-	{ "result_on", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "result_on", FT_STRING, F_REQUIRED, 10, 10, NULL, common_check_date, NULL },
 	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
@@ -68,12 +60,6 @@ static void not_found(struct req *r)
 	problem_reply(r, 404, "not-found", "There is no such appeal.");
 }
 
-static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
-
 /* What the appeal allows now, whoever may do it. */
 static const char *const *appeal_actions(const char *result)
 {
@@ -93,7 +79,7 @@ static void appeal_write(struct buf *b, const struct req *r, const PGresult *res
 		"documents", "recorded_by", "created_at", "updated_at", "version", NULL
 	};
 	const char *unit = db_get(res, row, "unit_id");
-	bool first = true, afirst = true;
+	bool first = true;
 
 	buf_puts(b, "{");
 	for (int i = 0; cols[i]; i++) {
@@ -113,23 +99,11 @@ static void appeal_write(struct buf *b, const struct req *r, const PGresult *res
 	}
 	/* The clerks of the request's unit record results and documents. */
 	jw_key(b, &first, "allowed_actions");
-	buf_puts(b, "[");
-	if (r->claims.role == ROLE_CLERK && !strcmp(r->claims.unit, unit)) {
-		const char *const *acts = appeal_actions(db_get(res, row, "result"));
-		for (int i = 0; acts[i]; i++) {
-			if (!afirst)
-				buf_puts(b, ",");
-			afirst = false;
-			jw_string(b, acts[i]);
-		}
-	}
-	buf_puts(b, "]");
+	if (r->claims.role == ROLE_CLERK && !strcmp(r->claims.unit, unit))
+		jw_strings(b, appeal_actions(db_get(res, row, "result")), SIZE_MAX);
+	else
+		jw_strings(b, NULL, 0);
 	buf_puts(b, "}");
-}
-
-static void etag_of(const PGresult *res, char *out, size_t len)
-{
-	snprintf(out, len, "\"%s\"", db_get(res, 0, "version"));
 }
 
 static void appeal_reply(struct req *r, int status, const PGresult *res)
@@ -137,7 +111,7 @@ static void appeal_reply(struct req *r, int status, const PGresult *res)
 	struct buf body = { 0 };
 	char etag[32];
 
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	appeal_write(&body, r, res, 0);
@@ -151,36 +125,19 @@ static int corrected_finding_or_reply(struct req *r, const PGresult *q, const ch
 				      const char *appeal_body, const char *result_on,
 				      const char *case_number, char id[37])
 {
-	const struct calendar *cal = request_calendar_or_reply(r, q);
-	char title[96], rectify[11], *desc;
+	char title[96], *desc;
 	int k = appeal_kind_parse(kind);
 
-	if (!cal)
-		return -1;
-	calendar_format(calendar_add_working_days(cal, workcal_today(),
-						  ACCOUNTABILITY_RECTIFY_DAYS, NULL, 0), rectify);
 	snprintf(title, sizeof title, "%s纠正 %s", appeal_kind_label(k), db_get(q, 0, "number"));
 	if (asprintf(&desc, "The answer to case %s was corrected (纠正) on %s by %s in %s%s%s%s:"
 		     " review how it was handled.", db_get(q, 0, "number"), result_on, appeal_body,
 		     k == AK_LITIGATION ? "litigation (行政诉讼)" : "administrative reconsideration (行政复议)",
 		     case_number ? " (" : "", case_number ? case_number : "",
-		     case_number ? ")" : "") < 0) {
-		db_rollback(r->db);
-		problem_reply(r, 500, "internal", "The server ran out of memory.");
-		return -1;
-	}
-	json_t *detail = json_pack("{s:s, s:s}", "reason", "appeal_corrected", "appeal_kind", kind);
-	struct account_finding f = {
-		db_get(q, 0, "id"),
-		appeal_finding_category(db_get(q, 0, "status"), db_get(q, 0, "outcome")),
-		title, desc, rectify, r->request_id, detail
-	};
-	int rc = accountstore_open_finding(r->db, &f, id);
-	json_decref(detail);
-	free(desc);
-	if (rc)
-		db_error_reply(r);
-	return rc;
+		     case_number ? ")" : "") < 0)
+		desc = NULL;
+	return common_open_finding_or_reply(r, q,
+		appeal_finding_category(db_get(q, 0, "status"), db_get(q, 0, "outcome")), title,
+		desc, json_pack("{s:s, s:s}", "reason", "appeal_corrected", "appeal_kind", kind), id);
 }
 
 /* Opens the transaction and locks the request the caller may see, for the
@@ -209,9 +166,7 @@ static int finish_or_reply(struct req *r, const struct request_ref *ref, const P
 {
 	json_object_set_new(detail, "request_id", json_string(ref->id));
 	json_object_set_new(detail, "number", json_string(ref->number));
-	int rc = audit_append_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
-	json_decref(detail);
-	return rc || db_commit_or_reply(r) ? -1 : 0;
+	return common_audit_commit_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
 }
 
 /* POST /v1/requests/{id}/appeals - createAppeal (a clerk of the request's
@@ -231,7 +186,7 @@ void appeals_create(struct req *r)
 	json_t *j = r->json;
 
 	if (validate_object(j, create_fields, &v))
-		return (void)invalid_reply(r, &v, "The appeal is invalid.");
+		return (void)common_invalid_reply(r, &v, "The appeal is invalid.");
 	json_t *after = json_object_get(j, "after_reconsideration");
 	struct appeal_input in = {
 		json_member_str(j, "kind"), json_member_str(j, "filed_on"),
@@ -244,7 +199,7 @@ void appeals_create(struct req *r)
 	const char *received = db_get(q, 0, "received_day");
 	if (appeal_check(&in, workcal_today(), received ? atoi(received) : APPEAL_NO_DAY, &v)) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The appeal is invalid.");
+		common_invalid_reply(r, &v, "The appeal is invalid.");
 		goto out;
 	}
 	const char *result = in.result ? in.result : "pending";
@@ -292,15 +247,7 @@ static PGresult *appeal_load_or_reply(struct req *r, const struct request_ref *r
 		return NULL;
 	}
 	const char *p[] = { aid, ref->id };
-	PGresult *res = db_exec_or_reply(r, lock ? &get_lock : &get, 2, p);
-	if (res && PQntuples(res) != 1) {
-		PQclear(res);
-		if (r->db->in_tx)
-			db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_row_or_reply(r, lock ? &get_lock : &get, 2, p, "There is no such appeal.");
 }
 
 /* GET /v1/requests/{id}/appeals/{aid} - getAppeal (whoever may see the
@@ -315,7 +262,7 @@ void appeals_get(struct req *r)
 	PGresult *res = appeal_load_or_reply(r, &ref, false);
 	if (!res)
 		return;
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	if (!http_not_modified(r, etag)) {
 		struct buf body = { 0 };
@@ -342,7 +289,7 @@ void appeals_result(struct req *r)
 	PGresult *cur = NULL, *res = NULL;
 
 	if (validate_object(r->json, result_fields, &v))
-		return (void)invalid_reply(r, &v, "The result is invalid.");
+		return (void)common_invalid_reply(r, &v, "The result is invalid.");
 	const char *result = json_member_str(r->json, "result");
 	const char *result_on = json_member_str(r->json, "result_on");
 	const char *note = json_member_str(r->json, "note");
@@ -363,7 +310,7 @@ void appeals_result(struct req *r)
 	if (appeal_result_check(result, result_on, atoi(db_get(cur, 0, "filed_day")),
 				workcal_today(), &v)) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The result is invalid.");
+		common_invalid_reply(r, &v, "The result is invalid.");
 		goto out;
 	}
 	if (appeal_result_parse(result) == AR_CORRECTED &&
@@ -497,15 +444,9 @@ void appeals_list_of_request(struct req *r)
 	struct sqlb b = { 0 };
 	sqlb_add(&b, "SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.request_id = ");
 	sqlb_param(&b, ref.id, "uuid");
-	sqlb_and_before(&b, "a.created_at", "a.id", after);
-	sqlb_add(&b, " ORDER BY a.created_at DESC, a.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "a.created_at", "a.id", after, lim);
+	if (!res)
 		return;
-	}
 	list_reply(r, res, limit);
 	PQclear(res);
 }
@@ -565,15 +506,9 @@ void appeals_list(struct req *r)
 		sqlb_add(&b, " AND ");
 		sqlb_param(&b, to, "date");
 	}
-	sqlb_and_before(&b, "a.created_at", "a.id", after);
-	sqlb_add(&b, " ORDER BY a.created_at DESC, a.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "a.created_at", "a.id", after, lim);
+	if (!res)
 		return;
-	}
 	list_reply(r, res, limit);
 	PQclear(res);
 }

@@ -3,11 +3,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opengov/accountability.h"
+#include "opengov/accountstore.h"
 #include "opengov/apicommon.h"
 #include "opengov/auth.h"
+#include "opengov/calendar.h"
+#include "opengov/caseflow.h"
 #include "opengov/cursor.h"
 #include "opengov/db.h"
 #include "opengov/problem.h"
+#include "opengov/validate.h"
+#include "opengov/workcal.h"
+
+int common_invalid_reply(struct req *r, const struct verrs *v, const char *what)
+{
+	problem_reply_errors(r, 422, "validation", what, v);
+	return -1;
+}
+
+const char *common_check_date(const char *s)
+{
+	int day;
+
+	return calendar_parse(s, &day) ? "must be a date, YYYY-MM-DD" : NULL;
+}
+
+void common_version_etag(const PGresult *res, int row, char *out, size_t len)
+{
+	snprintf(out, len, "\"%s\"", db_get(res, row, "version"));
+}
 
 bool common_unit_staff(const struct req *r, const char *unit)
 {
@@ -17,6 +41,107 @@ bool common_unit_staff(const struct req *r, const char *unit)
 bool common_sees_workflow(const struct req *r, const char *unit)
 {
 	return req_sees_everything(r) || common_unit_staff(r, unit);
+}
+
+int common_audit_or_reply(struct req *r, const char *action, const char *entity,
+			  const char *id, json_t *detail)
+{
+	int rc = audit_append_or_reply(r, action, entity, id, detail);
+
+	json_decref(detail);
+	return rc;
+}
+
+int common_audit_commit_or_reply(struct req *r, const char *action, const char *entity,
+				 const char *id, json_t *detail)
+{
+	if (common_audit_or_reply(r, action, entity, id, detail))
+		return -1;
+	return db_commit_or_reply(r);
+}
+
+int common_open_finding_or_reply(struct req *r, const PGresult *q, const char *category,
+				 const char *title, char *desc, json_t *detail, char id[37])
+{
+	const struct calendar *cal = request_calendar_or_reply(r, q);
+	char rectify[11];
+	int rc = -1;
+
+	if (!cal)
+		goto out;
+	if (!desc) {
+		db_rollback(r->db);
+		problem_reply(r, 500, "internal", "The server ran out of memory.");
+		goto out;
+	}
+	calendar_format(calendar_add_working_days(cal, workcal_today(),
+						  ACCOUNTABILITY_RECTIFY_DAYS, NULL, 0), rectify);
+	struct account_finding f = { db_get(q, 0, "id"), category, title, desc, rectify,
+				     r->request_id, detail };
+	rc = accountstore_open_finding(r->db, &f, id);
+	if (rc)
+		db_error_reply(r);
+out:
+	json_decref(detail);
+	free(desc);
+	return rc;
+}
+
+PGresult *common_page_or_reply(struct req *r, struct sqlb *b, const char *time_col,
+			       const char *id_col, char after[2][CURSOR_PART_MAX], const char *lim)
+{
+	sqlb_and_before(b, time_col, id_col, after);
+	sqlb_add(b, " ORDER BY ");
+	sqlb_add(b, time_col);
+	sqlb_add(b, " DESC, ");
+	sqlb_add(b, id_col);
+	sqlb_add(b, " DESC LIMIT ");
+	sqlb_param(b, lim, "int");
+	PGresult *res = db_exec_cached(r->db, b->sql.data, b->n, b->params);
+	sqlb_free(b);
+	if (!res)
+		db_error_reply(r);
+	return res;
+}
+
+PGresult *common_row_or_reply(struct req *r, struct db_stmt *st, int n, const char *const *p,
+			      const char *detail)
+{
+	PGresult *res = db_exec_or_reply(r, st, n, p);
+
+	if (res && PQntuples(res) != 1) {
+		PQclear(res);
+		if (r->db->in_tx)
+			db_rollback(r->db);
+		problem_reply(r, 404, "not-found", detail);
+		return NULL;
+	}
+	return res;
+}
+
+PGresult *common_lock_or_reply(struct req *r, struct db_stmt *st,
+			       bool (*visible)(const struct req *r, const PGresult *res),
+			       const char *detail)
+{
+	const char *id = r->path_params[0];
+
+	if (!uuid_valid(id)) {
+		problem_reply(r, 404, "not-found", detail);
+		return NULL;
+	}
+	if (db_begin_or_reply(r))
+		return NULL;
+	const char *p[] = { id };
+	PGresult *res = common_row_or_reply(r, st, 1, p, detail);
+	if (!res)
+		return NULL;
+	if (visible && !visible(r, res)) {
+		PQclear(res);
+		db_rollback(r->db);
+		problem_reply(r, 404, "not-found", detail);
+		return NULL;
+	}
+	return res;
 }
 
 bool common_published_visible(const struct req *r, const char *unit, const char *status)

@@ -17,8 +17,6 @@
 #include "opengov/rcache.h"
 #include "opengov/upload.h"
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
 static const char *const entry_statuses[] = { "published", "withdrawn", NULL };
 static const char *const information_categories[] = {
 	"general", "project", "regulation", "work_dynamic", "personnel",
@@ -93,11 +91,6 @@ static const struct field item_fields[] = {
 static struct db_stmt entry_by_id = { "dlog_get",
 	"SELECT " FULL_COLUMNS ENTRY_FROM " WHERE e.id = $1", 0 };
 
-static void not_found(struct req *r)
-{
-	problem_reply(r, 404, "not-found", "There is no such disclosure log entry.");
-}
-
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row)
 {
 	jw_key(b, first, key);
@@ -150,12 +143,6 @@ static const struct published entry_resource = {
 	.not_found = "There is no such disclosure log entry.",
 	.etag = entry_etag, .write = entry_write,
 };
-
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
 
 /* ---- guarding the applicant ------------------------------------------ */
 
@@ -276,9 +263,7 @@ static void finish(struct req *r, const char *id, int status, const char *action
 {
 	char etag[48], loc[96];
 
-	int rc = audit_append_or_reply(r, action, "disclosure_log", id, detail);
-	json_decref(detail);
-	if (rc)
+	if (common_audit_or_reply(r, action, "disclosure_log", id, detail))
 		return;
 	const char *p[] = { id };
 	PGresult *res = db_exec_or_reply(r, &entry_by_id, 1, p);
@@ -300,6 +285,11 @@ static void finish(struct req *r, const char *id, int status, const char *action
 	buf_free(&body);
 }
 
+static bool own_entry(const struct req *r, const PGresult *res)
+{
+	return common_unit_staff(r, db_get(res, 0, "unit_id"));
+}
+
 /* Opens the transaction and locks entry {id} for a change by an approver
  * of its unit. Another unit's staff get 404, as for the request behind
  * it. Returns the row (id, unit_id, status, version, request_id, title,
@@ -312,25 +302,7 @@ static PGresult *lock_own_entry_or_reply(struct req *r)
 		"  WHERE f.entry_id = e.id AND f.version = e.version) AS files,"
 		" (SELECT count(*) FROM disclosure_log_requests l WHERE l.entry_id = e.id) AS requests"
 		" FROM disclosure_log e WHERE id = $1 FOR UPDATE", 0 };
-	const char *id = r->path_params[0];
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return NULL;
-	}
-	if (db_begin_or_reply(r))
-		return NULL;
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &lock, 1, p);
-	if (!res)
-		return NULL;
-	if (PQntuples(res) != 1 || !common_unit_staff(r, db_get(res, 0, "unit_id"))) {
-		PQclear(res);
-		db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_lock_or_reply(r, &lock, own_entry, entry_resource.not_found);
 }
 
 /* Marks the locked entry changed (its ETag moves); 0 or -1 after answering. */
@@ -417,7 +389,7 @@ void disclosure_log_publish(struct req *r)
 	char entry[40] = "", outcome[32];
 
 	if (validate_object(r->json, publish_fields, &v))
-		return (void)invalid_reply(r, &v, "The publication is invalid.");
+		return (void)common_invalid_reply(r, &v, "The publication is invalid.");
 	const char *title = json_member_str(r->json, "title");
 	const char *summary = json_member_str(r->json, "summary");
 	const char *answer = json_member_str(r->json, "answer");
@@ -464,7 +436,7 @@ void disclosure_log_publish(struct req *r)
 	PQclear(who);
 	if (v.n) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The publication names the applicant.");
+		common_invalid_reply(r, &v, "The publication names the applicant.");
 		return;
 	}
 
@@ -625,7 +597,7 @@ void disclosure_log_withdraw(struct req *r)
 	char id[40];
 
 	if (validate_object(r->json, withdraw_fields, &v))
-		return (void)invalid_reply(r, &v, "The withdrawal is invalid.");
+		return (void)common_invalid_reply(r, &v, "The withdrawal is invalid.");
 	PGresult *cur = lock_own_entry_or_reply(r);
 	if (!cur)
 		return;
@@ -695,7 +667,7 @@ void disclosure_log_file_upload(struct req *r)
 	PQclear(who);
 	if (v.n) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The file name names the applicant.");
+		common_invalid_reply(r, &v, "The file name names the applicant.");
 		return;
 	}
 	const char *p[] = { id, version, u.filename, req_actor(r) };
@@ -709,10 +681,8 @@ void disclosure_log_file_upload(struct req *r)
 	json_t *detail = json_pack("{s:s, s:s, s:I, s:s}", "file_id", db_get(res, 0, "id"),
 				   "sha256", u.sha256, "size", (json_int_t)r->body_len,
 				   "version", version);
-	int rc = audit_append_or_reply(r, "disclosure_log.file_upload", "disclosure_log", id,
-				       detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "disclosure_log.file_upload", "disclosure_log", id,
+					 detail)) {
 		PQclear(res);
 		return;
 	}
@@ -769,7 +739,7 @@ void disclosure_log_create_item(struct req *r)
 	char id[40], item[40];
 
 	if (validate_object(r->json, item_fields, &v))
-		return (void)invalid_reply(r, &v, "The item is invalid.");
+		return (void)common_invalid_reply(r, &v, "The item is invalid.");
 	const char *category = json_member_str(r->json, "category");
 	if (!category)
 		category = "general";
@@ -810,14 +780,10 @@ void disclosure_log_create_item(struct req *r)
 		return;
 	json_t *d1 = json_pack("{s:s, s:s, s:s, s:s}", "kind", "information", "category", category,
 			       "source", "disclosure_log", "entry_id", id);
-	int rc = audit_append_or_reply(r, "item.create", "item", item, d1);
-	json_decref(d1);
-	if (rc)
+	if (common_audit_or_reply(r, "item.create", "item", item, d1))
 		return;
 	json_t *d2 = json_pack("{s:s, s:s}", "item_id", item, "category", category);
-	rc = audit_append_or_reply(r, "disclosure_log.create_item", "disclosure_log", id, d2);
-	json_decref(d2);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "disclosure_log.create_item", "disclosure_log", id, d2))
 		return;
 	items_created_reply(r, item);
 }
@@ -876,7 +842,7 @@ void disclosure_log_link_requests(struct req *r)
 
 	int n = parse_request_ids(r->json, ids, &v);
 	if (n < 0)
-		return (void)invalid_reply(r, &v, "The request ids are invalid.");
+		return (void)common_invalid_reply(r, &v, "The request ids are invalid.");
 	PGresult *cur = lock_own_entry_or_reply(r);
 	if (!cur)
 		return;
@@ -961,7 +927,7 @@ void disclosure_log_link_requests(struct req *r)
 		db_rollback(r->db);
 		buf_free(&fresh);
 		json_decref(numbers);
-		invalid_reply(r, &v, "Some requests cannot be answered by this entry.");
+		common_invalid_reply(r, &v, "Some requests cannot be answered by this entry.");
 		return;
 	}
 	if (nfresh) {

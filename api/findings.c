@@ -25,15 +25,6 @@ static const char *const categories[] = {
 static const char *const severities[] = { "yellow", "red", NULL };
 static const char *const finding_statuses[] = { "open", "rectification_submitted", "closed", NULL };
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
-static const char *check_date(const char *s)
-{
-	int day;
-
-	return calendar_parse(s, &day) ? "must be a date, YYYY-MM-DD" : NULL;
-}
-
 static const struct field create_fields[] = {
 	{ "source", FT_ENUM, F_REQUIRED, 0, 0, manual_sources, NULL, NULL },
 	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
@@ -43,7 +34,7 @@ static const struct field create_fields[] = {
 	{ "severity", FT_ENUM, F_REQUIRED, 0, 0, severities, NULL, NULL },
 	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
 	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL, NULL },
-	{ "rectify_by", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "rectify_by", FT_STRING, F_REQUIRED, 10, 10, NULL, common_check_date, NULL },
 	END_FIELDS,
 };
 
@@ -140,26 +131,15 @@ static void finding_write(struct buf *b, const struct req *r, const PGresult *re
 							 db_get(res, row, "published_at") != NULL);
 		bool supervisor = r->claims.role == ROLE_SUPERVISOR;
 		bool staff = common_unit_staff(r, db_get(res, row, "unit_id"));
-		bool afirst = true;
+		const char *mine[4];
+		size_t n = 0;
+		for (int i = 0; acts[i] && n < sizeof mine / sizeof mine[0]; i++)
+			if (!strcmp(acts[i], "rectification") ? staff : supervisor)
+				mine[n++] = acts[i];
 		jw_key(b, &first, "allowed_actions");
-		buf_puts(b, "[");
-		for (int i = 0; acts[i]; i++) {
-			bool ok = !strcmp(acts[i], "rectification") ? staff : supervisor;
-			if (!ok)
-				continue;
-			if (!afirst)
-				buf_puts(b, ",");
-			afirst = false;
-			jw_string(b, acts[i]);
-		}
-		buf_puts(b, "]");
+		jw_strings(b, mine, n);
 	}
 	buf_puts(b, "}");
-}
-
-static void etag_of(const PGresult *res, char *out, size_t len)
-{
-	snprintf(out, len, "\"%s\"", db_get(res, 0, "version"));
 }
 
 static void finding_reply(struct req *r, int status, const PGresult *res)
@@ -169,12 +149,6 @@ static void finding_reply(struct req *r, int status, const PGresult *res)
 	finding_write(&body, r, res, 0);
 	http_json_text(r, status, &body);
 	buf_free(&body);
-}
-
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
 }
 
 /* Inserts a step row (the finding row is locked by the caller). */
@@ -200,12 +174,10 @@ static void finish(struct req *r, PGresult *res, int status, const char *action,
 	char loc[96], etag[32];
 	const char *id = db_get(res, 0, "id");
 
-	int rc = audit_append_or_reply(r, action, "finding", id, detail);
-	json_decref(detail);
-	if (rc)
+	if (common_audit_or_reply(r, action, "finding", id, detail))
 		return;
 	snprintf(loc, sizeof loc, "/v1/findings/%s", id);
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	finding_reply(r, status, res);
 	if (idem_route && idem_store_or_reply(r, idem_route, loc, etag))
 		return;
@@ -237,11 +209,11 @@ void findings_create(struct req *r)
 	int due, today = workcal_today();
 
 	if (validate_object(r->json, create_fields, &v))
-		return (void)invalid_reply(r, &v, "The finding is invalid.");
+		return (void)common_invalid_reply(r, &v, "The finding is invalid.");
 	calendar_parse(json_member_str(r->json, "rectify_by"), &due);
 	if (due < today) {
 		verrs_add(&v, "/rectify_by", "must be today or later");
-		return (void)invalid_reply(r, &v, "The finding is invalid.");
+		return (void)common_invalid_reply(r, &v, "The finding is invalid.");
 	}
 	if (idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		return;
@@ -257,7 +229,7 @@ void findings_create(struct req *r)
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
 			db_rollback(r->db);
 			verrs_add(&v, "/unit_id", "is not a unit");
-			invalid_reply(r, &v, "The finding is invalid.");
+			common_invalid_reply(r, &v, "The finding is invalid.");
 			return;
 		}
 		db_error_reply(r);
@@ -270,7 +242,7 @@ void findings_create(struct req *r)
 			verrs_add(&v, "/request_id", "is not a request of this unit");
 		if (p[3])
 			verrs_add(&v, "/item_id", "is not an item of this unit");
-		invalid_reply(r, &v, "The finding is invalid.");
+		common_invalid_reply(r, &v, "The finding is invalid.");
 		return;
 	}
 	finish(r, res, 201, "finding.create",
@@ -300,7 +272,7 @@ void findings_get(struct req *r)
 		PQclear(res);
 		return not_found(r);
 	}
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "Vary", "Authorization");
 	if (!r->authed)
 		http_header(r, "Cache-Control", "public, max-age=60");
@@ -348,15 +320,9 @@ void findings_list(struct req *r)
 	if (published)
 		sqlb_add(&b, !strcmp(published, "true") ? " AND f.published_at IS NOT NULL"
 							 : " AND f.published_at IS NULL");
-	sqlb_and_before(&b, "f.created_at", "f.id", after);
-	sqlb_add(&b, " ORDER BY f.created_at DESC, f.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "f.created_at", "f.id", after, lim);
+	if (!res)
 		return;
-	}
 	int n = PQntuples(res);
 	struct buf data = { 0 };
 	buf_puts(&data, "[");
@@ -379,26 +345,15 @@ void findings_list(struct req *r)
 	free(next);
 }
 
+static bool lock_visible(const struct req *r, const PGresult *res)
+{
+	return finding_visible(r, res, 0);
+}
+
 /* Opens the transaction and locks the finding the caller may see. */
 static PGresult *lock_or_reply(struct req *r)
 {
-	const char *id = r->path_params[0];
-
-	if (!uuid_valid(id))
-		return not_found(r), NULL;
-	if (db_begin_or_reply(r))
-		return NULL;
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &finding_lock, 1, p);
-	if (!res)
-		return NULL;
-	if (PQntuples(res) != 1 || !finding_visible(r, res, 0)) {
-		PQclear(res);
-		db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_lock_or_reply(r, &finding_lock, lock_visible, "There is no such finding.");
 }
 
 static void wrong_status(struct req *r, const PGresult *cur, const char *action)
@@ -434,7 +389,7 @@ void findings_rectify(struct req *r)
 	json_t *ids = NULL;
 
 	if (validate_object(r->json, rectify_fields, &v))
-		return (void)invalid_reply(r, &v, "The rectification report is invalid.");
+		return (void)common_invalid_reply(r, &v, "The rectification report is invalid.");
 	ids = json_object_get(r->json, "evidence_ids");
 	size_t i;
 	json_t *e;
@@ -442,7 +397,7 @@ void findings_rectify(struct req *r)
 		if (!json_is_string(e) || !uuid_valid(json_string_value(e)))
 			verrs_add(&v, "/evidence_ids", "entry %zu is not a UUID", i);
 	if (v.n)
-		return (void)invalid_reply(r, &v, "The rectification report is invalid.");
+		return (void)common_invalid_reply(r, &v, "The rectification report is invalid.");
 	PGresult *cur = lock_or_reply(r);
 	if (!cur)
 		return;
@@ -469,7 +424,7 @@ void findings_rectify(struct req *r)
 			if (cnt) {
 				db_rollback(r->db);
 				verrs_add(&v, "/evidence_ids", "name evidence uploaded to this finding");
-				invalid_reply(r, &v, "The rectification report is invalid.");
+				common_invalid_reply(r, &v, "The rectification report is invalid.");
 			}
 			PQclear(cnt);
 			free(idtext);
@@ -504,12 +459,12 @@ void findings_verify(struct req *r)
 	struct verrs v = { 0 };
 
 	if (validate_object(r->json, verify_fields, &v))
-		return (void)invalid_reply(r, &v, "The verification is invalid.");
+		return (void)common_invalid_reply(r, &v, "The verification is invalid.");
 	bool accepted = json_is_true(json_object_get(r->json, "accepted"));
 	const char *comment = json_member_str(r->json, "comment");
 	if (!accepted && (!comment || !*comment)) {
 		verrs_add(&v, "/comment", "is required when the rectification is rejected: say what is missing");
-		return (void)invalid_reply(r, &v, "The verification is invalid.");
+		return (void)common_invalid_reply(r, &v, "The verification is invalid.");
 	}
 	PGresult *cur = lock_or_reply(r);
 	if (!cur)
@@ -619,10 +574,8 @@ void findings_evidence_upload(struct req *r)
 	PQclear(tres);
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "evidence_id", db_get(res, 0, "id"),
 				   "sha256", u.sha256, "size", (json_int_t)r->body_len);
-	int rc = audit_append_or_reply(r, "finding.evidence_upload", "finding",
-				       db_get(res, 0, "finding_id"), detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "finding.evidence_upload", "finding",
+					 db_get(res, 0, "finding_id"), detail)) {
 		PQclear(res);
 		return;
 	}

@@ -70,8 +70,6 @@ static const char *check_material_code(const char *s)
 	return NULL;
 }
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
 static const struct field service_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL, NULL },
 	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL, NULL },
@@ -233,11 +231,6 @@ static void item_reply(struct req *r, int status, const PGresult *res)
 	buf_free(&body);
 }
 
-static void item_etag(const PGresult *res, int row, char *out, size_t len)
-{
-	snprintf(out, len, "\"%s\"", db_get(res, row, "version"));
-}
-
 static void not_found(struct req *r)
 {
 	problem_reply(r, 404, "not-found", "There is no such item.");
@@ -269,12 +262,6 @@ static void check_materials(const json_t *arr, struct verrs *v)
 	}
 }
 
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
-
 struct item_filters {
 	const char *kind, *category, *unit, *status, *online, *from, *to;
 	bool from_date, to_date, has_q;
@@ -299,26 +286,11 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 	} else {
 		sqlb_add(b, "status = 'published'");
 	}
-	if (f->kind) {
-		sqlb_add(b, " AND kind = ");
-		sqlb_param(b, f->kind, NULL);
-	}
-	if (f->category) {
-		sqlb_add(b, " AND category = ");
-		sqlb_param(b, f->category, NULL);
-	}
-	if (f->unit) {
-		sqlb_add(b, " AND unit_id = ");
-		sqlb_param(b, f->unit, "uuid");
-	}
-	if (f->status) {
-		sqlb_add(b, " AND status = ");
-		sqlb_param(b, f->status, NULL);
-	}
-	if (f->online) {
-		sqlb_add(b, " AND online = ");
-		sqlb_param(b, f->online, "boolean");
-	}
+	sqlb_and_eq(b, "kind", f->kind, NULL);
+	sqlb_and_eq(b, "category", f->category, NULL);
+	sqlb_and_eq(b, "unit_id", f->unit, "uuid");
+	sqlb_and_eq(b, "status", f->status, NULL);
+	sqlb_and_eq(b, "online", f->online, "boolean");
 	/* published_at bounds also bound sort_at (equal for published items),
 	 * which is what the indexes are ordered by. */
 	if (f->from) {
@@ -529,7 +501,7 @@ static struct db_stmt item_by_id = { "items_get",
 /* Published items are the public catalogue. */
 static const struct published item_resource = {
 	.name = "items", .by_id = &item_by_id, .not_found = "There is no such item.",
-	.etag = item_etag, .write = item_write,
+	.etag = common_version_etag, .write = item_write,
 };
 
 /* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
@@ -624,7 +596,7 @@ void items_created_reply(struct req *r, const char *id)
 		not_found(r);
 		return;
 	}
-	item_etag(res, 0, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	snprintf(loc, sizeof loc, "/v1/items/%s", id);
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
@@ -632,30 +604,20 @@ void items_created_reply(struct req *r, const char *id)
 	PQclear(res);
 }
 
+static bool item_row_visible(const struct req *r, const PGresult *res)
+{
+	return common_published_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"));
+}
+
 /* Loads the item for a change inside the caller's transaction, locked.
  * Answers 404 when the caller cannot see it, 403 when they can see it but
  * it belongs to another unit. Returns the row or NULL (answered). */
 static PGresult *lock_own_item_or_reply(struct req *r)
 {
-	const char *id = r->path_params[0];
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return NULL;
-	}
-	if (db_begin_or_reply(r))
-		return NULL;
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &item_lock, 1, p);
+	PGresult *res = common_lock_or_reply(r, &item_lock, item_row_visible,
+					     item_resource.not_found);
 	if (!res)
 		return NULL;
-	if (PQntuples(res) != 1 ||
-	    !common_published_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
-		PQclear(res);
-		db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
 	if (!common_unit_staff(r, db_get(res, 0, "unit_id"))) {
 		PQclear(res);
 		db_rollback(r->db);
@@ -672,11 +634,9 @@ static void finish_change(struct req *r, PGresult *res, int status_code,
 	char etag[32], loc[96];
 	const char *id = db_get(res, 0, "id");
 
-	int rc = audit_append_or_reply(r, action, "item", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, action, "item", id, detail))
 		return;
-	item_etag(res, 0, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	snprintf(loc, sizeof loc, "/v1/items/%s", id);
 	http_header(r, status_code == 201 ? "Location" : "Content-Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
@@ -748,12 +708,12 @@ void items_create(struct req *r)
 
 	if (!kind || choice_index(item_kinds, kind) < 0) {
 		verrs_add(&v, "/kind", "is required: service or information");
-		invalid_reply(r, &v, "The item is invalid.");
+		common_invalid_reply(r, &v, "The item is invalid.");
 		return;
 	}
 	bool service = !strcmp(kind, "service");
 	if (validate_object(r->json, service ? service_fields : information_fields, &v))
-		return (void)invalid_reply(r, &v, "The item is invalid.");
+		return (void)common_invalid_reply(r, &v, "The item is invalid.");
 	if (service) {
 		check_materials(json_object_get(r->json, "materials"), &v);
 		json_int_t s = json_integer_value(json_object_get(r->json, "statutory_days"));
@@ -762,7 +722,7 @@ void items_create(struct req *r)
 			verrs_add(&v, "/committed_days", "must not exceed statutory_days (%lld)",
 				  (long long)s);
 		if (v.n)
-			return (void)invalid_reply(r, &v, "The item is invalid.");
+			return (void)common_invalid_reply(r, &v, "The item is invalid.");
 	}
 	const char *unit = json_member_str(r->json, "unit_id");
 	if (unit && strcasecmp(unit, r->claims.unit)) {
@@ -827,7 +787,7 @@ void items_update(struct req *r)
 	if (!cur)
 		return;
 	bool service = !strcmp(db_get(cur, 0, "kind"), "service");
-	item_etag(cur, 0, etag, sizeof etag);
+	common_version_etag(cur, 0, etag, sizeof etag);
 	if (http_if_match_or_reply(r, etag)) {
 		PQclear(cur);
 		db_rollback(r->db);
@@ -853,7 +813,7 @@ void items_update(struct req *r)
 	if (v.n) {
 		PQclear(cur);
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The change is invalid.");
+		common_invalid_reply(r, &v, "The change is invalid.");
 		return;
 	}
 	PQclear(cur);
@@ -998,12 +958,12 @@ void items_review(struct req *r)
 	const char *why;
 
 	if (validate_object(r->json, review_fields, &v))
-		return (void)invalid_reply(r, &v, "The review is invalid.");
+		return (void)common_invalid_reply(r, &v, "The review is invalid.");
 	const char *decision = json_member_str(r->json, "decision");
 	const char *comment = json_member_str(r->json, "comment");
 	if (!strcmp(decision, "reject") && (!comment || !*comment)) {
 		verrs_add(&v, "/comment", "is required when rejecting: say what to change");
-		return (void)invalid_reply(r, &v, "The review is invalid.");
+		return (void)common_invalid_reply(r, &v, "The review is invalid.");
 	}
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
@@ -1031,7 +991,7 @@ void items_withdraw(struct req *r)
 	struct verrs v = { 0 };
 
 	if (validate_object(r->json, withdraw_fields, &v))
-		return (void)invalid_reply(r, &v, "The withdrawal is invalid.");
+		return (void)common_invalid_reply(r, &v, "The withdrawal is invalid.");
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
 		return;
@@ -1067,11 +1027,11 @@ void items_abolish(struct req *r)
 	int y, m, d;
 
 	if (validate_object(r->json, abolish_fields, &v))
-		return (void)invalid_reply(r, &v, "The abolition is invalid.");
+		return (void)common_invalid_reply(r, &v, "The abolition is invalid.");
 	if (date_parse(day, &y, &m, &d))
 		verrs_add(&v, "/abolished_on", "must be a date, YYYY-MM-DD");
 	if (v.n)
-		return (void)invalid_reply(r, &v, "The abolition is invalid.");
+		return (void)common_invalid_reply(r, &v, "The abolition is invalid.");
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
 		return;
@@ -1091,7 +1051,7 @@ void items_abolish(struct req *r)
 		db_rollback(r->db);
 		verrs_add(&v, "/abolished_on", "must not be before the item was published (%.10s)",
 			  published);
-		invalid_reply(r, &v, "The abolition is invalid.");
+		common_invalid_reply(r, &v, "The abolition is invalid.");
 	} else {
 		const char *p[] = { r->path_params[0], day, json_member_str(r->json, "note") };
 		PGresult *res = db_exec_or_reply(r, &upd, 3, p);

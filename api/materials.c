@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "opengov/api.h"
+#include "opengov/apicommon.h"
 #include "opengov/cursor.h"
 #include "opengov/filetype.h"
 #include "opengov/caseflow.h"
@@ -211,9 +212,7 @@ void materials_upload(struct req *r)
 				   "version", (json_int_t)db_get_ll(res, 0, "version"),
 				   "sha256", u.sha256, "size", (json_int_t)r->body_len,
 				   "material_id", mid);
-	int rc = audit_append_or_reply(r, "request.material_upload", "request", ref.id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "request.material_upload", "request", ref.id, detail)) {
 		PQclear(res);
 		return;
 	}
@@ -274,15 +273,7 @@ static PGresult *material_or_reply(struct req *r, struct db_stmt *st)
 		return NULL;
 	}
 	const char *p[] = { mid, ref.id };
-	PGresult *res = db_exec_or_reply(r, st, 2, p);
-	if (!res)
-		return NULL;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_row_or_reply(r, st, 2, p, "There is no such material.");
 }
 
 /* GET /v1/requests/{id}/materials/{mid} - getMaterial: 200, 304, 401, 404.

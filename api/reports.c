@@ -14,6 +14,7 @@
 
 #include "opengov/accountability.h"
 #include "opengov/api.h"
+#include "opengov/apicommon.h"
 #include "opengov/calendar.h"
 #include "opengov/caserules.h"
 #include "opengov/cursor.h"
@@ -1102,15 +1103,9 @@ void reports_publications_list(struct req *r)
 		sqlb_add(&b, " AND p.unit_id IS NULL");
 	else if (city)
 		sqlb_add(&b, " AND p.unit_id IS NOT NULL");
-	sqlb_and_before(&b, "p.published_at", "p.id", after);
-	sqlb_add(&b, " ORDER BY p.published_at DESC, p.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "p.published_at", "p.id", after, lim);
+	if (!res)
 		return;
-	}
 	static const char *const keys[] = { "_sort_us", "id" };
 	cache_headers(r);
 	http_list_rows(r, res, limit, keys, 2);
@@ -1135,14 +1130,9 @@ void reports_publication_get(struct req *r)
 		return;
 	}
 	const char *p[] = { r->path_params[0] };
-	PGresult *res = db_exec_or_reply(r, &one, 1, p);
+	PGresult *res = common_row_or_reply(r, &one, 1, p, "There is no such published report.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such published report.");
-		return;
-	}
 	snprintf(etag, sizeof etag, "\"%s.%s\"", db_get(res, 0, "id"), format ? format : "json");
 	http_header(r, "Cache-Control", "public, max-age=86400");
 	if (http_not_modified(r, etag)) {
@@ -1224,15 +1214,11 @@ void reports_figures_get(struct req *r)
 	if (figure_path_or_reply(r, year))
 		return;
 	const char *p[] = { r->path_params[0], year };
-	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	PGresult *res = common_row_or_reply(r, &st, 2, p,
+					    "The unit has entered no figures for this year.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "The unit has entered no figures for this year.");
-		return;
-	}
-	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "version"));
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	if (!http_not_modified(r, etag))
 		http_row(r, 200, res, 0);
@@ -1281,27 +1267,19 @@ void reports_figures_put(struct req *r)
 			    json_member_str(r->json, "note"), req_actor(r) };
 	if (db_begin_or_reply(r))
 		return;
-	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+	PGresult *res = common_row_or_reply(r, &st, 7, p, "There is no such unit.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		db_rollback(r->db);
-		problem_reply(r, 404, "not-found", "There is no such unit.");
-		return;
-	}
 	json_t *detail = json_pack("{s:i, s:O, s:O, s:O}", "year", atoi(year), "penalty_decisions",
 				   pj ? pj : json_null(), "coercion_decisions", cj ? cj : json_null(),
 				   "fees_10k_yuan", fj ? fj : json_null());
 	char id[80];
 	snprintf(id, sizeof id, "%s/%s", r->path_params[0], year);
-	int rc = audit_append_or_reply(r, "report.figures", "report_figures", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "report.figures", "report_figures", id, detail)) {
 		PQclear(res);
 		return;
 	}
-	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "version"));
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "ETag", "%s", etag);
 	http_row(r, 200, res, 0);
 	PQclear(res);

@@ -101,6 +101,17 @@ void jw_rows(struct buf *b, const PGresult *res, int max)
 	buf_append(b, "]", 1);
 }
 
+void jw_strings(struct buf *b, const char *const *s, size_t n)
+{
+	buf_append(b, "[", 1);
+	for (size_t i = 0; i < n && s[i]; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		jw_string(b, s[i]);
+	}
+	buf_append(b, "]", 1);
+}
+
 void jw_init(struct jw *w, struct buf *b)
 {
 	w->b = b;

@@ -1,6 +1,10 @@
-/* apicommon.h - what several resources' handlers (api/) do alike: who is
- * the staff of a row's unit, and reading a resource whose published rows
- * anyone may read (the catalogue's items, the disclosure log's entries).
+/* apicommon.h - the steps several resources' handlers (api/) take alike,
+ * written once: who is the staff of a row's unit, the 422 answer, the
+ * audit entry and commit that end a change, reading one row or a page of
+ * rows, locking a row for a change, the complaint finding the system
+ * opens, and reading a resource whose published rows anyone may read
+ * (the catalogue's items, the disclosure log's entries). A handler keeps
+ * what is its own: its statements, its checks, its problem details.
  * Files handed in and served back are src/upload.c's. */
 #ifndef OPENGOV_APICOMMON_H
 #define OPENGOV_APICOMMON_H
@@ -10,16 +14,64 @@
 #include <libpq-fe.h>
 
 #include "opengov/buf.h"
+#include "opengov/cursor.h"
+#include "opengov/db.h"
 #include "opengov/http.h"
 #include "opengov/rcache.h"
 
-struct db_stmt;
+struct verrs;
+
+/* Answers 422 (validation) with the errors v; returns -1. */
+int common_invalid_reply(struct req *r, const struct verrs *v, const char *what);
+/* A field's check (struct field): a date, YYYY-MM-DD. */
+const char *common_check_date(const char *s);
+/* The ETag of a row that counts its changes in column version. */
+void common_version_etag(const PGresult *res, int row, char *out, size_t len);
 
 /* The caller is a clerk or approver of unit. */
 bool common_unit_staff(const struct req *r, const char *unit);
 /* The caller sees how a row of unit got where it is (its workflow): staff
  * of unit, supervisors, admins. */
 bool common_sees_workflow(const struct req *r, const char *unit);
+
+/* The one row st selects with the n values p, or NULL after answering
+ * 404 with detail (rolled back when in a transaction) or the database's
+ * error. */
+PGresult *common_row_or_reply(struct req *r, struct db_stmt *st, int n, const char *const *p,
+			      const char *detail);
+
+/* Records a change in the audit log, inside the open transaction: action
+ * on entity id, with detail (NULL for none), which it frees. 0, or -1
+ * after answering. */
+int common_audit_or_reply(struct req *r, const char *action, const char *entity,
+			  const char *id, json_t *detail);
+/* The same, then commits. */
+int common_audit_commit_or_reply(struct req *r, const char *action, const char *entity,
+				 const char *id, json_t *detail);
+
+/* Opens the system's complaint finding about the request of row q (id,
+ * number, its calendar's columns) in category, with title and desc (which
+ * it frees; NULL: there was no memory for it), due for rectification in
+ * ACCOUNTABILITY_RECTIFY_DAYS working days; detail goes to its audit
+ * entry (freed). Its id into id. 0, or -1 after answering, rolled back. */
+int common_open_finding_or_reply(struct req *r, const PGresult *q, const char *category,
+				 const char *title, char *desc, json_t *detail, char id[37]);
+
+/* Ends and runs b, a page of a list newest first by time_col then id_col:
+ * the rows after the cursor after, lim of them (the page and one more to
+ * tell whether another follows), through the statement cache; frees b.
+ * The rows, or NULL after answering the database's error. */
+PGresult *common_page_or_reply(struct req *r, struct sqlb *b, const char *time_col,
+			       const char *id_col, char after[2][CURSOR_PART_MAX], const char *lim);
+
+/* Opens the transaction and locks, for a change, the row st selects with
+ * $1 the id in the path. The row, or NULL after answering (rolled back):
+ * 404 with detail when the id is not a UUID, there is no such row or
+ * visible (unless NULL) says the caller may not see it; the database's
+ * error. */
+PGresult *common_lock_or_reply(struct req *r, struct db_stmt *st,
+			       bool (*visible)(const struct req *r, const PGresult *res),
+			       const char *detail);
 
 /* ---- resources anyone may read once published ---------------------------
  * Published rows are everyone's, the others their unit's staff's, the

@@ -32,6 +32,8 @@ void jw_value(struct buf *b, const PGresult *res, int row, int col);
 void jw_row(struct buf *b, const PGresult *res, int row);
 /* The rows as an array of objects. */
 void jw_rows(struct buf *b, const PGresult *res, int max);
+/* An array of the strings of s: n of them, or fewer up to a NULL. */
+void jw_strings(struct buf *b, const char *const *s, size_t n);
 
 /* ---- nested documents ---------------------------------------------------
  * A document written member by member. key is a member's name inside an
