@@ -12,8 +12,9 @@
  *   jw_string, jw_key and jw_value write pieces into a buffer; struct jw
  *   adds nesting (objects and arrays, commas and keys kept right) for
  *   documents written member by member.
- * Nothing else writes JSON by hand: a string from outside always goes
- * through jw_string or Jansson, never through a format string. */
+ * Fixed text and numbers may be written with buf_printf beside them; a
+ * string from outside always goes through jw_string or Jansson, never
+ * through a format string. */
 #ifndef OPENGOV_JSONW_H
 #define OPENGOV_JSONW_H
 
