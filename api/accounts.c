@@ -9,6 +9,7 @@
 
 #include "opengov/server/quota.h"
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/base/config.h"
 #include "opengov/server/idempotency.h"
@@ -131,9 +132,7 @@ void api_accounts_create(struct req *r)
 	snprintf(loc, sizeof loc, "/v1/accounts/%s", id);
 	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "_version"));
 	json_t *detail = json_pack("{s:s, s:s}", "username", p[0], "role", role);
-	int rc = audit_append_or_reply(r, "account.create", "account", id, detail);
-	json_decref(detail);
-	if (rc) {
+	if (common_audit_or_reply(r, "account.create", "account", id, detail)) {
 		PQclear(res);
 		return;
 	}
@@ -161,14 +160,9 @@ void api_accounts_get(struct req *r)
 		return;
 	}
 	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &st, 1, p);
+	PGresult *res = common_row_or_reply(r, &st, 1, p, "There is no such account.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such account.");
-		return;
-	}
 	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "_version"));
 	if (!http_not_modified(r, etag))
 		http_row(r, 200, res, 0);
@@ -306,9 +300,7 @@ void api_accounts_token(struct req *r)
 	    session_open_or_reply(r, id, sid, refresh, &refresh_in))
 		return;
 	json_t *detail = json_pack("{s:s}", "session_id", sid);
-	int rc = audit_append_or_reply(r, "auth.login", "account", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "auth.login", "account", id, detail))
 		return;
 	snprintf(c.sid, sizeof c.sid, "%s", sid);
 	token_pair_reply(r, &c, refresh, refresh_in);
@@ -380,10 +372,8 @@ void api_accounts_refresh(struct req *r)
 		PQclear(res);
 		json_t *detail = json_pack("{s:s, s:s}", "session_id", sid, "reason",
 					   "refresh_reuse");
-		int rc = audit_append_or_reply(r, "auth.session_revoked", "account", account,
-					       detail);
-		json_decref(detail);
-		if (rc || db_commit_or_reply(r))
+		if (common_audit_commit_or_reply(r, "auth.session_revoked", "account", account,
+						 detail))
 			return;
 		problem_reply(r, 401, "unauthorized",
 			      "The refresh token was already used; the session has been ended.");
@@ -402,9 +392,7 @@ void api_accounts_refresh(struct req *r)
 	if (session_refresh_store_or_reply(r, account, sid, refresh, &refresh_in))
 		return;
 	json_t *detail = json_pack("{s:s}", "session_id", sid);
-	int rc = audit_append_or_reply(r, "auth.refresh", "account", account, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "auth.refresh", "account", account, detail))
 		return;
 	snprintf(c.sid, sizeof c.sid, "%s", sid);
 	token_pair_reply(r, &c, refresh, refresh_in);
@@ -432,9 +420,7 @@ void api_accounts_logout(struct req *r)
 		return;
 	PQclear(res);
 	json_t *detail = json_pack("{s:s}", "session_id", r->claims.sid);
-	int rc = audit_append_or_reply(r, "auth.logout", "account", r->claims.sub, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "auth.logout", "account", r->claims.sub, detail))
 		return;
 	http_header(r, "Cache-Control", "no-store");
 	http_json(r, 200, json_pack("{s:s, s:s}", "session_id", r->claims.sid, "status", "ended"));
@@ -477,14 +463,9 @@ void api_accounts_change_password(struct req *r)
 		return;
 	}
 	const char *p[] = { r->claims.sub };
-	PGresult *res = db_exec_or_reply(r, &find, 1, p);
+	PGresult *res = common_row_or_reply(r, &find, 1, p, "This token names no account.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "This token names no account.");
-		return;
-	}
 	snprintf(username, sizeof username, "%s", db_get(res, 0, "username"));
 	char stored[PASSWORD_HASH_MAX];
 	snprintf(stored, sizeof stored, "%s", db_get(res, 0, "password_hash"));

@@ -7,34 +7,27 @@
  * operationIds createAppeal, listRequestAppeals, getAppeal,
  * recordAppealResult, uploadAppealDocument, getAppealDocumentContent,
  * listAppeals. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "opengov/domain/accountability.h"
 #include "opengov/domain/accountstore.h"
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
-static const char *check_date(const char *s)
-{
-	int day;
-
-	return calendar_parse(s, &day) ? "must be a date, YYYY-MM-DD" : NULL;
-}
-
 static const struct field create_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, appeal_kind_names, NULL, NULL },
 	{ "body", FT_STRING, F_REQUIRED, 1, 200, NULL, NULL, NULL },
-	{ "filed_on", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "filed_on", FT_STRING, F_REQUIRED, 10, 10, NULL, common_check_date, NULL },
 	{ "after_reconsideration", FT_BOOL, F_NULLABLE, 0, 0, NULL, NULL, NULL },
 	{ "result", FT_ENUM, 0, 0, 0, appeal_result_names, NULL, NULL },
-	{ "result_on", FT_STRING, F_NULLABLE, 10, 10, NULL, check_date, NULL },
+	{ "result_on", FT_STRING, F_NULLABLE, 10, 10, NULL, common_check_date, NULL },
 	{ "case_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL, NULL },
 	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
@@ -42,7 +35,7 @@ static const struct field create_fields[] = {
 
 static const struct field result_fields[] = {
 	{ "result", FT_ENUM, F_REQUIRED, 0, 0, appeal_decided_names, NULL, NULL },
-	{ "result_on", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "result_on", FT_STRING, F_REQUIRED, 10, 10, NULL, common_check_date, NULL },
 	{ "note", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	END_FIELDS,
 };
@@ -67,19 +60,6 @@ static void not_found(struct req *r)
 	problem_reply(r, 404, "not-found", "There is no such appeal.");
 }
 
-static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
-
-/* Staff of the appeal's unit, supervisors and admins: they see which
- * finding a corrected result opened. */
-static bool internal_view(const struct req *r, const char *unit)
-{
-	return req_sees_everything(r) || (req_is_unit_staff(r) && !strcmp(r->claims.unit, unit));
-}
-
 /* What the appeal allows now, whoever may do it. */
 static const char *const *appeal_actions(const char *result)
 {
@@ -99,7 +79,7 @@ static void appeal_write(struct buf *b, const struct req *r, const PGresult *res
 		"documents", "recorded_by", "created_at", "updated_at", "version", NULL
 	};
 	const char *unit = db_get(res, row, "unit_id");
-	bool first = true, afirst = true;
+	bool first = true;
 
 	buf_puts(b, "{");
 	for (int i = 0; cols[i]; i++) {
@@ -107,7 +87,9 @@ static void appeal_write(struct buf *b, const struct req *r, const PGresult *res
 		jw_value(b, res, row, db_col(res, cols[i]));
 	}
 	jw_key(b, &first, "finding_id");
-	if (internal_view(r, unit))
+	/* Staff of the appeal's unit, supervisors and admins see which
+	 * finding a corrected result opened. */
+	if (common_sees_workflow(r, unit))
 		jw_value(b, res, row, db_col(res, "finding_id"));
 	else
 		buf_puts(b, "null");
@@ -117,23 +99,11 @@ static void appeal_write(struct buf *b, const struct req *r, const PGresult *res
 	}
 	/* The clerks of the request's unit record results and documents. */
 	jw_key(b, &first, "allowed_actions");
-	buf_puts(b, "[");
-	if (r->claims.role == ROLE_CLERK && !strcmp(r->claims.unit, unit)) {
-		const char *const *acts = appeal_actions(db_get(res, row, "result"));
-		for (int i = 0; acts[i]; i++) {
-			if (!afirst)
-				buf_puts(b, ",");
-			afirst = false;
-			jw_string(b, acts[i]);
-		}
-	}
-	buf_puts(b, "]");
+	if (r->claims.role == ROLE_CLERK && !strcmp(r->claims.unit, unit))
+		jw_strings(b, appeal_actions(db_get(res, row, "result")), SIZE_MAX);
+	else
+		jw_strings(b, NULL, 0);
 	buf_puts(b, "}");
-}
-
-static void etag_of(const PGresult *res, char *out, size_t len)
-{
-	snprintf(out, len, "\"%s\"", db_get(res, 0, "version"));
 }
 
 static void appeal_reply(struct req *r, int status, const PGresult *res)
@@ -141,7 +111,7 @@ static void appeal_reply(struct req *r, int status, const PGresult *res)
 	struct buf body = { 0 };
 	char etag[32];
 
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	appeal_write(&body, r, res, 0);
@@ -155,36 +125,19 @@ static int corrected_finding_or_reply(struct req *r, const PGresult *q, const ch
 				      const char *appeal_body, const char *result_on,
 				      const char *case_number, char id[37])
 {
-	const struct calendar *cal = request_calendar_or_reply(r, q);
-	char title[96], rectify[11], *desc;
+	char title[96], *desc;
 	int k = appeal_kind_parse(kind);
 
-	if (!cal)
-		return -1;
-	calendar_format(calendar_add_working_days(cal, workcal_today(),
-						  ACCOUNTABILITY_RECTIFY_DAYS, NULL, 0), rectify);
 	snprintf(title, sizeof title, "%s纠正 %s", appeal_kind_label(k), db_get(q, 0, "number"));
 	if (asprintf(&desc, "The answer to case %s was corrected (纠正) on %s by %s in %s%s%s%s:"
 		     " review how it was handled.", db_get(q, 0, "number"), result_on, appeal_body,
 		     k == AK_LITIGATION ? "litigation (行政诉讼)" : "administrative reconsideration (行政复议)",
 		     case_number ? " (" : "", case_number ? case_number : "",
-		     case_number ? ")" : "") < 0) {
-		db_rollback(r->db);
-		problem_reply(r, 500, "internal", "The server ran out of memory.");
-		return -1;
-	}
-	json_t *detail = json_pack("{s:s, s:s}", "reason", "appeal_corrected", "appeal_kind", kind);
-	struct account_finding f = {
-		db_get(q, 0, "id"),
-		appeal_finding_category(db_get(q, 0, "status"), db_get(q, 0, "outcome")),
-		title, desc, rectify, r->request_id, detail
-	};
-	int rc = accountstore_open_finding(r->db, &f, id);
-	json_decref(detail);
-	free(desc);
-	if (rc)
-		db_error_reply(r);
-	return rc;
+		     case_number ? ")" : "") < 0)
+		desc = NULL;
+	return common_open_finding_or_reply(r, q,
+		appeal_finding_category(db_get(q, 0, "status"), db_get(q, 0, "outcome")), title,
+		desc, json_pack("{s:s, s:s}", "reason", "appeal_corrected", "appeal_kind", kind), id);
 }
 
 /* Opens the transaction and locks the request the caller may see, for the
@@ -213,9 +166,7 @@ static int finish_or_reply(struct req *r, const struct request_ref *ref, const P
 {
 	json_object_set_new(detail, "request_id", json_string(ref->id));
 	json_object_set_new(detail, "number", json_string(ref->number));
-	int rc = audit_append_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
-	json_decref(detail);
-	return rc || db_commit_or_reply(r) ? -1 : 0;
+	return common_audit_commit_or_reply(r, action, "appeal", db_get(res, 0, "id"), detail);
 }
 
 /* POST /v1/requests/{id}/appeals - createAppeal (a clerk of the request's
@@ -237,7 +188,7 @@ void api_appeals_create(struct req *r)
 	json_t *j = r->json;
 
 	if (validate_object(j, create_fields, &v))
-		return (void)invalid_reply(r, &v, "The appeal is invalid.");
+		return (void)common_invalid_reply(r, &v, "The appeal is invalid.");
 	json_t *after = json_object_get(j, "after_reconsideration");
 	struct appeal_input in = {
 		json_member_str(j, "kind"), json_member_str(j, "filed_on"),
@@ -250,7 +201,7 @@ void api_appeals_create(struct req *r)
 	const char *received = db_get(q, 0, "received_day");
 	if (appeal_check(&in, workcal_today(), received ? atoi(received) : APPEAL_NO_DAY, &v)) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The appeal is invalid.");
+		common_invalid_reply(r, &v, "The appeal is invalid.");
 		goto out;
 	}
 	const char *result = in.result ? in.result : "pending";
@@ -309,15 +260,7 @@ static PGresult *appeal_load_or_reply(struct req *r, const struct request_ref *r
 		return NULL;
 	}
 	const char *p[] = { aid, ref->id };
-	PGresult *res = db_exec_or_reply(r, lock ? &get_lock : &get, 2, p);
-	if (res && PQntuples(res) != 1) {
-		PQclear(res);
-		if (r->db->in_tx)
-			db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_row_or_reply(r, lock ? &get_lock : &get, 2, p, "There is no such appeal.");
 }
 
 /* GET /v1/requests/{id}/appeals/{aid} - getAppeal (whoever may see the
@@ -332,7 +275,7 @@ void api_appeals_get(struct req *r)
 	PGresult *res = appeal_load_or_reply(r, &ref, false);
 	if (!res)
 		return;
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	if (!http_not_modified(r, etag)) {
 		struct buf body = { 0 };
@@ -359,7 +302,7 @@ void api_appeals_result(struct req *r)
 	PGresult *cur = NULL, *res = NULL;
 
 	if (validate_object(r->json, result_fields, &v))
-		return (void)invalid_reply(r, &v, "The result is invalid.");
+		return (void)common_invalid_reply(r, &v, "The result is invalid.");
 	const char *result = json_member_str(r->json, "result");
 	const char *result_on = json_member_str(r->json, "result_on");
 	const char *note = json_member_str(r->json, "note");
@@ -380,7 +323,7 @@ void api_appeals_result(struct req *r)
 	if (appeal_result_check(result, result_on, atoi(db_get(cur, 0, "filed_day")),
 				workcal_today(), &v)) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The result is invalid.");
+		common_invalid_reply(r, &v, "The result is invalid.");
 		goto out;
 	}
 	if (appeal_result_parse(result) == AR_CORRECTED &&
@@ -422,47 +365,33 @@ void api_appeals_document_upload(struct req *r)
 	DB_STMT(touch, "appeals_touch",
 		"UPDATE appeals SET version = version + 1, updated_at = clock_timestamp()"
 		" WHERE id = $1");
-	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[200], etag[72];
+	struct upload u;
+	char loc[200], etag[72];
 	struct request_ref ref;
 	PGresult *cur = NULL, *res = NULL, *t = NULL;
 
-	enum filetype ft = upload_check_or_reply(r, filename, sizeof filename);
-	if (ft == FILETYPE_UNKNOWN)
+	if (upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	if (!*sha) {
-		problem_reply(r, 500, "internal", "The server failed to hash the file.");
-		return;
-	}
-	snprintf(size, sizeof size, "%zu", r->body_len);
 	PGresult *q = clerk_request_or_reply(r, &ref);
 	if (!q)
 		return;
 	if (!(cur = appeal_load_or_reply(r, &ref, true)))
 		goto out;
 	const char *aid = db_get(cur, 0, "id");
-	const char *p[] = { filetype_mime(ft), size, sha, r->body, aid, filename, req_actor(r),
-			    req_role(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
-	res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
-	if (!res) {
-		db_error_reply(r);
+	const char *p[] = { aid, u.filename, req_actor(r), req_role(r) };
+	if (!(res = upload_store_or_reply(r, &ins, &u, 4, p)))
 		goto out;
-	}
 	const char *tp[] = { aid };
 	if (!(t = db_exec_or_reply(r, &touch, 1, tp)))
 		goto out;
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "document_id", db_get(res, 0, "id"),
-				   "sha256", sha, "size", (json_int_t)r->body_len);
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len);
 	if (finish_or_reply(r, &ref, cur, "appeal.document_upload", detail))
 		goto out;
 	snprintf(loc, sizeof loc, "/v1/requests/%s/appeals/%s/documents/%s/content", ref.id, aid,
 		 db_get(res, 0, "id"));
-	snprintf(etag, sizeof etag, "\"%s\"", sha);
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "%s", etag);
-	http_row(r, 201, res, 0);
+	snprintf(etag, sizeof etag, "\"%s\"", u.sha256);
+	upload_created_reply(r, res, loc, etag);
 out:
 	PQclear(t);
 	PQclear(res);
@@ -480,26 +409,11 @@ void api_appeals_document_content(struct req *r)
 		" FROM appeal_documents d JOIN appeals a ON a.id = d.appeal_id"
 		" WHERE d.id = $1 AND d.appeal_id = $2 AND a.request_id = $3");
 	struct request_ref ref;
-	const char *aid = r->path_params[1], *did = r->path_params[2];
 
 	if (request_find_or_reply(r, r->path_params[0], false, &ref))
 		return;
-	if (!uuid_valid(aid) || !uuid_valid(did)) {
-		problem_reply(r, 404, "not-found", "There is no such document.");
-		return;
-	}
-	const char *p[] = { did, aid, ref.id };
-	PGresult *res = db_exec_or_reply(r, &st, 3, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such document.");
-		return;
-	}
-	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
-			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
-	PQclear(res);
+	const char *p[] = { r->path_params[2], r->path_params[1], ref.id };
+	upload_serve(r, &st, 3, p, NULL, "There is no such document.");
 }
 
 /* Answers a page of appeals (fetched with limit + 1), newest recorded
@@ -543,15 +457,9 @@ void api_appeals_list_of_request(struct req *r)
 	struct sqlb b = { 0 };
 	sqlb_add(&b, "SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.request_id = ");
 	sqlb_param(&b, ref.id, "uuid");
-	sqlb_and_before(&b, "a.created_at", "a.id", after);
-	sqlb_add(&b, " ORDER BY a.created_at DESC, a.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "a.created_at", "a.id", after, lim);
+	if (!res)
 		return;
-	}
 	list_reply(r, res, limit);
 	PQclear(res);
 }
@@ -611,15 +519,9 @@ void api_appeals_list(struct req *r)
 		sqlb_add(&b, " AND ");
 		sqlb_param(&b, to, "date");
 	}
-	sqlb_and_before(&b, "a.created_at", "a.id", after);
-	sqlb_add(&b, " ORDER BY a.created_at DESC, a.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "a.created_at", "a.id", after, lim);
+	if (!res)
 		return;
-	}
 	list_reply(r, res, limit);
 	PQclear(res);
 }

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
 #include "opengov/domain/fees.h"
@@ -33,7 +34,6 @@ static const char *const *outcome_names(void)
 	return case_outcome_names(-1);
 }
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 #define ACTION_FIELD { "action", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, staff_steps }
 #define COMMENT_FIELD { "comment", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL }
 
@@ -782,15 +782,9 @@ void api_approvals_list(struct req *r)
 	sqlb_and_eq(&b, "a.action", action, "text");
 	sqlb_and_eq(&b, "a.outcome", outcome, "text");
 	sqlb_and_between(&b, "a.at", from, from_date, to, to_date);
-	sqlb_and_before(&b, "a.at", "a.id", after);
-	sqlb_add(&b, " ORDER BY a.at DESC, a.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "a.at", "a.id", after, lim);
+	if (!res)
 		return;
-	}
 	static const char *const keys[] = { "_sort_us", "id" };
 	http_header(r, "Cache-Control", "private, no-cache");
 	http_list_rows(r, res, limit, keys, 2);

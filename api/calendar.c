@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/domain/calendar.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
@@ -141,9 +142,7 @@ void api_calendar_put(struct req *r)
 	json_t *detail = json_pack("{s:s, s:b}", "date", p[0], "working", p[1][0] == 't');
 	if (p[2])
 		json_object_set_new(detail, "note", json_string(p[2]));
-	int rc = audit_append_or_reply(r, "calendar.set", "calendar", p[0], detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "calendar.set", "calendar", p[0], detail)) {
 		PQclear(res);
 		return;
 	}
@@ -293,9 +292,7 @@ void api_calendar_year_put(struct req *r)
 				   "notice_number", p[2], "published_on", p[3]);
 	if (p[4])
 		json_object_set_new(detail, "note", json_string(p[4]));
-	int rc = audit_append_or_reply(r, "calendar.year", "calendar", ys, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "calendar.year", "calendar", ys, detail)) {
 		PQclear(res);
 		return;
 	}
@@ -335,9 +332,7 @@ void api_calendar_year_delete(struct req *r)
 				   "notice_number", db_get(res, 0, "notice_number"),
 				   "published_on", db_get(res, 0, "published_on"));
 	PQclear(res);
-	int rc = audit_append_or_reply(r, "calendar.year_delete", "calendar", ys, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "calendar.year_delete", "calendar", ys, detail))
 		return;
 	struct buf b = { 0 };
 	buf_printf(&b, "{\"year\":%d,\"complete\":false,\"notice\":null,\"notice_number\":null,"

@@ -38,13 +38,7 @@ static void write_allowed(struct buf *b, const struct req *r, const struct reque
 	const char *acts[CA__MAX + 1];
 	size_t n = case_possible(cal, s, today, request_caller_mask(r, ref), acts, CA__MAX + 1);
 
-	buf_append(b, "[", 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_append(b, ",", 1);
-		jw_string(b, acts[i]);
-	}
-	buf_append(b, "]", 1);
+	jw_strings(b, acts, n);
 }
 
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row,
@@ -249,38 +243,27 @@ static void write_correction(struct buf *b, const struct case_state *s, const ch
 	json_decref(up);
 }
 
-/* The running or last pause. */
-static void write_pause(struct buf *b, const json_t *p)
+/* The members keys of o, in that order (null where missing); null when
+ * there is no o. */
+static void write_picked(struct buf *b, const json_t *o, const char *const *keys)
 {
-	static const char *const keys[] = { "reason", "since", "days", "limit", "expected_days",
-		"third_party", "notice_date", "resumed_on", "resumed_by", NULL };
 	bool f = true;
 
-	if (!p) {
+	if (!o) {
 		buf_puts(b, "null");
 		return;
 	}
 	buf_puts(b, "{");
 	for (int i = 0; keys[i]; i++)
-		put_member(b, &f, keys[i], p, keys[i]);
+		put_member(b, &f, keys[i], o, keys[i]);
 	buf_puts(b, "}");
 }
 
-static void write_fee(struct buf *b, const json_t *fee)
-{
-	static const char *const keys[] = { "method", "basis", "amount", "currency", "explanation",
-		"notice_date", "pay_by", "paid_on", "receipt", NULL };
-	bool f = true;
-
-	if (!fee) {
-		buf_puts(b, "null");
-		return;
-	}
-	buf_puts(b, "{");
-	for (int i = 0; keys[i]; i++)
-		put_member(b, &f, keys[i], fee, keys[i]);
-	buf_puts(b, "}");
-}
+/* What the running or last pause shows, and the fee. */
+static const char *const pause_keys[] = { "reason", "since", "days", "limit", "expected_days",
+	"third_party", "notice_date", "resumed_on", "resumed_by", NULL };
+static const char *const fee_keys[] = { "method", "basis", "amount", "currency", "explanation",
+	"notice_date", "pay_by", "paid_on", "receipt", NULL };
 
 /* The licence of an approved request: its own 10-day clock (Art. 44). */
 static void write_licence(struct buf *b, const struct case_state *s, const PGresult *res, int row)
@@ -464,9 +447,9 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 		buf_puts(b, "null");
 	}
 	jw_key(b, &f, "pause");
-	write_pause(b, s.pause);
+	write_picked(b, s.pause, pause_keys);
 	jw_key(b, &f, "fee");
-	write_fee(b, s.fee);
+	write_picked(b, s.fee, fee_keys);
 	jw_key(b, &f, "licence_delivery");
 	write_licence(b, &s, res, row);
 	jw_key(b, &f, "closing_outcome");

@@ -9,14 +9,13 @@
 #include <strings.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/server/problem.h"
 #include "opengov/base/rcache.h"
 #include "opengov/server/upload.h"
-
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const char *const entry_statuses[] = { "published", "withdrawn", NULL };
 static const char *const information_categories[] = {
@@ -92,28 +91,6 @@ static const struct field item_fields[] = {
 DB_STMT(entry_by_id, "dlog_get",
 	"SELECT " FULL_COLUMNS ENTRY_FROM " WHERE e.id = $1");
 
-static void not_found(struct req *r)
-{
-	problem_reply(r, 404, "not-found", "There is no such disclosure log entry.");
-}
-
-static bool own_unit(const struct req *r, const char *unit)
-{
-	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
-}
-
-/* Published entries are everyone's; a withdrawn one is its unit's staff's,
- * the supervisors' and the admins'. */
-static bool entry_visible(const struct req *r, const char *unit, const char *status)
-{
-	return !strcmp(status, "published") || req_sees_everything(r) || own_unit(r, unit);
-}
-
-static bool sees_workflow(const struct req *r, const char *unit)
-{
-	return req_sees_everything(r) || own_unit(r, unit);
-}
-
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row)
 {
 	jw_key(b, first, key);
@@ -142,7 +119,7 @@ static void entry_write(struct buf *b, const struct req *r, const PGresult *res,
 		put(b, &first, "requests", res, row);
 	for (int i = 0; tail[i]; i++)
 		put(b, &first, tail[i], res, row);
-	if (sees_workflow(r, db_get(res, row, "unit_id"))) {
+	if (common_sees_workflow(r, db_get(res, row, "unit_id"))) {
 		bool wfirst = true;
 		jw_key(b, &first, "workflow");
 		buf_puts(b, "{");
@@ -160,11 +137,12 @@ static void entry_etag(const PGresult *res, int row, char *out, size_t len)
 	snprintf(out, len, "\"%s.%s\"", db_get(res, row, "rev"), db_get(res, row, "unit_version"));
 }
 
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
+/* Published entries are the public log. */
+static const struct published entry_resource = {
+	.name = "disclosure-log", .by_id = &entry_by_id,
+	.not_found = "There is no such disclosure log entry.",
+	.etag = entry_etag, .write = entry_write,
+};
 
 /* ---- guarding the applicant ------------------------------------------ */
 
@@ -285,9 +263,7 @@ static void finish(struct req *r, const char *id, int status, const char *action
 {
 	char etag[48], loc[96];
 
-	int rc = audit_append_or_reply(r, action, "disclosure_log", id, detail);
-	json_decref(detail);
-	if (rc)
+	if (common_audit_or_reply(r, action, "disclosure_log", id, detail))
 		return;
 	const char *p[] = { id };
 	PGresult *res = db_exec_or_reply(r, &entry_by_id, 1, p);
@@ -309,6 +285,11 @@ static void finish(struct req *r, const char *id, int status, const char *action
 	buf_free(&body);
 }
 
+static bool own_entry(const struct req *r, const PGresult *res)
+{
+	return common_unit_staff(r, db_get(res, 0, "unit_id"));
+}
+
 /* Opens the transaction and locks entry {id} for a change by an approver
  * of its unit. Another unit's staff get 404, as for the request behind
  * it. Returns the row (id, unit_id, status, version, request_id, title,
@@ -321,25 +302,7 @@ static PGresult *lock_own_entry_or_reply(struct req *r)
 		"  WHERE f.entry_id = e.id AND f.version = e.version) AS files,"
 		" (SELECT count(*) FROM disclosure_log_requests l WHERE l.entry_id = e.id) AS requests"
 		" FROM disclosure_log e WHERE id = $1 FOR UPDATE");
-	const char *id = r->path_params[0];
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return NULL;
-	}
-	if (db_begin_or_reply(r))
-		return NULL;
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &lock, 1, p);
-	if (!res)
-		return NULL;
-	if (PQntuples(res) != 1 || !own_unit(r, db_get(res, 0, "unit_id"))) {
-		PQclear(res);
-		db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_lock_or_reply(r, &lock, own_entry, entry_resource.not_found);
 }
 
 /* Marks the locked entry changed (its ETag moves); 0 or -1 after answering. */
@@ -426,7 +389,7 @@ void api_disclosure_log_publish(struct req *r)
 	char entry[40] = "", outcome[32];
 
 	if (validate_object(r->json, publish_fields, &v))
-		return (void)invalid_reply(r, &v, "The publication is invalid.");
+		return (void)common_invalid_reply(r, &v, "The publication is invalid.");
 	const char *title = json_member_str(r->json, "title");
 	const char *summary = json_member_str(r->json, "summary");
 	const char *answer = json_member_str(r->json, "answer");
@@ -473,7 +436,7 @@ void api_disclosure_log_publish(struct req *r)
 	PQclear(who);
 	if (v.n) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The publication names the applicant.");
+		common_invalid_reply(r, &v, "The publication names the applicant.");
 		return;
 	}
 
@@ -570,13 +533,6 @@ static PGresult *list_page(struct req *r, struct log_filters *f, const char *lim
 	return res;
 }
 
-static void list_cache_headers(struct req *r)
-{
-	if (!r->authed)
-		http_header(r, "Cache-Control", "public, max-age=30");
-	http_header(r, "Vary", "Authorization");
-}
-
 /* GET /v1/disclosure-log - listDisclosureLog (anyone): 200, 400, 401.
  * Newest first by first publication, ties by id; filters unit, status,
  * from, to (publication), q. Anonymous and public callers read published
@@ -584,9 +540,9 @@ static void list_cache_headers(struct req *r)
 void api_disclosure_log_list(struct req *r)
 {
 	struct log_filters f = { 0 };
-	char lim[16], key[RCACHE_KEY_MAX];
+	struct published_page pg;
+	char lim[16];
 	int limit;
-	uint64_t gen = 0;
 
 	if (query_limit_or_reply(r, &limit) ||
 	    query_uuid_or_reply(r, "unit", &f.unit) ||
@@ -604,12 +560,8 @@ void api_disclosure_log_list(struct req *r)
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	bool cacheable = public_view && http_list_cache_key(r, "disclosure-log", key, sizeof key);
-	if (cacheable && http_cached_reply(r, key, &gen)) {
-		list_cache_headers(r);
+	if (common_published_list_cached(r, &entry_resource, &pg))
 		return;
-	}
 	if (f.has_q)
 		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
 	PGresult *res = list_page(r, &f, lim);
@@ -617,28 +569,8 @@ void api_disclosure_log_list(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	int n = PQntuples(res);
-	struct buf data = { 0 };
-	buf_puts(&data, "[");
-	for (int i = 0; i < n && i < limit; i++) {
-		if (i)
-			buf_puts(&data, ",");
-		entry_write(&data, r, res, i, false);
-	}
-	buf_puts(&data, "]");
-	char *next = NULL;
-	if (n > limit) {
-		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(last, 2);
-	}
+	common_published_list_reply(r, &entry_resource, &pg, res, limit, NULL);
 	PQclear(res);
-	list_cache_headers(r);
-	size_t mark = r->headers.len;
-	http_list_text(r, &data, next);
-	if (cacheable)
-		http_cache_keep(r, key, gen, mark);
-	buf_free(&data);
-	free(next);
 }
 
 /* GET /v1/disclosure-log/{id} - getDisclosureLogEntry (anyone): 200, 304,
@@ -646,44 +578,7 @@ void api_disclosure_log_list(struct req *r)
  * the same form, from the workers' cache while nothing changed. */
 void api_disclosure_log_get(struct req *r)
 {
-	const char *id = r->path_params[0];
-	char etag[48], key[RCACHE_KEY_MAX];
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	uint64_t gen = 0;
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return;
-	}
-	snprintf(key, sizeof key, "disclosure-log/%.36s", id);
-	if (public_view && http_cached_reply(r, key, &gen)) {
-		http_header(r, "Cache-Control", r->authed ? "private, no-cache" : "public, max-age=60");
-		http_header(r, "Vary", "Authorization");
-		return;
-	}
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &entry_by_id, 1, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 ||
-	    !entry_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
-		PQclear(res);
-		not_found(r);
-		return;
-	}
-	struct buf body = { 0 };
-	bool published = !strcmp(db_get(res, 0, "status"), "published");
-	entry_etag(res, 0, etag, sizeof etag);
-	entry_write(&body, r, res, 0, true);
-	PQclear(res);
-	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
-								 : "private, no-cache");
-	http_header(r, "Vary", "Authorization");
-	if (public_view)
-		http_cache_reply(r, key, gen, etag, &body);
-	else if (!http_not_modified(r, etag))
-		http_json_text(r, 200, &body);
-	buf_free(&body);
+	common_published_get(r, &entry_resource);
 }
 
 /* ---- changes of an entry ----------------------------------------------- */
@@ -702,7 +597,7 @@ void api_disclosure_log_withdraw(struct req *r)
 	char id[40];
 
 	if (validate_object(r->json, withdraw_fields, &v))
-		return (void)invalid_reply(r, &v, "The withdrawal is invalid.");
+		return (void)common_invalid_reply(r, &v, "The withdrawal is invalid.");
 	PGresult *cur = lock_own_entry_or_reply(r);
 	if (!cur)
 		return;
@@ -740,19 +635,12 @@ void api_disclosure_log_file_upload(struct req *r)
 		" SELECT $5::uuid, $6::int, $7, f.id, $1, $2::int, $3, $8 FROM f"
 		" RETURNING id, entry_id, version, filename, content_type, size, sha256,"
 		" rfc3339(uploaded_at) AS uploaded_at");
-	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160], etag[72];
-	char id[40], version[16];
+	struct upload u;
+	char loc[160], etag[72], id[40], version[16];
 	struct verrs v = { 0 };
 
-	enum filetype t = upload_check_or_reply(r, filename, sizeof filename);
-	if (t == FILETYPE_UNKNOWN)
+	if (upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	if (!*sha) {
-		problem_reply(r, 500, "internal", "The server failed to hash the file.");
-		return;
-	}
-	snprintf(size, sizeof size, "%zu", r->body_len);
 	PGresult *cur = lock_own_entry_or_reply(r);
 	if (!cur)
 		return;
@@ -774,43 +662,43 @@ void api_disclosure_log_file_upload(struct req *r)
 	if (!who)
 		return;
 	static const char *const pointers[] = { "/query/filename" };
-	const char *texts[] = { filename };
+	const char *texts[] = { u.filename };
 	check_applicants(who, pointers, texts, 1, &v);
 	PQclear(who);
 	if (v.n) {
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The file name names the applicant.");
+		common_invalid_reply(r, &v, "The file name names the applicant.");
 		return;
 	}
-	const char *p[] = { filetype_mime(t), size, sha, r->body, id, version, filename,
-			    req_actor(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
-	PGresult *res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
-	if (!res) {
-		db_error_reply(r);
+	const char *p[] = { id, version, u.filename, req_actor(r) };
+	PGresult *res = upload_store_or_reply(r, &ins, &u, 4, p);
+	if (!res)
 		return;
-	}
 	if (touch_or_reply(r, id)) {
 		PQclear(res);
 		return;
 	}
 	json_t *detail = json_pack("{s:s, s:s, s:I, s:s}", "file_id", db_get(res, 0, "id"),
-				   "sha256", sha, "size", (json_int_t)r->body_len,
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len,
 				   "version", version);
-	int rc = audit_append_or_reply(r, "disclosure_log.file_upload", "disclosure_log", id,
-				       detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "disclosure_log.file_upload", "disclosure_log", id,
+					 detail)) {
 		PQclear(res);
 		return;
 	}
 	snprintf(loc, sizeof loc, "/v1/disclosure-log/%s/files/%s/content", id, db_get(res, 0, "id"));
-	snprintf(etag, sizeof etag, "\"%s\"", sha);
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "%s", etag);
-	http_row(r, 201, res, 0);
+	snprintf(etag, sizeof etag, "\"%s\"", u.sha256);
+	upload_created_reply(r, res, loc, etag);
 	PQclear(res);
+}
+
+/* A file of the current version of a published entry is public; the rest
+ * is seen by those who see the entry's workflow. */
+static bool file_visible(struct req *r, const PGresult *res)
+{
+	return (!strcmp(db_get(res, 0, "status"), "published") &&
+		!strcmp(db_get(res, 0, "current"), "t")) ||
+	       common_sees_workflow(r, db_get(res, 0, "unit_id"));
 }
 
 /* GET /v1/disclosure-log/{id}/files/{fid}/content -
@@ -824,26 +712,9 @@ void api_disclosure_log_file_content(struct req *r)
 		" f.version = e.version AS current"
 		" FROM disclosure_log_files f JOIN disclosure_log e ON e.id = f.entry_id"
 		" WHERE f.id = $1 AND f.entry_id = $2");
-	const char *id = r->path_params[0], *fid = r->path_params[1];
+	const char *p[] = { r->path_params[1], r->path_params[0] };
 
-	if (!uuid_valid(id) || !uuid_valid(fid)) {
-		problem_reply(r, 404, "not-found", "There is no such file.");
-		return;
-	}
-	const char *p[] = { fid, id };
-	PGresult *res = db_exec_or_reply(r, &st, 2, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 ||
-	    !((!strcmp(db_get(res, 0, "status"), "published") && !strcmp(db_get(res, 0, "current"), "t")) ||
-	      sees_workflow(r, db_get(res, 0, "unit_id")))) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such file.");
-		return;
-	}
-	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
-			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
-	PQclear(res);
+	upload_serve(r, &st, 2, p, file_visible, "There is no such file.");
 }
 
 /* POST /v1/disclosure-log/{id}/item - createItemFromDisclosureLogEntry
@@ -868,7 +739,7 @@ void api_disclosure_log_create_item(struct req *r)
 	char id[40], item[40];
 
 	if (validate_object(r->json, item_fields, &v))
-		return (void)invalid_reply(r, &v, "The item is invalid.");
+		return (void)common_invalid_reply(r, &v, "The item is invalid.");
 	const char *category = json_member_str(r->json, "category");
 	if (!category)
 		category = "general";
@@ -909,14 +780,10 @@ void api_disclosure_log_create_item(struct req *r)
 		return;
 	json_t *d1 = json_pack("{s:s, s:s, s:s, s:s}", "kind", "information", "category", category,
 			       "source", "disclosure_log", "entry_id", id);
-	int rc = audit_append_or_reply(r, "item.create", "item", item, d1);
-	json_decref(d1);
-	if (rc)
+	if (common_audit_or_reply(r, "item.create", "item", item, d1))
 		return;
 	json_t *d2 = json_pack("{s:s, s:s}", "item_id", item, "category", category);
-	rc = audit_append_or_reply(r, "disclosure_log.create_item", "disclosure_log", id, d2);
-	json_decref(d2);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "disclosure_log.create_item", "disclosure_log", id, d2))
 		return;
 	items_created_reply(r, item);
 }
@@ -975,7 +842,7 @@ void api_disclosure_log_link_requests(struct req *r)
 
 	int n = parse_request_ids(r->json, ids, &v);
 	if (n < 0)
-		return (void)invalid_reply(r, &v, "The request ids are invalid.");
+		return (void)common_invalid_reply(r, &v, "The request ids are invalid.");
 	PGresult *cur = lock_own_entry_or_reply(r);
 	if (!cur)
 		return;
@@ -1060,7 +927,7 @@ void api_disclosure_log_link_requests(struct req *r)
 		db_rollback(r->db);
 		buf_free(&fresh);
 		json_decref(numbers);
-		invalid_reply(r, &v, "Some requests cannot be answered by this entry.");
+		common_invalid_reply(r, &v, "Some requests cannot be answered by this entry.");
 		return;
 	}
 	if (nfresh) {

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/domain/calendar.h"
 #include "opengov/base/cursor.h"
 #include "opengov/server/idempotency.h"
@@ -24,15 +25,6 @@ static const char *const categories[] = {
 static const char *const severities[] = { "yellow", "red", NULL };
 static const char *const finding_statuses[] = { "open", "rectification_submitted", "closed", NULL };
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
-static const char *check_date(const char *s)
-{
-	int day;
-
-	return calendar_parse(s, &day) ? "must be a date, YYYY-MM-DD" : NULL;
-}
-
 static const struct field create_fields[] = {
 	{ "source", FT_ENUM, F_REQUIRED, 0, 0, manual_sources, NULL, NULL },
 	{ "unit_id", FT_UUID, F_REQUIRED, 0, 0, NULL, NULL, NULL },
@@ -42,7 +34,7 @@ static const struct field create_fields[] = {
 	{ "severity", FT_ENUM, F_REQUIRED, 0, 0, severities, NULL, NULL },
 	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
 	{ "description", FT_STRING, F_REQUIRED, 1, 5000, NULL, NULL, NULL },
-	{ "rectify_by", FT_STRING, F_REQUIRED, 10, 10, NULL, check_date, NULL },
+	{ "rectify_by", FT_STRING, F_REQUIRED, 10, 10, NULL, common_check_date, NULL },
 	END_FIELDS,
 };
 
@@ -74,17 +66,11 @@ static const struct field verify_fields[] = {
 	"   ORDER BY e.uploaded_at, e.id), '[]') FROM finding_evidence e" \
 	"  WHERE e.finding_id = f.id) AS evidence"
 
-
-static bool own_unit(const struct req *r, const char *unit)
-{
-	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
-}
-
 /* Supervisors and admins see every finding, unit staff their unit's, the
  * public the published ones. */
 static bool finding_visible(const struct req *r, const PGresult *res, int row)
 {
-	return req_sees_everything(r) || own_unit(r, db_get(res, row, "unit_id")) ||
+	return common_sees_workflow(r, db_get(res, row, "unit_id")) ||
 	       db_get(res, row, "published_at") != NULL;
 }
 
@@ -130,7 +116,7 @@ static void finding_write(struct buf *b, const struct req *r, const PGresult *re
 		"rule", "rectifications", "verification_comment", "verified_at", "created_by",
 		"created_role", "version", "evidence", NULL
 	};
-	bool internal = req_sees_everything(r) || own_unit(r, db_get(res, row, "unit_id"));
+	bool internal = common_sees_workflow(r, db_get(res, row, "unit_id"));
 	bool first = true;
 
 	buf_puts(b, "{");
@@ -144,27 +130,16 @@ static void finding_write(struct buf *b, const struct req *r, const PGresult *re
 		const char *const *acts = status_actions(db_get(res, row, "status"),
 							 db_get(res, row, "published_at") != NULL);
 		bool supervisor = r->claims.role == ROLE_SUPERVISOR;
-		bool staff = own_unit(r, db_get(res, row, "unit_id"));
-		bool afirst = true;
+		bool staff = common_unit_staff(r, db_get(res, row, "unit_id"));
+		const char *mine[4];
+		size_t n = 0;
+		for (int i = 0; acts[i] && n < sizeof mine / sizeof mine[0]; i++)
+			if (!strcmp(acts[i], "rectification") ? staff : supervisor)
+				mine[n++] = acts[i];
 		jw_key(b, &first, "allowed_actions");
-		buf_puts(b, "[");
-		for (int i = 0; acts[i]; i++) {
-			bool ok = !strcmp(acts[i], "rectification") ? staff : supervisor;
-			if (!ok)
-				continue;
-			if (!afirst)
-				buf_puts(b, ",");
-			afirst = false;
-			jw_string(b, acts[i]);
-		}
-		buf_puts(b, "]");
+		jw_strings(b, mine, n);
 	}
 	buf_puts(b, "}");
-}
-
-static void etag_of(const PGresult *res, char *out, size_t len)
-{
-	snprintf(out, len, "\"%s\"", db_get(res, 0, "version"));
 }
 
 static void finding_reply(struct req *r, int status, const PGresult *res)
@@ -174,12 +149,6 @@ static void finding_reply(struct req *r, int status, const PGresult *res)
 	finding_write(&body, r, res, 0);
 	http_json_text(r, status, &body);
 	buf_free(&body);
-}
-
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
 }
 
 /* Inserts a step row (the finding row is locked by the caller). */
@@ -217,12 +186,10 @@ static void finish(struct req *r, PGresult *res, int status, const char *action,
 	char loc[96], etag[32];
 	const char *id = db_get(res, 0, "id");
 
-	int rc = audit_append_or_reply(r, action, "finding", id, detail);
-	json_decref(detail);
-	if (rc)
+	if (common_audit_or_reply(r, action, "finding", id, detail))
 		return;
 	snprintf(loc, sizeof loc, "/v1/findings/%s", id);
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	finding_reply(r, status, res);
 	if (idem_route && idem_store_or_reply(r, idem_route, loc, etag))
 		return;
@@ -259,11 +226,11 @@ void api_findings_create(struct req *r)
 	int due, today = workcal_today();
 
 	if (validate_object(r->json, create_fields, &v))
-		return (void)invalid_reply(r, &v, "The finding is invalid.");
+		return (void)common_invalid_reply(r, &v, "The finding is invalid.");
 	calendar_parse(json_member_str(r->json, "rectify_by"), &due);
 	if (due < today) {
 		verrs_add(&v, "/rectify_by", "must be today or later");
-		return (void)invalid_reply(r, &v, "The finding is invalid.");
+		return (void)common_invalid_reply(r, &v, "The finding is invalid.");
 	}
 	if (idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		return;
@@ -290,7 +257,7 @@ void api_findings_create(struct req *r)
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
 			db_rollback(r->db);
 			verrs_add(&v, "/unit_id", "is not a unit");
-			invalid_reply(r, &v, "The finding is invalid.");
+			common_invalid_reply(r, &v, "The finding is invalid.");
 			return;
 		}
 		db_error_reply(r);
@@ -303,7 +270,7 @@ void api_findings_create(struct req *r)
 			verrs_add(&v, "/request_id", "is not a request of this unit");
 		if (item_id)
 			verrs_add(&v, "/item_id", "is not an item of this unit");
-		invalid_reply(r, &v, "The finding is invalid.");
+		common_invalid_reply(r, &v, "The finding is invalid.");
 		return;
 	}
 	finish(r, res, 201, "finding.create",
@@ -333,7 +300,7 @@ void api_findings_get(struct req *r)
 		PQclear(res);
 		return not_found(r);
 	}
-	etag_of(res, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "Vary", "Authorization");
 	if (!r->authed)
 		http_header(r, "Cache-Control", "public, max-age=60");
@@ -381,15 +348,9 @@ void api_findings_list(struct req *r)
 	if (published)
 		sqlb_add(&b, !strcmp(published, "true") ? " AND f.published_at IS NOT NULL"
 							 : " AND f.published_at IS NULL");
-	sqlb_and_before(&b, "f.created_at", "f.id", after);
-	sqlb_add(&b, " ORDER BY f.created_at DESC, f.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "f.created_at", "f.id", after, lim);
+	if (!res)
 		return;
-	}
 	int n = PQntuples(res);
 	struct buf data = { 0 };
 	buf_puts(&data, "[");
@@ -412,26 +373,15 @@ void api_findings_list(struct req *r)
 	free(next);
 }
 
+static bool lock_visible(const struct req *r, const PGresult *res)
+{
+	return finding_visible(r, res, 0);
+}
+
 /* Opens the transaction and locks the finding the caller may see. */
 static PGresult *lock_or_reply(struct req *r)
 {
-	const char *id = r->path_params[0];
-
-	if (!uuid_valid(id))
-		return not_found(r), NULL;
-	if (db_begin_or_reply(r))
-		return NULL;
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &finding_lock, 1, p);
-	if (!res)
-		return NULL;
-	if (PQntuples(res) != 1 || !finding_visible(r, res, 0)) {
-		PQclear(res);
-		db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_lock_or_reply(r, &finding_lock, lock_visible, "There is no such finding.");
 }
 
 static void wrong_status(struct req *r, const PGresult *cur, const char *action)
@@ -468,7 +418,7 @@ void api_findings_rectify(struct req *r)
 	json_t *ids = NULL;
 
 	if (validate_object(r->json, rectify_fields, &v))
-		return (void)invalid_reply(r, &v, "The rectification report is invalid.");
+		return (void)common_invalid_reply(r, &v, "The rectification report is invalid.");
 	ids = json_object_get(r->json, "evidence_ids");
 	size_t i;
 	json_t *e;
@@ -476,12 +426,12 @@ void api_findings_rectify(struct req *r)
 		if (!json_is_string(e) || !uuid_valid(json_string_value(e)))
 			verrs_add(&v, "/evidence_ids", "entry %zu is not a UUID", i);
 	if (v.n)
-		return (void)invalid_reply(r, &v, "The rectification report is invalid.");
+		return (void)common_invalid_reply(r, &v, "The rectification report is invalid.");
 	PGresult *cur = lock_or_reply(r);
 	if (!cur)
 		return;
 	const char *id = db_get(cur, 0, "id");
-	if (!own_unit(r, db_get(cur, 0, "unit_id"))) {
+	if (!common_unit_staff(r, db_get(cur, 0, "unit_id"))) {
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the finding's unit report its rectification.");
 	} else if (strcmp(db_get(cur, 0, "status"), "open")) {
@@ -503,7 +453,7 @@ void api_findings_rectify(struct req *r)
 			if (cnt) {
 				db_rollback(r->db);
 				verrs_add(&v, "/evidence_ids", "name evidence uploaded to this finding");
-				invalid_reply(r, &v, "The rectification report is invalid.");
+				common_invalid_reply(r, &v, "The rectification report is invalid.");
 			}
 			PQclear(cnt);
 			free(idtext);
@@ -538,12 +488,12 @@ void api_findings_verify(struct req *r)
 	struct verrs v = { 0 };
 
 	if (validate_object(r->json, verify_fields, &v))
-		return (void)invalid_reply(r, &v, "The verification is invalid.");
+		return (void)common_invalid_reply(r, &v, "The verification is invalid.");
 	bool accepted = json_is_true(json_object_get(r->json, "accepted"));
 	const char *comment = json_member_str(r->json, "comment");
 	if (!accepted && (!comment || !*comment)) {
 		verrs_add(&v, "/comment", "is required when the rectification is rejected: say what is missing");
-		return (void)invalid_reply(r, &v, "The verification is invalid.");
+		return (void)common_invalid_reply(r, &v, "The verification is invalid.");
 	}
 	PGresult *cur = lock_or_reply(r);
 	if (!cur)
@@ -614,19 +564,17 @@ void api_findings_evidence_upload(struct req *r)
 		" SELECT $5::uuid, $6, f.id, $1, $2::int, $3, $7, $8 FROM f"
 		" RETURNING id, finding_id, filename, content_type, size, sha256,"
 		" rfc3339(uploaded_at) AS uploaded_at, uploaded_by");
-	char filename[UPLOAD_FILENAME_MAX * 4 + 8], sha[65], size[24], loc[160];
+	struct upload u;
+	char loc[160];
 
-	enum filetype t = upload_check_or_reply(r, filename, sizeof filename);
-	if (t == FILETYPE_UNKNOWN)
+	if (upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	snprintf(size, sizeof size, "%zu", r->body_len);
 	PGresult *cur = lock_or_reply(r);
 	if (!cur)
 		return;
 	char id[40];
 	snprintf(id, sizeof id, "%s", db_get(cur, 0, "id"));
-	if (!own_unit(r, db_get(cur, 0, "unit_id"))) {
+	if (!common_unit_staff(r, db_get(cur, 0, "unit_id"))) {
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the finding's unit add evidence to it.");
 		PQclear(cur);
@@ -638,16 +586,11 @@ void api_findings_evidence_upload(struct req *r)
 		PQclear(cur);
 		return;
 	}
-	const char *p[] = { filetype_mime(t), size, sha, r->body, id, filename, req_actor(r),
-			    req_role(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0 };
-	PGresult *res = db_exec_binary(r->db, &ins, 8, p, lengths, formats, 0);
+	const char *p[] = { id, u.filename, req_actor(r), req_role(r) };
+	PGresult *res = upload_store_or_reply(r, &ins, &u, 4, p);
 	PQclear(cur);
-	if (!res) {
-		db_error_reply(r);
+	if (!res)
 		return;
-	}
 	/* The finding lists its evidence: its ETag moves with it. */
 	DB_STMT(touch, "findings_touch",
 		"UPDATE findings SET version = version + 1, updated_at = now() WHERE id = $1");
@@ -659,20 +602,23 @@ void api_findings_evidence_upload(struct req *r)
 	}
 	PQclear(tres);
 	json_t *detail = json_pack("{s:s, s:s, s:I}", "evidence_id", db_get(res, 0, "id"),
-				   "sha256", sha, "size", (json_int_t)r->body_len);
-	int rc = audit_append_or_reply(r, "finding.evidence_upload", "finding",
-				       db_get(res, 0, "finding_id"), detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len);
+	if (common_audit_commit_or_reply(r, "finding.evidence_upload", "finding",
+					 db_get(res, 0, "finding_id"), detail)) {
 		PQclear(res);
 		return;
 	}
 	snprintf(loc, sizeof loc, "/v1/findings/%s/evidence/%s/content", db_get(res, 0, "finding_id"),
 		 db_get(res, 0, "id"));
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "\"1\""); /* evidence never changes */
-	http_row(r, 201, res, 0);
+	upload_created_reply(r, res, loc, "\"1\""); /* evidence never changes */
 	PQclear(res);
+}
+
+/* Evidence is seen by the staff of the finding's unit, supervisors and
+ * admins. */
+static bool evidence_visible(struct req *r, const PGresult *res)
+{
+	return common_sees_workflow(r, db_get(res, 0, "unit_id"));
 }
 
 /* GET /v1/findings/{id}/evidence/{eid}/content - getFindingEvidenceContent
@@ -683,22 +629,7 @@ void api_findings_evidence_content(struct req *r)
 		"SELECT e.file_id, e.filename, e.content_type, e.sha256, f.unit_id"
 		" FROM finding_evidence e JOIN findings f ON f.id = e.finding_id"
 		" WHERE e.id = $1 AND e.finding_id = $2");
-	const char *id = r->path_params[0], *eid = r->path_params[1];
+	const char *p[] = { r->path_params[1], r->path_params[0] };
 
-	if (!uuid_valid(id) || !uuid_valid(eid)) {
-		problem_reply(r, 404, "not-found", "There is no such evidence.");
-		return;
-	}
-	const char *p[] = { eid, id };
-	PGresult *res = db_exec_or_reply(r, &st, 2, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 || !(req_sees_everything(r) || own_unit(r, db_get(res, 0, "unit_id")))) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such evidence.");
-		return;
-	}
-	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
-			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
-	PQclear(res);
+	upload_serve(r, &st, 2, p, evidence_visible, "There is no such evidence.");
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/base/rcache.h"
 #include "opengov/base/cursor.h"
 #include "opengov/db/jsonw.h"
@@ -69,8 +70,6 @@ static const char *check_material_code(const char *s)
 	return NULL;
 }
 
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
-
 static const struct field service_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL, NULL },
 	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL, NULL },
@@ -119,21 +118,6 @@ static const struct field withdraw_fields[] = {
 	END_FIELDS,
 };
 
-
-/* Whether the caller may see an item of this unit in this status. */
-static bool item_visible(const struct req *r, const char *unit, const char *status)
-{
-	if (!strcmp(status, "published") || req_sees_everything(r))
-		return true;
-	return req_is_unit_staff(r) && !strcmp(r->claims.unit, unit);
-}
-
-/* Unit staff of the item's own unit, supervisors and admins see how an
- * item got where it is; the public sees the item only. */
-static bool sees_workflow(const struct req *r, const char *unit)
-{
-	return req_sees_everything(r) || (req_is_unit_staff(r) && !strcmp(r->claims.unit, unit));
-}
 
 /* The columns of ITEM_COLUMNS and ITEM_LIST_COLUMNS, in their order: a
  * page of items is written by position, not by looking names up. */
@@ -220,7 +204,7 @@ static void item_write(struct buf *b, const struct req *r, const PGresult *res, 
 	put(b, &first, "published_at", res, row, IC_PUBLISHED_AT);
 	put(b, &first, "created_at", res, row, IC_CREATED_AT);
 	put(b, &first, "updated_at", res, row, IC_UPDATED_AT);
-	if (sees_workflow(r, unit)) {
+	if (common_sees_workflow(r, unit)) {
 		static const struct { const char *key; enum item_col col; } wf[] = {
 			{ "created_by", IC_CREATED_BY }, { "submitted_by", IC_SUBMITTED_BY },
 			{ "submitted_at", IC_SUBMITTED_AT }, { "reviewed_by", IC_REVIEWED_BY },
@@ -245,11 +229,6 @@ static void item_reply(struct req *r, int status, const PGresult *res)
 	item_write(&body, r, res, 0, true);
 	http_json_text(r, status, &body);
 	buf_free(&body);
-}
-
-static void item_etag(const PGresult *res, int row, char *out, size_t len)
-{
-	snprintf(out, len, "\"%s\"", db_get(res, row, "version"));
 }
 
 static void not_found(struct req *r)
@@ -283,12 +262,6 @@ static void check_materials(const json_t *arr, struct verrs *v)
 	}
 }
 
-static int invalid_reply(struct req *r, struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
-
 struct item_filters {
 	const char *kind, *category, *unit, *status, *online, *from, *to;
 	bool from_date, to_date, has_q;
@@ -313,26 +286,11 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 	} else {
 		sqlb_add(b, "status = 'published'");
 	}
-	if (f->kind) {
-		sqlb_add(b, " AND kind = ");
-		sqlb_param(b, f->kind, NULL);
-	}
-	if (f->category) {
-		sqlb_add(b, " AND category = ");
-		sqlb_param(b, f->category, NULL);
-	}
-	if (f->unit) {
-		sqlb_add(b, " AND unit_id = ");
-		sqlb_param(b, f->unit, "uuid");
-	}
-	if (f->status) {
-		sqlb_add(b, " AND status = ");
-		sqlb_param(b, f->status, NULL);
-	}
-	if (f->online) {
-		sqlb_add(b, " AND online = ");
-		sqlb_param(b, f->online, "boolean");
-	}
+	sqlb_and_eq(b, "kind", f->kind, NULL);
+	sqlb_and_eq(b, "category", f->category, NULL);
+	sqlb_and_eq(b, "unit_id", f->unit, "uuid");
+	sqlb_and_eq(b, "status", f->status, NULL);
+	sqlb_and_eq(b, "online", f->online, "boolean");
 	/* published_at bounds also bound sort_at (equal for published items),
 	 * which is what the indexes are ordered by. */
 	if (f->from) {
@@ -537,12 +495,14 @@ static float query_frequency(const char *q)
 	return any ? best : 1;
 }
 
-static void list_cache_headers(struct req *r)
-{
-	if (!r->authed)
-		http_header(r, "Cache-Control", "public, max-age=30");
-	http_header(r, "Vary", "Authorization");
-}
+DB_STMT(item_by_id, "items_get",
+	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1");
+
+/* Published items are the public catalogue. */
+static const struct published item_resource = {
+	.name = "items", .by_id = &item_by_id, .not_found = "There is no such item.",
+	.etag = common_version_etag, .write = item_write,
+};
 
 /* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
  * id; filters kind, category, unit, status, online, published_from/to, q. */
@@ -571,16 +531,9 @@ void api_items_list(struct req *r)
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
-	/* Anonymous and public callers see the same pages: from the cache
-	 * while no item changed. */
-	char key[RCACHE_KEY_MAX];
-	uint64_t gen = 0;
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	bool cacheable = public_view && http_list_cache_key(r, "items", key, sizeof key);
-	if (cacheable && http_cached_reply(r, key, &gen)) {
-		list_cache_headers(r);
+	struct published_page pg;
+	if (common_published_list_cached(r, &item_resource, &pg))
 		return;
-	}
 
 	if (f.has_q) {
 		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
@@ -608,43 +561,15 @@ void api_items_list(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	struct buf data = { 0 };
-	buf_append(&data, "[", 1);
-	for (int i = 0; i < n && i < limit; i++) {
-		if (i)
-			buf_append(&data, ",", 1);
-		item_write(&data, r, res, i, false);
-	}
-	buf_append(&data, "]", 1);
-	char *next = NULL;
-	if (n > limit) {
-		const char *last[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(last, 2);
-	} else if (window_full) { /* a short page of a search: more may follow */
-		const char *last[] = { window_end[0], window_end[1] };
-		next = cursor_encode(last, 2);
-	}
+	/* A short page of a search: more may follow the window's end. */
+	const char *more[] = { window_end[0], window_end[1] };
+	common_published_list_reply(r, &item_resource, &pg, res, limit,
+				    window_full ? more : NULL);
 	PQclear(res);
-	list_cache_headers(r);
-	size_t mark = r->headers.len;
-	http_list_text(r, &data, next);
-	if (cacheable)
-		http_cache_keep(r, key, gen, mark);
-	buf_free(&data);
-	free(next);
 }
 
-DB_STMT(item_by_id, "items_get",
-	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1");
 DB_STMT(item_lock, "items_lock",
 	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1 FOR UPDATE");
-
-static void item_cache_headers(struct req *r, bool published)
-{
-	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
-								 : "private, no-cache");
-	http_header(r, "Vary", "Authorization");
-}
 
 /* GET /v1/items/{id} - getItem: 200, 304, 401, 404. Anonymous readers of
  * published items may be served from caches for a minute. Anonymous and
@@ -652,42 +577,7 @@ static void item_cache_headers(struct req *r, bool published)
  * are served from the worker's cache while no item changed. */
 void api_items_get(struct req *r)
 {
-	const char *id = r->path_params[0];
-	char etag[32], key[RCACHE_KEY_MAX];
-	bool public_view = !r->authed || r->claims.role == ROLE_PUBLIC;
-	uint64_t gen = 0;
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return;
-	}
-	snprintf(key, sizeof key, "items/%.36s", id);
-	if (public_view && http_cached_reply(r, key, &gen)) {
-		item_cache_headers(r, true);
-		return;
-	}
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &item_by_id, 1, p);
-	if (!res)
-		return;
-	if (PQntuples(res) != 1 ||
-	    !item_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
-		PQclear(res);
-		not_found(r);
-		return;
-	}
-	struct buf body = { 0 };
-	bool published = !strcmp(db_get(res, 0, "status"), "published");
-	item_etag(res, 0, etag, sizeof etag);
-	item_write(&body, r, res, 0, true);
-	PQclear(res);
-	item_cache_headers(r, published);
-	if (public_view) { /* published: nothing else is visible to them */
-		http_cache_reply(r, key, gen, etag, &body);
-	} else if (!http_not_modified(r, etag)) {
-		http_json_text(r, 200, &body);
-	}
-	buf_free(&body);
+	common_published_get(r, &item_resource);
 }
 
 /* Answers 201 with item id, just made and committed by another resource's
@@ -706,7 +596,7 @@ void items_created_reply(struct req *r, const char *id)
 		not_found(r);
 		return;
 	}
-	item_etag(res, 0, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	snprintf(loc, sizeof loc, "/v1/items/%s", id);
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
@@ -714,31 +604,21 @@ void items_created_reply(struct req *r, const char *id)
 	PQclear(res);
 }
 
+static bool item_row_visible(const struct req *r, const PGresult *res)
+{
+	return common_published_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"));
+}
+
 /* Loads the item for a change inside the caller's transaction, locked.
  * Answers 404 when the caller cannot see it, 403 when they can see it but
  * it belongs to another unit. Returns the row or NULL (answered). */
 static PGresult *lock_own_item_or_reply(struct req *r)
 {
-	const char *id = r->path_params[0];
-
-	if (!uuid_valid(id)) {
-		not_found(r);
-		return NULL;
-	}
-	if (db_begin_or_reply(r))
-		return NULL;
-	const char *p[] = { id };
-	PGresult *res = db_exec_or_reply(r, &item_lock, 1, p);
+	PGresult *res = common_lock_or_reply(r, &item_lock, item_row_visible,
+					     item_resource.not_found);
 	if (!res)
 		return NULL;
-	if (PQntuples(res) != 1 ||
-	    !item_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
-		PQclear(res);
-		db_rollback(r->db);
-		not_found(r);
-		return NULL;
-	}
-	if (!req_is_unit_staff(r) || strcmp(r->claims.unit, db_get(res, 0, "unit_id"))) {
+	if (!common_unit_staff(r, db_get(res, 0, "unit_id"))) {
 		PQclear(res);
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden", "Only the staff of the item's unit may change it.");
@@ -754,11 +634,9 @@ static void finish_change(struct req *r, PGresult *res, int status_code,
 	char etag[32], loc[96];
 	const char *id = db_get(res, 0, "id");
 
-	int rc = audit_append_or_reply(r, action, "item", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, action, "item", id, detail))
 		return;
-	item_etag(res, 0, etag, sizeof etag);
+	common_version_etag(res, 0, etag, sizeof etag);
 	snprintf(loc, sizeof loc, "/v1/items/%s", id);
 	http_header(r, status_code == 201 ? "Location" : "Content-Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
@@ -831,12 +709,12 @@ void api_items_create(struct req *r)
 
 	if (!kind || choice_index(item_kinds, kind) < 0) {
 		verrs_add(&v, "/kind", "is required: service or information");
-		invalid_reply(r, &v, "The item is invalid.");
+		common_invalid_reply(r, &v, "The item is invalid.");
 		return;
 	}
 	bool service = !strcmp(kind, "service");
 	if (validate_object(r->json, service ? service_fields : information_fields, &v))
-		return (void)invalid_reply(r, &v, "The item is invalid.");
+		return (void)common_invalid_reply(r, &v, "The item is invalid.");
 	if (service) {
 		check_materials(json_object_get(r->json, "materials"), &v);
 		json_int_t s = json_integer_value(json_object_get(r->json, "statutory_days"));
@@ -845,7 +723,7 @@ void api_items_create(struct req *r)
 			verrs_add(&v, "/committed_days", "must not exceed statutory_days (%lld)",
 				  (long long)s);
 		if (v.n)
-			return (void)invalid_reply(r, &v, "The item is invalid.");
+			return (void)common_invalid_reply(r, &v, "The item is invalid.");
 	}
 	const char *unit = json_member_str(r->json, "unit_id");
 	if (unit && strcasecmp(unit, r->claims.unit)) {
@@ -919,7 +797,7 @@ void api_items_update(struct req *r)
 	if (!cur)
 		return;
 	bool service = !strcmp(db_get(cur, 0, "kind"), "service");
-	item_etag(cur, 0, etag, sizeof etag);
+	common_version_etag(cur, 0, etag, sizeof etag);
 	if (http_if_match_or_reply(r, etag)) {
 		PQclear(cur);
 		db_rollback(r->db);
@@ -945,7 +823,7 @@ void api_items_update(struct req *r)
 	if (v.n) {
 		PQclear(cur);
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The change is invalid.");
+		common_invalid_reply(r, &v, "The change is invalid.");
 		return;
 	}
 	PQclear(cur);
@@ -1098,12 +976,12 @@ void api_items_review(struct req *r)
 	const char *why;
 
 	if (validate_object(r->json, review_fields, &v))
-		return (void)invalid_reply(r, &v, "The review is invalid.");
+		return (void)common_invalid_reply(r, &v, "The review is invalid.");
 	const char *decision = json_member_str(r->json, "decision");
 	const char *comment = json_member_str(r->json, "comment");
 	if (!strcmp(decision, "reject") && (!comment || !*comment)) {
 		verrs_add(&v, "/comment", "is required when rejecting: say what to change");
-		return (void)invalid_reply(r, &v, "The review is invalid.");
+		return (void)common_invalid_reply(r, &v, "The review is invalid.");
 	}
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
@@ -1131,7 +1009,7 @@ void api_items_withdraw(struct req *r)
 	struct verrs v = { 0 };
 
 	if (validate_object(r->json, withdraw_fields, &v))
-		return (void)invalid_reply(r, &v, "The withdrawal is invalid.");
+		return (void)common_invalid_reply(r, &v, "The withdrawal is invalid.");
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
 		return;
@@ -1167,11 +1045,11 @@ void api_items_abolish(struct req *r)
 	int y, m, d;
 
 	if (validate_object(r->json, abolish_fields, &v))
-		return (void)invalid_reply(r, &v, "The abolition is invalid.");
+		return (void)common_invalid_reply(r, &v, "The abolition is invalid.");
 	if (date_parse(day, &y, &m, &d))
 		verrs_add(&v, "/abolished_on", "must be a date, YYYY-MM-DD");
 	if (v.n)
-		return (void)invalid_reply(r, &v, "The abolition is invalid.");
+		return (void)common_invalid_reply(r, &v, "The abolition is invalid.");
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
 		return;
@@ -1191,7 +1069,7 @@ void api_items_abolish(struct req *r)
 		db_rollback(r->db);
 		verrs_add(&v, "/abolished_on", "must not be before the item was published (%.10s)",
 			  published);
-		invalid_reply(r, &v, "The abolition is invalid.");
+		common_invalid_reply(r, &v, "The abolition is invalid.");
 	} else {
 		const char *p[] = { r->path_params[0], day, json_member_str(r->json, "note") };
 		PGresult *res = db_exec_or_reply(r, &upd, 3, p);

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/base/cursor.h"
 #include "opengov/base/filetype.h"
 #include "opengov/api/caseflow.h"
@@ -87,22 +88,21 @@ static int item_code_or_reply(struct req *r, const struct request_ref *ref,
 
 /* The checks that need no database: the code, then the file. Returns the
  * type, or FILETYPE_UNKNOWN after answering. */
-static enum filetype check_upload_or_reply(struct req *r, char *code, size_t codelen,
-					   char *filename, size_t namelen)
+static int code_or_reply(struct req *r, char *code, size_t codelen)
 {
 	bool has_code;
 
 	if (query_text_or_reply(r, "code", 1, CODE_MAX, code, codelen, &has_code))
-		return FILETYPE_UNKNOWN;
+		return -1;
 	if (!has_code) {
 		query_invalid_reply(r, "code", "is required: the code of the material");
-		return FILETYPE_UNKNOWN;
+		return -1;
 	}
 	if (!code_valid(code)) {
 		query_invalid_reply(r, "code", "may hold only letters, digits, '_' and '-'");
-		return FILETYPE_UNKNOWN;
+		return -1;
 	}
-	return upload_check_or_reply(r, filename, namelen);
+	return 0;
 }
 
 /* Whether the request has room for the upload: fewer versions of code than
@@ -170,18 +170,11 @@ void api_materials_upload(struct req *r)
 	DB_STMT(touch, "materials_touch_request",
 		"UPDATE requests SET version = version + 1, updated_at = now() WHERE id = $1");
 	struct request_ref ref;
-	char code[CODE_MAX * 4 + 8], filename[UPLOAD_FILENAME_MAX * 4 + 8];
-	char sha[65], size[24], loc[160], etag[72];
+	char code[CODE_MAX * 4 + 8], loc[160], etag[72];
+	struct upload u;
 
-	enum filetype t = check_upload_or_reply(r, code, sizeof code, filename, sizeof filename);
-	if (t == FILETYPE_UNKNOWN)
+	if (code_or_reply(r, code, sizeof code) || upload_take_or_reply(r, &u))
 		return;
-	upload_sha256_hex(r->body, r->body_len, sha);
-	if (!*sha) {
-		problem_reply(r, 500, "internal", "The server failed to hash the file.");
-		return;
-	}
-	snprintf(size, sizeof size, "%zu", r->body_len);
 
 	struct case_state s;
 	struct case_changes c = { 0 };
@@ -203,15 +196,10 @@ void api_materials_upload(struct req *r)
 	    quota_take_or_reply(r, QUOTA_UPLOAD))
 		return;
 
-	const char *p[] = { filetype_mime(t), size, sha, r->body, ref.id, code, filename,
-			    req_actor(r), req_role(r) };
-	const int lengths[] = { 0, 0, 0, (int)r->body_len, 0, 0, 0, 0, 0 };
-	const int formats[] = { 0, 0, 0, 1, 0, 0, 0, 0, 0 };
-	PGresult *res = db_exec_binary(r->db, &ins, 9, p, lengths, formats, 0);
-	if (!res) {
-		db_error_reply(r);
+	const char *p[] = { ref.id, code, u.filename, req_actor(r), req_role(r) };
+	PGresult *res = upload_store_or_reply(r, &ins, &u, 5, p);
+	if (!res)
 		return;
-	}
 	const char *tp[] = { ref.id };
 	PGresult *tres = db_exec_or_reply(r, &touch, 1, tp);
 	if (!tres) {
@@ -222,19 +210,15 @@ void api_materials_upload(struct req *r)
 	const char *mid = db_get(res, 0, "id");
 	json_t *detail = json_pack("{s:s, s:I, s:s, s:I, s:s}", "code", code,
 				   "version", (json_int_t)db_get_ll(res, 0, "version"),
-				   "sha256", sha, "size", (json_int_t)r->body_len,
+				   "sha256", u.sha256, "size", (json_int_t)r->body_len,
 				   "material_id", mid);
-	int rc = audit_append_or_reply(r, "request.material_upload", "request", ref.id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "request.material_upload", "request", ref.id, detail)) {
 		PQclear(res);
 		return;
 	}
 	snprintf(loc, sizeof loc, "/v1/requests/%s/materials/%s", ref.id, mid);
-	snprintf(etag, sizeof etag, "\"%s\"", sha);
-	http_header(r, "Location", "%s", loc);
-	http_header(r, "ETag", "%s", etag);
-	http_row(r, 201, res, 0);
+	snprintf(etag, sizeof etag, "\"%s\"", u.sha256);
+	upload_created_reply(r, res, loc, etag);
 	PQclear(res);
 }
 
@@ -289,15 +273,7 @@ static PGresult *material_or_reply(struct req *r, struct db_stmt *st)
 		return NULL;
 	}
 	const char *p[] = { mid, ref.id };
-	PGresult *res = db_exec_or_reply(r, st, 2, p);
-	if (!res)
-		return NULL;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		not_found(r);
-		return NULL;
-	}
-	return res;
+	return common_row_or_reply(r, st, 2, p, "There is no such material.");
 }
 
 /* GET /v1/requests/{id}/materials/{mid} - getMaterial: 200, 304, 401, 404.
@@ -327,10 +303,10 @@ void api_materials_content(struct req *r)
 		"SELECT file_id, filename, content_type, sha256 FROM materials"
 		" WHERE id = $1 AND request_id = $2");
 
-	PGresult *m = material_or_reply(r, &meta);
-	if (!m)
+	struct request_ref ref;
+
+	if (request_find_or_reply(r, r->path_params[0], false, &ref))
 		return;
-	upload_send_file(r, db_get(m, 0, "file_id"), db_get(m, 0, "filename"),
-			 db_get(m, 0, "content_type"), db_get(m, 0, "sha256"));
-	PQclear(m);
+	const char *p[] = { r->path_params[1], ref.id };
+	upload_serve(r, &meta, 2, p, NULL, "There is no such material.");
 }

@@ -9,11 +9,10 @@
 #include "opengov/domain/accountability.h"
 #include "opengov/domain/accountstore.h"
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
-
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const struct field rating_fields[] = {
 	{ "score", FT_INT, F_REQUIRED, RATING_MIN, RATING_MAX, NULL, NULL, NULL },
@@ -54,29 +53,15 @@ static void rating_reply(struct req *r, int status, const PGresult *res)
 static int bad_rating_finding_or_reply(struct req *r, const PGresult *q, int score,
 				       const char *comment, char id[37])
 {
-	const struct calendar *cal = request_calendar_or_reply(r, q);
-	char title[96], rectify[11], *desc;
+	char title[96], *desc;
 
-	if (!cal)
-		return -1;
-	calendar_format(calendar_add_working_days(cal, workcal_today(),
-						  ACCOUNTABILITY_RECTIFY_DAYS, NULL, 0), rectify);
 	snprintf(title, sizeof title, "政务服务差评 %s", db_get(q, 0, "number"));
 	if (asprintf(&desc, "The applicant rated case %s %d (%s)%s%s", db_get(q, 0, "number"),
-		     score, rating_label(score), comment ? ": " : ".", comment ? comment : "") < 0) {
-		db_rollback(r->db);
-		problem_reply(r, 500, "internal", "The server ran out of memory.");
-		return -1;
-	}
-	json_t *detail = json_pack("{s:s, s:i}", "reason", "rating", "score", score);
-	struct account_finding f = { db_get(q, 0, "id"), "other", title, desc, rectify,
-				     r->request_id, detail };
-	int rc = accountstore_open_finding(r->db, &f, id);
-	json_decref(detail);
-	free(desc);
-	if (rc)
-		db_error_reply(r);
-	return rc;
+		     score, rating_label(score), comment ? ": " : ".", comment ? comment : "") < 0)
+		desc = NULL;
+	return common_open_finding_or_reply(r, q, "other", title, desc,
+					    json_pack("{s:s, s:i}", "reason", "rating", "score", score),
+					    id);
 }
 
 /* POST /v1/requests/{id}/rating - rateRequest (the applicant, once the
@@ -143,9 +128,7 @@ void api_ratings_create(struct req *r)
 				   "rating_id", db_get(res, 0, "id"),
 				   "finding_id", finding[0] ? json_string(finding) : json_null());
 	/* The request's rating and version moved with the row (sql/015). */
-	int rc = audit_append_or_reply(r, "request.rate", "request", ref.id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r))
+	if (common_audit_commit_or_reply(r, "request.rate", "request", ref.id, detail))
 		goto out;
 	snprintf(loc, sizeof loc, "/v1/requests/%s/rating", ref.id);
 	http_header(r, "Location", "%s", loc);
@@ -168,14 +151,9 @@ void api_ratings_get(struct req *r)
 	if (request_find_or_reply(r, r->path_params[0], false, &ref))
 		return;
 	const char *p[] = { ref.id };
-	PGresult *res = db_exec_or_reply(r, &st, 1, p);
+	PGresult *res = common_row_or_reply(r, &st, 1, p, "The request is not rated.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "The request is not rated.");
-		return;
-	}
 	http_header(r, "Cache-Control", "private, no-cache");
 	if (!http_not_modified(r, RATING_ETAG))
 		rating_reply(r, 200, res);

@@ -14,6 +14,7 @@
 
 #include "opengov/domain/accountability.h"
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/domain/calendar.h"
 #include "opengov/domain/caserules.h"
 #include "opengov/base/cursor.h"
@@ -315,72 +316,55 @@ static PGresult *report_exec_or_reply(struct req *r, const char *sql, int n,
 struct rw {
 	struct buf *b;
 	bool csv;
-	int depth;
-	bool first[RW_DEPTH];
+	struct jw j;                /* the JSON, unless csv */
+	int depth;                  /* the CSV's path: */
 	const char *path[RW_DEPTH]; /* the keys from the section down */
 	bool dim_keys[RW_DEPTH];    /* this object's keys are breakdown values */
 	const char *label;          /* the label of the array entry being written */
 };
 
-static void rw_key(struct rw *w, const char *key)
+static void rw_push(struct rw *w, const char *key, bool array, bool dims)
 {
-	if (w->csv)
-		return;
-	if (!w->first[w->depth])
-		buf_puts(w->b, ",");
-	w->first[w->depth] = false;
-	if (key) {
-		jw_string(w->b, key);
-		buf_puts(w->b, ":");
-	}
-}
-
-static void rw_push(struct rw *w, const char *key, const char *open, bool dims)
-{
-	rw_key(w, key);
-	if (!w->csv)
-		buf_puts(w->b, open);
+	if (!w->csv && array)
+		jw_array(&w->j, key);
+	else if (!w->csv)
+		jw_object(&w->j, key);
 	w->path[w->depth] = key;
 	w->depth++;
-	w->first[w->depth] = true;
 	w->dim_keys[w->depth] = dims;
 }
 
 static void rw_obj(struct rw *w, const char *key)
 {
-	rw_push(w, key, "{", false);
+	rw_push(w, key, false, false);
 }
 
 /* An object whose keys are the values of a breakdown (applicant types). */
 static void rw_dims(struct rw *w, const char *key)
 {
-	rw_push(w, key, "{", true);
+	rw_push(w, key, false, true);
 }
 
 static void rw_arr(struct rw *w, const char *key)
 {
-	rw_push(w, key, "[", false);
+	rw_push(w, key, true, false);
 }
 
-static void rw_close(struct rw *w, const char *close)
+static void rw_close(struct rw *w)
 {
 	w->depth--;
 	if (!w->csv)
-		buf_puts(w->b, close);
+		jw_end(&w->j);
 }
 
 /* An array entry {label_key: label, ...}. */
 static void rw_entry(struct rw *w, const char *label_key, const char *label)
 {
-	rw_key(w, NULL);
 	if (!w->csv) {
-		buf_puts(w->b, "{");
-		jw_string(w->b, label_key);
-		buf_puts(w->b, ":");
-		jw_string(w->b, label);
+		jw_object(&w->j, NULL);
+		jw_str(&w->j, label_key, label);
 	}
 	w->depth++;
-	w->first[w->depth] = false;
 	w->dim_keys[w->depth] = false;
 	w->path[w->depth - 1] = NULL; /* the entry itself has no key */
 	w->label = label;
@@ -389,7 +373,7 @@ static void rw_entry(struct rw *w, const char *label_key, const char *label)
 static void rw_entry_end(struct rw *w)
 {
 	w->label = NULL;
-	rw_close(w, "}");
+	rw_close(w);
 }
 
 static void csv_row(struct rw *w, const char *key, const char *value)
@@ -422,22 +406,18 @@ static void csv_row(struct rw *w, const char *key, const char *value)
 /* A number, boolean or null (value NULL), written as is. */
 static void rw_val(struct rw *w, const char *key, const char *value)
 {
-	if (w->csv) {
+	if (w->csv)
 		csv_row(w, key, value);
-		return;
-	}
-	rw_key(w, key);
-	buf_puts(w->b, value ? value : "null");
+	else
+		jw_raw(&w->j, key, value);
 }
 
 static void rw_str(struct rw *w, const char *key, const char *value)
 {
-	if (w->csv) {
+	if (w->csv)
 		csv_row(w, key, value);
-		return;
-	}
-	rw_key(w, key);
-	jw_string(w->b, value);
+	else
+		jw_str(&w->j, key, value);
 }
 
 /* The value of figure k for breakdown d; NULL when the statement gave no
@@ -465,8 +445,8 @@ static void by_applicant(struct rw *w, const PGresult *res, const char *key, con
 	rw_dims(w, "by_applicant_type");
 	for (int i = 0; applicant_types[i]; i++)
 		rw_val(w, applicant_types[i], fig_count(res, k, applicant_types[i]));
-	rw_close(w, "}");
-	rw_close(w, "}");
+	rw_close(w);
+	rw_close(w);
 }
 
 /* [{label_key: label, count: n}, ...] over all labels. */
@@ -479,7 +459,7 @@ static void counts_by(struct rw *w, const PGresult *res, const char *key,
 		rw_val(w, "count", fig_count(res, k, labels[i]));
 		rw_entry_end(w);
 	}
-	rw_close(w, "]");
+	rw_close(w);
 }
 
 /* ---- the national form (国办公开办函〔2021〕30号) ------------------------ */
@@ -577,101 +557,79 @@ static void form_from(const PGresult *res, int year, struct rf_report *f)
 
 /* The form's tables as JSON: 二 (proactive), 三 (applications, row by row
  * and column by column), 四 (appeals), 六 (the fees). */
-static void form_write(struct buf *b, const struct rf_report *r)
+static void form_write(struct jw *w, const char *key, const struct rf_report *r)
 {
-	bool f = true, g;
-
-	buf_puts(b, "{");
-	jw_key(b, &f, "template");
-	jw_string(b, RF_TEMPLATE);
-	jw_key(b, &f, "title");
-	jw_string(b, r->title);
-	jw_key(b, &f, "proactive");
-	g = true;
-	buf_puts(b, "{");
+	jw_object(w, key);
+	jw_str(w, "template", RF_TEMPLATE);
+	jw_str(w, "title", r->title);
+	jw_object(w, "proactive");
 	for (int d = 0; d < RF__DOCS; d++) {
-		jw_key(b, &g, doc_keys[d]);
-		buf_printf(b, "{\"issued\":%lld,\"abolished\":%lld,\"in_force\":%lld}",
-			   r->docs[d][RF_ISSUED], r->docs[d][RF_ABOLISHED], r->docs[d][RF_IN_FORCE]);
+		jw_object(w, doc_keys[d]);
+		jw_int(w, "issued", r->docs[d][RF_ISSUED]);
+		jw_int(w, "abolished", r->docs[d][RF_ABOLISHED]);
+		jw_int(w, "in_force", r->docs[d][RF_IN_FORCE]);
+		jw_end(w);
 	}
-	jw_key(b, &g, "licensing_decisions");
-	buf_printf(b, "%lld", r->licensing);
-	jw_key(b, &g, "penalty_decisions");
-	if (r->figures_entered)
-		buf_printf(b, "%lld", r->penalties);
-	else
-		buf_puts(b, "null");
-	jw_key(b, &g, "coercion_decisions");
-	if (r->figures_entered)
-		buf_printf(b, "%lld", r->coercions);
-	else
-		buf_puts(b, "null");
-	jw_key(b, &g, "administrative_fees_10k_yuan");
-	buf_puts(b, r->fees_10k_yuan[0] ? r->fees_10k_yuan : "null");
-	buf_puts(b, "}");
+	jw_int(w, "licensing_decisions", r->licensing);
+	if (r->figures_entered) {
+		jw_int(w, "penalty_decisions", r->penalties);
+		jw_int(w, "coercion_decisions", r->coercions);
+	} else {
+		jw_raw(w, "penalty_decisions", NULL);
+		jw_raw(w, "coercion_decisions", NULL);
+	}
+	jw_raw(w, "administrative_fees_10k_yuan", r->fees_10k_yuan[0] ? r->fees_10k_yuan : NULL);
+	jw_end(w);
 
-	jw_key(b, &f, "applications");
-	g = true;
-	buf_puts(b, "{");
-	jw_key(b, &g, "columns");
-	buf_puts(b, "[");
+	jw_object(w, "applications");
+	jw_array(w, "columns");
 	for (int c = 0; c < RF__COLS; c++) {
-		buf_puts(b, c ? ",{\"key\":" : "{\"key\":");
-		jw_string(b, rf_columns[c].key);
-		buf_puts(b, ",\"label\":");
-		jw_string(b, rf_columns[c].label);
-		buf_puts(b, "}");
+		jw_object(w, NULL);
+		jw_str(w, "key", rf_columns[c].key);
+		jw_str(w, "label", rf_columns[c].label);
+		jw_end(w);
 	}
-	buf_puts(b, "]");
-	jw_key(b, &g, "rows");
-	buf_puts(b, "[");
+	jw_end(w);
+	jw_array(w, "rows");
 	for (size_t i = 0; i < rf_row_count; i++) {
-		buf_puts(b, i ? ",{\"row\":" : "{\"row\":");
-		jw_string(b, rf_rows[i].code);
-		buf_puts(b, ",\"labels\":[");
-		jw_string(b, rf_rows[i].l1);
-		buf_puts(b, ",");
-		jw_string(b, rf_rows[i].l2);
-		buf_puts(b, ",");
-		jw_string(b, rf_rows[i].l3);
-		buf_puts(b, "],\"values\":{");
-		for (int c = 0; c < RF__COLS; c++) {
-			buf_puts(b, c ? "," : "");
-			jw_string(b, rf_columns[c].key);
-			buf_printf(b, ":%lld", r->t3.v[i][c]);
-		}
-		buf_puts(b, "}}");
+		jw_object(w, NULL);
+		jw_str(w, "row", rf_rows[i].code);
+		jw_array(w, "labels");
+		jw_str(w, NULL, rf_rows[i].l1);
+		jw_str(w, NULL, rf_rows[i].l2);
+		jw_str(w, NULL, rf_rows[i].l3);
+		jw_end(w);
+		jw_object(w, "values");
+		for (int c = 0; c < RF__COLS; c++)
+			jw_int(w, rf_columns[c].key, r->t3.v[i][c]);
+		jw_end(w);
+		jw_end(w);
 	}
-	buf_puts(b, "]");
-	jw_key(b, &g, "balanced");
-	buf_puts(b, "{");
-	for (int c = 0; c < RF__COLS; c++) {
-		buf_puts(b, c ? "," : "");
-		jw_string(b, rf_columns[c].key);
-		buf_puts(b, rf_table3_balanced(&r->t3, (enum rf_column)c) ? ":true" : ":false");
-	}
-	buf_puts(b, "}}");
+	jw_end(w);
+	jw_object(w, "balanced");
+	for (int c = 0; c < RF__COLS; c++)
+		jw_bool(w, rf_columns[c].key, rf_table3_balanced(&r->t3, (enum rf_column)c));
+	jw_end(w);
+	jw_end(w);
 
-	jw_key(b, &f, "appeals");
-	g = true;
-	buf_puts(b, "{");
+	jw_object(w, "appeals");
 	for (int k = 0; k < RF__APPEAL_GROUPS; k++) {
-		bool h = true;
-		jw_key(b, &g, group_keys[k]);
-		buf_puts(b, "{");
-		for (size_t j = 0; j < rf_table4_result_count; j++) {
-			jw_key(b, &h, rf_table4_results[j].key);
-			buf_printf(b, "%lld", r->appeals[k][j]);
-		}
-		buf_puts(b, "}");
+		jw_object(w, group_keys[k]);
+		for (size_t j = 0; j < rf_table4_result_count; j++)
+			jw_int(w, rf_table4_results[j].key, r->appeals[k][j]);
+		jw_end(w);
 	}
-	buf_puts(b, "}");
+	jw_end(w);
 
-	jw_key(b, &f, "other");
-	buf_printf(b, "{\"fees\":{\"notices\":%lld,\"amount_yuan\":%lld,\"paid\":%lld,"
-		   "\"paid_amount_yuan\":%lld}}", r->fee_notices, r->fee_amount, r->fee_paid,
-		   r->fee_paid_amount);
-	buf_puts(b, "}");
+	jw_object(w, "other");
+	jw_object(w, "fees");
+	jw_int(w, "notices", r->fee_notices);
+	jw_int(w, "amount_yuan", r->fee_amount);
+	jw_int(w, "paid", r->fee_paid);
+	jw_int(w, "paid_amount_yuan", r->fee_paid_amount);
+	jw_end(w);
+	jw_end(w);
+	jw_end(w);
 }
 
 static void annual_write(struct rw *w, const PGresult *res, int year, const char *unit,
@@ -680,10 +638,11 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	char y[16];
 
 	snprintf(y, sizeof y, "%d", year);
-	if (!w->csv)
-		buf_puts(w->b, "{");
 	w->depth = 0;
-	w->first[0] = true;
+	if (!w->csv) {
+		jw_init(&w->j, w->b);
+		jw_object(&w->j, NULL);
+	}
 	rw_val(w, "year", y);
 	rw_str(w, "unit_id", unit);
 	rw_str(w, "generated_at", fig(res, "generated_at", "*"));
@@ -691,7 +650,7 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_obj(w, "proactive_disclosure");
 	rw_val(w, "total", fig_count(res, "proactive", "*"));
 	counts_by(w, res, "by_category", "category", info_categories, "proactive");
-	rw_close(w, "}");
+	rw_close(w);
 
 	rw_obj(w, "applications");
 	by_applicant(w, res, "received", "received");
@@ -701,7 +660,7 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_dims(w, "by_applicant_type");
 	for (int i = 0; applicant_types[i]; i++)
 		rw_val(w, applicant_types[i], fig_count(res, "outcomes", applicant_types[i]));
-	rw_close(w, "}");
+	rw_close(w);
 	counts_by(w, res, "by_outcome", "outcome", case_outcome_names(CK_DISCLOSURE), "outcome");
 	counts_by(w, res, "withheld_by_reason", "reason_code", case_reason_names(), "withheld");
 	counts_by(w, res, "partially_disclosed_by_reason", "reason_code", case_reason_names(),
@@ -709,14 +668,14 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_val(w, "not_accepted", fig_count(res, "outcome", "not_accepted"));
 	rw_val(w, "withdrawn", fig_count(res, "outcome", "withdrawn"));
 	rw_val(w, "abandoned", fig_count(res, "outcome", "abandoned"));
-	rw_close(w, "}");
+	rw_close(w);
 	by_applicant(w, res, "carried_forward", "carried_forward");
 	rw_obj(w, "balance");
 	rw_val(w, "new_plus_carried_over", fig_count(res, "new_plus_carried_over", "*"));
 	rw_val(w, "outcomes_plus_carried_forward", fig_count(res, "outcomes_plus_carried_forward", "*"));
 	rw_val(w, "balanced", fig(res, "balanced", "*"));
-	rw_close(w, "}");
-	rw_close(w, "}");
+	rw_close(w);
+	rw_close(w);
 
 	rw_obj(w, "processing");
 	rw_val(w, "decided", fig_count(res, "decided", "*"));
@@ -725,7 +684,7 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_val(w, "on_time", fig_count(res, "on_time", "*"));
 	rw_val(w, "on_time_rate", fig(res, "on_time_rate", "*"));
 	rw_val(w, "extended", fig_count(res, "extended", "*"));
-	rw_close(w, "}");
+	rw_close(w);
 
 	rw_obj(w, "service_items");
 	rw_val(w, "total", fig_count(res, "service", "*"));
@@ -738,8 +697,8 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 		rw_val(w, "online", fig_count(res, "service_online", service_categories[i]));
 		rw_entry_end(w);
 	}
-	rw_close(w, "]");
-	rw_close(w, "}");
+	rw_close(w);
+	rw_close(w);
 
 	rw_obj(w, "supervision");
 	rw_val(w, "findings_opened", fig_count(res, "findings_opened", "*"));
@@ -753,8 +712,8 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 		rw_val(w, "closed", fig_count(res, "findings_closed", finding_categories[i]));
 		rw_entry_end(w);
 	}
-	rw_close(w, "]");
-	rw_close(w, "}");
+	rw_close(w);
+	rw_close(w);
 
 	rw_obj(w, "approvals");
 	rw_val(w, "received", fig_count(res, "approvals_received", "*"));
@@ -762,7 +721,7 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_val(w, "approved", fig_count(res, "approvals_approved", "*"));
 	rw_val(w, "rejected", fig_count(res, "approvals_rejected", "*"));
 	rw_val(w, "on_time_rate", fig(res, "approvals_on_time_rate", "*"));
-	rw_close(w, "}");
+	rw_close(w);
 
 	rw_obj(w, "ratings");
 	rw_val(w, "count", fig_count(res, "rating", "*"));
@@ -774,14 +733,13 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 		char score[2] = { (char)('1' + i), 0 };
 		rw_val(w, score, fig_count(res, "rating", score));
 	}
-	rw_close(w, "}");
-	rw_close(w, "}");
+	rw_close(w);
+	rw_close(w);
 
 	if (!w->csv) {
-		const char *pub = fig(res, "publication", "*");
-		buf_puts(w->b, ",\"form\":");
-		form_write(w->b, form);
-		buf_printf(w->b, ",\"publication\":%s}", pub ? pub : "null");
+		form_write(&w->j, "form", form);
+		jw_raw(&w->j, "publication", fig(res, "publication", "*"));
+		jw_end(&w->j);
 	}
 }
 
@@ -1146,15 +1104,9 @@ void api_reports_publications_list(struct req *r)
 		sqlb_add(&b, " AND p.unit_id IS NULL");
 	else if (city)
 		sqlb_add(&b, " AND p.unit_id IS NOT NULL");
-	sqlb_and_before(&b, "p.published_at", "p.id", after);
-	sqlb_add(&b, " ORDER BY p.published_at DESC, p.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "p.published_at", "p.id", after, lim);
+	if (!res)
 		return;
-	}
 	static const char *const keys[] = { "_sort_us", "id" };
 	cache_headers(r);
 	http_list_rows(r, res, limit, keys, 2);
@@ -1179,14 +1131,9 @@ void api_reports_publication_get(struct req *r)
 		return;
 	}
 	const char *p[] = { r->path_params[0] };
-	PGresult *res = db_exec_or_reply(r, &one, 1, p);
+	PGresult *res = common_row_or_reply(r, &one, 1, p, "There is no such published report.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such published report.");
-		return;
-	}
 	snprintf(etag, sizeof etag, "\"%s.%s\"", db_get(res, 0, "id"), format ? format : "json");
 	http_header(r, "Cache-Control", "public, max-age=86400");
 	if (http_not_modified(r, etag)) {
@@ -1268,15 +1215,11 @@ void api_reports_figures_get(struct req *r)
 	if (figure_path_or_reply(r, year))
 		return;
 	const char *p[] = { r->path_params[0], year };
-	PGresult *res = db_exec_or_reply(r, &st, 2, p);
+	PGresult *res = common_row_or_reply(r, &st, 2, p,
+					    "The unit has entered no figures for this year.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "The unit has entered no figures for this year.");
-		return;
-	}
-	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "version"));
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	if (!http_not_modified(r, etag))
 		http_row(r, 200, res, 0);
@@ -1325,27 +1268,19 @@ void api_reports_figures_put(struct req *r)
 			    json_member_str(r->json, "note"), req_actor(r) };
 	if (db_begin_or_reply(r))
 		return;
-	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+	PGresult *res = common_row_or_reply(r, &st, 7, p, "There is no such unit.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		db_rollback(r->db);
-		problem_reply(r, 404, "not-found", "There is no such unit.");
-		return;
-	}
 	json_t *detail = json_pack("{s:i, s:O, s:O, s:O}", "year", atoi(year), "penalty_decisions",
 				   pj ? pj : json_null(), "coercion_decisions", cj ? cj : json_null(),
 				   "fees_10k_yuan", fj ? fj : json_null());
 	char id[80];
 	snprintf(id, sizeof id, "%s/%s", r->path_params[0], year);
-	int rc = audit_append_or_reply(r, "report.figures", "report_figures", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "report.figures", "report_figures", id, detail)) {
 		PQclear(res);
 		return;
 	}
-	snprintf(etag, sizeof etag, "\"%s\"", db_get(res, 0, "version"));
+	common_version_etag(res, 0, etag, sizeof etag);
 	http_header(r, "ETag", "%s", etag);
 	http_row(r, 200, res, 0);
 	PQclear(res);

@@ -14,6 +14,7 @@
 
 #include "opengov/server/quota.h"
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/api/caseflow.h"
 #include "opengov/base/cursor.h"
 #include "opengov/server/idempotency.h"
@@ -34,8 +35,6 @@ static const char *const *clerk_channels(void)
 static const char *const applicant_types[] = {
 	"natural_person", "company", "research_body", "ngo", "legal_service", "other", NULL
 };
-
-#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
 static const struct field disclosure_new[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, case_kind_list },
@@ -92,12 +91,6 @@ static const struct field resubmit_approval[] = {
 	{ "form", FT_OBJECT, 0, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
-
-static int invalid_reply(struct req *r, const struct verrs *v, const char *what)
-{
-	problem_reply_errors(r, 422, "validation", what, v);
-	return -1;
-}
 
 /* ---- GET /v1/requests/{id} --------------------------------------------- */
 
@@ -177,15 +170,9 @@ void api_requests_list(struct req *r)
 		}
 	}
 	sqlb_and_between(&b, "q.received_at", from, from_date, to, to_date);
-	sqlb_and_before(&b, "q.received_at", "q.id", after);
-	sqlb_add(&b, " ORDER BY q.received_at DESC, q.id DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
-	sqlb_free(&b);
-	if (!res) {
-		db_error_reply(r);
+	PGresult *res = common_page_or_reply(r, &b, "q.received_at", "q.id", after, lim);
+	if (!res)
 		return;
-	}
 	const struct calendar *cal = request_calendar_or_reply(r, res);
 	if (!cal) {
 		PQclear(res);
@@ -296,7 +283,7 @@ static int new_request_parse_or_reply(struct req *r, struct new_request *n)
 	n->kind = json_member_str(r->json, "kind");
 	if (!n->kind || case_kind_parse(n->kind) < 0) {
 		verrs_add(&v, "/kind", "is required: disclosure or approval");
-		return invalid_reply(r, &v, "The application is invalid.");
+		return common_invalid_reply(r, &v, "The application is invalid.");
 	}
 	n->disclosure = case_kind_parse(n->kind) == CK_DISCLOSURE;
 	validate_object(r->json, n->disclosure ? disclosure_new : approval_new, &v);
@@ -321,7 +308,7 @@ static int new_request_parse_or_reply(struct req *r, struct new_request *n)
 		verrs_add(&v, "/form", "must not exceed 64 KiB");
 	n->unit = json_member_str(r->json, "unit_id");
 	n->item = json_member_str(r->json, "item_id");
-	return v.n ? invalid_reply(r, &v, "The application is invalid.") : 0;
+	return v.n ? common_invalid_reply(r, &v, "The application is invalid.") : 0;
 }
 
 /* The item applied for (a published service item, online unless a clerk
@@ -370,7 +357,7 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 	}
 	if (v.n) {
 		db_rollback(r->db);
-		return invalid_reply(r, &v, "The application is invalid.");
+		return common_invalid_reply(r, &v, "The application is invalid.");
 	}
 	return 0;
 }
@@ -484,7 +471,7 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		if (!strcmp(r->db->sqlstate, SQLSTATE_FK)) {
 			db_rollback(r->db);
 			verrs_add(&v, "/unit_id", "is not a unit");
-			invalid_reply(r, &v, "The application is invalid.");
+			common_invalid_reply(r, &v, "The application is invalid.");
 			return NULL;
 		}
 		db_error_reply(r);
@@ -602,7 +589,7 @@ void api_requests_withdraw(struct req *r)
 	const struct calendar *cal;
 
 	if (validate_object(r->json, withdraw_fields, &v)) {
-		invalid_reply(r, &v, "The withdrawal is invalid.");
+		common_invalid_reply(r, &v, "The withdrawal is invalid.");
 		return;
 	}
 	PGresult *cur = applicant_step_or_reply(r, CA_WITHDRAW, &ref, &s, &cal, &c);
@@ -630,7 +617,7 @@ void api_requests_resubmit(struct req *r)
 	const struct calendar *cal;
 
 	if (validate_object(r->json, resubmit_fields, &v)) {
-		invalid_reply(r, &v, "The resubmission is invalid.");
+		common_invalid_reply(r, &v, "The resubmission is invalid.");
 		return;
 	}
 	PGresult *cur = applicant_step_or_reply(r, CA_RESUBMISSION, &ref, &s, &cal, &c);
@@ -644,7 +631,7 @@ void api_requests_resubmit(struct req *r)
 		for (int k = 0; k < inner.n; k++)
 			verrs_nest(&v, "/fields", &inner.e[k]);
 		db_rollback(r->db);
-		invalid_reply(r, &v, "The resubmission is invalid.");
+		common_invalid_reply(r, &v, "The resubmission is invalid.");
 		goto out;
 	}
 	json_t *items = json_object_get(s.correction, "items");

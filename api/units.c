@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "opengov/api/handlers.h"
+#include "opengov/api/common.h"
 #include "opengov/base/rcache.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/base/cursor.h"
@@ -101,14 +102,9 @@ void api_units_get(struct req *r)
 	if (http_cached_reply(r, key, &gen))
 		return;
 	const char *p[] = { r->path_params[0] };
-	PGresult *res = db_exec_or_reply(r, &st, 1, p);
+	PGresult *res = common_row_or_reply(r, &st, 1, p, "There is no such unit.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		problem_reply(r, 404, "not-found", "There is no such unit.");
-		return;
-	}
 	struct buf body = { 0 };
 	unit_etag(res, etag, sizeof etag);
 	jw_row(&body, res, 0);
@@ -174,9 +170,7 @@ void api_units_create(struct req *r)
 	}
 	const char *id = db_get(res, 0, "id");
 	json_t *detail = json_pack("{s:s}", "code", p[1]);
-	int rc = audit_append_or_reply(r, "unit.create", "unit", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "unit.create", "unit", id, detail)) {
 		PQclear(res);
 		return;
 	}
@@ -218,15 +212,9 @@ void api_units_update(struct req *r)
 	if (db_begin_or_reply(r))
 		return;
 	const char *p1[] = { id };
-	PGresult *res = db_exec_or_reply(r, &lock, 1, p1);
+	PGresult *res = common_row_or_reply(r, &lock, 1, p1, "There is no such unit.");
 	if (!res)
 		return;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		db_rollback(r->db);
-		problem_reply(r, 404, "not-found", "There is no such unit.");
-		return;
-	}
 	snprintf(etag, sizeof etag, "\"%s\"", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (http_if_match_or_reply(r, etag)) {
@@ -267,9 +255,7 @@ void api_units_update(struct req *r)
 		return;
 	}
 	json_t *detail = json_pack("{s:O}", "changes", r->json);
-	int rc = audit_append_or_reply(r, "unit.update", "unit", id, detail);
-	json_decref(detail);
-	if (rc || db_commit_or_reply(r)) {
+	if (common_audit_commit_or_reply(r, "unit.update", "unit", id, detail)) {
 		PQclear(res);
 		return;
 	}

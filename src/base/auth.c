@@ -172,6 +172,22 @@ static const char *json_cstr(const json_t *v, size_t max)
 	return json_string_value(v);
 }
 
+/* A UUID claim copied into out (size bytes) in lower case: PostgreSQL
+ * prints UUIDs so, and callers compare them with strcmp. 0, or -1 when
+ * the claim is not a UUID. */
+static int uuid_claim_copy(const json_t *v, char *out, size_t size)
+{
+	const char *s = json_cstr(v, size - 1);
+	size_t i;
+
+	if (!s || !uuid_valid(s))
+		return -1;
+	for (i = 0; s[i]; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[i] = '\0';
+	return 0;
+}
+
 static enum auth_status header_check(const struct auth_config *cfg,
 				     const char *s, size_t n)
 {
@@ -331,16 +347,8 @@ static enum auth_status claims_check(const struct auth_config *cfg,
 	 * claim would otherwise reach SQL parameters and audit rows. */
 	v = claim_get(claims, "unit");
 	if (v) {
-		size_t i;
-
-		s = json_cstr(v, sizeof(out->unit) - 1);
-		if (!s || !uuid_valid(s))
+		if (uuid_claim_copy(v, out->unit, sizeof(out->unit)))
 			return AUTH_MISSING_UNIT;
-		/* PostgreSQL prints UUIDs in lower case; match it so callers
-		 * may compare with strcmp. */
-		for (i = 0; s[i]; i++)
-			out->unit[i] = (char)tolower((unsigned char)s[i]);
-		out->unit[i] = '\0';
 	} else if (role == ROLE_CLERK || role == ROLE_APPROVER) {
 		return AUTH_MISSING_UNIT;
 	}
@@ -356,16 +364,8 @@ static enum auth_status claims_check(const struct auth_config *cfg,
 	/* Our own tokens name their session and the account's token version;
 	 * the worker checks both against the database (sessions.c). */
 	v = claim_get(claims, "sid");
-	if (v) {
-		size_t i;
-
-		s = json_cstr(v, sizeof(out->sid) - 1);
-		if (!s || !uuid_valid(s))
-			return AUTH_MISSING_CLAIM;
-		for (i = 0; s[i]; i++)
-			out->sid[i] = (char)tolower((unsigned char)s[i]);
-		out->sid[i] = '\0';
-	}
+	if (v && uuid_claim_copy(v, out->sid, sizeof(out->sid)))
+		return AUTH_MISSING_CLAIM;
 	v = claim_get(claims, "ver");
 	if (v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||

@@ -100,3 +100,86 @@ void jw_rows(struct buf *b, const PGresult *res, int max)
 	}
 	buf_append(b, "]", 1);
 }
+
+void jw_strings(struct buf *b, const char *const *s, size_t n)
+{
+	buf_append(b, "[", 1);
+	for (size_t i = 0; i < n && s[i]; i++) {
+		if (i)
+			buf_append(b, ",", 1);
+		jw_string(b, s[i]);
+	}
+	buf_append(b, "]", 1);
+}
+
+void jw_init(struct jw *w, struct buf *b)
+{
+	w->b = b;
+	w->depth = 0;
+	w->first[0] = true;
+}
+
+void jw_member(struct jw *w, const char *key)
+{
+	if (!w->first[w->depth])
+		buf_append(w->b, ",", 1);
+	w->first[w->depth] = false;
+	if (key) {
+		jw_string(w->b, key);
+		buf_append(w->b, ":", 1);
+	}
+}
+
+/* Deeper than JW_DEPTH is a mistake of the caller's: written flat rather
+ * than past the arrays. */
+static void jw_open(struct jw *w, const char *key, char open, char close)
+{
+	jw_member(w, key);
+	buf_append(w->b, &open, 1);
+	if (w->depth < JW_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+	w->close[w->depth] = close;
+}
+
+void jw_object(struct jw *w, const char *key)
+{
+	jw_open(w, key, '{', '}');
+}
+
+void jw_array(struct jw *w, const char *key)
+{
+	jw_open(w, key, '[', ']');
+}
+
+void jw_end(struct jw *w)
+{
+	if (!w->depth)
+		return;
+	buf_append(w->b, &w->close[w->depth], 1);
+	w->depth--;
+}
+
+void jw_raw(struct jw *w, const char *key, const char *text)
+{
+	jw_member(w, key);
+	buf_puts(w->b, text ? text : "null");
+}
+
+void jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_member(w, key);
+	jw_string(w->b, s);
+}
+
+void jw_int(struct jw *w, const char *key, long long v)
+{
+	jw_member(w, key);
+	buf_printf(w->b, "%lld", v);
+}
+
+void jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_member(w, key);
+	buf_puts(w->b, v ? "true" : "false");
+}

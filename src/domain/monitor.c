@@ -36,6 +36,20 @@
 #define MONITOR_BATCH 200
 #define MONITOR_BATCH_SQL "200"
 
+/* Runs st and adds what it did to *done: the rows it changed (changed),
+ * or the count its one row holds. 0, or -1 when it failed. */
+static int count_into(struct db *db, struct db_stmt *st, int n, const char *const *p,
+		      bool changed, int *done)
+{
+	PGresult *res = db_exec(db, st, n, p);
+
+	if (!res)
+		return -1;
+	*done += atoi(changed ? PQcmdTuples(res) : PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 /* A finding of rule on the case, unless it has one: raised by the
  * system, red, 10 working days to rectify. */
 static int raise_finding(struct db *db, const char *request_id, const char *rule,
@@ -55,13 +69,8 @@ static int raise_finding(struct db *db, const char *request_id, const char *rule
 		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', $2::text,"
 		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f");
 	const char *p[] = { request_id, rule, title, description, rectify_by };
-	PGresult *res = db_exec(db, &st, 5, p);
 
-	if (!res)
-		return -1;
-	*done += atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return count_into(db, &st, 5, p, false, done);
 }
 
 struct settle_ctx {
@@ -275,17 +284,10 @@ static int refresh_lights(struct db *db, const char *today, const char *since, i
 		 " AND yellow_on <= $1::date AND yellow_on > $2::date AND red_on > $1::date"
 		 " AND light IS DISTINCT FROM 'yellow'");
 	const char *p[] = { today, since };
-	PGresult *res = db_exec(db, &red, 2, p);
 
-	if (!res)
+	if (count_into(db, &red, 2, p, true, done))
 		return -1;
-	*done += atoi(PQcmdTuples(res));
-	PQclear(res);
-	if (!(res = db_exec(db, &yellow, 2, p)))
-		return -1;
-	*done += atoi(PQcmdTuples(res));
-	PQclear(res);
-	return 0;
+	return count_into(db, &yellow, 2, p, true, done);
 }
 
 /* The day before the last recorded pass, or -infinity when there is none. */
@@ -358,13 +360,8 @@ static int case_findings(struct db *db, const char *today, const char *rectify_b
 		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', f.rule,"
 		"  'request_id', f.request_id, 'unit_id', f.unit_id))) FROM f");
 	const char *p[] = { today, rectify_by };
-	PGresult *res = db_exec(db, &st, 2, p);
 
-	if (!res)
-		return -1;
-	*done += atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return count_into(db, &st, 2, p, false, done);
 }
 
 /* OGI Regulations Art. 49: every unit publishes its report of the year
@@ -398,13 +395,8 @@ static int report_findings(struct db *db, const char *today, const char *rectify
 		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', 'report_unpublished',"
 		"  'report_year', f.report_year, 'unit_id', f.unit_id))) FROM f");
 	const char *p[] = { today, rectify_by };
-	PGresult *res = db_exec(db, &st, 2, p);
 
-	if (!res)
-		return -1;
-	*done += atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return count_into(db, &st, 2, p, false, done);
 }
 
 /* A finding still open after its rectify_by turns red. */
@@ -426,13 +418,8 @@ static int escalate_findings(struct db *db, const char *today, int *done)
 		"  e.id::text, NULL, jsonb_build_object('severity', 'red', 'rectify_by',"
 		"  to_char(e.rectify_by, 'YYYY-MM-DD')))) FROM e");
 	const char *p[] = { today };
-	PGresult *res = db_exec(db, &st, 1, p);
 
-	if (!res)
-		return -1;
-	*done += atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	return count_into(db, &st, 1, p, false, done);
 }
 
 /* Runs fn in its own transaction with a generous statement timeout (a

@@ -56,6 +56,16 @@ static bool key_valid(const char *k)
 	return true;
 }
 
+/* 422 on the Idempotency-Key header: the key is unusable (why). */
+static enum idem_result key_invalid_reply(struct req *r, const char *detail, const char *why)
+{
+	struct verrs v = { 0 };
+
+	verrs_add(&v, "/headers/Idempotency-Key", "%s", why);
+	problem_reply_errors(r, 422, "validation", detail, &v);
+	return IDEM_ANSWERED;
+}
+
 enum idem_result idem_begin(struct req *r, const char *route)
 {
 	DB_STMT(claim, "idem_claim",
@@ -66,14 +76,9 @@ enum idem_result idem_begin(struct req *r, const char *route)
 		" FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3");
 	char hash[65], scope[64];
 
-	if (r->idempotency_key && !key_valid(r->idempotency_key)) {
-		struct verrs v = { 0 };
-		verrs_add(&v, "/headers/Idempotency-Key",
-			  "must be 1 to 200 visible ASCII characters");
-		problem_reply_errors(r, 422, "validation",
-				     "The Idempotency-Key header is invalid.", &v);
-		return IDEM_ANSWERED;
-	}
+	if (r->idempotency_key && !key_valid(r->idempotency_key))
+		return key_invalid_reply(r, "The Idempotency-Key header is invalid.",
+					 "must be 1 to 200 visible ASCII characters");
 	if (db_begin_or_reply(r))
 		return IDEM_ANSWERED;
 	if (!r->idempotency_key)
@@ -101,12 +106,8 @@ enum idem_result idem_begin(struct req *r, const char *route)
 	}
 	if (strcmp(db_get(res, 0, "body_hash"), hash)) {
 		PQclear(res);
-		struct verrs v = { 0 };
-		verrs_add(&v, "/headers/Idempotency-Key",
-			  "was already used with a different body");
-		problem_reply_errors(r, 422, "validation",
-				     "This Idempotency-Key was used for another request.", &v);
-		return IDEM_ANSWERED;
+		return key_invalid_reply(r, "This Idempotency-Key was used for another request.",
+					 "was already used with a different body");
 	}
 	const char *loc = db_get(res, 0, "location");
 	const char *etag = db_get(res, 0, "etag");

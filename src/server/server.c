@@ -19,6 +19,7 @@
 #include "opengov/base/accountcache.h"
 #include "opengov/base/config.h"
 #include "opengov/server/http.h"
+#include "opengov/db/jsonw.h"
 #include "opengov/base/log.h"
 #include "opengov/base/metrics.h"
 #include "opengov/base/privdrop.h"
@@ -52,19 +53,6 @@ static void master_on_term(int sig)
 	stopping = 1;
 }
 
-/* Appends s as the inside of a JSON string. */
-static void json_escape(struct buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			buf_printf(b, "\\u%04x", *p);
-		else
-			buf_append(b, p, 1);
-	}
-}
-
 /* One JSON line per request, written with one write(2) so that lines from
  * several workers never interleave. Formatted by hand: it runs on every
  * request, and a generic JSON encoder costs more than the rest of /healthz. */
@@ -76,16 +64,16 @@ static void log_access(const struct req *r, double secs, struct buf *line)
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_printf(line, "{\"ts\":\"%s\",\"level\":\"access\",\"request_id\":\"", ts);
-	json_escape(line, r->request_id);
-	buf_puts(line, "\",\"method\":\"");
-	json_escape(line, r->method);
-	buf_puts(line, "\",\"path\":\"");
-	json_escape(line, r->path);
-	buf_printf(line, "\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"actor\":\"",
+	buf_printf(line, "{\"ts\":\"%s\",\"level\":\"access\",\"request_id\":", ts);
+	jw_string(line, r->request_id);
+	buf_puts(line, ",\"method\":");
+	jw_string(line, r->method);
+	buf_puts(line, ",\"path\":");
+	jw_string(line, r->path);
+	buf_printf(line, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"actor\":",
 		   r->route ? r->route->pattern : "", r->status, secs * 1000.0);
-	json_escape(line, req_actor(r));
-	buf_printf(line, "\",\"role\":\"%s\",\"pid\":%d}\n", req_role(r), (int)worker_pid);
+	jw_string(line, req_actor(r));
+	buf_printf(line, ",\"role\":\"%s\",\"pid\":%d}\n", req_role(r), (int)worker_pid);
 }
 
 /* Writes the buffered access lines: whole lines in one write(2), so lines

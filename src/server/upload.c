@@ -1,11 +1,14 @@
 /* upload.c - files handed in as raw bodies (request materials, finding
- * evidence): what they really are, their hash, and serving them back. */
+ * evidence, appeal documents, disclosure log files): what they really
+ * are, their hash, keeping them and serving them back. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/evp.h>
 
+#include "opengov/base/auth.h"
 #include "opengov/server/upload.h"
 
 /* The type a file name's extension claims, FILETYPE_UNKNOWN for none. */
@@ -219,5 +222,70 @@ void upload_send_file(struct req *r, const char *file_id, const char *filename,
 	content_disposition(r, filename);
 	http_text(r, 200, static_mime(content_type), PQgetvalue(res, 0, 0),
 		  (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+}
+
+int upload_take_or_reply(struct req *r, struct upload *u)
+{
+	u->type = upload_check_or_reply(r, u->filename, sizeof u->filename);
+	if (u->type == FILETYPE_UNKNOWN)
+		return -1;
+	upload_sha256_hex(r->body, r->body_len, u->sha256);
+	if (!*u->sha256) {
+		problem_reply(r, 500, "internal", "The server failed to hash the file.");
+		return -1;
+	}
+	snprintf(u->size, sizeof u->size, "%zu", r->body_len);
+	return 0;
+}
+
+#define UPLOAD_PARAMS_MAX 12
+
+PGresult *upload_store_or_reply(struct req *r, struct db_stmt *ins, const struct upload *u,
+				int n, const char *const *more)
+{
+	const char *p[UPLOAD_PARAMS_MAX] = { filetype_mime(u->type), u->size, u->sha256, r->body };
+	int lengths[UPLOAD_PARAMS_MAX] = { [3] = (int)r->body_len };
+	int formats[UPLOAD_PARAMS_MAX] = { [3] = 1 };
+
+	if (n > UPLOAD_PARAMS_MAX - 4) {
+		problem_reply(r, 500, "internal", "The file could not be stored.");
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		p[4 + i] = more[i];
+	PGresult *res = db_exec_binary(r->db, ins, 4 + n, p, lengths, formats, 0);
+	if (!res)
+		db_error_reply(r);
+	return res;
+}
+
+void upload_created_reply(struct req *r, const PGresult *res, const char *loc,
+			  const char *etag)
+{
+	http_header(r, "Location", "%s", loc);
+	http_header(r, "ETag", "%s", etag);
+	http_row(r, 201, res, 0);
+}
+
+void upload_serve(struct req *r, struct db_stmt *st, int n, const char *const *p,
+		  bool (*visible)(struct req *r, const PGresult *res), const char *detail)
+{
+	for (int i = 0; i < n; i++) {
+		if (!uuid_valid(p[i])) {
+			problem_reply(r, 404, "not-found", detail);
+			return;
+		}
+	}
+	PGresult *res = db_exec_or_reply(r, st, n, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1 || (visible && !visible(r, res))) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", detail);
+		return;
+	}
+	upload_send_file(r, db_get(res, 0, "file_id"), db_get(res, 0, "filename"),
+			 db_get(res, 0, "content_type"), db_get(res, 0, "sha256"));
 	PQclear(res);
 }

@@ -26,7 +26,7 @@ def from_c(text, name):
 
 def numbered(sql):
     """:name parameters as $1..$n in order of first appearance, as
-    db_stmt_parse() (src/dbstmt.c) prepares them: quotes, comments and ::
+    db_stmt_parse() (src/db/dbstmt.c) prepares them: quotes, comments and ::
     casts are left alone."""
     names, out, i = [], [], 0
     tok = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|::|:([A-Za-z_]\w*)|.",

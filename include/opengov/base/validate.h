@@ -51,6 +51,9 @@ struct field {
 	const char *const *(*choices_of)(void);
 };
 
+/* The entry that ends a table of fields. */
+#define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
+
 void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

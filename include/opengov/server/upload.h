@@ -1,7 +1,8 @@
 /* upload.h - files handed in as raw bodies (a request's materials, a
- * finding's evidence): checked for what they really are (PDF, JPEG, PNG,
- * by structure: src/base/filetype.c), hashed, kept in the files table and
- * served back byte for byte. */
+ * finding's evidence, an appeal's documents, a disclosure log entry's
+ * files): checked for what they really are (PDF, JPEG, PNG, by structure:
+ * src/base/filetype.c), hashed, kept in the files table and served back byte
+ * for byte. Every resource that takes files does it through here. */
 #ifndef OPENGOV_UPLOAD_H
 #define OPENGOV_UPLOAD_H
 
@@ -9,6 +10,17 @@
 #include "opengov/server/http.h"
 
 #define UPLOAD_FILENAME_MAX 255
+
+struct db_stmt;
+
+/* A file handed in, checked and hashed: what the statement that keeps it
+ * takes. */
+struct upload {
+	enum filetype type;
+	char filename[UPLOAD_FILENAME_MAX * 4 + 8];
+	char sha256[65];
+	char size[24]; /* the body's length in bytes, as text */
+};
 
 /* The checks that need no database: ?filename= (1..255 characters, a name
  * not a path, its extension the content's), a body that is not empty,
@@ -32,5 +44,28 @@ void upload_sha256_hex(const void *data, size_t len, char out[65]);
  * If-None-Match), nosniff, private. */
 void upload_send_file(struct req *r, const char *file_id, const char *filename,
 		      const char *content_type, const char *sha256);
+
+/* upload_check_or_reply, then the hash. 0, or -1 after answering 400,
+ * 415, 422 (the checks) or 500 (hashing failed). */
+int upload_take_or_reply(struct req *r, struct upload *u);
+
+/* Keeps the file: runs ins, which inserts the body into files and the row
+ * of the resource it belongs to, with parameters $1 the type, $2 the size,
+ * $3 the SHA-256, $4 the bytes (binary), then $5.. the n values of more.
+ * The rows it returns, or NULL after answering the database's error. */
+PGresult *upload_store_or_reply(struct req *r, struct db_stmt *ins, const struct upload *u,
+				int n, const char *const *more);
+
+/* Answers 201 with row 0 of res (what ins returned), at loc, with etag. */
+void upload_created_reply(struct req *r, const PGresult *res, const char *loc,
+			  const char *etag);
+
+/* Answers with the file of the one row st selects with the n UUIDs p
+ * (from the path): columns file_id, filename, content_type and sha256,
+ * sent as upload_send_file does. 404 with detail when a value of p is not
+ * a UUID, there is no such row, or visible (unless NULL) says the caller
+ * may not see the row. */
+void upload_serve(struct req *r, struct db_stmt *st, int n, const char *const *p,
+		  bool (*visible)(struct req *r, const PGresult *res), const char *detail);
 
 #endif

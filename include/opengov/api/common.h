@@ -1,0 +1,118 @@
+/* common.h - the steps several resources' handlers (api/) take alike,
+ * written once: who is the staff of a row's unit, the 422 answer, the
+ * audit entry and commit that end a change, reading one row or a page of
+ * rows, locking a row for a change, the complaint finding the system
+ * opens, and reading a resource whose published rows anyone may read
+ * (the catalogue's items, the disclosure log's entries). A handler keeps
+ * what is its own: its statements, its checks, its problem details.
+ * Files handed in and served back are src/server/upload.c's. */
+#ifndef OPENGOV_APICOMMON_H
+#define OPENGOV_APICOMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+#include "opengov/base/buf.h"
+#include "opengov/base/cursor.h"
+#include "opengov/db/db.h"
+#include "opengov/server/http.h"
+#include "opengov/base/rcache.h"
+
+struct verrs;
+
+/* Answers 422 (validation) with the errors v; returns -1. */
+int common_invalid_reply(struct req *r, const struct verrs *v, const char *what);
+/* A field's check (struct field): a date, YYYY-MM-DD. */
+const char *common_check_date(const char *s);
+/* The ETag of a row that counts its changes in column version. */
+void common_version_etag(const PGresult *res, int row, char *out, size_t len);
+
+/* The caller is a clerk or approver of unit. */
+bool common_unit_staff(const struct req *r, const char *unit);
+/* The caller sees how a row of unit got where it is (its workflow): staff
+ * of unit, supervisors, admins. */
+bool common_sees_workflow(const struct req *r, const char *unit);
+
+/* The one row st selects with the n values p, or NULL after answering
+ * 404 with detail (rolled back when in a transaction) or the database's
+ * error. */
+PGresult *common_row_or_reply(struct req *r, struct db_stmt *st, int n, const char *const *p,
+			      const char *detail);
+
+/* Records a change in the audit log, inside the open transaction: action
+ * on entity id, with detail (NULL for none), which it frees. 0, or -1
+ * after answering. */
+int common_audit_or_reply(struct req *r, const char *action, const char *entity,
+			  const char *id, json_t *detail);
+/* The same, then commits. */
+int common_audit_commit_or_reply(struct req *r, const char *action, const char *entity,
+				 const char *id, json_t *detail);
+
+/* Opens the system's complaint finding about the request of row q (id,
+ * number, its calendar's columns) in category, with title and desc (which
+ * it frees; NULL: there was no memory for it), due for rectification in
+ * ACCOUNTABILITY_RECTIFY_DAYS working days; detail goes to its audit
+ * entry (freed). Its id into id. 0, or -1 after answering, rolled back. */
+int common_open_finding_or_reply(struct req *r, const PGresult *q, const char *category,
+				 const char *title, char *desc, json_t *detail, char id[37]);
+
+/* Ends and runs b, a page of a list newest first by time_col then id_col:
+ * the rows after the cursor after, lim of them (the page and one more to
+ * tell whether another follows), through the statement cache; frees b.
+ * The rows, or NULL after answering the database's error. */
+PGresult *common_page_or_reply(struct req *r, struct sqlb *b, const char *time_col,
+			       const char *id_col, char after[2][CURSOR_PART_MAX], const char *lim);
+
+/* Opens the transaction and locks, for a change, the row st selects with
+ * $1 the id in the path. The row, or NULL after answering (rolled back):
+ * 404 with detail when the id is not a UUID, there is no such row or
+ * visible (unless NULL) says the caller may not see it; the database's
+ * error. */
+PGresult *common_lock_or_reply(struct req *r, struct db_stmt *st,
+			       bool (*visible)(const struct req *r, const PGresult *res),
+			       const char *detail);
+
+/* ---- resources anyone may read once published ---------------------------
+ * Published rows are everyone's, the others their unit's staff's, the
+ * supervisors' and the admins'. Anonymous and public callers all read the
+ * same answers, kept by the workers' cache (rcache) until the resource
+ * changes; anonymous readers of a published row may be served from
+ * shared caches for a minute, of a list for half a minute. */
+struct published {
+	const char *name;      /* the cache's key prefix: "items" */
+	struct db_stmt *by_id; /* the row by its id ($1) */
+	const char *not_found; /* the 404's detail */
+	void (*etag)(const PGresult *res, int row, char *out, size_t len);
+	/* The row as the caller may read it; full: as one resource, not a
+	 * page's entry. */
+	void (*write)(struct buf *b, const struct req *r, const PGresult *res, int row, bool full);
+};
+
+/* Whether the caller may read a row of unit in status. */
+bool common_published_visible(const struct req *r, const char *unit, const char *status);
+/* Cache-Control and Vary of one row (published: its status is). */
+void common_published_headers(struct req *r, bool published);
+/* GET of one row by the id in the path: 200, 304, 404. */
+void common_published_get(struct req *r, const struct published *p);
+
+/* A page of a list, from the cache where the caller reads what the public
+ * reads. */
+struct published_page {
+	char key[RCACHE_KEY_MAX];
+	uint64_t gen;
+	bool cacheable;
+};
+
+/* Answers from the cache and returns true, or readies pg and returns
+ * false: the page is then read and answered by common_published_list_reply. */
+bool common_published_list_cached(struct req *r, const struct published *p,
+				  struct published_page *pg);
+/* Answers the page of res (fetched with limit + 1 rows; columns sort_us and
+ * id make the next cursor) and keeps it for the cache; more (NULL unless)
+ * is the cursor's two parts when a short page may still be followed. */
+void common_published_list_reply(struct req *r, const struct published *p,
+				 struct published_page *pg, const PGresult *res, int limit,
+				 const char *const *more);
+
+#endif
