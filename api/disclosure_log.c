@@ -549,15 +549,9 @@ void api_disclosure_log_list(struct req *r)
 	    query_enum_or_reply(r, "status", entry_statuses, &f.status) ||
 	    query_when_or_reply(r, "from", &f.from, &f.from_date) ||
 	    query_when_or_reply(r, "to", &f.to, &f.to_date) ||
-	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
+	    query_search_or_reply(r, "q", f.q, sizeof f.q, &f.has_q) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
-	/* As the catalogue's: a query the bigram index cannot narrow would
-	 * read every entry. */
-	if (f.has_q && !search_query_indexable(f.q)) {
-		query_invalid_reply(r, "q", SEARCH_QUERY_RULE);
-		return;
-	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	if (common_published_list_cached(r, &entry_resource, &pg))

@@ -522,13 +522,9 @@ void api_items_list(struct req *r)
 	    query_bool_or_reply(r, "online", &f.online) ||
 	    query_when_or_reply(r, "published_from", &f.from, &f.from_date) ||
 	    query_when_or_reply(r, "published_to", &f.to, &f.to_date) ||
-	    query_text_or_reply(r, "q", 1, 100, f.q, sizeof f.q, &f.has_q) ||
+	    query_search_or_reply(r, "q", f.q, sizeof f.q, &f.has_q) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
-	if (f.has_q && !search_query_indexable(f.q)) {
-		query_invalid_reply(r, "q", SEARCH_QUERY_RULE);
-		return;
-	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	struct published_page pg;

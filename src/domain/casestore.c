@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opengov/db/audit.h"
 #include "opengov/domain/casestore.h"
 
 PGresult *casestore_lock(struct db *db, const char *id, bool skip)
@@ -191,8 +192,6 @@ PGresult *casestore_write(struct db *db, const char *id, const struct calendar *
 int casestore_audit(struct db *db, const struct case_key *k, const struct case_actor *who,
 		    const char *step_id, const struct case_step *st, json_t *extra)
 {
-	DB_STMT(audit, "casestore_audit",
-		"SELECT audit_append($1, $2, $3, 'request', $4, $5, $6::jsonb)");
 	json_t *detail = extra ? json_deep_copy(extra) : json_object();
 	char action[64];
 
@@ -202,15 +201,10 @@ int casestore_audit(struct db *db, const struct case_key *k, const struct case_a
 	json_object_set_new(detail, "from", st->from ? json_string(st->from) : json_null());
 	json_object_set_new(detail, "to", json_string(st->to));
 	snprintf(action, sizeof action, "request.%s", st->action);
-	char *text = json_dumps(detail, JSON_COMPACT);
+	int rc = audit_append(db, who->actor, who->role, action, "request", k->id,
+			      who->request_id, detail);
 	json_decref(detail);
-	const char *p[] = { who->actor, who->role, action, k->id, who->request_id, text };
-	PGresult *res = db_exec(db, &audit, 6, p);
-	free(text);
-	if (!res)
-		return -1;
-	PQclear(res);
-	return 0;
+	return rc;
 }
 
 /* One system step on s: its row, its audit entry, s moved. */

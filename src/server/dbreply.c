@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opengov/db/audit.h"
 #include "opengov/server/dbreply.h"
 #include "opengov/server/reply.h"
 
@@ -53,16 +54,10 @@ int audit_append_or_reply(struct req *r, const char *action,
 			  const char *entity, const char *entity_id,
 			  json_t *detail)
 {
-	DB_STMT(st, "audit_append",
-		"SELECT audit_append($1, $2, $3, $4, $5, $6, $7::jsonb)");
-	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-	const char *p[] = { req_actor(r), req_role(r), action, entity, entity_id,
-			    r->request_id, d };
-	PGresult *res = db_exec_or_reply(r, &st, 7, p);
-
-	free(d);
-	if (!res)
+	if (audit_append(r->db, req_actor(r), req_role(r), action, entity, entity_id,
+			 r->request_id, detail)) {
+		db_error_reply(r);
 		return -1;
-	PQclear(res);
+	}
 	return 0;
 }

@@ -232,3 +232,16 @@ int query_time_cursor_or_reply(struct req *r, char after[2][128])
 	}
 	return 0;
 }
+
+int query_search_or_reply(struct req *r, const char *name, char *out, size_t outlen,
+			  bool *present)
+{
+	if (query_text_or_reply(r, name, 1, 100, out, outlen, present))
+		return -1;
+	/* A query the bigram index cannot narrow would read every row. */
+	if (*present && !search_query_indexable(out)) {
+		query_invalid_reply(r, name, SEARCH_QUERY_RULE);
+		return -1;
+	}
+	return 0;
+}

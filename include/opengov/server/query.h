@@ -33,4 +33,9 @@ void query_invalid_reply(struct req *r, const char *name, const char *msg);
 /* Decodes ?cursor= into n parts; parts[0][0] == 0 when absent. */
 int query_cursor_or_reply(struct req *r, int n, char parts[][128]);
 
+/* The words of a search (?q=): 1..100 characters, as query_text_or_reply,
+ * that the bigram index can narrow (search_query_indexable), else 400. */
+int query_search_or_reply(struct req *r, const char *name, char *out, size_t outlen,
+			  bool *present);
+
 #endif
