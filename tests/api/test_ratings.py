@@ -292,8 +292,8 @@ def test_scoreboard_figures(api, make_unit, tokens, demo_units, new_applicant, d
     # the figures, recomputed from the rows of the range
     rows = [int(s) for (s,) in db(
         f"SELECT score FROM ratings WHERE unit_id = '{st.unit}'"
-        f" AND rated_at >= '{today}'::date::timestamptz"
-        f" AND rated_at < ('{today}'::date + 1)::timestamptz")]
+        f" AND rated_at >= ('{today}'::date)::timestamp AT TIME ZONE 'Asia/Shanghai'"
+        f" AND rated_at < ('{today}'::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'")]
     assert sorted(rows) == sorted(scores)
     want_avg = round_half_up(Decimal(sum(rows)) / len(rows), 2)
     want_bad = round_half_up(Decimal(sum(1 for s in rows if s <= 2)) / len(rows), 4)

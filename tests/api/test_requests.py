@@ -147,8 +147,19 @@ def shanghai_today():
     return dt.datetime.now(TZ).date()
 
 
+# When this module was loaded, in Shanghai: at10() of today before 10:00.
+LOADED = dt.datetime.now(TZ)
+
+
 def at10(d):
-    """10:00 in Shanghai on day d, as RFC 3339 UTC."""
+    """10:00 in Shanghai on day d, as RFC 3339 UTC. received_at may not be in
+    the future: on today while it is not yet 10:00 there, a moment already
+    past (a minute before this module was loaded, and not before midnight),
+    the same for every call."""
+    if d == LOADED.date() and LOADED.hour < 10:
+        midnight = LOADED.replace(hour=0, minute=0, second=0, microsecond=0)
+        t = max(midnight, LOADED - dt.timedelta(minutes=1)).replace(microsecond=0)
+        return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{d.isoformat()}T02:00:00Z"
 
 
