@@ -334,7 +334,7 @@ HITS=$(($(cache_lookups hit) - HITS_BEFORE)) MISSES=$(($(cache_lookups miss) - M
 # audit_append a no-op. The script must be the handler's statement: checked
 # against api/requests.c (preprocessed, so the column macros are expanded).
 script_current=0
-src_stmt=$(cc -E -P -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libpq 2>/dev/null) api/requests.c 2>/dev/null |
+src_stmt=$(cc -E -P -D_GNU_SOURCE -I. -Iinclude $(pkg-config --cflags libpq 2>/dev/null) api/requests.c 2>/dev/null |
 	/usr/bin/python3 tests/bench/stmt_sql.py requests_insert || true)
 script_stmt=$(/usr/bin/python3 tests/bench/stmt_sql.py --script requests_insert "$CREATE_SQL" || true)
 if [[ -n $src_stmt && $src_stmt == "$script_stmt" ]]; then script_current=1; fi
