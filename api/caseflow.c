@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "opengov/api/caseflow.h"
+#include "opengov/api/common.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
 
@@ -515,7 +516,7 @@ void request_fill_ref(const struct req *r, const PGresult *res, int row, struct 
 	snprintf(ref->item_id, sizeof ref->item_id, "%s", item ? item : "");
 	snprintf(ref->number, sizeof ref->number, "%s", db_get(res, row, "number"));
 	ref->own = r->authed && r->claims.role == ROLE_PUBLIC && sub && !strcmp(sub, r->claims.sub);
-	ref->unit_staff = req_is_unit_staff(r) && !strcmp(r->claims.unit, ref->unit_id);
+	ref->unit_staff = common_unit_staff(r, ref->unit_id);
 }
 
 static bool ref_visible(const struct req *r, const struct request_ref *ref)

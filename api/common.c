@@ -149,7 +149,8 @@ bool common_published_visible(const struct req *r, const char *unit, const char 
 	return !strcmp(status, "published") || common_sees_workflow(r, unit);
 }
 
-void common_published_headers(struct req *r, bool published)
+/* Cache-Control and Vary of one row (published: its status is). */
+static void published_headers(struct req *r, bool published)
 {
 	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
 								 : "private, no-cache");
@@ -175,7 +176,7 @@ void common_published_get(struct req *r, const struct published *p)
 	}
 	snprintf(key, sizeof key, "%s/%.36s", p->name, id);
 	if (pv && http_cached_reply(r, key, &gen)) {
-		common_published_headers(r, true); /* all they see is published */
+		published_headers(r, true); /* all they see is published */
 		return;
 	}
 	const char *params[] = { id };
@@ -193,7 +194,7 @@ void common_published_get(struct req *r, const struct published *p)
 	p->etag(res, 0, etag, sizeof etag);
 	p->write(&body, r, res, 0, true);
 	PQclear(res);
-	common_published_headers(r, published);
+	published_headers(r, published);
 	if (pv)
 		http_cache_reply(r, key, gen, etag, &body);
 	else if (!http_not_modified(r, etag))

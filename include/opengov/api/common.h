@@ -91,8 +91,6 @@ struct published {
 
 /* Whether the caller may read a row of unit in status. */
 bool common_published_visible(const struct req *r, const char *unit, const char *status);
-/* Cache-Control and Vary of one row (published: its status is). */
-void common_published_headers(struct req *r, bool published);
 /* GET of one row by the id in the path: 200, 304, 404. */
 void common_published_get(struct req *r, const struct published *p);
 
