@@ -151,6 +151,7 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 	r->if_none_match = param_dup(fcgi, "HTTP_IF_NONE_MATCH");
 	r->idempotency_key = param_dup(fcgi, "HTTP_IDEMPOTENCY_KEY");
 	r->remote_addr = param_dup(fcgi, "REMOTE_ADDR");
+	r->lang = lang_negotiate(FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", fcgi->envp));
 	if (!utf8_valid(r->path, strlen(r->path)))
 		return -1;
 	return parse_query(r);

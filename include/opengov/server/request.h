@@ -13,6 +13,7 @@
 
 #include "opengov/base/auth.h"
 #include "opengov/base/buf.h"
+#include "opengov/base/lang.h"
 #include "opengov/base/validate.h"
 #include "opengov/db/db.h"
 
@@ -46,6 +47,7 @@ struct req {
 	char *if_none_match;
 	char *idempotency_key;
 	char *remote_addr;
+	enum lang lang; /* of the human text: Accept-Language, zh-CN by default */
 	int nquery;
 	struct qparam qp[QUERY_PARAMS_MAX + 1]; /* and a cursor */
 	int npath;
