@@ -15,6 +15,7 @@
 #include "opengov/base/cursor.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/base/log.h"
+#include "opengov/domain/formschema.h"
 
 static const char *const item_kinds[] = { "service", "information", NULL };
 static const char *const service_categories[] = {
@@ -47,9 +48,10 @@ static const char *const document_types[] = { "rule", "normative_document", NULL
 	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
 	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
 	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, document_type," \
-	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on"
+	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on, form_schema"
 
-/* The list leaves out the body: pages stay small; GET one item for it. */
+/* The list leaves out the body and the form: pages stay small; GET one
+ * item for them. */
 #define ITEM_LIST_COLUMNS \
 	"id, kind, unit_id, category, status, title, title_en, summary, NULL::text AS body," \
 	" document_number, code, legal_basis, statutory_days, committed_days," \
@@ -59,7 +61,7 @@ static const char *const document_types[] = { "rule", "normative_document", NULL
 	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
 	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
 	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, document_type," \
-	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on"
+	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on, NULL::json AS form_schema"
 
 static const char *check_material_code(const char *s)
 {
@@ -84,6 +86,7 @@ static const struct field service_fields[] = {
 	{ "materials", FT_ARRAY, F_REQUIRED, 0, 50, NULL, NULL, NULL },
 	{ "fee", FT_NUMBER, F_REQUIRED, 0, 10000000, NULL, NULL, NULL },
 	{ "online", FT_BOOL, F_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "form_schema", FT_OBJECT, F_NULLABLE, 0, 0, NULL, NULL, NULL },
 	END_FIELDS,
 };
 
@@ -128,7 +131,7 @@ enum item_col {
 	IC_PUBLISHED_AT, IC_CREATED_AT, IC_UPDATED_AT, IC_SUBMITTED_BY,
 	IC_SUBMITTED_AT, IC_REVIEWED_BY, IC_REVIEWED_AT, IC_REVIEW_DECISION,
 	IC_REVIEW_COMMENT, IC_WITHDRAWN_AT, IC_WITHDRAW_REASON, IC_CREATED_BY,
-	IC_VERSION, IC_SORT_US, IC_DOCUMENT_TYPE, IC_ABOLISHED_ON, IC__MAX
+	IC_VERSION, IC_SORT_US, IC_DOCUMENT_TYPE, IC_ABOLISHED_ON, IC_FORM_SCHEMA, IC__MAX
 };
 
 /* Writes "key": value-of-column. */
@@ -149,7 +152,7 @@ static const char *const item_col_names[IC__MAX] = {
 	"committed_days", "materials", "fee", "online", "published_at", "created_at",
 	"updated_at", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
 	"review_decision", "review_comment", "withdrawn_at", "withdraw_reason",
-	"created_by", "version", "sort_us", "document_type", "abolished_on",
+	"created_by", "version", "sort_us", "document_type", "abolished_on", "form_schema",
 };
 
 static void check_item_columns(const PGresult *res)
@@ -191,6 +194,8 @@ static void item_write(struct buf *b, const struct req *r, const PGresult *res, 
 		put(b, &first, "materials", res, row, IC_MATERIALS);
 		put(b, &first, "fee", res, row, IC_FEE);
 		put(b, &first, "online", res, row, IC_ONLINE);
+		if (with_body)
+			put(b, &first, "form_schema", res, row, IC_FORM_SCHEMA);
 	} else {
 		put(b, &first, "title", res, row, IC_TITLE);
 		put(b, &first, "title_en", res, row, IC_TITLE_EN);
@@ -260,6 +265,24 @@ static void check_materials(const json_t *arr, struct verrs *v)
 				verrs_add(v, ptr, "repeats the code of entry %zu", j);
 			}
 	}
+}
+
+/* Checks the application form of a service item's body (docs/forms.md):
+ * the supported subset, within its size. Returns its compact text to store
+ * (the caller frees it), or NULL when absent or null. */
+static char *check_form_schema(const json_t *body, struct verrs *v)
+{
+	json_t *schema = json_object_get(body, "form_schema");
+
+	if (!json_is_object(schema) || formschema_check(schema, "/form_schema", v))
+		return NULL;
+	char *text = json_dumps(schema, JSON_COMPACT);
+	if (text && strlen(text) > FORMSCHEMA_MAX_BYTES) {
+		verrs_add(v, "/form_schema", "must not exceed 64 KiB");
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 struct item_filters {
@@ -495,6 +518,8 @@ static float query_frequency(const char *q)
 	return any ? best : 1;
 }
 
+static bool item_row_visible(const struct req *r, const PGresult *res);
+
 DB_STMT(item_by_id, "items_get",
 	"SELECT " ITEM_COLUMNS " FROM items WHERE id = $1");
 
@@ -574,6 +599,54 @@ DB_STMT(item_lock, "items_lock",
 void api_items_get(struct req *r)
 {
 	common_published_get(r, &item_resource);
+}
+
+/* GET /v1/items/{id}/form-schema - getItemFormSchema: 200, 304, 401, 404
+ * (no such item, not one the caller may see, or no form). The service
+ * item's application form on its own, as application/schema+json, for a
+ * client to link and validate forms with; it names its dialect. Its ETag
+ * moves with the item's version. */
+void api_items_form_schema(struct req *r)
+{
+	const char *id = r->path_params[0];
+	char etag[48];
+
+	if (!uuid_valid(id)) {
+		not_found(r);
+		return;
+	}
+	const char *p[] = { id };
+	PGresult *res = db_exec_or_reply(r, &item_by_id, 1, p);
+	if (!res)
+		return;
+	if (PQntuples(res) != 1 || !item_row_visible(r, res)) {
+		PQclear(res);
+		not_found(r);
+		return;
+	}
+	const char *text = db_get(res, 0, "form_schema");
+	json_t *schema = text ? json_loads(text, 0, NULL) : NULL;
+	if (!schema) {
+		PQclear(res);
+		problem_reply(r, 404, "not-found", "The item has no application form.");
+		return;
+	}
+	bool published = !strcmp(db_get(res, 0, "status"), "published");
+	snprintf(etag, sizeof etag, "\"form-%s\"", db_get(res, 0, "version"));
+	PQclear(res);
+	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
+								 : "private, no-cache");
+	http_header(r, "Vary", "Authorization");
+	if (!http_not_modified(r, etag)) {
+		/* The dialect first, then the form as staff wrote it. */
+		json_t *doc = json_pack("{s:s}", "$schema", FORMSCHEMA_DIALECT);
+		json_object_update(doc, schema);
+		char *out = json_dumps(doc, JSON_COMPACT);
+		http_text(r, 200, "application/schema+json", out, strlen(out));
+		free(out);
+		json_decref(doc);
+	}
+	json_decref(schema);
 }
 
 /* Answers 201 with item id, just made and committed by another resource's
@@ -694,14 +767,14 @@ void api_items_create(struct req *r)
 	DB_STMT(ins, "items_insert",
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
 		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
-		" fee, online, created_by, document_type)"
+		" fee, online, created_by, document_type, form_schema)"
 		" VALUES (:kind, :unit_id, :category, :title, :title_en, :summary, :body,"
 		" :document_number, :code, :legal_basis, :statutory_days, :committed_days,"
-		" :materials::jsonb, :fee, :online, :created_by, :document_type)"
+		" :materials::jsonb, :fee, :online, :created_by, :document_type, :form_schema::json)"
 		" RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *kind = json_member_str(r->json, "kind");
-	char sd[24], cd[24], fee[48];
+	char sd[24], cd[24], fee[48], *form_schema = NULL;
 
 	if (!kind || choice_index(item_kinds, kind) < 0) {
 		verrs_add(&v, "/kind", "is required: service or information");
@@ -718,11 +791,15 @@ void api_items_create(struct req *r)
 		if (c > s)
 			verrs_add(&v, "/committed_days", "must not exceed statutory_days (%lld)",
 				  (long long)s);
-		if (v.n)
+		form_schema = check_form_schema(r->json, &v);
+		if (v.n) {
+			free(form_schema);
 			return (void)common_invalid_reply(r, &v, "The item is invalid.");
+		}
 	}
 	const char *unit = json_member_str(r->json, "unit_id");
 	if (unit && strcasecmp(unit, r->claims.unit)) {
+		free(form_schema);
 		problem_reply(r, 403, "forbidden", "Staff create items for their own unit only.");
 		return;
 	}
@@ -746,12 +823,15 @@ void api_items_create(struct req *r)
 	DB_ARG(&a, ins, "online", bool_text(r->json, "online"));
 	DB_ARG(&a, ins, "created_by", r->claims.sub);
 	DB_ARG(&a, ins, "document_type", json_member_str(r->json, "document_type"));
+	DB_ARG(&a, ins, "form_schema", form_schema);
 	if (db_begin_or_reply(r)) {
 		free(materials);
+		free(form_schema);
 		return;
 	}
 	PGresult *res = db_exec_args(r->db, &ins, &a);
 	free(materials);
+	free(form_schema);
 	if (!res) {
 		unique_or_error(r);
 		return;
@@ -782,12 +862,14 @@ void api_items_update(struct req *r)
 		" online = coalesce(:online::boolean, online),"
 		" document_type = CASE WHEN :set_document_type::boolean"
 		"  THEN :document_type ELSE document_type END,"
+		" form_schema = CASE WHEN :set_form_schema::boolean"
+		"  THEN :form_schema::json ELSE form_schema END,"
 		" edited_by = CASE WHEN :editor = ANY (edited_by) THEN edited_by"
 		"  ELSE edited_by || :editor END,"
 		" version = version + 1, updated_at = now()"
 		" WHERE id = :id RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
-	char etag[32], sd[24], cd[24], fee[48];
+	char etag[32], sd[24], cd[24], fee[48], *form_schema = NULL;
 
 	PGresult *cur = lock_own_item_or_reply(r);
 	if (!cur)
@@ -815,8 +897,10 @@ void api_items_update(struct req *r)
 		if (c > s)
 			verrs_add(&v, cj ? "/committed_days" : "/statutory_days",
 				  "committed_days (%lld) must not exceed statutory_days (%lld)", c, s);
+		form_schema = check_form_schema(r->json, &v);
 	}
 	if (v.n) {
+		free(form_schema);
 		PQclear(cur);
 		db_rollback(r->db);
 		common_invalid_reply(r, &v, "The change is invalid.");
@@ -848,9 +932,12 @@ void api_items_update(struct req *r)
 	DB_ARG(&a, upd, "set_document_type",
 	       json_object_get(r->json, "document_type") ? "true" : "false");
 	DB_ARG(&a, upd, "document_type", json_member_str(r->json, "document_type"));
+	DB_ARG(&a, upd, "set_form_schema", json_object_get(r->json, "form_schema") ? "true" : "false");
+	DB_ARG(&a, upd, "form_schema", form_schema);
 	DB_ARG(&a, upd, "editor", r->claims.sub);
 	PGresult *res = db_exec_args(r->db, &upd, &a);
 	free(materials);
+	free(form_schema);
 	if (!res) {
 		unique_or_error(r);
 		return;

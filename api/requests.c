@@ -20,6 +20,7 @@
 #include "opengov/server/idempotency.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/domain/formschema.h"
 
 
 static const char *const lights[] = { "green", "yellow", "red", NULL };
@@ -311,14 +312,26 @@ static int new_request_parse_or_reply(struct req *r, struct new_request *n)
 	return v.n ? common_invalid_reply(r, &v, "The application is invalid.") : 0;
 }
 
+/* Checks form against the item's form schema (its text; NULL: the item
+ * has no form and any object is taken), the errors under prefix. */
+static void check_form(const char *schema_text, const json_t *form, const char *prefix,
+		       struct verrs *v)
+{
+	json_t *schema = schema_text ? json_loads(schema_text, 0, NULL) : NULL;
+
+	if (schema && form)
+		formschema_validate(schema, form, prefix, v);
+	json_decref(schema);
+}
+
 /* The item applied for (a published service item, online unless a clerk
  * registers it: its unit and days), the clerk's own unit, the applicant's
  * account. -1 after answering (rolled back). */
 static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 {
 	DB_STMT(item_st, "requests_item",
-		"SELECT unit_id, status, kind, online, committed_days, statutory_days FROM items"
-		" WHERE id = $1");
+		"SELECT unit_id, status, kind, online, committed_days, statutory_days, form_schema"
+		" FROM items WHERE id = $1");
 	DB_STMT(account_st, "requests_applicant_account",
 		"SELECT role FROM accounts WHERE id = $1");
 	struct verrs v = { 0 };
@@ -339,6 +352,8 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 			n->committed = atoi(db_get(res, 0, "committed_days"));
 			if (db_get(res, 0, "statutory_days"))
 				n->statutory = atoi(db_get(res, 0, "statutory_days"));
+			check_form(db_get(res, 0, "form_schema"), json_object_get(r->json, "form"),
+				   "/form", &v);
 		}
 		PQclear(res);
 	}
@@ -633,6 +648,22 @@ void api_requests_resubmit(struct req *r)
 		db_rollback(r->db);
 		common_invalid_reply(r, &v, "The resubmission is invalid.");
 		goto out;
+	}
+	/* A corrected form is a form: it must fill in the item's. */
+	json_t *form = json_object_get(fields, "form");
+	if (!disclosure && form) {
+		DB_STMT(st, "requests_item_form", "SELECT form_schema FROM items WHERE id = $1");
+		const char *p[] = { ref.item_id };
+		PGresult *res = db_exec_or_reply(r, &st, 1, p);
+		if (!res)
+			goto out;
+		check_form(PQntuples(res) ? db_get(res, 0, "form_schema") : NULL, form, "/fields/form", &v);
+		PQclear(res);
+		if (v.n) {
+			db_rollback(r->db);
+			common_invalid_reply(r, &v, "The resubmission is invalid.");
+			goto out;
+		}
 	}
 	json_t *items = json_object_get(s.correction, "items");
 	json_t *up = request_latest_uploads(cur);

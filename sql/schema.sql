@@ -237,6 +237,21 @@ END
 $$;
 
 --
+-- Name: request_missing_materials(uuid, uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.request_missing_materials(p_request uuid, p_item uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object('code', m.value->>'code', 'name', m.value->>'name')
+                              ORDER BY m.ordinality), '[]'::jsonb)
+    FROM items i, jsonb_array_elements(i.materials) WITH ORDINALITY AS m
+    WHERE i.id = p_item AND coalesce((m.value->>'required')::boolean, false)
+      AND NOT EXISTS (SELECT 1 FROM materials x WHERE x.request_id = p_request
+                      AND x.code = m.value->>'code')
+$$;
+
+--
 -- Name: requests_appeals_summarise(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -812,6 +827,7 @@ CREATE TABLE public.items (
     abolished_on date,
     abolished_note text,
     edited_by text[] DEFAULT '{}'::text[] NOT NULL,
+    form_schema json,
     CONSTRAINT items_abolished_note_check CHECK (((char_length(abolished_note) >= 1) AND (char_length(abolished_note) <= 2000))),
     CONSTRAINT items_abolished_typed CHECK (((abolished_on IS NULL) OR (document_type IS NOT NULL))),
     CONSTRAINT items_body_check CHECK ((char_length(body) <= 200000)),
@@ -819,6 +835,7 @@ CREATE TABLE public.items (
     CONSTRAINT items_check1 CHECK (((kind = 'information'::text) OR ((code IS NOT NULL) AND (legal_basis IS NOT NULL) AND (statutory_days IS NOT NULL) AND (committed_days IS NOT NULL) AND (committed_days <= statutory_days) AND (materials IS NOT NULL) AND (fee IS NOT NULL) AND (online IS NOT NULL)))),
     CONSTRAINT items_check2 CHECK (((kind = 'service'::text) OR ((code IS NULL) AND (statutory_days IS NULL) AND (materials IS NULL)))),
     CONSTRAINT items_check3 CHECK (((status = ANY (ARRAY['published'::text, 'withdrawn'::text])) = (published_at IS NOT NULL))),
+    CONSTRAINT items_check4 CHECK (((form_schema IS NULL) OR ((kind = 'service'::text) AND (json_typeof(form_schema) = 'object'::text)))),
     CONSTRAINT items_code_check CHECK ((code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'::text)),
     CONSTRAINT items_committed_days_check CHECK (((committed_days >= 1) AND (committed_days <= 365))),
     CONSTRAINT items_document_number_check CHECK ((char_length(document_number) <= 100)),
