@@ -79,31 +79,22 @@ static const struct field accept_fields[] = { ACTION_FIELD, COMMENT_FIELD, END_F
  * (Licensing Law Art. 32(5)); the decision clock starts today. */
 static int do_accept(struct step *x)
 {
-	DB_STMT(missing, "approvals_missing_materials",
-		"SELECT m->>'code' AS code FROM items i, jsonb_array_elements(i.materials) AS m"
-		" WHERE i.id = $1 AND coalesce((m->>'required')::boolean, false)"
-		" AND NOT EXISTS (SELECT 1 FROM materials x WHERE x.request_id = $2"
-		"  AND x.code = m->>'code') ORDER BY 1");
+	json_t *missing = request_step_blocker(x->cur, 0, &x->s, CA_ACCEPT), *m;
+	size_t i;
 
-	if (x->s.kind == CK_APPROVAL) {
-		const char *p[] = { x->ref.item_id, x->ref.id };
-		PGresult *res = db_exec_or_reply(x->r, &missing, 2, p);
-		if (!res)
-			return -1;
-		for (int i = 0; i < PQntuples(res); i++) {
-			char ptr[64];
-			snprintf(ptr, sizeof ptr, "/materials/%.40s", PQgetvalue(res, i, 0));
-			verrs_add(&x->v, ptr, "required material %s has not been uploaded",
-				  PQgetvalue(res, i, 0));
-		}
-		PQclear(res);
-		if (x->v.n) {
-			db_rollback(x->r->db);
-			problem_reply_errors(x->r, 422, "missing-materials",
-					     "Required materials are missing: the application cannot be accepted yet;"
-					     " ask for them with one correction notice.", &x->v);
-			return -1;
-		}
+	json_array_foreach(missing, i, m) {
+		char ptr[64];
+		snprintf(ptr, sizeof ptr, "/materials/%.40s", json_member_str(m, "code"));
+		verrs_add(&x->v, ptr, "required material %s has not been uploaded",
+			  json_member_str(m, "code"));
+	}
+	json_decref(missing);
+	if (x->v.n) {
+		db_rollback(x->r->db);
+		problem_reply_errors(x->r, 422, "missing-materials",
+				     "Required materials are missing: the application cannot be accepted yet;"
+				     " ask for them with one correction notice.", &x->v);
+		return -1;
 	}
 	case_do_accept(&x->s, x->today);
 	x->c.accepted = true;

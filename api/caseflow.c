@@ -32,14 +32,40 @@ unsigned request_caller_mask(const struct req *r, const struct request_ref *ref)
 	return m;
 }
 
-/* What the caller may do now. */
+json_t *request_step_blocker(const PGresult *res, int row, const struct case_state *s,
+			     enum case_action a)
+{
+	const char *v;
+	json_t *missing;
+
+	if (a != CA_ACCEPT || s->kind != CK_APPROVAL)
+		return NULL;
+	if (!(v = db_get(res, row, "missing_materials")) || !(missing = json_loads(v, 0, NULL)))
+		return NULL;
+	if (json_is_array(missing) && json_array_size(missing))
+		return missing;
+	json_decref(missing);
+	return NULL;
+}
+
+/* What the caller may do now: what the rules allow, less a step that
+ * would still be refused (request_step_blocker). */
 static void write_allowed(struct buf *b, const struct req *r, const struct request_ref *ref,
-			  const struct calendar *cal, const struct case_state *s, int today)
+			  const struct calendar *cal, const struct case_state *s, int today,
+			  const PGresult *res, int row)
 {
 	const char *acts[CA__MAX + 1];
-	size_t n = case_possible(cal, s, today, request_caller_mask(r, ref), acts, CA__MAX + 1);
+	size_t n = case_possible(cal, s, today, request_caller_mask(r, ref), acts, CA__MAX + 1), k = 0;
 
-	jw_strings(b, acts, n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *why = request_step_blocker(res, row, s,
+						   (enum case_action)case_action_parse(acts[i]));
+		if (why)
+			json_decref(why);
+		else
+			acts[k++] = acts[i];
+	}
+	jw_strings(b, acts, k);
 }
 
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row,
@@ -293,78 +319,173 @@ static void write_licence(struct buf *b, const struct case_state *s, const PGres
 	json_decref(d);
 }
 
-/* What the applicant must do next, in one sentence that is true now. */
-static void write_next_step(struct buf *b, const struct calendar *cal,
-			    const struct case_state *s, int today)
+/* The required materials missing names, joined for a sentence ("、" in
+ * Chinese, ", " in English). */
+static void join_names(const json_t *missing, enum lang lang, char *out, size_t len)
 {
-	char due[11] = "", text[600];
+	size_t i, n = 0;
+	json_t *m;
+
+	out[0] = '\0';
+	json_array_foreach(missing, i, m) {
+		const char *name = json_member_str(m, "name");
+		int w = snprintf(out + n, len - n, "%s%s", i ? (lang == LANG_EN ? ", " : "、") : "",
+				 name ? name : json_member_str(m, "code"));
+		if (w < 0 || (size_t)w >= len - n) {
+			out[n] = '\0';
+			break;
+		}
+		n += (size_t)w;
+	}
+}
+
+/* What the applicant must do next, and who acts, in one sentence that is
+ * true now, in the language of the answer: Simplified Chinese, in the
+ * words of the Administrative Licensing Law and the OGI Regulations, or
+ * English. missing: the required materials not uploaded (approval
+ * requests not yet accepted; request_step_blocker). */
+static void write_next_step(struct buf *b, enum lang lang, const struct calendar *cal,
+			    const struct case_state *s, int today, const json_t *missing)
+{
+	char due[11] = "", text[1200], names[700];
 	struct deadline_result d;
-	bool approval = s->kind == CK_APPROVAL;
+	bool approval = s->kind == CK_APPROVAL, en = lang == LANG_EN;
+	const char *pause_reason = json_member_str(s->pause, "reason");
+	const char *pause_limit = json_member_str(s->pause, "limit");
+	const struct case_pause_rule *pr = pause_reason ? case_pause_find(pause_reason) : NULL;
 
 	if (state_deadline(cal, s, today, &d) == 0)
 		calendar_format(d.due, due);
 	switch (s->status) {
 	case CS_SUBMITTED:
-		if (approval && s->start < 0) {
+		if (approval && s->start < 0 && json_array_size(missing)) {
+			/* Licensing Law Art. 32(1)(4) and (5): the unit accepts only
+			 * a complete application, and tells once everything to add
+			 * within five days. */
 			calendar_format(s->acc_due, due);
-			snprintf(text, sizeof text,
-				 "Nothing to do now unless the unit asks: by %s it must accept the application,"
-				 " ask once for everything missing, or refuse it; if it does none of these the"
-				 " application counts as accepted from the day it was received.", due);
-		} else {
+			join_names(missing, lang, names, sizeof names);
+			if (en)
+				snprintf(text, sizeof text,
+					 "Required materials are missing: %s. The applicant may upload them now;"
+					 " the unit cannot accept the application until they are all there, and by %s"
+					 " it must ask once for everything missing or refuse the application.",
+					 names, due);
+			else
+				snprintf(text, sizeof text,
+					 "申请材料不齐全，尚缺：%s。申请人可以现在上传所缺材料；材料齐全前受理机关不能受理，"
+					 "并应当在%s前一次告知申请人需要补正的全部内容或者作出不予受理决定。",
+					 names, due);
+		} else if (approval && s->start < 0) {
+			calendar_format(s->acc_due, due);
+			if (en)
+				snprintf(text, sizeof text,
+					 "Nothing to do now unless the unit asks: by %s it must accept the application,"
+					 " ask once for everything missing, or refuse it; if it does none of these the"
+					 " application counts as accepted from the day it was received.", due);
+			else
+				snprintf(text, sizeof text,
+					 "目前无需操作：受理机关应当在%s前受理申请、一次告知需要补正的全部内容或者不予受理；"
+					 "逾期不告知的，自收到申请材料之日起即为受理。如受理机关通知补正，请按通知办理。",
+					 due);
+		} else if (en) {
 			snprintf(text, sizeof text,
 				 "Nothing to do now: the unit is examining the application and must answer by %s.",
 				 due);
+		} else {
+			snprintf(text, sizeof text, "目前无需操作：行政机关正在办理申请，应当在%s前%s。",
+				 due, approval ? "作出决定" : "予以答复");
 		}
 		break;
 	case CS_ACCEPTED:
-		snprintf(text, sizeof text,
-			 "Nothing to do now: the application is accepted and the decision is due by %s.", due);
+		if (en)
+			snprintf(text, sizeof text,
+				 "Nothing to do now: the application is accepted and the decision is due by %s.", due);
+		else
+			snprintf(text, sizeof text, "目前无需操作：申请已受理，行政机关应当在%s前作出决定。", due);
 		break;
 	case CS_PAUSED:
-		snprintf(text, sizeof text,
-			 "Nothing to do now: the clock is stopped (%s) until %s at the latest.",
-			 json_member_str(s->pause, "reason") ? json_member_str(s->pause, "reason") : "paused",
-			 json_member_str(s->pause, "limit") ? json_member_str(s->pause, "limit") : "it resumes");
+		if (en)
+			snprintf(text, sizeof text,
+				 "Nothing to do now: the clock is stopped (%s) until %s at the latest.",
+				 pause_reason ? pause_reason : "paused", pause_limit ? pause_limit : "it resumes");
+		else if (pause_limit)
+			snprintf(text, sizeof text,
+				 "目前无需操作：因%s，办理期限中止计算，最迟至%s恢复计算；所需时间不计入办理期限。",
+				 pr ? pr->label : "其他原因", pause_limit);
+		else
+			snprintf(text, sizeof text,
+				 "目前无需操作：因%s，办理期限中止计算，至恢复时重新计算；所需时间不计入办理期限。",
+				 pr ? pr->label : "其他原因");
 		break;
 	case CS_AWAITING_PAYMENT:
-		snprintf(text, sizeof text,
-			 "Pay the information-processing fee of %lld yuan by %s; if it is not paid by then the"
-			 " application is treated as abandoned (视为放弃申请).",
-			 (long long)json_integer_value(json_object_get(s->fee, "amount")),
-			 json_member_str(s->fee, "pay_by"));
+		if (en)
+			snprintf(text, sizeof text,
+				 "Pay the information-processing fee of %lld yuan by %s; if it is not paid by then the"
+				 " application is treated as abandoned (视为放弃申请).",
+				 (long long)json_integer_value(json_object_get(s->fee, "amount")),
+				 json_member_str(s->fee, "pay_by"));
+		else
+			snprintf(text, sizeof text,
+				 "请于%s前缴纳信息处理费%lld元；逾期未缴纳的，视为放弃申请。",
+				 json_member_str(s->fee, "pay_by"),
+				 (long long)json_integer_value(json_object_get(s->fee, "amount")));
 		break;
 	case CS_CORRECTION_REQUIRED:
-		snprintf(text, sizeof text,
-			 "Redo every entry of the correction checklist (upload a new version of each listed"
-			 " material, send each listed field with the resubmission), then resubmit by %s,"
-			 " or the application will be closed as abandoned.",
-			 json_member_str(s->correction, "respond_by"));
+		if (en)
+			snprintf(text, sizeof text,
+				 "Redo every entry of the correction checklist (upload a new version of each listed"
+				 " material, send each listed field with the resubmission), then resubmit by %s,"
+				 " or the application will be closed as abandoned.",
+				 json_member_str(s->correction, "respond_by"));
+		else
+			snprintf(text, sizeof text,
+				 "请按补正通知逐项补正（重新上传所列材料，所列内容随重新提交一并提交），"
+				 "并于%s前重新提交；逾期未补正的，视为放弃申请。",
+				 json_member_str(s->correction, "respond_by"));
 		break;
 	case CS_DECIDED:
 		if (approval && s->delivery_due >= 0 && s->delivered < 0) {
 			calendar_format(s->delivery_due, due);
-			snprintf(text, sizeof text,
-				 "Nothing to do: the licence is granted and must be delivered by %s.", due);
-		} else {
+			if (en)
+				snprintf(text, sizeof text,
+					 "Nothing to do: the licence is granted and must be delivered by %s.", due);
+			else
+				snprintf(text, sizeof text,
+					 "无需操作：已作出准予行政许可的决定，行政许可证件应当在%s前颁发、送达。", due);
+		} else if (en) {
 			snprintf(text, sizeof text,
 				 "Nothing to do: the case is decided; the decision and its legal basis are on the case.");
+		} else {
+			snprintf(text, sizeof text, "无需操作：已作出决定，决定内容及其法律依据见本申请。");
 		}
 		break;
 	case CS_NOT_ACCEPTED:
-		snprintf(text, sizeof text, "Nothing to do: the application was not accepted; the reason is in the case history, and a new application may be filed.");
+		if (en)
+			snprintf(text, sizeof text, "Nothing to do: the application was not accepted; the reason is in the case history, and a new application may be filed.");
+		else
+			snprintf(text, sizeof text, "无需操作：申请未予受理，理由见办理记录；可以重新提出申请。");
 		break;
 	case CS_WITHDRAWN:
-		snprintf(text, sizeof text, "Nothing to do: the application was withdrawn.");
+		snprintf(text, sizeof text, "%s", en ? "Nothing to do: the application was withdrawn."
+						     : "无需操作：申请已撤回。");
 		break;
-	default:
-		snprintf(text, sizeof text,
-			 "Nothing to do: the %s did not arrive by %s and the application was closed; a new application may be filed.",
-			 s->fee ? "fee" : "correction",
-			 s->fee ? json_member_str(s->fee, "pay_by")
-				: json_member_str(s->correction, "respond_by")
-				? json_member_str(s->correction, "respond_by") : "its deadline");
+	default: {
+		const char *by = s->fee ? json_member_str(s->fee, "pay_by")
+			       : json_member_str(s->correction, "respond_by");
+		if (en)
+			snprintf(text, sizeof text,
+				 "Nothing to do: the %s did not arrive by %s and the application was closed; a new application may be filed.",
+				 s->fee ? "fee" : "correction", by ? by : "its deadline");
+		else if (by)
+			snprintf(text, sizeof text,
+				 "无需操作：未在%s前%s，视为放弃申请，申请已终止；可以重新提出申请。",
+				 by, s->fee ? "缴纳信息处理费" : "补正");
+		else
+			snprintf(text, sizeof text,
+				 "无需操作：未在期限内%s，视为放弃申请，申请已终止；可以重新提出申请。",
+				 s->fee ? "缴纳信息处理费" : "补正");
 		break;
+	}
 	}
 	jw_string(b, text);
 }
@@ -459,10 +580,12 @@ void request_write(struct buf *b, const struct req *r, const struct calendar *ca
 	else
 		buf_puts(b, "null");
 	write_redress(b, &f, res, row);
+	json_t *missing = request_step_blocker(res, row, &s, CA_ACCEPT);
 	jw_key(b, &f, "next_step");
-	write_next_step(b, cal, &s, today);
+	write_next_step(b, r->lang, cal, &s, today, missing);
+	json_decref(missing);
 	jw_key(b, &f, "allowed_actions");
-	write_allowed(b, r, &ref, cal, &s, today);
+	write_allowed(b, r, &ref, cal, &s, today, res, row);
 	put_time(b, &f, "created_at", res, row, "created_at");
 	put_time(b, &f, "updated_at", res, row, "updated_at");
 	put(b, &f, "version", res, row, "version");

@@ -46,6 +46,15 @@ void request_fill_ref(const struct req *r, const PGresult *res, int row,
  * column), microseconds by code; {} when none. */
 json_t *request_latest_uploads(const PGresult *res);
 
+/* Why step a, which the rules table allows now, would still be refused
+ * for the request of row (res holds REQUEST_COLUMNS): for accept on an
+ * approval request, the required materials not uploaded, an array of
+ * {code, name} (sql/023's request_missing_materials). NULL when nothing
+ * stands in the way; else the caller frees it. The accept step refuses
+ * with it, allowed_actions leaves the step out and next_step names it. */
+json_t *request_step_blocker(const PGresult *res, int row, const struct case_state *s,
+			     enum case_action a);
+
 /* The worker's calendar as of the version read with res (cal_version);
  * NULL after answering 5xx. */
 const struct calendar *request_calendar_or_reply(struct req *r, const PGresult *res);

@@ -38,7 +38,9 @@
 	" q.version, floor(date_part('epoch', q.created_at))::bigint AS created_at," \
 	" floor(date_part('epoch', q.updated_at))::bigint AS updated_at," \
 	" (extract(epoch FROM q.received_at) * 1000000)::bigint AS sort_us," \
-	" (SELECT version FROM calendar_meta) AS cal_version"
+	" (SELECT version FROM calendar_meta) AS cal_version," \
+	" CASE WHEN q.kind = 'approval' AND q.status = 'submitted'" \
+	"  THEN request_missing_materials(q.id, q.item_id) END AS missing_materials"
 
 /* With the one-object reads: the newest upload of each material code, to
  * tell which checklist entries have been redone. */
