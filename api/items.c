@@ -632,7 +632,7 @@ void api_items_form_schema(struct req *r)
 		return;
 	}
 	bool published = !strcmp(db_get(res, 0, "status"), "published");
-	snprintf(etag, sizeof etag, "\"form-%s\"", db_get(res, 0, "version"));
+	common_version_etag(res, 0, etag, sizeof etag);
 	PQclear(res);
 	http_header(r, "Cache-Control", !r->authed && published ? "public, max-age=60"
 								 : "private, no-cache");
