@@ -368,12 +368,14 @@ static void write_next_step(struct buf *b, enum lang lang, const struct calendar
 				snprintf(text, sizeof text,
 					 "Required materials are missing: %s. The applicant may upload them now;"
 					 " the unit cannot accept the application until they are all there, and by %s"
-					 " it must ask once for everything missing or refuse the application.",
+					 " it must ask once for everything missing or refuse the application (if it does"
+					 " neither, the application counts as accepted from the day it was received).",
 					 names, due);
 			else
 				snprintf(text, sizeof text,
-					 "申请材料不齐全，尚缺：%s。申请人可以现在上传所缺材料；材料齐全前受理机关不能受理，"
-					 "并应当在%s前一次告知申请人需要补正的全部内容或者作出不予受理决定。",
+					 "申请材料不齐全，尚缺：%s。申请人可以现在上传所缺材料；材料齐全前行政机关不能受理，"
+					 "并应当在%s前一次告知申请人需要补正的全部内容或者作出不予受理决定"
+					 "（逾期不告知的，自收到申请材料之日起即为受理）。",
 					 names, due);
 		} else if (approval && s->start < 0) {
 			calendar_format(s->acc_due, due);
@@ -384,8 +386,8 @@ static void write_next_step(struct buf *b, enum lang lang, const struct calendar
 					 " application counts as accepted from the day it was received.", due);
 			else
 				snprintf(text, sizeof text,
-					 "目前无需操作：受理机关应当在%s前受理申请、一次告知需要补正的全部内容或者不予受理；"
-					 "逾期不告知的，自收到申请材料之日起即为受理。如受理机关通知补正，请按通知办理。",
+					 "目前无需操作：行政机关应当在%s前受理申请、一次告知需要补正的全部内容或者不予受理；"
+					 "逾期不告知的，自收到申请材料之日起即为受理。如行政机关通知补正，请按通知办理。",
 					 due);
 		} else if (en) {
 			snprintf(text, sizeof text,

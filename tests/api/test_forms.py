@@ -410,7 +410,7 @@ def test_missing_materials_next_step_and_actions(api, db, staff, applicant):
     assert "accept" in seen["allowed_actions"]
     assert seen["next_step"].startswith("Nothing to do now unless the unit asks")
     r = api.get(f"/v1/requests/{rid}", token=applicant.token, headers={"Accept-Language": None})
-    assert r.json()["next_step"].startswith("目前无需操作：受理机关应当在")
+    assert r.json()["next_step"].startswith("目前无需操作：行政机关应当在")
     done = accept(api, staff, rid)
     assert done["status"] == "accepted"
 
