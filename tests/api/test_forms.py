@@ -444,3 +444,40 @@ def test_next_step_in_both_languages(api, db, staff, applicant):
     assert r.status_code == 200, r.content
     assert r.json()["next_step"] == "无需操作：申请已撤回。"
     assert get(api, applicant.token, rid2)["next_step"] == "Nothing to do: the application was withdrawn."
+
+
+def zh_step(api, tok, rid):
+    r = api.get(f"/v1/requests/{rid}", token=tok, headers={"Accept-Language": None})
+    assert r.status_code == 200, r.content
+    return r.json()["next_step"]
+
+
+def test_next_step_in_chinese_through_the_case(api, db, staff, applicant):
+    """Each status's sentence in Chinese, in the words of the Licensing Law
+    (Arts. 32, 44, 45), with the dates the request itself shows."""
+    item = make_service_item(api, staff)
+    rid = create(api, applicant.token, {"kind": "approval", "item_id": item["id"], "form": {}})["id"]
+    upload(api, db, applicant.token, rid, "ID")
+    req = act(api, staff.clerk, rid, {"action": "request_correction", "respond_within_days": 5,
+                                      "items": [{"field": "form", "reason": "请补充申请表内容。"}]})
+    step = zh_step(api, applicant.token, rid)
+    assert step.startswith("请按补正通知逐项补正"), step
+    assert req["correction"]["respond_by"] in step and "视为放弃申请" in step
+
+    r = api.post(f"/v1/requests/{rid}/resubmission", token=applicant.token,
+                 json={"fields": {"form": {"说明": "已补充"}}, "note": "已补正。"})
+    assert r.status_code == 200, r.content
+    accept(api, staff, rid)
+    req = act(api, staff.approver, rid, {"action": "pause", "reason": "expert_review",
+                                         "expected_days": 8, "comment": "组织专家评审。"})
+    step = zh_step(api, applicant.token, rid)
+    assert step.startswith("目前无需操作：因专家评审，办理期限中止计算，最迟至" + req["pause"]["limit"]), step
+    assert "expert_review" in req["next_step"]  # the English one names the reason's code
+    act(api, staff.approver, rid, {"action": "resume"})
+    req = act(api, staff.approver, rid, {"action": "decide", "outcome": "approved",
+                                         "legal_basis": "《中华人民共和国行政许可法》第三十八条第一款"})
+    step = zh_step(api, applicant.token, rid)
+    assert step == ("无需操作：已作出准予行政许可的决定，行政许可证件应当在"
+                    + req["licence_delivery"]["due_date"] + "前颁发、送达。"), step
+    assert req["next_step"] == ("Nothing to do: the licence is granted and must be delivered by "
+                                + req["licence_delivery"]["due_date"] + ".")
