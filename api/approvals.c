@@ -686,7 +686,7 @@ void api_approvals_create(struct req *r)
 			       who_takes(x.a), action);
 		goto out;
 	}
-	if (case_possible_or_reply(r, &x.s, x.cal, x.a))
+	if (case_possible_or_reply(r, &x.s, x.cal, x.a, x.cur))
 		goto out;
 	x.today = workcal_today();
 	x.st = (struct case_step){ .action = case_actions[a].step,

@@ -48,24 +48,37 @@ json_t *request_step_blocker(const PGresult *res, int row, const struct case_sta
 	return NULL;
 }
 
-/* What the caller may do now: what the rules allow, less a step that
- * would still be refused (request_step_blocker). */
-static void write_allowed(struct buf *b, const struct req *r, const struct request_ref *ref,
-			  const struct calendar *cal, const struct case_state *s, int today,
-			  const PGresult *res, int row)
+/* Leaves out of the n actions acts (NULL-terminated) those that would
+ * still be refused for the request of row (request_step_blocker; none
+ * without res); returns how many are left. */
+static size_t drop_blocked(const PGresult *res, int row, const struct case_state *s,
+			   const char **acts, size_t n)
 {
-	const char *acts[CA__MAX + 1];
-	size_t n = case_possible(cal, s, today, request_caller_mask(r, ref), acts, CA__MAX + 1), k = 0;
+	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *why = request_step_blocker(res, row, s,
-						   (enum case_action)case_action_parse(acts[i]));
+		json_t *why = res ? request_step_blocker(res, row, s,
+							 (enum case_action)case_action_parse(acts[i]))
+				  : NULL;
 		if (why)
 			json_decref(why);
 		else
 			acts[k++] = acts[i];
 	}
-	jw_strings(b, acts, k);
+	acts[k] = NULL;
+	return k;
+}
+
+/* What the caller may do now: what the rules allow, less a step that
+ * would still be refused. */
+static void write_allowed(struct buf *b, const struct req *r, const struct request_ref *ref,
+			  const struct calendar *cal, const struct case_state *s, int today,
+			  const PGresult *res, int row)
+{
+	const char *acts[CA__MAX + 1];
+	size_t n = case_possible(cal, s, today, request_caller_mask(r, ref), acts, CA__MAX + 1);
+
+	jw_strings(b, acts, drop_blocked(res, row, s, acts, n));
 }
 
 static void put(struct buf *b, bool *first, const char *key, const PGresult *res, int row,
@@ -730,17 +743,21 @@ PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref 
 }
 
 /* The 409: the status, why, and what is possible now (whoever takes it). */
+/* The 409: why, and the steps possible now (whoever takes them), less
+ * those that would still be refused for the request of row 0 of res (none
+ * left out without res). */
 static void conflict(struct req *r, const struct case_state *s, const struct calendar *cal,
-		     const char *why)
+		     const char *why, const PGresult *res)
 {
 	const char *acts[CA__MAX + 1];
+	size_t n = case_possible(cal, s, workcal_today(), BY_APPLICANT | BY_STAFF, acts, CA__MAX + 1);
 
-	case_possible(cal, s, workcal_today(), BY_APPLICANT | BY_STAFF, acts, CA__MAX + 1);
+	drop_blocked(res, 0, s, acts, n);
 	conflict_reply(r, why, case_statuses[s->status].name, acts);
 }
 
 int case_possible_or_reply(struct req *r, const struct case_state *s,
-			   const struct calendar *cal, enum case_action a)
+			   const struct calendar *cal, enum case_action a, const PGresult *res)
 {
 	char why[400];
 
@@ -748,7 +765,7 @@ int case_possible_or_reply(struct req *r, const struct case_state *s,
 		return 0;
 	if (r->db->in_tx)
 		db_rollback(r->db);
-	conflict(r, s, cal, why);
+	conflict(r, s, cal, why, res);
 	return -1;
 }
 
@@ -762,7 +779,7 @@ void request_conflict_reply(struct req *r, const PGresult *res, const char *why)
 	if (r->db->in_tx)
 		db_rollback(r->db);
 	state_load(&s, res, 0);
-	conflict(r, &s, cal, why);
+	conflict(r, &s, cal, why, res);
 	state_free(&s);
 }
 
@@ -773,7 +790,7 @@ void case_wrong_status(struct req *r, const struct case_state *s, const struct c
 
 	snprintf(why, sizeof why, "The request is %s: %s is not possible now.",
 		 case_statuses[s->status].name, case_actions[a].name);
-	conflict(r, s, cal, why);
+	conflict(r, s, cal, why, NULL);
 }
 
 void case_now_rfc3339(char out[32])

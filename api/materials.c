@@ -190,7 +190,9 @@ void api_materials_upload(struct req *r)
 			      "Only the applicant and the staff of the request's unit upload materials.");
 		return;
 	}
-	int refused = case_possible_or_reply(r, &s, cal, CA_UPLOAD_MATERIAL);
+	/* (Refused, the request is past its submission: no step the 409
+	 * would list waits for materials.) */
+	int refused = case_possible_or_reply(r, &s, cal, CA_UPLOAD_MATERIAL, NULL);
 	state_free(&s);
 	if (refused || item_code_or_reply(r, &ref, code) || room_or_reply(r, ref.id, code) ||
 	    quota_take_or_reply(r, QUOTA_UPLOAD))

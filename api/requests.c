@@ -585,7 +585,7 @@ static PGresult *applicant_step_or_reply(struct req *r, enum case_action a,
 		db_rollback(r->db);
 		problem_replyf(r, 403, "forbidden", "Only the applicant may %s an application.",
 			       a == CA_WITHDRAW ? "withdraw" : "resubmit");
-	} else if (case_possible_or_reply(r, s, *cal, a) == 0) {
+	} else if (case_possible_or_reply(r, s, *cal, a, cur) == 0) {
 		return cur;
 	}
 	PQclear(cur);

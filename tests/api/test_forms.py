@@ -398,6 +398,12 @@ def test_missing_materials_next_step_and_actions(api, db, staff, applicant):
     doc = assert_problem(api.post(f"/v1/requests/{rid}/approvals", token=staff.clerk,
                                   json={"action": "accept"}), 422, "missing-materials")
     assert error_pointers(doc) == ["/materials/ID"]
+    # a refused step's 409 lists only what would succeed, too
+    doc = assert_problem(api.post(f"/v1/requests/{rid}/approvals", token=staff.approver,
+                                  json={"action": "decide", "outcome": "approved",
+                                        "legal_basis": "《中华人民共和国行政许可法》第三十八条第一款"}),
+                         409, "conflict")
+    assert "accept" not in doc["allowed_actions"] and "request_correction" in doc["allowed_actions"]
 
     # in Chinese by default
     r = api.get(f"/v1/requests/{rid}", token=applicant.token, headers={"Accept-Language": None})
@@ -408,6 +414,11 @@ def test_missing_materials_next_step_and_actions(api, db, staff, applicant):
     upload(api, db, applicant.token, rid, "ID")
     seen = get(api, staff.clerk, rid)
     assert "accept" in seen["allowed_actions"]
+    doc = assert_problem(api.post(f"/v1/requests/{rid}/approvals", token=staff.approver,
+                                  json={"action": "decide", "outcome": "approved",
+                                        "legal_basis": "《中华人民共和国行政许可法》第三十八条第一款"}),
+                         409, "conflict")
+    assert "accept" in doc["allowed_actions"]
     assert seen["next_step"].startswith("Nothing to do now unless the unit asks")
     r = api.get(f"/v1/requests/{rid}", token=applicant.token, headers={"Accept-Language": None})
     assert r.json()["next_step"].startswith("目前无需操作：行政机关应当在")

@@ -76,9 +76,11 @@ PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref 
 			      struct case_state *s, const struct calendar **cal,
 			      struct case_changes *c);
 /* 0 when action a is possible now; else rolls back and answers 409 naming
- * the status, why, and the actions possible now (whoever takes them). */
+ * the status, why, and the actions possible now (whoever takes them), less
+ * those request_step_blocker refuses for the request of row 0 of res (its
+ * REQUEST_COLUMNS; NULL: none left out). */
 int case_possible_or_reply(struct req *r, const struct case_state *s,
-			   const struct calendar *cal, enum case_action a);
+			   const struct calendar *cal, enum case_action a, const PGresult *res);
 /* Rolls back (if in a transaction) and answers 409 for the request of row
  * 0 of res: its status, why, and the steps possible now (whoever takes
  * them); for what is not a step of the case (a rating, an appeal). */
