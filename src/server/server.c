@@ -24,6 +24,7 @@
 #include "opengov/base/metrics.h"
 #include "opengov/base/privdrop.h"
 #include "opengov/base/rcache.h"
+#include "opengov/base/eventhead.h"
 #include "opengov/server/router.h"
 #include "opengov/server/server.h"
 
@@ -211,6 +212,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	static const struct db_listener listeners[] = {
 		{ RCACHE_CHANNEL, rcache_invalidate },
 		{ ACCOUNTCACHE_CHANNEL, accountcache_invalidate },
+		{ EVENTHEAD_CHANNEL, eventhead_invalidate },
 	};
 	db.listeners = listeners;
 	db.nlisteners = sizeof listeners / sizeof listeners[0];
@@ -296,7 +298,8 @@ int server_run(struct config *cfg)
 		log_error("FCGX_Init failed");
 		return 1;
 	}
-	if (metrics_init(routes_count) || rcache_init() || accountcache_init()) {
+	if (metrics_init(routes_count) || rcache_init() || accountcache_init() ||
+	    eventhead_init()) {
 		log_error("cannot map the areas the workers share (metrics, cache generation)");
 		return 1;
 	}
