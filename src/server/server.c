@@ -74,7 +74,9 @@ static void log_access(const struct req *r, double secs, struct buf *line)
 	buf_printf(line, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"actor\":",
 		   r->route ? r->route->pattern : "", r->status, secs * 1000.0);
 	jw_string(line, req_actor(r));
-	buf_printf(line, ",\"role\":\"%s\",\"pid\":%d}\n", req_role(r), (int)worker_pid);
+	/* Statements the request ran (its last run): what a cached answer saves. */
+	buf_printf(line, ",\"role\":\"%s\",\"db_statements\":%u,\"pid\":%d}\n", req_role(r),
+		   r->db ? r->db->req_ok : 0, (int)worker_pid);
 }
 
 /* Writes the buffered access lines: whole lines in one write(2), so lines

@@ -1,12 +1,15 @@
 """The change feed, GET /v1/events (docs/events.md): what each caller sees,
 keyset paging complete and ordered under concurrent writes, the 304 of an
 unchanged head, bad input."""
+import json
+import os
 import re
 import threading
+import time
 
 import pytest
 
-from conftest import assert_problem, error_pointers, uniq
+from conftest import assert_problem, error_pointers, uniq, var_dir
 
 LINK_RE = re.compile(r'^<([^>]+)>; *rel="next"$')
 
@@ -154,6 +157,33 @@ def test_unchanged_head_answers_304(api, tokens, demo_units, citizen):
     assert r6.status_code == 200
     assert r6.headers["ETag"].removeprefix("W/") != etag.removeprefix("W/")
     assert rid in {e["subject"]["id"] for e in read_all(api, after, tok)}
+
+
+def statements_of(resp):
+    """The database statements the request ran, from its access log line."""
+    rid = resp.headers["X-Request-Id"]
+    path = os.path.join(var_dir(), "log", "opengov.log")
+    for _ in range(60):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            found = [json.loads(ln) for ln in f if rid in ln and '"access"' in ln]
+        if found:
+            return found[0]["db_statements"]
+        time.sleep(0.1)
+    pytest.fail(f"no access log line for {rid}")
+
+
+def test_polling_an_unchanged_head_runs_no_query(api, env):
+    r = api.get("/v1/events?after=0&limit=3")
+    assert r.status_code == 200 and statements_of(r) >= 1
+    etag = r.headers["ETag"]
+    # Every worker answers from the head it holds: after each has read it
+    # once, a poll with the tag costs no statement at all.
+    polls = [api.get("/v1/events?after=0&limit=3", headers={"If-None-Match": etag})
+             for _ in range(12)]
+    assert {p.status_code for p in polls} == {304}
+    counts = [statements_of(p) for p in polls]
+    # One head read per worker at most (one statement), the rest none.
+    assert sum(counts) <= int(env.get("OPENGOV_WORKERS", "4")) and counts.count(0) >= 8
 
 
 def test_paging_is_complete_and_ordered_under_concurrent_writes(api, tokens, demo_units,
