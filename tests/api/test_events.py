@@ -132,6 +132,37 @@ def test_public_events_are_published_items(api, tokens, demo_units, db):
     assert [e["seq"] for e in read_all(api, h0) if e["seq"] <= h1] == want
 
 
+def test_finding_events_follow_the_finding_visibility(api, tokens, demo_units):
+    psb, aic = demo_units["PSB"], demo_units["AIC"]
+    supervisor = tokens.mint("supervisor")
+    h0 = head(api, supervisor)
+    r = api.post("/v1/findings", token=supervisor, json={
+        "source": "inspection", "unit_id": psb, "category": "disclosure_gap",
+        "severity": "yellow", "title": "2025年度财政预算未主动公开 " + uniq(),
+        "description": "按规定应在批复后20日内公开，至检查时仍未公开。",
+        "rectify_by": "2099-12-31"})
+    assert r.status_code == 201, r.content
+    fid = r.json()["id"]
+
+    def of(token):
+        return [e["type"] for e in read_all(api, h0, token) if e["subject"]["id"] == fid]
+
+    # Unpublished: the unit's staff and supervisors only.
+    assert of(supervisor) == ["finding.created"]
+    assert of(tokens.mint("clerk", unit=psb)) == ["finding.created"]
+    assert of(tokens.mint("clerk", unit=aic)) == []
+    assert of(None) == [] and of(tokens.mint("public")) == []
+    r = api.post(f"/v1/findings/{fid}/publish", token=supervisor)
+    assert r.status_code == 200, r.content
+    # Published: its publication is everyone's; its earlier steps stay
+    # with those who could read them then.
+    assert of(None) == ["finding.published"]
+    assert of(tokens.mint("clerk", unit=psb)) == ["finding.created", "finding.published"]
+    ev = [e for e in read_all(api, h0) if e["subject"]["id"] == fid][0]
+    assert ev["subject"]["href"] == f"/v1/findings/{fid}" and ev["public"] is True
+    assert api.get(f"/v1/findings/{fid}").status_code == 200
+
+
 def test_unchanged_head_answers_304(api, tokens, demo_units, citizen):
     sub, tok = citizen()
     r = api.get("/v1/events?after=0&limit=5", token=tok)
