@@ -222,6 +222,25 @@ static int send_due(struct db *db, const struct config *cfg, const struct webhoo
 	return n;
 }
 
+/* Milliseconds until the next pending delivery is due (0 when one is due
+ * now), at most limit; limit when none is pending or the database failed. */
+static long next_due_ms(struct db *db, long limit)
+{
+	DB_STMT(st, "deliver_next",
+		"SELECT greatest(0, ceil(extract(epoch FROM min(d.next_attempt_at) - now()) * 1000))"
+		"::bigint FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.active"
+		" WHERE d.status = 'pending'");
+	PGresult *res = db_exec(db, &st, 0, NULL);
+	long ms = limit;
+
+	if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		long v = atol(PQgetvalue(res, 0, 0));
+		ms = v < limit ? v : limit;
+	}
+	PQclear(res);
+	return ms;
+}
+
 /* Holds the sender's lock: true when this process is the sender. */
 static bool take_lock(struct db *db)
 {
@@ -299,9 +318,11 @@ int deliver_main(const struct config *cfg, bool once)
 		}
 		if (once)
 			break;
-		/* Until something is notified or a retry may be due: at most 1 s. */
-		for (int i = 0; i < 10 && !woken && !stopping; i++) {
-			usleep(100000);
+		/* Until something is notified or the next retry is due: at most
+		 * 1 s, so that a retry leaves on time (within 50 ms). */
+		long wait = locked ? next_due_ms(&db, 1000) : 1000;
+		for (long slept = 0; slept < wait && !woken && !stopping; slept += 50) {
+			usleep(50000);
 			db_poll_notifies(&db);
 		}
 	}
