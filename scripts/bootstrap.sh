@@ -18,6 +18,8 @@ PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libpq-dev libfcgi-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev
 	libcmocka-dev
+	# webhook deliveries (opengov deliver)
+	libcurl4-openssl-dev
 	# make fuzz: clang's libFuzzer and sanitizer runtimes (libclang-rt-14-dev
 	# is only recommended by clang, and we install without recommends)
 	clang libclang-rt-14-dev
@@ -92,6 +94,8 @@ done
 for entry in "${HEADERS[@]}"; do
 	[[ -f ${entry%%:*} ]] || add_missing "${entry##*:}"
 done
+# libcurl's headers live under the multiarch directory (x86_64, aarch64...).
+compgen -G '/usr/include/*/curl/curl.h' >/dev/null || add_missing libcurl4-openssl-dev
 compgen -G '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null ||
 	add_missing libclang-rt-14-dev
 if [[ -x /usr/bin/python3 ]]; then

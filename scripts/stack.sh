@@ -314,6 +314,10 @@ STACK_QUOTAS=(
 	OPENGOV_QUOTA_REQUESTS_PER_ADDRESS=1000000
 	OPENGOV_QUOTA_UPLOADS_PER_ACCOUNT=100000
 	OPENGOV_QUOTA_UPLOADS_PER_ADDRESS=100000
+	# webhook retries after 1, 2, 4 s, three attempts a round (the
+	# webhook tests wait for them; production: 30 s, 2 min, 10 min, ...)
+	OPENGOV_WEBHOOK_BACKOFF=1,2,4
+	OPENGOV_WEBHOOK_MAX_ATTEMPTS=3
 )
 
 stack_quotas() {
@@ -624,6 +628,32 @@ monitor_stop() {
 	rm -f "$pid_file"
 }
 
+# The webhooks' sender (opengov deliver, src/domain/deliver.c) runs beside
+# every stack's server: deliveries are never sent by a request. Its retry
+# pauses come from OPENGOV_WEBHOOK_BACKOFF (STACK_QUOTAS shortens them on a
+# local stack).
+DELIVER_PID_FILE_NAME=deliver.pid
+
+deliver_start() {
+	local pid_file=$RUN/$DELIVER_PID_FILE_NAME pid
+	if pid=$(live_pid "$pid_file" deliver); then
+		say "opengov deliver already running (pid $pid)"
+		return 0
+	fi
+	(cd "$ROOT" && exec setsid nohup "$OPENGOV_BIN" deliver </dev/null >>"$LOG/deliver.log" 2>&1) &
+	echo "$!" >"$pid_file"
+	say "opengov deliver running (log $LOG/deliver.log)"
+}
+
+deliver_stop() {
+	local pid_file=$RUN/$DELIVER_PID_FILE_NAME pid
+	if pid=$(live_pid "$pid_file" deliver); then
+		stop_group "opengov deliver" "$pid" TERM 15
+		say "opengov deliver stopped"
+	fi
+	rm -f "$pid_file"
+}
+
 ceiling_stop() {
 	local pid
 	if pid=$(live_pid "$CEILING_PID_FILE" fcgi-ceiling); then
@@ -771,6 +801,7 @@ cmd_start() {
 	(cd "$ROOT" && "$OPENGOV_BIN" seed --demo) || die "$OPENGOV_BIN seed --demo failed"
 	serve_start
 	monitor_start
+	deliver_start
 	docs_install
 	nginx_start "$port"
 	wait_healthy "$OPENGOV_BASE_URL/healthz"
@@ -782,6 +813,7 @@ cmd_stop() {
 	nginx_stop
 	serve_stop
 	monitor_stop
+	deliver_stop
 	ceiling_stop
 	pg_stop
 	# A relocated runtime directory (run_paths) goes with the stack.
@@ -806,6 +838,7 @@ cmd_status() {
 		ok=1
 	fi
 	if pid=$(live_pid "$RUN/$MONITOR_PID_FILE_NAME" monitor); then say "opengov monitor: up (pid $pid)"; fi
+	if pid=$(live_pid "$RUN/$DELIVER_PID_FILE_NAME" deliver); then say "opengov deliver: up (pid $pid)"; fi
 	if pid=$(live_pid "$CEILING_PID_FILE" fcgi-ceiling); then say "fcgi-ceiling: up (pid $pid)"; fi
 	return "$ok"
 }

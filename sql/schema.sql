@@ -180,6 +180,190 @@ CREATE FUNCTION public.disclosure_log_search_text(title text, summary text, answ
     SELECT lower(translate(concat_ws(chr(10), title, summary, answer), chr(1), ' '))
 $$;
 
+SET default_table_access_method = heap;
+
+--
+-- Name: events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.events (
+    id bigint NOT NULL,
+    seq bigint,
+    type text NOT NULL,
+    occurred_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    subject_kind text NOT NULL,
+    subject_id uuid NOT NULL,
+    unit_id uuid,
+    public boolean DEFAULT false NOT NULL,
+    owner_sub text,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT events_subject_kind_check CHECK ((subject_kind = ANY (ARRAY['request'::text, 'item'::text, 'finding'::text, 'report'::text]))),
+    CONSTRAINT events_type_check CHECK ((type ~ '^[a-z_]+\.[a-z_]+$'::text))
+);
+
+--
+-- Name: event_json(public.events); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.event_json(e public.events) RETURNS json
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT json_build_object(
+        'seq', e.seq,
+        'id', 'evt_' || e.seq,
+        'type', e.type,
+        'occurred_at', rfc3339(e.occurred_at),
+        'subject', json_build_object(
+            'kind', e.subject_kind,
+            'id', e.subject_id,
+            'href', CASE e.subject_kind
+                WHEN 'request' THEN '/v1/requests/' || e.subject_id
+                WHEN 'item' THEN '/v1/items/' || e.subject_id
+                WHEN 'finding' THEN '/v1/findings/' || e.subject_id
+                ELSE '/v1/reports/annual/publications/' || e.subject_id END),
+        'unit_id', e.unit_id,
+        'public', e.public,
+        'data', e.data::json)
+$$;
+
+--
+-- Name: events_finding_step(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_finding_step() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    f findings%ROWTYPE;
+BEGIN
+    SELECT * INTO f FROM findings WHERE id = NEW.finding_id;
+    INSERT INTO events (type, occurred_at, subject_kind, subject_id, unit_id, public, data)
+    VALUES ('finding.' || CASE NEW.action
+                WHEN 'create' THEN 'created'
+                WHEN 'rectify' THEN 'rectified'
+                WHEN 'verify' THEN 'verified'
+                WHEN 'publish' THEN 'published'
+                WHEN 'escalate' THEN 'escalated'
+                ELSE NEW.action END,
+            NEW.at, 'finding', NEW.finding_id, f.unit_id,
+            NEW.action = 'publish' OR f.published_at IS NOT NULL,
+            jsonb_strip_nulls(jsonb_build_object(
+                'action', NEW.action, 'step', NEW.seq, 'source', f.source,
+                'category', f.category, 'severity', f.severity,
+                'from_status', NEW.from_status, 'to_status', NEW.to_status,
+                'accepted', NEW.accepted)));
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: events_item(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_item() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    t text;
+BEGIN
+    IF NEW.status = 'published' AND (TG_OP = 'INSERT' OR OLD.status <> 'published') THEN
+        t := 'item.published';
+    ELSIF TG_OP = 'UPDATE' AND NEW.status = 'withdrawn' AND OLD.status <> 'withdrawn' THEN
+        t := 'item.withdrawn';
+    ELSIF TG_OP = 'UPDATE' AND NEW.status = 'published' AND OLD.version <> NEW.version THEN
+        t := 'item.updated';
+    ELSE
+        RETURN NULL;
+    END IF;
+    INSERT INTO events (type, subject_kind, subject_id, unit_id, public, data)
+    VALUES (t, 'item', NEW.id, NEW.unit_id, true,
+            jsonb_strip_nulls(jsonb_build_object(
+                'kind', NEW.kind, 'category', NEW.category, 'version', NEW.version,
+                'status', NEW.status)));
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: events_number(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_number() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n    bigint;
+    last bigint;
+BEGIN
+    SELECT count(*) INTO n FROM events WHERE seq IS NULL;
+    IF n = 0 THEN
+        RETURN NULL; -- an earlier row's trigger numbered them all
+    END IF;
+    UPDATE events_counter SET last = events_counter.last + n WHERE id
+        RETURNING events_counter.last INTO last;
+    UPDATE events e SET seq = last - n + o.rn
+      FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn
+              FROM events WHERE seq IS NULL) o
+     WHERE e.id = o.id;
+    PERFORM pg_notify('opengov_events', last::text);
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: events_report(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_report() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO events (type, occurred_at, subject_kind, subject_id, unit_id, public, data)
+    VALUES ('report.published', NEW.published_at, 'report', NEW.id, NEW.unit_id, true,
+            jsonb_build_object('year', NEW.year, 'revision', NEW.revision));
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: events_request_step(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.events_request_step() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    q requests%ROWTYPE;
+BEGIN
+    SELECT * INTO q FROM requests WHERE id = NEW.request_id;
+    INSERT INTO events (type, occurred_at, subject_kind, subject_id, unit_id, owner_sub, data)
+    VALUES ('request.' || CASE NEW.action
+                WHEN 'submit' THEN 'submitted'
+                WHEN 'register' THEN 'registered'
+                WHEN 'resubmit' THEN 'resubmitted'
+                WHEN 'withdraw' THEN 'withdrawn'
+                WHEN 'abandon' THEN 'abandoned'
+                WHEN 'accept' THEN 'accepted'
+                WHEN 'deemed_accept' THEN 'deemed_accepted'
+                WHEN 'request_correction' THEN 'correction_requested'
+                WHEN 'refuse_acceptance' THEN 'acceptance_refused'
+                WHEN 'pause' THEN 'paused'
+                WHEN 'resume' THEN 'resumed'
+                WHEN 'extend' THEN 'extended'
+                WHEN 'fee_notice' THEN 'fee_notified'
+                WHEN 'record_payment' THEN 'payment_recorded'
+                WHEN 'decide' THEN 'decided'
+                WHEN 'deliver' THEN 'delivered'
+                ELSE NEW.action END,
+            NEW.at, 'request', NEW.request_id, NEW.unit_id, q.applicant_sub,
+            jsonb_strip_nulls(jsonb_build_object(
+                'number', q.number, 'kind', q.kind, 'action', NEW.action,
+                'step', NEW.seq, 'from_status', NEW.from_status,
+                'to_status', NEW.to_status, 'outcome', NEW.outcome)));
+    RETURN NULL;
+END
+$$;
+
 --
 -- Name: item_search_text(text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
@@ -356,7 +540,18 @@ CREATE FUNCTION public.search_tokens(t text) RETURNS text[]
         || string_to_array(regexp_replace(substr(t, 2), '(..)', E'\\1\x01', 'g'), E'\x01'), '')
 $$;
 
-SET default_table_access_method = heap;
+--
+-- Name: webhooks_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhooks_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('opengov_webhooks', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
 
 --
 -- Name: account_sessions; Type: TABLE; Schema: public; Owner: -
@@ -661,6 +856,30 @@ CREATE TABLE public.disclosure_log_versions (
     published_at timestamp with time zone DEFAULT now() NOT NULL,
     published_by text NOT NULL,
     CONSTRAINT disclosure_log_versions_version_check CHECK ((version > 0))
+);
+
+--
+-- Name: events_counter; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.events_counter (
+    id boolean DEFAULT true NOT NULL,
+    last bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT events_counter_id_check CHECK (id),
+    CONSTRAINT events_counter_last_check CHECK ((last >= 0))
+);
+
+--
+-- Name: events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1113,6 +1332,74 @@ CREATE TABLE public.units (
 );
 
 --
+-- Name: webhook_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_attempts (
+    delivery_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    status_code integer,
+    duration_ms integer NOT NULL,
+    error text,
+    CONSTRAINT webhook_attempts_attempt_check CHECK ((attempt > 0))
+);
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    webhook_id uuid NOT NULL,
+    event_seq bigint NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    round_start integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone,
+    last_attempt_at timestamp with time zone,
+    last_status_code integer,
+    last_duration_ms integer,
+    last_error text,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_deliveries_check CHECK (((status = 'pending'::text) = (next_attempt_at IS NOT NULL))),
+    CONSTRAINT webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+--
+-- Name: webhook_outbox; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_outbox (
+    id boolean DEFAULT true NOT NULL,
+    last_seq bigint NOT NULL,
+    CONSTRAINT webhook_outbox_id_check CHECK (id)
+);
+
+--
+-- Name: webhooks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhooks (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    url text NOT NULL,
+    types text[] NOT NULL,
+    description text,
+    active boolean DEFAULT true NOT NULL,
+    secret text NOT NULL,
+    from_seq bigint NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    secret_rotated_at timestamp with time zone,
+    CONSTRAINT webhooks_description_check CHECK ((char_length(description) <= 500)),
+    CONSTRAINT webhooks_types_check CHECK (((cardinality(types) >= 1) AND (cardinality(types) <= 64))),
+    CONSTRAINT webhooks_url_check CHECK (((char_length(url) >= 8) AND (char_length(url) <= 2000)))
+);
+
+--
 -- Name: account_sessions account_sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1251,6 +1538,27 @@ ALTER TABLE ONLY public.disclosure_log_requests
 
 ALTER TABLE ONLY public.disclosure_log_versions
     ADD CONSTRAINT disclosure_log_versions_pkey PRIMARY KEY (entry_id, version);
+
+--
+-- Name: events_counter events_counter_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.events_counter
+    ADD CONSTRAINT events_counter_pkey PRIMARY KEY (id);
+
+--
+-- Name: events events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (id);
+
+--
+-- Name: events events_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_seq_key UNIQUE (seq);
 
 --
 -- Name: files files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1428,6 +1736,41 @@ ALTER TABLE ONLY public.units
     ADD CONSTRAINT units_pkey PRIMARY KEY (id);
 
 --
+-- Name: webhook_attempts webhook_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_pkey PRIMARY KEY (delivery_id, attempt);
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+--
+-- Name: webhook_deliveries webhook_deliveries_webhook_id_event_seq_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_webhook_id_event_seq_key UNIQUE (webhook_id, event_seq);
+
+--
+-- Name: webhook_outbox webhook_outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_outbox
+    ADD CONSTRAINT webhook_outbox_pkey PRIMARY KEY (id);
+
+--
+-- Name: webhooks webhooks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhooks
+    ADD CONSTRAINT webhooks_pkey PRIMARY KEY (id);
+
+--
 -- Name: account_sessions_live; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1558,6 +1901,30 @@ CREATE INDEX disclosure_log_search ON public.disclosure_log USING gin (public.se
 --
 
 CREATE INDEX disclosure_log_unit_order ON public.disclosure_log USING btree (unit_id, published_at DESC, id DESC);
+
+--
+-- Name: events_owner_seq; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_owner_seq ON public.events USING btree (owner_sub, seq) WHERE (owner_sub IS NOT NULL);
+
+--
+-- Name: events_public_seq; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_public_seq ON public.events USING btree (seq) WHERE public;
+
+--
+-- Name: events_unit_seq; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_unit_seq ON public.events USING btree (unit_id, seq);
+
+--
+-- Name: events_unnumbered; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_unnumbered ON public.events USING btree (id) WHERE (seq IS NULL);
 
 --
 -- Name: finding_evidence_finding; Type: INDEX; Schema: public; Owner: -
@@ -1872,6 +2239,18 @@ CREATE INDEX units_kind_code ON public.units USING btree (kind, code);
 CREATE INDEX units_parent_code ON public.units USING btree (parent_id, code);
 
 --
+-- Name: webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_due ON public.webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+--
+-- Name: webhook_deliveries_list; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_list ON public.webhook_deliveries USING btree (webhook_id, created_at DESC, id DESC);
+
+--
 -- Name: account_sessions account_sessions_changed; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1906,6 +2285,12 @@ CREATE TRIGGER appeals_summarised AFTER INSERT ON public.appeals FOR EACH ROW EX
 --
 
 CREATE TRIGGER appeals_summary_changed AFTER UPDATE ON public.appeals FOR EACH ROW WHEN (((((((old.kind IS DISTINCT FROM new.kind) OR (old.body IS DISTINCT FROM new.body)) OR (old.filed_on IS DISTINCT FROM new.filed_on)) OR (old.after_reconsideration IS DISTINCT FROM new.after_reconsideration)) OR (old.result IS DISTINCT FROM new.result)) OR (old.result_on IS DISTINCT FROM new.result_on))) EXECUTE FUNCTION public.requests_appeals_summarise();
+
+--
+-- Name: approvals approvals_event; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER approvals_event AFTER INSERT ON public.approvals FOR EACH ROW EXECUTE FUNCTION public.events_request_step();
 
 --
 -- Name: approvals approvals_no_change; Type: TRIGGER; Schema: public; Owner: -
@@ -1986,6 +2371,18 @@ CREATE TRIGGER disclosure_log_requests_changed AFTER INSERT OR DELETE OR UPDATE 
 CREATE TRIGGER disclosure_log_versions_no_change BEFORE DELETE OR UPDATE ON public.disclosure_log_versions FOR EACH ROW EXECUTE FUNCTION public.approvals_immutable();
 
 --
+-- Name: events events_number; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER events_number AFTER INSERT ON public.events DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.events_number();
+
+--
+-- Name: finding_steps finding_steps_event; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_steps_event AFTER INSERT ON public.finding_steps FOR EACH ROW EXECUTE FUNCTION public.events_finding_step();
+
+--
 -- Name: finding_steps finding_steps_no_change; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1996,6 +2393,12 @@ CREATE TRIGGER finding_steps_no_change BEFORE DELETE OR UPDATE ON public.finding
 --
 
 CREATE TRIGGER items_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.items FOR EACH STATEMENT EXECUTE FUNCTION public.catalogue_changed();
+
+--
+-- Name: items items_event; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER items_event AFTER INSERT OR UPDATE ON public.items FOR EACH ROW EXECUTE FUNCTION public.events_item();
 
 --
 -- Name: ratings ratings_no_change; Type: TRIGGER; Schema: public; Owner: -
@@ -2010,6 +2413,12 @@ CREATE TRIGGER ratings_no_change BEFORE DELETE OR UPDATE ON public.ratings FOR E
 CREATE TRIGGER ratings_summarised AFTER INSERT ON public.ratings FOR EACH ROW EXECUTE FUNCTION public.requests_rating_summarise();
 
 --
+-- Name: report_publications report_publications_event; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER report_publications_event AFTER INSERT ON public.report_publications FOR EACH ROW EXECUTE FUNCTION public.events_report();
+
+--
 -- Name: report_publications report_publications_no_change; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2020,6 +2429,18 @@ CREATE TRIGGER report_publications_no_change BEFORE DELETE OR UPDATE ON public.r
 --
 
 CREATE TRIGGER units_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.units FOR EACH STATEMENT EXECUTE FUNCTION public.catalogue_changed();
+
+--
+-- Name: webhook_deliveries webhook_deliveries_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER webhook_deliveries_changed AFTER UPDATE ON public.webhook_deliveries FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_changed();
+
+--
+-- Name: webhooks webhooks_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER webhooks_changed AFTER INSERT OR UPDATE ON public.webhooks FOR EACH STATEMENT EXECUTE FUNCTION public.webhooks_changed();
 
 --
 -- Name: account_sessions account_sessions_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2295,6 +2716,27 @@ ALTER TABLE ONLY public.units
     ADD CONSTRAINT units_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.units(id);
 
 --
+-- Name: webhook_attempts webhook_attempts_delivery_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.webhook_deliveries(id) ON DELETE CASCADE;
+
+--
+-- Name: webhook_deliveries webhook_deliveries_event_seq_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_event_seq_fkey FOREIGN KEY (event_seq) REFERENCES public.events(seq);
+
+--
+-- Name: webhook_deliveries webhook_deliveries_webhook_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES public.webhooks(id) ON DELETE CASCADE;
+
+--
 -- Name: FUNCTION appeal_report_counts(year integer, unit uuid); Type: ACL; Schema: public; Owner: -
 --
 
@@ -2312,6 +2754,12 @@ GRANT ALL ON FUNCTION public.audit_append(p_actor text, p_role text, p_action te
 --
 
 REVOKE ALL ON FUNCTION public.calendar_bump() FROM PUBLIC;
+
+--
+-- Name: TABLE events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.events TO opengov_app;
 
 --
 -- Name: FUNCTION search_token_frequencies(); Type: ACL; Schema: public; Owner: -
@@ -2415,6 +2863,12 @@ GRANT SELECT,INSERT ON TABLE public.disclosure_log_requests TO opengov_app;
 --
 
 GRANT SELECT,INSERT ON TABLE public.disclosure_log_versions TO opengov_app;
+
+--
+-- Name: TABLE events_counter; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.events_counter TO opengov_app;
 
 --
 -- Name: TABLE files; Type: ACL; Schema: public; Owner: -
@@ -2523,6 +2977,30 @@ GRANT SELECT ON TABLE public.schema_migrations TO opengov_app;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.units TO opengov_app;
+
+--
+-- Name: TABLE webhook_attempts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_attempts TO opengov_app;
+
+--
+-- Name: TABLE webhook_deliveries; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_deliveries TO opengov_app;
+
+--
+-- Name: TABLE webhook_outbox; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,UPDATE ON TABLE public.webhook_outbox TO opengov_app;
+
+--
+-- Name: TABLE webhooks; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhooks TO opengov_app;
 
 --
 -- PostgreSQL database dump complete

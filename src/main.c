@@ -1,4 +1,4 @@
-/* main.c - the one executable: serve, migrate, seed, token, monitor, rules,
+/* main.c - the one executable: serve, migrate, seed, token, monitor, deliver, rules,
  * routes, statements, version. */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "opengov/db/db.h"
 #include "opengov/base/config.h"
 #include "opengov/base/log.h"
+#include "opengov/domain/events.h"
 #include "opengov/domain/monitor.h"
 #include "opengov/base/privdrop.h"
 #include "opengov/server/router.h"
@@ -28,6 +29,7 @@ static int usage(void)
 		"       opengov token --role ROLE [--unit UUID] [--sub SUB]"
 		" [--applicant-type T] [--ttl SECONDS]\n"
 		"       opengov monitor [--every SECONDS]\n"
+		"       opengov deliver [--once]\n"
 		"       opengov rules\n"
 		"       opengov routes\n"
 		"       opengov statements\n"
@@ -137,7 +139,8 @@ int main(int argc, char **argv)
 	 * anything that runs them starts. */
 	if (!strcmp(cmd, "statements"))
 		return db_stmts_print(stdout, stderr) ? 1 : 0;
-	if ((!strcmp(cmd, "serve") || !strcmp(cmd, "monitor")) && db_stmts_check_registered(NULL)) {
+	if ((!strcmp(cmd, "serve") || !strcmp(cmd, "monitor") || !strcmp(cmd, "deliver")) &&
+	    db_stmts_check_registered(NULL)) {
 		log_error("refusing to start: the prepared statements have problems"
 			  " (listed above; `opengov statements` shows them)");
 		return 1;
@@ -180,6 +183,19 @@ int main(int argc, char **argv)
 			rc = monitor_main(&cfg, 0);
 		else if (end && !*end && every >= 1 && every <= 86400)
 			rc = monitor_main(&cfg, (int)every);
+		else
+			rc = usage();
+	} else if (!strcmp(cmd, "deliver")) {
+		/* The webhooks' sender (src/domain/deliver.c). */
+		if (privdrop(cfg.user, err, sizeof err)) {
+			fprintf(stderr, "opengov: %s\n", err);
+			config_free(&cfg);
+			return 1;
+		}
+		if (argc == 2)
+			rc = deliver_main(&cfg, false);
+		else if (argc == 3 && !strcmp(argv[2], "--once"))
+			rc = deliver_main(&cfg, true);
 		else
 			rc = usage();
 	} else if (!strcmp(cmd, "token")) {

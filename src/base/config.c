@@ -42,6 +42,8 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 	cfg->pid_file = env_or("OPENGOV_PID_FILE", NULL);
 	cfg->tz = env_or("OPENGOV_TZ", "Asia/Shanghai");
 	cfg->user = env_or("OPENGOV_USER", "opengov");
+	/* 30 s, 2 min, 10 min, 1 h, 6 h, then 6 h again (docs/events.md). */
+	cfg->webhook_backoff = env_or("OPENGOV_WEBHOOK_BACKOFF", "30,120,600,3600,21600");
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers = (int)(cores > 0 ? 2 * cores : 2);
@@ -84,6 +86,10 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 		  offsetof(struct config, material_versions_max), false },
 		{ "OPENGOV_REQUEST_STORAGE_MAX", 50L << 20, 0, 1L << 40,
 		  offsetof(struct config, request_storage_max), true },
+		{ "OPENGOV_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100,
+		  offsetof(struct config, webhook_max_attempts), false },
+		{ "OPENGOV_WEBHOOK_TIMEOUT", 10, 1, 120,
+		  offsetof(struct config, webhook_timeout), false },
 	};
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
 		const char *s = getenv(limits[i].name);

@@ -24,6 +24,7 @@
 #include "opengov/base/metrics.h"
 #include "opengov/base/privdrop.h"
 #include "opengov/base/rcache.h"
+#include "opengov/base/eventhead.h"
 #include "opengov/server/router.h"
 #include "opengov/server/server.h"
 
@@ -73,7 +74,9 @@ static void log_access(const struct req *r, double secs, struct buf *line)
 	buf_printf(line, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"actor\":",
 		   r->route ? r->route->pattern : "", r->status, secs * 1000.0);
 	jw_string(line, req_actor(r));
-	buf_printf(line, ",\"role\":\"%s\",\"pid\":%d}\n", req_role(r), (int)worker_pid);
+	/* Statements the request ran (its last run): what a cached answer saves. */
+	buf_printf(line, ",\"role\":\"%s\",\"db_statements\":%u,\"pid\":%d}\n", req_role(r),
+		   r->db ? r->db->req_ok : 0, (int)worker_pid);
 }
 
 /* Writes the buffered access lines: whole lines in one write(2), so lines
@@ -211,6 +214,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	static const struct db_listener listeners[] = {
 		{ RCACHE_CHANNEL, rcache_invalidate },
 		{ ACCOUNTCACHE_CHANNEL, accountcache_invalidate },
+		{ EVENTHEAD_CHANNEL, eventhead_invalidate },
 	};
 	db.listeners = listeners;
 	db.nlisteners = sizeof listeners / sizeof listeners[0];
@@ -296,7 +300,8 @@ int server_run(struct config *cfg)
 		log_error("FCGX_Init failed");
 		return 1;
 	}
-	if (metrics_init(routes_count) || rcache_init() || accountcache_init()) {
+	if (metrics_init(routes_count) || rcache_init() || accountcache_init() ||
+	    eventhead_init()) {
 		log_error("cannot map the areas the workers share (metrics, cache generation)");
 		return 1;
 	}

@@ -175,10 +175,13 @@ def test_fastcgi_socket_for_nginx_only():
         assert st.st_gid == grp.getgrnam(ENV.get("OPENGOV_SOCKET_GROUP") or "www-data").gr_gid
 
 
-def test_monitor_not_root():
+@pytest.mark.parametrize("args", [["monitor", "--every", "3600"], ["deliver"]])
+def test_monitor_not_root(args):
+    """The background processes (the monitor, the webhooks' sender) never
+    run as root."""
     env = dict(os.environ)
     env.update({k: v for k, v in ENV.items() if k.startswith("OPENGOV_")})
-    p = subprocess.Popen([BIN, "monitor", "--every", "3600"], env=env, cwd="/",
+    p = subprocess.Popen([BIN, *args], env=env, cwd="/",
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         seen = None
@@ -189,7 +192,7 @@ def test_monitor_not_root():
                 break
             time.sleep(0.05)
         assert p.poll() is None, p.stderr.read()
-        assert seen and 0 not in seen, f"the monitor runs as {seen}"
+        assert seen and 0 not in seen, f"{args[0]} runs as {seen}"
         if AS_ROOT:
             assert seen == (pwd.getpwnam(service_user()).pw_uid,) * 4
     finally:
@@ -199,14 +202,14 @@ def test_monitor_not_root():
 
 @pytest.mark.skipif(not AS_ROOT, reason=NOT_ROOT)
 def test_refuses_root_without_a_service_user(tmp_path):
-    """Started as root with an OPENGOV_USER that does not exist, serve and
-    monitor refuse to start instead of serving as root."""
+    """Started as root with an OPENGOV_USER that does not exist, serve,
+    monitor and deliver refuse to start instead of running as root."""
     env = dict(os.environ)
     env.update({k: v for k, v in ENV.items() if k.startswith("OPENGOV_")})
     env.update(OPENGOV_USER="no-such-user-" + uuid.uuid4().hex[:6],
                OPENGOV_SOCKET=str(tmp_path / "x.sock"), OPENGOV_WORKERS="1")
     env.pop("OPENGOV_PID_FILE", None)
-    for args in (["serve"], ["monitor", "--every", "60"]):
+    for args in (["serve"], ["monitor", "--every", "60"], ["deliver"]):
         p = subprocess.run([BIN, *args], env=env, capture_output=True, text=True, timeout=30)
         assert p.returncode != 0, args
         assert "service user" in p.stderr, p.stderr

@@ -26,6 +26,12 @@ struct config {
 	int quota_uploads_per_address;  /* OPENGOV_QUOTA_UPLOADS_PER_ADDRESS */
 	int material_versions_max;      /* OPENGOV_MATERIAL_VERSIONS_MAX */
 	long request_storage_max;       /* OPENGOV_REQUEST_STORAGE_MAX, bytes */
+	/* opengov deliver (webhooks): the pause before each retry, in seconds,
+	 * comma-separated (the last one repeats); attempts per round; the
+	 * timeout of one POST, in seconds. */
+	const char *webhook_backoff;    /* OPENGOV_WEBHOOK_BACKOFF */
+	int webhook_max_attempts;       /* OPENGOV_WEBHOOK_MAX_ATTEMPTS */
+	int webhook_timeout;            /* OPENGOV_WEBHOOK_TIMEOUT */
 	bool cors_any;
 	int cors_count;
 	char *cors_origins[CORS_MAX];

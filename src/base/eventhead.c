@@ -1,0 +1,66 @@
+/* eventhead.c - the feed's head held by each worker (eventhead.h).
+ *
+ * As for the rendered-read cache (rcache.c), validity is one generation
+ * number shared by the workers of a server, in an anonymous shared mapping
+ * made by the master before forking. The worker whose transaction wrote
+ * events reads their notification with its COMMIT answer and moves the
+ * generation before it answers its client, so that client's next poll, on
+ * any worker, reads the head again: a client sees its own change. Changes
+ * made elsewhere (the monitor, another host) move it when any worker reads
+ * their notification, which it does before it answers from the head it
+ * holds (db_poll_notifies). The head itself is each worker's own: one
+ * small query per worker after a change, none while nothing changes. */
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include "opengov/base/eventhead.h"
+
+struct shared {
+	uint64_t generation;
+};
+
+static struct shared *shm;
+static uint64_t held_gen, held_head;
+
+int eventhead_init(void)
+{
+	void *p = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	shm = p;
+	__atomic_store_n(&shm->generation, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static uint64_t generation(void)
+{
+	return shm ? __atomic_load_n(&shm->generation, __ATOMIC_ACQUIRE) : 0;
+}
+
+void eventhead_invalidate(void)
+{
+	if (shm)
+		__atomic_add_fetch(&shm->generation, 1, __ATOMIC_ACQ_REL);
+}
+
+bool eventhead_get(uint64_t *head, uint64_t *gen)
+{
+	uint64_t g = generation();
+
+	if (g && held_gen == g) {
+		*head = held_head;
+		return true;
+	}
+	*gen = g;
+	return false;
+}
+
+void eventhead_put(uint64_t gen, uint64_t head)
+{
+	if (!gen || gen != generation())
+		return;
+	held_gen = gen;
+	held_head = head;
+}
