@@ -125,6 +125,10 @@ def test_path_parameters_declared_and_bounded():
         for x in params:
             if x["in"] == "path":
                 assert x["required"] is True
+                # An example, so that example-driven tools (Dredd, Portman)
+                # can call the operation without configuration.
+                assert "example" in x, f"{m} {p} {x['name']}: no example"
+                assert not validate(x["schema"], x["example"]), f"{m} {p} {x}"
                 # Ids are UUIDs; a calendar day is addressed by its date,
                 # a calendar year by its number.
                 if x["name"] == "year":

@@ -319,11 +319,18 @@ def test_patch_stale_etag_412(api, admin, make_unit, unchanged):
     r = api.patch("/v1/units/" + u["id"], token=admin, json={"name": "第一次"},
                   headers={"If-Match": etag})
     assert r.status_code == 200
+    current = r.headers["ETag"].removeprefix("W/")
     with unchanged():
         r = api.patch("/v1/units/" + u["id"], token=admin, json={"name": "第二次"},
                       headers={"If-Match": etag})
-        assert_problem(r, 412, "precondition-failed")
+        doc = assert_problem(r, 412, "precondition-failed")
     assert api.get("/v1/units/" + u["id"]).json()["name"] == "第一次"
+    # the answer names the version there is now: a retry with it succeeds
+    assert doc["current_etag"] == current != etag
+    r = api.patch("/v1/units/" + u["id"], token=admin, json={"name": "第二次"},
+                  headers={"If-Match": doc["current_etag"]})
+    assert r.status_code == 200, r.content
+    assert api.get("/v1/units/" + u["id"]).json()["name"] == "第二次"
 
 
 def test_patch_fresh_etag_200(api, admin, make_unit, db):
