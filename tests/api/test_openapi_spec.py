@@ -62,8 +62,30 @@ def test_header_fields():
 
 
 def test_exactly_the_routes_of_the_spec():
-    got = {(m, p): op["operationId"] for m, p, _, op in operations()}
+    got = {(m, p): op["operationId"] for m, p, _, op in operations() if m != "head"}
     assert got == {(rt.method.lower(), rt.path): rt.operation_id for rt in ROUTES}
+
+
+def test_head_is_declared_for_every_get():
+    """The router answers HEAD on every GET route (src/server/router.c):
+    the same handler, status and headers, no body. Each GET has its HEAD
+    operation: same parameters, roles and security, the same statuses, and a
+    success answer that declares headers but no content."""
+    for m, p, item, op in operations():
+        if m == "get":
+            head = item.get("head")
+            assert head, f"GET {p} has no HEAD operation"
+            oid = op["operationId"]
+            assert head["operationId"] == "head" + oid[0].upper() + oid[1:]
+            for k in ("parameters", "security", "x-roles", "tags"):
+                assert head.get(k) == op.get(k), f"HEAD {p}: {k}"
+            assert set(head["responses"]) == set(op["responses"]), p
+            for status, r in head["responses"].items():
+                if status.startswith("2"):
+                    assert "content" not in r, f"HEAD {p} {status} declares a body"
+                    assert r["headers"] == CONTRACT.resolve(op["responses"][status])["headers"]
+        if m == "head":
+            assert "get" in item, f"HEAD {p} without GET"
 
 
 def test_operation_ids_unique_and_camel_case():
@@ -204,7 +226,7 @@ def test_responses_complete():
                 assert "Retry-After" in headers
             if status == "201":
                 assert {"Location", "ETag"} <= set(headers)
-            if status == "304":
+            if status == "304" or (m == "head" and status.startswith("2")):
                 assert "content" not in r
                 continue
             assert r.get("content"), f"{where} {status}: no content"
@@ -293,3 +315,28 @@ def test_every_enum_has_meaning_and_chinese_label():
         for v, label in zip(values, labels):
             assert isinstance(label, str) and CJK.search(label), f"{where}: {v!r} has no Chinese label"
     assert seen > 50
+
+
+def _c_strings(src, array):
+    body = re.search(rf"{array}\[\] = \{{(.*?)NULL", src, re.S).group(1)
+    return re.findall(r'"([a-z_]+)"', body)
+
+
+def test_public_and_internal_findings_are_what_the_server_writes():
+    """PublicFinding has exactly the members api/findings.c writes for every
+    reader, InternalFinding those and the internal ones; Finding is one or
+    the other, told apart by `version`."""
+    import os
+    from conftest import REPO
+    with open(os.path.join(REPO, "api", "findings.c"), encoding="utf-8") as f:
+        src = f.read()
+    public = set(_c_strings(src, "public_cols")) | {"published"}
+    internal = public | set(_c_strings(src, "internal_cols")) | {"allowed_actions"}
+    schemas = DOC["components"]["schemas"]
+    pub, full = schemas["PublicFinding"], schemas["InternalFinding"]
+    assert set(pub["properties"]) == set(pub["required"]) == public
+    assert set(full["properties"]) == set(full["required"]) == internal
+    assert pub["additionalProperties"] is False and full["additionalProperties"] is False
+    assert "version" not in public
+    refs = [b["$ref"].rsplit("/", 1)[1] for b in schemas["Finding"]["oneOf"]]
+    assert sorted(refs) == ["InternalFinding", "PublicFinding"]

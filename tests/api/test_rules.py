@@ -61,6 +61,10 @@ def test_staff_steps_are_the_bodies_of_create_approval(rules):
 
 def test_outcomes_and_reasons(rules):
     assert enum("Outcome") == names(rules["outcomes"])
+    # each kind's own list, in the same order (DisclosureRequest and
+    # ApprovalRequest take their decision's outcome from them)
+    assert enum("DisclosureOutcome") == names(rules["outcomes"], kind="disclosure")
+    assert enum("ApprovalOutcome") == names(rules["outcomes"], kind="approval")
     assert enum("ReasonCode") == [r["name"] for r in rules["reason_codes"]]
     by_outcome = SCHEMAS["ReportOutcomes"]["properties"]["by_outcome"]
     assert by_outcome["items"]["properties"]["outcome"]["enum"] == \

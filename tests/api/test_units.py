@@ -167,12 +167,15 @@ def test_get_unit_conditional_lists_and_star(api, demo_units):
 def test_head_unit(api, demo_units):
     uid = demo_units["AIC"]
     g = api.get("/v1/units/" + uid)
-    r = api.request("HEAD", "/v1/units/" + uid, contract=False)
+    r = api.request("HEAD", "/v1/units/" + uid)
     assert r.status_code == 200 and r.content == b""
     assert r.headers["ETag"] == g.headers["ETag"]
     assert r.headers["Content-Type"].startswith("application/json")
-    r = api.request("HEAD", "/v1/units?limit=1", contract=False)
+    r = api.request("HEAD", "/v1/units?limit=1")
     assert r.status_code == 200 and r.content == b"" and "Link" in r.headers
+    # declared (headUnit...): an error answers the GET's status, no body
+    r = api.request("HEAD", "/v1/units/" + str(uuid.uuid4()))
+    assert r.status_code == 404 and r.content == b""
 
 
 def test_get_unit_bad_token_401(api, demo_units):

@@ -240,6 +240,15 @@ async function main(): Promise<void> {
 	const one = await client.GET("/v1/items/{id}", { params: { path: { id: service.id } } });
 	const item: Item = expect(`item ${service.id}`, 200, one);
 	check(item.kind === "service", `item ${service.id} is no longer a service item`);
+	// HEAD: the same status and ETag, no body; then a conditional GET is a 304
+	const head = await client.HEAD("/v1/items/{id}", { params: { path: { id: item.id } } });
+	const etag = head.response.headers.get("ETag");
+	check(head.response.status === 200 && etag === one.response.headers.get("ETag") && etag !== null,
+		`HEAD of the item: ${head.response.status} ${etag}`);
+	const again = await client.GET("/v1/items/{id}", {
+		params: { path: { id: item.id }, header: { "If-None-Match": etag } },
+	});
+	check(again.response.status === 304, `a conditional GET of an unchanged item answered ${again.response.status}`);
 	step(`browsed ${page.data.length} service items; applying for ${item.code} ${item.name}`);
 
 	// ---- apply: an approval request on the service item, its form built from
@@ -249,7 +258,11 @@ async function main(): Promise<void> {
 		headers: auth(applicant),
 	});
 	const approval = expect("apply for the item", 201, created);
-	check(approval.kind === "approval" && approval.status === "submitted", "the approval request is not submitted");
+	// Request = DisclosureRequest | ApprovalRequest: `kind` narrows it, and
+	// then item_id is a string and form an object, as the spec promises.
+	check(approval.kind === "approval", `the new request is a ${approval.kind} request`);
+	check(approval.status === "submitted" && approval.item_id === item.id, "the approval request is not submitted");
+	check(approval.description === null && approval.fee === null, "an approval request with a disclosure's fields");
 	check(created.response.headers.get("Location") === `/v1/requests/${approval.id}`, "Location of the new request");
 	const pdf = tinyPdf();
 	for (const m of item.materials) {
@@ -277,6 +290,7 @@ async function main(): Promise<void> {
 		headers: auth(applicant),
 	}));
 	check(disclosure.kind === "disclosure", "the disclosure request came back as another kind");
+	check(disclosure.item_id === null && disclosure.delivery === "electronic", "a disclosure request with an item");
 	step(`applied: ${disclosure.number}`);
 
 	// ---- correct: the unit's clerk asks for a correction of the description
@@ -309,7 +323,10 @@ async function main(): Promise<void> {
 		outcome: "disclosed",
 		legal_basis: "《中华人民共和国政府信息公开条例》第三十六条第（二）项",
 	}, "decided");
-	check(decided.decision !== null && decided.decision.outcome === "disclosed", "the disclosure decision");
+	check(decided.kind === "disclosure" && decided.decision !== null, "the disclosure decision");
+	// a disclosure decision counts under a row of the annual report form
+	check(decided.decision.outcome === "disclosed" && decided.decision.report_row === "3.3.1",
+		`decided ${decided.decision.outcome} (row ${decided.decision.report_row})`);
 	const beforeAccept = await getRequest(clerk, approval.id);
 	check(beforeAccept.allowed_actions.includes("accept"), `the clerk may ${beforeAccept.allowed_actions.join(", ")}`);
 	await act(clerk, approval.id, { action: "accept" }, "accepted");
@@ -318,7 +335,10 @@ async function main(): Promise<void> {
 		outcome: "approved",
 		legal_basis: "《中华人民共和国行政许可法》第三十八条第一款",
 	}, "decided");
-	check(granted.decision !== null && granted.decision.outcome === "approved", "the approval decision");
+	check(granted.kind === "approval" && granted.decision !== null, "the approval decision");
+	check(granted.decision.outcome === "approved" && granted.licence_delivery !== null,
+		"an approval is granted with its licence to deliver");
+	step(`licence to deliver by ${granted.licence_delivery.due_date}`);
 	step(`decided: ${disclosure.number} disclosed, ${approval.number} approved`);
 
 	// ---- rate: the applicant rates the decided approval
@@ -366,6 +386,13 @@ async function main(): Promise<void> {
 		headers: auth(clerk),
 	}));
 	check(seen.id === finding.id, "the unit's clerk reads another finding");
+	// Finding = InternalFinding | PublicFinding: the unit's staff get the
+	// internal view, the one with `version`, and may report a rectification
+	check("version" in seen, "the unit's clerk gets the public view of its own finding");
+	check(seen.allowed_actions.includes("rectification"), `the clerk may ${seen.allowed_actions.join(", ")}`);
+	// anonymous readers see published findings only, in the public view
+	const published = expect("published findings", 200, await client.GET("/v1/findings", { params: { query: { limit: 5 } } }));
+	for (const f of published.data) check(!("version" in f) && f.published, `finding ${f.id} shown to the public`);
 	step(`supervised: ${runs.data.length} monitoring runs read, ${steps.data.length} steps, finding ${finding.id} raised`);
 }
 
