@@ -141,6 +141,7 @@ function sampleValue(schema: unknown, name: string): JsonValue {
 			if (format === "date") return shanghaiDate(0);
 			if (format === "date-time") return new Date().toISOString();
 			if (format === "email") return "applicant@example.com";
+			if (format === "uri") return "https://example.com/";
 			let s = `${name}示例`;
 			const minLength = typeof schema["minLength"] === "number" ? schema["minLength"] : 0;
 			while (s.length < minLength) s += "。";
@@ -164,11 +165,30 @@ function sampleForm(schema: unknown): { [k: string]: JsonValue } {
 	return form;
 }
 
+/** Whether sampleValue can fill what the schema requires: a value to copy
+ * (const, default, examples, enum) or a type without a pattern to meet. */
+function fillable(schema: unknown): boolean {
+	if (!isRecord(schema)) return true;
+	if (["const", "default", "examples", "enum"].some((k) => schema[k] !== undefined)) return true;
+	if (typeof schema["pattern"] === "string") return false;
+	const t = firstType(schema);
+	if (t === "object") {
+		const props = isRecord(schema["properties"]) ? schema["properties"] : {};
+		const required = Array.isArray(schema["required"]) ? schema["required"] : [];
+		return required.every((n) => typeof n === "string" && fillable(props[n]));
+	}
+	if (t === "array") return fillable(schema["items"]);
+	return true;
+}
+
+function formSchemaOf(item: ServiceItem): unknown {
+	return "form_schema" in item ? item.form_schema : undefined;
+}
+
 /** The form for an application to this item: from its JSON Schema when the
  * item publishes one, else empty (the item takes any form). */
 function formFor(item: ServiceItem): { [k: string]: JsonValue } {
-	if ("form_schema" in item) return sampleForm(item.form_schema);
-	return {};
+	return sampleForm(formSchemaOf(item));
 }
 
 // ---------------------------------------------------------------------------
@@ -231,10 +251,20 @@ async function main(): Promise<void> {
 	const page = expect("the catalogue", 200, await client.GET("/v1/items", {
 		params: { query: { kind: "service", unit: unitId, status: "published", online: "true", limit: 100 } },
 	}));
+	// The list is Item = ServiceItem | InformationItem: the kind says which.
+	// An item with a form schema this client can fill is preferred (it
+	// exercises the form's validation), else any online service item.
 	let service: ServiceItem | undefined;
+	let withForm = false;
 	for (const it of page.data) {
-		// the list is Item = ServiceItem | InformationItem: the kind says which
-		if (it.kind === "service" && it.online && (service === undefined || "form_schema" in it)) service = it;
+		if (it.kind !== "service" || !it.online) continue;
+		const schema = formSchemaOf(it);
+		const hasForm = isRecord(schema);
+		if (hasForm && !fillable(schema)) continue;
+		if (service === undefined || (hasForm && !withForm)) {
+			service = it;
+			withForm = hasForm;
+		}
 	}
 	check(service !== undefined, `no published online service item of unit ${unitId}`);
 	const one = await client.GET("/v1/items/{id}", { params: { path: { id: service.id } } });
@@ -249,7 +279,8 @@ async function main(): Promise<void> {
 		params: { path: { id: item.id }, header: { "If-None-Match": etag } },
 	});
 	check(again.response.status === 304, `a conditional GET of an unchanged item answered ${again.response.status}`);
-	step(`browsed ${page.data.length} service items; applying for ${item.code} ${item.name}`);
+	step(`browsed ${page.data.length} service items; applying for ${item.code} ${item.name}` +
+		(withForm ? " (its form built from the item's schema)" : ""));
 
 	// ---- apply: an approval request on the service item, its form built from
 	// the item's own schema, and every required material
