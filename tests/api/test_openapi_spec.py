@@ -70,11 +70,12 @@ def test_head_is_declared_for_every_get():
     """The router answers HEAD on every GET route (src/server/router.c):
     the same handler, status and headers, no body. Each GET has its HEAD
     operation: same parameters, roles and security, the same statuses, and a
-    success answer that declares headers but no content."""
+    success answer that declares headers but no content. scripts/openapi-head.py
+    writes them from the GETs."""
     for m, p, item, op in operations():
         if m == "get":
             head = item.get("head")
-            assert head, f"GET {p} has no HEAD operation"
+            assert head, f"GET {p} has no HEAD operation (scripts/openapi-head.py writes them)"
             oid = op["operationId"]
             assert head["operationId"] == "head" + oid[0].upper() + oid[1:]
             for k in ("parameters", "security", "x-roles", "tags"):

@@ -48,6 +48,12 @@ def test_actions_a_caller_may_be_offered(rules):
     offered = [a["name"] for a in rules["actions"]
                if a["by"] != ["system"] and a["name"] not in ("submit", "register")]
     assert sorted(enum("RequestAction")) == sorted(offered)
+    # each kind's own list (DisclosureRequest and ApprovalRequest offer
+    # from them): the actions the rules allow from some status of the kind
+    for kind, schema in (("disclosure", "DisclosureRequestAction"),
+                         ("approval", "ApprovalRequestAction")):
+        mine = {a["name"] for a in rules["actions"] if a["from"][kind]}
+        assert enum(schema) == [x for x in enum("RequestAction") if x in mine], kind
 
 
 def test_staff_steps_are_the_bodies_of_create_approval(rules):
