@@ -168,6 +168,17 @@ def test_path_parameters_declared_and_bounded():
                 assert x["schema"]["maxLength"] == 512
 
 
+def test_required_parameters_have_examples():
+    """Example-driven tools (Dredd, Portman) fill every required parameter
+    from its example: each has one, valid for its schema."""
+    for m, p, item, op in operations():
+        for x in item.get("parameters", []) + op.get("parameters", []):
+            x = CONTRACT.resolve(x)
+            if x.get("required"):
+                assert "example" in x, f"{m} {p} {x['name']}: no example"
+                assert not validate(x["schema"], x["example"]), f"{m} {p} {x['name']}"
+
+
 def test_lists_take_limit_and_cursor():
     for m, p, item, op in operations():
         if op["operationId"].startswith("list"):
