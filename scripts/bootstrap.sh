@@ -4,8 +4,10 @@
 # Silent and fast (well under a second) when everything is there; otherwise,
 # as root, one `apt-get update` and one `apt-get install` of what is missing;
 # not root: prints the command to run and exits 1. Then the npm packages of
-# tests/contract (the OpenAPI linter, the Redoc bundle for /docs): `npm ci`
-# when node_modules does not match package-lock.json (see contract_deps).
+# tests/contract (the OpenAPI linter, the Redoc bundle for /docs) and of
+# tests/client (the typed client: openapi-typescript, openapi-fetch,
+# TypeScript 5): `npm ci` when node_modules does not match package-lock.json
+# (see contract_deps, client_deps).
 set -euo pipefail
 
 prog=bootstrap.sh
@@ -141,6 +143,28 @@ contract_deps() {
 	printf '%s\n' "$want" >"$stamp"
 }
 
+# tests/client/node_modules the same way: the pinned openapi-typescript,
+# openapi-fetch and TypeScript 5 that tests/api/test_typed_client.py uses to
+# generate the client from openapi.yaml and compile its journey. No package
+# there needs an install script either.
+client_deps() {
+	local dir=$ROOT/tests/client want have=""
+	local stamp=$dir/node_modules/.opengov-lock.sha256
+	[[ -f $dir/package-lock.json ]] || return 0
+	want=$(cd "$dir" && sha256sum package.json package-lock.json)
+	[[ -r $stamp ]] && have=$(<"$stamp")
+	if [[ $have == "$want" && -x $dir/node_modules/.bin/openapi-typescript &&
+		-x $dir/node_modules/.bin/tsc && -f $dir/node_modules/openapi-fetch/package.json ]]; then
+		return 0
+	fi
+	echo "$prog: npm ci in tests/client (openapi-typescript, openapi-fetch, typescript)"
+	(cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || {
+		echo "$prog: npm ci failed in $dir" >&2
+		exit 1
+	}
+	printf '%s\n' "$want" >"$stamp"
+}
+
 # The unprivileged system user `opengov serve` and `opengov monitor` become
 # when they are started as root (OPENGOV_USER, default opengov; see
 # scripts/stack.sh). Only root needs it, and only root can create it.
@@ -156,7 +180,7 @@ service_user() {
 
 if ((${#missing[@]} == 0)); then
 	# --recheck: only the Debian packages (the caller goes on to npm).
-	[[ ${1:-} == --recheck ]] || contract_deps
+	[[ ${1:-} == --recheck ]] || { contract_deps; client_deps; }
 	exit 0
 fi
 
@@ -212,4 +236,5 @@ if ! "$0" --recheck; then
 	exit 1
 fi
 contract_deps
+client_deps
 echo "$prog: done"

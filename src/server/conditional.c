@@ -106,8 +106,11 @@ int http_if_match_or_reply(struct req *r, const char *etag)
 	/* Our ETags are strong, but nginx marks them weak (W/) when it gzips an
 	 * answer: the same tag in its weak form names the same version. */
 	if (!etag_listed(r->if_match, etag)) {
-		problem_reply(r, 412, "precondition-failed",
-			      "The resource changed since you read it: fetch it again and retry.");
+		/* The current ETag in the body: a client may show what changed
+		 * (after a GET) and retry with it, without guessing. */
+		problem_reply_member(r, 412, "precondition-failed",
+				     "The resource changed since you read it: fetch it again and retry.",
+				     "current_etag", etag);
 		return -1;
 	}
 	return 0;

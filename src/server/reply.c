@@ -119,6 +119,15 @@ void problem_reply(struct req *r, int status, const char *slug,
 	problem_reply_errors(r, status, slug, detail, NULL);
 }
 
+void problem_reply_member(struct req *r, int status, const char *slug,
+			  const char *detail, const char *member, const char *value)
+{
+	json_t *p = problem_render(status, slug, detail, r->raw_path, r->request_id, NULL);
+
+	json_object_set_new(p, member, json_string(value));
+	http_json(r, status, p);
+}
+
 void problem_replyf(struct req *r, int status, const char *slug,
 		    const char *fmt, ...)
 {

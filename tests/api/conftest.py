@@ -232,6 +232,12 @@ class Contract:
 
         content = rdef.get("content")
         body = resp.content
+        if method == "head":
+            # A HEAD answer has the status and headers of the GET and never
+            # a body (RFC 9110 9.3.2), whatever the GET's answer declares.
+            if body:
+                errs.append(f"HEAD answered with a body of {len(body)} bytes")
+            return errs
         if not content:
             if body:
                 errs.append(f"no body declared but got {len(body)} bytes: {body[:200]!r}")

@@ -179,6 +179,9 @@ def test_idempotency_replay_returns_first_answer(api, db):
     assert r2.status_code == 201
     assert r2.json() == r1.json()
     assert r2.headers["Location"] == r1.headers["Location"]
+    # the replay says so; the first answer does not
+    assert r2.headers.get("Idempotent-Replayed") == "true"
+    assert "Idempotent-Replayed" not in r1.headers
     after = db.counts()
     assert mid["accounts"] == before["accounts"] + 1
     assert after["accounts"] == mid["accounts"], "the replay created a second account"

@@ -62,8 +62,31 @@ def test_header_fields():
 
 
 def test_exactly_the_routes_of_the_spec():
-    got = {(m, p): op["operationId"] for m, p, _, op in operations()}
+    got = {(m, p): op["operationId"] for m, p, _, op in operations() if m != "head"}
     assert got == {(rt.method.lower(), rt.path): rt.operation_id for rt in ROUTES}
+
+
+def test_head_is_declared_for_every_get():
+    """The router answers HEAD on every GET route (src/server/router.c):
+    the same handler, status and headers, no body. Each GET has its HEAD
+    operation: same parameters, roles and security, the same statuses, and a
+    success answer that declares headers but no content. scripts/openapi-head.py
+    writes them from the GETs."""
+    for m, p, item, op in operations():
+        if m == "get":
+            head = item.get("head")
+            assert head, f"GET {p} has no HEAD operation (scripts/openapi-head.py writes them)"
+            oid = op["operationId"]
+            assert head["operationId"] == "head" + oid[0].upper() + oid[1:]
+            for k in ("parameters", "security", "x-roles", "tags"):
+                assert head.get(k) == op.get(k), f"HEAD {p}: {k}"
+            assert set(head["responses"]) == set(op["responses"]), p
+            for status, r in head["responses"].items():
+                if status.startswith("2"):
+                    assert "content" not in r, f"HEAD {p} {status} declares a body"
+                    assert r["headers"] == CONTRACT.resolve(op["responses"][status])["headers"]
+        if m == "head":
+            assert "get" in item, f"HEAD {p} without GET"
 
 
 def test_operation_ids_unique_and_camel_case():
@@ -125,6 +148,10 @@ def test_path_parameters_declared_and_bounded():
         for x in params:
             if x["in"] == "path":
                 assert x["required"] is True
+                # An example, so that example-driven tools (Dredd, Portman)
+                # can call the operation without configuration.
+                assert "example" in x, f"{m} {p} {x['name']}: no example"
+                assert not validate(x["schema"], x["example"]), f"{m} {p} {x}"
                 # Ids are UUIDs; a calendar day is addressed by its date,
                 # a calendar year by its number.
                 if x["name"] == "year":
@@ -139,6 +166,17 @@ def test_path_parameters_declared_and_bounded():
                                        "default": 20}
             if x["name"] == "cursor":
                 assert x["schema"]["maxLength"] == 512
+
+
+def test_required_parameters_have_examples():
+    """Example-driven tools (Dredd, Portman) fill every required parameter
+    from its example: each has one, valid for its schema."""
+    for m, p, item, op in operations():
+        for x in item.get("parameters", []) + op.get("parameters", []):
+            x = CONTRACT.resolve(x)
+            if x.get("required"):
+                assert "example" in x, f"{m} {p} {x['name']}: no example"
+                assert not validate(x["schema"], x["example"]), f"{m} {p} {x['name']}"
 
 
 def test_lists_take_limit_and_cursor():
@@ -200,7 +238,7 @@ def test_responses_complete():
                 assert "Retry-After" in headers
             if status == "201":
                 assert {"Location", "ETag"} <= set(headers)
-            if status == "304":
+            if status == "304" or (m == "head" and status.startswith("2")):
                 assert "content" not in r
                 continue
             assert r.get("content"), f"{where} {status}: no content"
@@ -262,3 +300,55 @@ def test_problem_schema():
 def test_account_create_schema_rules(body, ok):
     errs = validate({"$ref": "#/components/schemas/AccountCreate"}, body)
     assert (not errs) == ok, errs
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_enum_has_meaning_and_chinese_label():
+    """Every enum says what each value means (in its description, each value
+    named in backticks) and carries `x-enum-descriptions`: a Chinese label for
+    each value, in the enum's order, as openapi-typescript (7.x, its enum
+    output) and openapi-generator read it. An `if` condition restates values
+    of an enum labelled where it is declared, and is not itself one."""
+    seen = 0
+    for where, node in walk(DOC):
+        if not isinstance(node, dict) or "enum" not in node or "/if/" in where + "/":
+            continue
+        seen += 1
+        values = node["enum"]
+        desc = node.get("description") or ""
+        for v in values:
+            if v is not None:
+                assert f"`{v}`" in desc, f"{where}: the description does not say what `{v}` means"
+        labels = node.get("x-enum-descriptions")
+        assert isinstance(labels, list) and len(labels) == len(values), \
+            f"{where}: x-enum-descriptions must be a list with one label per value"
+        for v, label in zip(values, labels):
+            assert isinstance(label, str) and CJK.search(label), f"{where}: {v!r} has no Chinese label"
+    assert seen > 50
+
+
+def _c_strings(src, array):
+    body = re.search(rf"{array}\[\] = \{{(.*?)NULL", src, re.S).group(1)
+    return re.findall(r'"([a-z_]+)"', body)
+
+
+def test_public_and_internal_findings_are_what_the_server_writes():
+    """PublicFinding has exactly the members api/findings.c writes for every
+    reader, InternalFinding those and the internal ones; Finding is one or
+    the other, told apart by `version`."""
+    import os
+    from conftest import REPO
+    with open(os.path.join(REPO, "api", "findings.c"), encoding="utf-8") as f:
+        src = f.read()
+    public = set(_c_strings(src, "public_cols")) | {"published"}
+    internal = public | set(_c_strings(src, "internal_cols")) | {"allowed_actions"}
+    schemas = DOC["components"]["schemas"]
+    pub, full = schemas["PublicFinding"], schemas["InternalFinding"]
+    assert set(pub["properties"]) == set(pub["required"]) == public
+    assert set(full["properties"]) == set(full["required"]) == internal
+    assert pub["additionalProperties"] is False and full["additionalProperties"] is False
+    assert "version" not in public
+    refs = [b["$ref"].rsplit("/", 1)[1] for b in schemas["Finding"]["oneOf"]]
+    assert sorted(refs) == ["InternalFinding", "PublicFinding"]

@@ -48,6 +48,12 @@ def test_actions_a_caller_may_be_offered(rules):
     offered = [a["name"] for a in rules["actions"]
                if a["by"] != ["system"] and a["name"] not in ("submit", "register")]
     assert sorted(enum("RequestAction")) == sorted(offered)
+    # each kind's own list (DisclosureRequest and ApprovalRequest offer
+    # from them): the actions the rules allow from some status of the kind
+    for kind, schema in (("disclosure", "DisclosureRequestAction"),
+                         ("approval", "ApprovalRequestAction")):
+        mine = {a["name"] for a in rules["actions"] if a["from"][kind]}
+        assert enum(schema) == [x for x in enum("RequestAction") if x in mine], kind
 
 
 def test_staff_steps_are_the_bodies_of_create_approval(rules):
@@ -61,6 +67,10 @@ def test_staff_steps_are_the_bodies_of_create_approval(rules):
 
 def test_outcomes_and_reasons(rules):
     assert enum("Outcome") == names(rules["outcomes"])
+    # each kind's own list, in the same order (DisclosureRequest and
+    # ApprovalRequest take their decision's outcome from them)
+    assert enum("DisclosureOutcome") == names(rules["outcomes"], kind="disclosure")
+    assert enum("ApprovalOutcome") == names(rules["outcomes"], kind="approval")
     assert enum("ReasonCode") == [r["name"] for r in rules["reason_codes"]]
     by_outcome = SCHEMAS["ReportOutcomes"]["properties"]["by_outcome"]
     assert by_outcome["items"]["properties"]["outcome"]["enum"] == \

@@ -167,12 +167,15 @@ def test_get_unit_conditional_lists_and_star(api, demo_units):
 def test_head_unit(api, demo_units):
     uid = demo_units["AIC"]
     g = api.get("/v1/units/" + uid)
-    r = api.request("HEAD", "/v1/units/" + uid, contract=False)
+    r = api.request("HEAD", "/v1/units/" + uid)
     assert r.status_code == 200 and r.content == b""
     assert r.headers["ETag"] == g.headers["ETag"]
     assert r.headers["Content-Type"].startswith("application/json")
-    r = api.request("HEAD", "/v1/units?limit=1", contract=False)
+    r = api.request("HEAD", "/v1/units?limit=1")
     assert r.status_code == 200 and r.content == b"" and "Link" in r.headers
+    # declared (headUnit...): an error answers the GET's status, no body
+    r = api.request("HEAD", "/v1/units/" + str(uuid.uuid4()))
+    assert r.status_code == 404 and r.content == b""
 
 
 def test_get_unit_bad_token_401(api, demo_units):
@@ -319,11 +322,18 @@ def test_patch_stale_etag_412(api, admin, make_unit, unchanged):
     r = api.patch("/v1/units/" + u["id"], token=admin, json={"name": "第一次"},
                   headers={"If-Match": etag})
     assert r.status_code == 200
+    current = r.headers["ETag"].removeprefix("W/")
     with unchanged():
         r = api.patch("/v1/units/" + u["id"], token=admin, json={"name": "第二次"},
                       headers={"If-Match": etag})
-        assert_problem(r, 412, "precondition-failed")
+        doc = assert_problem(r, 412, "precondition-failed")
     assert api.get("/v1/units/" + u["id"]).json()["name"] == "第一次"
+    # the answer names the version there is now: a retry with it succeeds
+    assert doc["current_etag"] == current != etag
+    r = api.patch("/v1/units/" + u["id"], token=admin, json={"name": "第二次"},
+                  headers={"If-Match": doc["current_etag"]})
+    assert r.status_code == 200, r.content
+    assert api.get("/v1/units/" + u["id"]).json()["name"] == "第二次"
 
 
 def test_patch_fresh_etag_200(api, admin, make_unit, db):

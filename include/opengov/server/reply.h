@@ -27,6 +27,10 @@ void problem_reply_errors(struct req *r, int status, const char *slug,
 			  const char *detail, const struct verrs *errs);
 void problem_replyf(struct req *r, int status, const char *slug,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A problem with one extension member of string value (the Problem schema
+ * declares each: current_etag on 412). */
+void problem_reply_member(struct req *r, int status, const char *slug,
+			  const char *detail, const char *member, const char *value);
 
 /* Sends list bodies: {"data": [...], "next_cursor": ...} plus Link, the
  * data array already written as JSON text. */
