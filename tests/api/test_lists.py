@@ -90,3 +90,59 @@ def test_answers_expose_the_headers_the_spec_describes(api, clerk):
 def test_other_origins_get_no_cors_headers(api):
     r = api.get("/v1/items?limit=1", headers={"Origin": "http://evil.example"})
     assert "Access-Control-Expose-Headers" not in r.headers
+
+
+# ---- list ETags --------------------------------------------------------------------
+
+def strong(tag):
+    """nginx marks a tag weak (W/) when it gzips the answer."""
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def page_etag(api, path, token=None):
+    r = api.get(path, token=token)
+    assert r.status_code == 200, r.content
+    tag = r.headers["ETag"]
+    assert strong(tag).startswith('"L'), tag
+    assert "authorization" in r.headers.get("Vary", "").lower()
+    return tag
+
+
+@pytest.mark.parametrize("path", ["/v1/units?limit=5", "/v1/items?limit=3",
+                                  "/v1/findings?limit=3", "/v1/disclosure-log?limit=3"])
+def test_public_list_page_answers_304_while_unchanged(api, path):
+    tag = page_etag(api, path)
+    # Twice: the second may come from the worker's cache, which must answer
+    # the condition as well.
+    for _ in range(2):
+        r = api.get(path, headers={"If-None-Match": tag})
+        assert r.status_code == 304 and r.content == b"", r.content
+        assert strong(r.headers["ETag"]) == strong(tag)
+    assert api.get(path, headers={"If-None-Match": '"L0"'}).status_code == 200
+    # Another page of the same list (when it has rows) is another validator.
+    if api.get(path).json()["data"]:
+        assert page_etag(api, path.replace("limit=", "limit=1")) != tag
+
+
+def test_list_etag_changes_after_a_write(api, admin, make_unit):
+    path = "/v1/units?limit=100&kind=township"
+    tag = page_etag(api, path)
+    make_unit(kind="township")
+    r = api.get(path, headers={"If-None-Match": tag})
+    assert r.status_code == 200
+    assert strong(r.headers["ETag"]) != strong(tag)
+
+
+def test_list_etag_is_the_callers_page(api, tokens, clerk):
+    # Two applicants with no requests see the same (empty) page; a clerk
+    # sees the unit's requests: another page, another tag, and the
+    # applicant's tag does not answer 304 to the clerk.
+    a, b = tokens.mint("public"), tokens.mint("public")
+    ta, tb = page_etag(api, "/v1/requests?limit=5", a), page_etag(api, "/v1/requests?limit=5", b)
+    assert strong(ta) == strong(tb)
+    tc = page_etag(api, "/v1/requests?limit=5", clerk)
+    assert strong(tc) != strong(ta)
+    r = api.get("/v1/requests?limit=5", token=clerk, headers={"If-None-Match": ta})
+    assert r.status_code == 200
+    r = api.get("/v1/requests?limit=5", token=clerk, headers={"If-None-Match": tc})
+    assert r.status_code == 304
