@@ -263,7 +263,7 @@ static void check_materials(const json_t *arr, struct verrs *v)
 }
 
 struct item_filters {
-	const char *kind, *category, *unit, *status, *online, *from, *to;
+	const char *kind, *category, *unit, *status, *online, *from, *to, *since;
 	bool from_date, to_date, has_q;
 	char q[512];
 	char pattern[1040];
@@ -309,6 +309,8 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 		sqlb_add(b, cmp);
 		sqlb_param(b, f->to, cast);
 	}
+	/* updated_since: inclusive (updated_at is shown to the second). */
+	sqlb_and_between(b, "updated_at", f->since, false, NULL, false);
 	if (f->after[0][0]) {
 		sqlb_add(b, " AND (sort_at, id) < (timestamptz 'epoch' + ");
 		sqlb_param(b, f->after[0], "bigint");
@@ -504,8 +506,9 @@ static const struct published item_resource = {
 	.etag = common_version_etag, .write = item_write,
 };
 
-/* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
- * id; filters kind, category, unit, status, online, published_from/to, q. */
+/* GET /v1/items - listItems: 200, 304, 400, 401. Newest published first,
+ * ties by id; filters kind, category, unit, status, online,
+ * published_from/to, q, updated_since. */
 void api_items_list(struct req *r)
 {
 	struct item_filters f = { 0 };
@@ -523,6 +526,7 @@ void api_items_list(struct req *r)
 	    query_when_or_reply(r, "published_from", &f.from, &f.from_date) ||
 	    query_when_or_reply(r, "published_to", &f.to, &f.to_date) ||
 	    query_search_or_reply(r, "q", f.q, sizeof f.q, &f.has_q) ||
+	    query_time_or_reply(r, "updated_since", &f.since) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
