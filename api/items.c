@@ -264,6 +264,7 @@ static void check_materials(const json_t *arr, struct verrs *v)
 
 struct item_filters {
 	const char *kind, *category, *unit, *status, *online, *from, *to, *since;
+	char *since_ids; /* common_since_ids_or_reply */
 	bool from_date, to_date, has_q;
 	char q[512];
 	char pattern[1040];
@@ -309,8 +310,7 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 		sqlb_add(b, cmp);
 		sqlb_param(b, f->to, cast);
 	}
-	/* updated_since: inclusive (updated_at is shown to the second). */
-	sqlb_and_between(b, "updated_at", f->since, false, NULL, false);
+	common_and_since(b, "updated_at", "id", f->since, f->since_ids);
 	if (f->after[0][0]) {
 		sqlb_add(b, " AND (sort_at, id) < (timestamptz 'epoch' + ");
 		sqlb_param(b, f->after[0], "bigint");
@@ -534,6 +534,12 @@ void api_items_list(struct req *r)
 	struct published_page pg;
 	if (common_published_list_cached(r, &item_resource, &pg))
 		return;
+	DB_STMT(changed, "items_changed_since",
+		"SELECT coalesce(array_agg(id), '{}')::text AS ids, count(*) AS n FROM"
+		" (SELECT id FROM items WHERE updated_at >= $1::timestamptz ORDER BY updated_at DESC"
+		" LIMIT " COMMON_SINCE_LIMIT_SQL ") AS s");
+	if (common_since_ids_or_reply(r, &changed, f.since, &f.since_ids))
+		return;
 
 	if (f.has_q) {
 		sql_like_pattern(f.q, f.pattern, sizeof f.pattern);
@@ -557,6 +563,7 @@ void api_items_list(struct req *r)
 		res = run(r, &b, true);
 		n = res ? PQntuples(res) : 0;
 	}
+	free(f.since_ids);
 	if (!res) {
 		db_error_reply(r);
 		return;

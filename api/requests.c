@@ -242,6 +242,13 @@ void api_requests_list(struct req *r)
 							  : 0];
 	if (request_cursor_or_reply(r, so, after))
 		return;
+	DB_STMT(changed, "requests_changed_since",
+		"SELECT coalesce(array_agg(id), '{}')::text AS ids, count(*) AS n FROM"
+		" (SELECT id FROM requests WHERE updated_at >= $1::timestamptz ORDER BY updated_at DESC"
+		" LIMIT " COMMON_SINCE_LIMIT_SQL ") AS s");
+	char *since_ids = NULL;
+	if (common_since_ids_or_reply(r, &changed, since, &since_ids))
+		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	calendar_format(workcal_today(), today);
 
@@ -283,9 +290,7 @@ void api_requests_list(struct req *r)
 		}
 	}
 	sqlb_and_between(&b, "q.received_at", from, from_date, to, to_date);
-	/* Inclusive: updated_at is shown to the second, and a client passing
-	 * back the newest it saw must not miss a change made in that second. */
-	sqlb_and_between(&b, "q.updated_at", since, false, NULL, false);
+	common_and_since(&b, "q.updated_at", "q.id", since, since_ids);
 	if (has_q) {
 		/* The bigram index narrows (sql/025), the substring decides. */
 		sql_like_pattern(q, pattern, sizeof pattern);
@@ -322,6 +327,7 @@ void api_requests_list(struct req *r)
 	sqlb_param(&b, lim, "int");
 	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
 	sqlb_free(&b);
+	free(since_ids);
 	if (!res) {
 		db_error_reply(r);
 		return;

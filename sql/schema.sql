@@ -1872,6 +1872,12 @@ CREATE INDEX requests_search ON public.requests USING gin (public.search_tokens(
 CREATE INDEX requests_status ON public.requests USING btree (status, received_at DESC, id DESC);
 
 --
+-- Name: requests_status_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_status_due ON public.requests USING btree (status, COALESCE(red_on, 'infinity'::date), id);
+
+--
 -- Name: requests_unit; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -360,3 +360,12 @@ def test_updated_since_follows_changes_of_requests(api, desk):
     r = api.get(path, token=p.token, headers={"If-None-Match": tag})
     assert r.status_code == 200
     assert [x["id"] for x in r.json()["data"]] == [p.request["id"]]
+
+
+@pytest.mark.parametrize("sort", ["received", "due"])
+def test_updated_since_with_a_sort_across_pages(api, desk, sort):
+    plain, _ = walk(api, f"/v1/requests?limit=2&sort={sort}", desk.clerk)
+    since = min(x["updated_at"] for x in plain)
+    got, pages = walk(api, f"/v1/requests?limit=2&sort={sort}&updated_since={since}", desk.clerk)
+    assert pages > 2
+    assert [x["id"] for x in got] == [x["id"] for x in plain]
