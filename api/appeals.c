@@ -449,7 +449,10 @@ void api_appeals_list_of_request(struct req *r)
 	struct request_ref ref;
 	int limit;
 
-	if (query_limit_or_reply(r, &limit) || query_time_cursor_or_reply(r, after))
+	const char *since;
+
+	if (query_limit_or_reply(r, &limit) || query_time_or_reply(r, "updated_since", &since) ||
+	    query_time_cursor_or_reply(r, after))
 		return;
 	if (request_find_or_reply(r, r->path_params[0], false, &ref))
 		return;
@@ -457,6 +460,7 @@ void api_appeals_list_of_request(struct req *r)
 	struct sqlb b = { 0 };
 	sqlb_add(&b, "SELECT " APPEAL_COLUMNS " FROM appeals a WHERE a.request_id = ");
 	sqlb_param(&b, ref.id, "uuid");
+	sqlb_and_between(&b, "a.updated_at", since, false, NULL, false);
 	PGresult *res = common_page_or_reply(r, &b, "a.created_at", "a.id", after, lim);
 	if (!res)
 		return;
@@ -490,7 +494,7 @@ static int query_year_or_reply(struct req *r, const char **from, const char **to
  * filters unit, kind, result (as it stands now), year (filed in it). */
 void api_appeals_list(struct req *r)
 {
-	const char *unit, *kind, *result, *from, *to;
+	const char *unit, *kind, *result, *from, *to, *since;
 	char after[2][CURSOR_PART_MAX], lim[16], years[2][11];
 	int limit;
 
@@ -499,6 +503,7 @@ void api_appeals_list(struct req *r)
 	    query_enum_or_reply(r, "kind", appeal_kind_names, &kind) ||
 	    query_enum_or_reply(r, "result", appeal_result_names, &result) ||
 	    query_year_or_reply(r, &from, &to, years) ||
+	    query_time_or_reply(r, "updated_since", &since) ||
 	    query_time_cursor_or_reply(r, after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
@@ -519,6 +524,7 @@ void api_appeals_list(struct req *r)
 		sqlb_add(&b, " AND ");
 		sqlb_param(&b, to, "date");
 	}
+	sqlb_and_between(&b, "a.updated_at", since, false, NULL, false);
 	PGresult *res = common_page_or_reply(r, &b, "a.created_at", "a.id", after, lim);
 	if (!res)
 		return;

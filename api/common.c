@@ -87,6 +87,37 @@ out:
 	return rc;
 }
 
+int common_since_ids_or_reply(struct req *r, struct db_stmt *st, const char *since,
+			      char **ids)
+{
+	*ids = NULL;
+	if (!since)
+		return 0;
+	const char *p[] = { since };
+	PGresult *res = db_exec_or_reply(r, st, 1, p);
+	if (!res)
+		return -1;
+	if (atoi(db_get(res, 0, "n")) <= COMMON_SINCE_FEW)
+		*ids = xstrdup(db_get(res, 0, "ids"));
+	PQclear(res);
+	return 0;
+}
+
+void common_and_since(struct sqlb *b, const char *col, const char *id_col, const char *since,
+		      const char *ids)
+{
+	/* Inclusive: updated_at is shown to the second, and a client passing
+	 * back the newest it saw must not miss a change made in that second. */
+	sqlb_and_between(b, col, since, false, NULL, false);
+	if (ids) {
+		sqlb_add(b, " AND ");
+		sqlb_add(b, id_col);
+		sqlb_add(b, " = ANY(");
+		sqlb_param(b, ids, "uuid[]");
+		sqlb_add(b, ")");
+	}
+}
+
 PGresult *common_page_or_reply(struct req *r, struct sqlb *b, const char *time_col,
 			       const char *id_col, char after[2][CURSOR_PART_MAX], const char *lim)
 {

@@ -462,7 +462,7 @@ void api_disclosure_log_publish(struct req *r)
 /* ---- reading ------------------------------------------------------------- */
 
 struct log_filters {
-	const char *unit, *status, *from, *to;
+	const char *unit, *status, *from, *to, *since;
 	bool from_date, to_date, has_q;
 	char q[512];
 	char pattern[1040];
@@ -484,6 +484,7 @@ static void list_conditions(const struct req *r, struct log_filters *f, struct s
 	sqlb_and_eq(b, "e.unit_id", f->unit, "uuid");
 	sqlb_and_eq(b, "e.status", f->status, "text");
 	sqlb_and_between(b, "e.published_at", f->from, f->from_date, f->to, f->to_date);
+	sqlb_and_between(b, "e.updated_at", f->since, false, NULL, false);
 	sqlb_and_before(b, "e.published_at", "e.id", f->after);
 }
 
@@ -508,7 +509,8 @@ static PGresult *list_page(struct req *r, struct log_filters *f, const char *lim
 	PGresult *res;
 
 	if (f->has_q) { /* never without bigrams: refused by the caller */
-		sqlb_add(&b, "WITH t AS MATERIALIZED (SELECT e.id, e.published_at, e.status, e.unit_id"
+		sqlb_add(&b, "WITH t AS MATERIALIZED (SELECT e.id, e.published_at, e.status, e.unit_id,"
+			     " e.updated_at"
 			     " FROM disclosure_log e WHERE (search_tokens(disclosure_log_search_text("
 			     "e.title, e.summary, e.answer)) COLLATE \"C\") @> search_query_tokens(lower(");
 		sqlb_param(&b, f->q, "text");
@@ -550,6 +552,7 @@ void api_disclosure_log_list(struct req *r)
 	    query_when_or_reply(r, "from", &f.from, &f.from_date) ||
 	    query_when_or_reply(r, "to", &f.to, &f.to_date) ||
 	    query_search_or_reply(r, "q", f.q, sizeof f.q, &f.has_q) ||
+	    query_time_or_reply(r, "updated_since", &f.since) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);

@@ -311,11 +311,11 @@ void api_findings_get(struct req *r)
 	PQclear(res);
 }
 
-/* GET /v1/findings - listFindings: 200, 400. Newest first; filters unit,
- * status, source, severity, category, published. */
+/* GET /v1/findings - listFindings: 200, 304, 400. Newest first; filters
+ * unit, status, source, severity, category, published, updated_since. */
 void api_findings_list(struct req *r)
 {
-	const char *unit, *status, *source, *severity, *category, *published;
+	const char *unit, *status, *source, *severity, *category, *published, *since;
 	char after[2][CURSOR_PART_MAX], lim[16];
 	int limit;
 
@@ -326,6 +326,7 @@ void api_findings_list(struct req *r)
 	    query_enum_or_reply(r, "severity", severities, &severity) ||
 	    query_enum_or_reply(r, "category", categories, &category) ||
 	    query_bool_or_reply(r, "published", &published) ||
+	    query_time_or_reply(r, "updated_since", &since) ||
 	    query_time_cursor_or_reply(r, after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
@@ -348,6 +349,7 @@ void api_findings_list(struct req *r)
 	if (published)
 		sqlb_add(&b, !strcmp(published, "true") ? " AND f.published_at IS NOT NULL"
 							 : " AND f.published_at IS NULL");
+	sqlb_and_between(&b, "f.updated_at", since, false, NULL, false);
 	PGresult *res = common_page_or_reply(r, &b, "f.created_at", "f.id", after, lim);
 	if (!res)
 		return;

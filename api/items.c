@@ -286,7 +286,8 @@ static char *check_form_schema(const json_t *body, struct verrs *v)
 }
 
 struct item_filters {
-	const char *kind, *category, *unit, *status, *online, *from, *to;
+	const char *kind, *category, *unit, *status, *online, *from, *to, *since;
+	char *since_ids; /* common_since_ids_or_reply */
 	bool from_date, to_date, has_q;
 	char q[512];
 	char pattern[1040];
@@ -332,6 +333,7 @@ static void list_conditions(const struct req *r, const struct item_filters *f,
 		sqlb_add(b, cmp);
 		sqlb_param(b, f->to, cast);
 	}
+	common_and_since(b, "updated_at", "id", f->since, f->since_ids);
 	if (f->after[0][0]) {
 		sqlb_add(b, " AND (sort_at, id) < (timestamptz 'epoch' + ");
 		sqlb_param(b, f->after[0], "bigint");
@@ -529,8 +531,9 @@ static const struct published item_resource = {
 	.etag = common_version_etag, .write = item_write,
 };
 
-/* GET /v1/items - listItems: 200, 400, 401. Newest published first, ties by
- * id; filters kind, category, unit, status, online, published_from/to, q. */
+/* GET /v1/items - listItems: 200, 304, 400, 401. Newest published first,
+ * ties by id; filters kind, category, unit, status, online,
+ * published_from/to, q, updated_since. */
 void api_items_list(struct req *r)
 {
 	struct item_filters f = { 0 };
@@ -548,12 +551,19 @@ void api_items_list(struct req *r)
 	    query_when_or_reply(r, "published_from", &f.from, &f.from_date) ||
 	    query_when_or_reply(r, "published_to", &f.to, &f.to_date) ||
 	    query_search_or_reply(r, "q", f.q, sizeof f.q, &f.has_q) ||
+	    query_time_or_reply(r, "updated_since", &f.since) ||
 	    query_time_cursor_or_reply(r, f.after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 
 	struct published_page pg;
 	if (common_published_list_cached(r, &item_resource, &pg))
+		return;
+	DB_STMT(changed, "items_changed_since",
+		"SELECT coalesce(array_agg(id), '{}')::text AS ids, count(*) AS n FROM"
+		" (SELECT id FROM items WHERE updated_at >= $1::timestamptz ORDER BY updated_at DESC"
+		" LIMIT " COMMON_SINCE_LIMIT_SQL ") AS s");
+	if (common_since_ids_or_reply(r, &changed, f.since, &f.since_ids))
 		return;
 
 	if (f.has_q) {
@@ -578,6 +588,7 @@ void api_items_list(struct req *r)
 		res = run(r, &b, true);
 		n = res ? PQntuples(res) : 0;
 	}
+	free(f.since_ids);
 	if (!res) {
 		db_error_reply(r);
 		return;

@@ -120,14 +120,106 @@ void api_requests_get(struct req *r)
 
 /* ---- GET /v1/requests -------------------------------------------------- */
 
-/* GET /v1/requests - listRequests: 200, 400, 401. Newest received first,
- * ties by id; scoped by role; filters kind, status, unit, light,
- * received_from, received_to. */
+/* The orders of ?sort=: each a key column (what the cursor holds, as text)
+ * with its cast, and a direction; ties by id in the same direction. The
+ * key of due and light is the day the light turns red ('infinity' without
+ * a running clock: last), which orders red before yellow before green. */
+struct request_sort {
+	const char *name;
+	const char *key;  /* SQL of the key, as text in the select list */
+	const char *expr; /* the ordered expression (an index's) */
+	const char *cast; /* of the cursor's key */
+	bool asc;
+};
+
+static const struct request_sort request_sorts[] = {
+	{ "received", "(extract(epoch FROM q.received_at) * 1000000)::bigint::text",
+	  "q.received_at", NULL, false },
+	{ "received_asc", "(extract(epoch FROM q.received_at) * 1000000)::bigint::text",
+	  "q.received_at", NULL, true },
+	{ "due", "coalesce(q.red_on, 'infinity'::date)::text",
+	  "coalesce(q.red_on, 'infinity'::date)", "date", true },
+	{ "due_desc", "coalesce(q.red_on, 'infinity'::date)::text",
+	  "coalesce(q.red_on, 'infinity'::date)", "date", false },
+	{ "light", "coalesce(q.red_on, 'infinity'::date)::text",
+	  "coalesce(q.red_on, 'infinity'::date)", "date", true },
+};
+
+static const char *const request_sort_names[] = { "received", "received_asc", "due",
+						  "due_desc", "light", NULL };
+
+/* ?cursor= of listRequests: the sort it was issued for, the key, the id.
+ * A cursor of another order would skip or repeat rows: 400. */
+static int request_cursor_or_reply(struct req *r, const struct request_sort *so,
+				   char after[3][CURSOR_PART_MAX])
+{
+	int y, m, d;
+
+	if (query_cursor_or_reply(r, 3, after))
+		return -1;
+	if (!after[0][0])
+		return 0;
+	if (strcmp(after[0], so->name)) {
+		query_invalid_reply(r, "cursor", "belongs to another sort order: ask for the"
+				    " first page again");
+		return -1;
+	}
+	bool key_ok;
+	if (so->cast) {
+		key_ok = !strcmp(after[1], "infinity") || !strcmp(after[1], "-infinity") ||
+			 !date_parse(after[1], &y, &m, &d);
+	} else {
+		char *end;
+		errno = 0;
+		long long us = strtoll(after[1], &end, 10);
+		key_ok = !errno && !*end && end != after[1] && us > -62135596800000000LL &&
+			 us < 253402300799000000LL;
+	}
+	if (!key_ok || !uuid_valid(after[2])) {
+		query_invalid_reply(r, "cursor", "is not a cursor this server issued");
+		return -1;
+	}
+	return 0;
+}
+
+/* ?number_prefix=: the start of a case number, letters, digits and '-'
+ * (GK-2019-). The next string in byte order after every number it starts
+ * is the prefix with its last character's byte raised by one. */
+static int number_prefix_or_reply(struct req *r, char lo[32], char hi[32], bool *present)
+{
+	const char *v = http_query(r, "number_prefix");
+	size_t n = v ? strlen(v) : 0;
+
+	*present = false;
+	if (!v)
+		return 0;
+	if (n < 2 || n > 20 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n) {
+		query_invalid_reply(r, "number_prefix", "must be 2 to 20 capital letters, digits"
+				    " or '-', the start of a case number (GK-2019-)");
+		return -1;
+	}
+	memcpy(lo, v, n + 1);
+	memcpy(hi, v, n + 1);
+	hi[n - 1]++;
+	*present = true;
+	return 0;
+}
+
+/* What a request's text search reads (sql/025: request_search_text). */
+static const char *const request_search_columns[] = {
+	"q.description", "q.purpose", "(q.applicant ->> 'name')", NULL
+};
+
+/* GET /v1/requests - listRequests: 200, 304, 400, 401. Newest received
+ * first unless ?sort= says otherwise, ties by id; scoped by role; filters
+ * kind, status, unit, light, received_from, received_to, number,
+ * number_prefix, q (text), updated_since. */
 void api_requests_list(struct req *r)
 {
-	const char *kind, *status, *unit, *light, *from, *to;
-	bool from_date = false, to_date = false;
-	char after[2][CURSOR_PART_MAX], lim[16], today[11];
+	const char *kind, *status, *unit, *light, *from, *to, *sort, *since, *number;
+	bool from_date = false, to_date = false, has_q = false, has_prefix = false;
+	char after[3][CURSOR_PART_MAX], lim[16], today[11], q[404], pattern[1040];
+	char prefix_lo[32], prefix_hi[32];
 	int limit;
 
 	if (query_limit_or_reply(r, &limit) ||
@@ -137,13 +229,34 @@ void api_requests_list(struct req *r)
 	    query_enum_or_reply(r, "light", lights, &light) ||
 	    query_when_or_reply(r, "received_from", &from, &from_date) ||
 	    query_when_or_reply(r, "received_to", &to, &to_date) ||
-	    query_time_cursor_or_reply(r, after))
+	    query_time_or_reply(r, "updated_since", &since) ||
+	    query_enum_or_reply(r, "sort", request_sort_names, &sort) ||
+	    number_prefix_or_reply(r, prefix_lo, prefix_hi, &has_prefix) ||
+	    query_search_or_reply(r, "q", q, sizeof q, &has_q))
+		return;
+	number = http_query(r, "number");
+	if (number && (!*number || strlen(number) > 32)) {
+		query_invalid_reply(r, "number", "must be a case number of 1 to 32 characters");
+		return;
+	}
+	const struct request_sort *so = &request_sorts[sort ? choice_index(request_sort_names, sort)
+							  : 0];
+	if (request_cursor_or_reply(r, so, after))
+		return;
+	DB_STMT(changed, "requests_changed_since",
+		"SELECT coalesce(array_agg(id), '{}')::text AS ids, count(*) AS n FROM"
+		" (SELECT id FROM requests WHERE updated_at >= $1::timestamptz ORDER BY updated_at DESC"
+		" LIMIT " COMMON_SINCE_LIMIT_SQL ") AS s");
+	char *since_ids = NULL;
+	if (common_since_ids_or_reply(r, &changed, since, &since_ids))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	calendar_format(workcal_today(), today);
 
 	struct sqlb b = { 0 };
-	sqlb_add(&b, "SELECT " REQUEST_COLUMNS ", " REQUEST_REDRESS_COLUMNS " FROM requests q WHERE ");
+	sqlb_add(&b, "SELECT " REQUEST_COLUMNS ", " REQUEST_REDRESS_COLUMNS ", ");
+	sqlb_add(&b, so->key);
+	sqlb_add(&b, " AS sort_key FROM requests q WHERE ");
 	if (req_sees_everything(r)) {
 		sqlb_add(&b, "true");
 	} else if (req_is_unit_staff(r)) {
@@ -156,6 +269,13 @@ void api_requests_list(struct req *r)
 	sqlb_and_eq(&b, "q.kind", kind, "text");
 	sqlb_and_eq(&b, "q.status", status, "text");
 	sqlb_and_eq(&b, "q.unit_id", unit, "uuid");
+	sqlb_and_eq(&b, "q.number", number, "text");
+	if (has_prefix) {
+		sqlb_add(&b, " AND (q.number COLLATE \"C\") >= ");
+		sqlb_param(&b, prefix_lo, "text");
+		sqlb_add(&b, " AND (q.number COLLATE \"C\") < ");
+		sqlb_param(&b, prefix_hi, "text");
+	}
 	if (light) {
 		if (!strcmp(light, "red")) {
 			sqlb_add(&b, " AND q.red_on <= ");
@@ -171,9 +291,48 @@ void api_requests_list(struct req *r)
 		}
 	}
 	sqlb_and_between(&b, "q.received_at", from, from_date, to, to_date);
-	PGresult *res = common_page_or_reply(r, &b, "q.received_at", "q.id", after, lim);
-	if (!res)
+	common_and_since(&b, "q.updated_at", "q.id", since, since_ids);
+	if (has_q) {
+		/* The bigram index narrows (sql/025), the substring decides. */
+		sql_like_pattern(q, pattern, sizeof pattern);
+		sqlb_add(&b, " AND (search_tokens(request_search_text(q.description, q.purpose,"
+			     " q.applicant)) COLLATE \"C\") @> search_query_tokens(lower(");
+		sqlb_param(&b, q, "text");
+		sqlb_add(&b, ")) AND ");
+		sqlb_substring(&b, request_search_columns, q, pattern);
+	}
+	const char *cmp = so->asc ? " > " : " < ", *dir = so->asc ? " ASC" : " DESC";
+	if (after[0][0]) {
+		sqlb_add(&b, " AND (");
+		sqlb_add(&b, so->expr);
+		sqlb_add(&b, ", q.id)");
+		sqlb_add(&b, cmp);
+		sqlb_add(&b, "(");
+		if (so->cast) {
+			sqlb_param(&b, after[1], so->cast);
+		} else {
+			sqlb_add(&b, "timestamptz 'epoch' + ");
+			sqlb_param(&b, after[1], "bigint");
+			sqlb_add(&b, " * interval '1 microsecond'");
+		}
+		sqlb_add(&b, ", ");
+		sqlb_param(&b, after[2], "uuid");
+		sqlb_add(&b, ")");
+	}
+	sqlb_add(&b, " ORDER BY ");
+	sqlb_add(&b, so->expr);
+	sqlb_add(&b, dir);
+	sqlb_add(&b, ", q.id");
+	sqlb_add(&b, dir);
+	sqlb_add(&b, " LIMIT ");
+	sqlb_param(&b, lim, "int");
+	PGresult *res = db_exec_cached(r->db, b.sql.data, b.n, b.params);
+	sqlb_free(&b);
+	free(since_ids);
+	if (!res) {
+		db_error_reply(r);
 		return;
+	}
 	const struct calendar *cal = request_calendar_or_reply(r, res);
 	if (!cal) {
 		PQclear(res);
@@ -190,8 +349,9 @@ void api_requests_list(struct req *r)
 	buf_append(&data, "]", 1);
 	char *next = NULL;
 	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(key, 2);
+		const char *key[] = { so->name, db_get(res, limit - 1, "sort_key"),
+				      db_get(res, limit - 1, "id") };
+		next = cursor_encode(key, 3);
 	}
 	PQclear(res);
 	http_header(r, "Cache-Control", "private, no-cache");

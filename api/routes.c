@@ -1,5 +1,6 @@
 /* routes.c - the route table of api/routes.def, for the router
- * (src/server/router.c), the metrics' labels and `opengov routes`. */
+ * (src/server/router.c), the metrics' labels and `opengov routes`, and the
+ * query parameters of api/queries.def (`opengov queries`). */
 #include "opengov/api/handlers.h"
 #include "opengov/server/router.h"
 
@@ -20,3 +21,13 @@ const struct route routes[] = {
 #undef ROUTE
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
+
+/* The query parameters of each operation (api/queries.def); the router
+ * answers 400 to any other. */
+const struct route_query route_queries[] = {
+#define QUERY(operation_id, ...) \
+	{ #operation_id, (const char *const[]){ __VA_ARGS__, NULL } },
+#include "api/queries.def"
+#undef QUERY
+};
+const size_t route_queries_count = sizeof route_queries / sizeof route_queries[0];

@@ -55,8 +55,9 @@ void api_units_list(struct req *r)
 		" WHERE ($1::text IS NULL OR kind = $1)"
 		" AND ($2::uuid IS NULL OR parent_id = $2)"
 		" AND ($3::text IS NULL OR code > $3)"
+		" AND ($5::timestamptz IS NULL OR updated_at >= $5)"
 		" ORDER BY code LIMIT $4");
-	const char *kind, *parent;
+	const char *kind, *parent, *since;
 	char after[1][CURSOR_PART_MAX];
 	char lim[16];
 	int limit;
@@ -64,6 +65,7 @@ void api_units_list(struct req *r)
 	if (query_limit_or_reply(r, &limit) ||
 	    query_enum_or_reply(r, "kind", unit_kinds, &kind) ||
 	    query_uuid_or_reply(r, "parent_id", &parent) ||
+	    query_time_or_reply(r, "updated_since", &since) ||
 	    query_cursor_or_reply(r, 1, after))
 		return;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
@@ -73,8 +75,8 @@ void api_units_list(struct req *r)
 	bool cacheable = http_list_cache_key(r, "units", ckey, sizeof ckey);
 	if (cacheable && http_cached_reply(r, ckey, &gen))
 		return;
-	const char *p[] = { kind, parent, after[0][0] ? after[0] : NULL, lim };
-	PGresult *res = db_exec_or_reply(r, &st, 4, p);
+	const char *p[] = { kind, parent, after[0][0] ? after[0] : NULL, lim, since };
+	PGresult *res = db_exec_or_reply(r, &st, 5, p);
 	if (!res)
 		return;
 	static const char *const key[] = { "code" };

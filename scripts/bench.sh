@@ -526,6 +526,15 @@ for ((mask = 0; mask < 1 << ${#RFILTERS[@]}; mask++)); do
 		rcombos=$((rcombos + 1))
 	done
 done
+# The list's searches, orders and updated_since (sql/025), one at a time.
+for qs in "sort=due" "sort=due_desc" "sort=light" "sort=received_asc" "status=accepted&sort=due" \
+	"light=red&sort=due" "q=$Q_COMMON" "number_prefix=GK-2026-00" \
+	"updated_since=2000-01-01T00:00:00Z" "updated_since=2100-01-01T00:00:00Z"; do
+	for tok in "$tok_list" "$tok_sup" "$tok_citizen"; do
+		curl -s -o /dev/null -H "Authorization: Bearer $tok" "$BASE/v1/requests?limit=20&$qs"
+		rcombos=$((rcombos + 1))
+	done
+done
 sleep 1
 seqscans=$(head -c "$log_requests" "$PGLOG" | tail -c +"$((log_from + 1))" | grep -c "Seq Scan on items" || true)
 plans=$(head -c "$log_requests" "$PGLOG" | tail -c +"$((log_from + 1))" | grep -c "Query Text:" || true)

@@ -436,6 +436,17 @@ CREATE FUNCTION public.request_missing_materials(p_request uuid, p_item uuid) RE
 $$;
 
 --
+-- Name: request_search_text(text, text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.request_search_text(description text, purpose text, applicant jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT lower(translate(concat_ws(chr(10), description, purpose, applicant ->> 'name'),
+                           chr(1), ' '))
+$$;
+
+--
 -- Name: requests_appeals_summarise(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2065,6 +2076,12 @@ CREATE INDEX items_status_order ON public.items USING btree (status, sort_at DES
 CREATE INDEX items_unit_order ON public.items USING btree (unit_id, sort_at DESC, id DESC);
 
 --
+-- Name: items_updated; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX items_updated ON public.items USING btree (updated_at);
+
+--
 -- Name: login_throttle_window; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2113,6 +2130,12 @@ CREATE INDEX requests_acceptance_due ON public.requests USING btree (acceptance_
 CREATE INDEX requests_applicant ON public.requests USING btree (applicant_sub, received_at DESC, id DESC) WHERE (applicant_sub IS NOT NULL);
 
 --
+-- Name: requests_applicant_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_applicant_due ON public.requests USING btree (applicant_sub, COALESCE(red_on, 'infinity'::date), id) WHERE (applicant_sub IS NOT NULL);
+
+--
 -- Name: requests_closed; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2137,10 +2160,22 @@ CREATE INDEX requests_decided ON public.requests USING btree (decided_at) WHERE 
 CREATE INDEX requests_delivery_due ON public.requests USING btree (delivery_due) WHERE ((delivery_due IS NOT NULL) AND (delivered_at IS NULL));
 
 --
+-- Name: requests_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_due ON public.requests USING btree (COALESCE(red_on, 'infinity'::date), id);
+
+--
 -- Name: requests_fee_due; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX requests_fee_due ON public.requests USING btree (fee_due) WHERE (status = 'awaiting_payment'::text);
+
+--
+-- Name: requests_number_c; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_number_c ON public.requests USING btree (number COLLATE "C");
 
 --
 -- Name: requests_open_calendar; Type: INDEX; Schema: public; Owner: -
@@ -2209,10 +2244,22 @@ CREATE INDEX requests_report_open ON public.requests USING btree (unit_id, recei
 CREATE INDEX requests_report_received ON public.requests USING btree (unit_id, received_at) INCLUDE (kind, applicant_type, decided_at, closed_at);
 
 --
+-- Name: requests_search; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_search ON public.requests USING gin (public.search_tokens(public.request_search_text(description, purpose, applicant)) COLLATE "C");
+
+--
 -- Name: requests_status; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX requests_status ON public.requests USING btree (status, received_at DESC, id DESC);
+
+--
+-- Name: requests_status_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_status_due ON public.requests USING btree (status, COALESCE(red_on, 'infinity'::date), id);
 
 --
 -- Name: requests_unit; Type: INDEX; Schema: public; Owner: -
@@ -2221,10 +2268,22 @@ CREATE INDEX requests_status ON public.requests USING btree (status, received_at
 CREATE INDEX requests_unit ON public.requests USING btree (unit_id, received_at DESC, id DESC);
 
 --
+-- Name: requests_unit_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_unit_due ON public.requests USING btree (unit_id, COALESCE(red_on, 'infinity'::date), id);
+
+--
 -- Name: requests_unit_status; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX requests_unit_status ON public.requests USING btree (unit_id, status, received_at DESC, id DESC);
+
+--
+-- Name: requests_updated; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX requests_updated ON public.requests USING btree (updated_at);
 
 --
 -- Name: units_kind_code; Type: INDEX; Schema: public; Owner: -

@@ -1,5 +1,5 @@
 /* main.c - the one executable: serve, migrate, seed, token, monitor, deliver, rules,
- * routes, statements, version. */
+ * routes, queries, statements, version. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,7 @@ static int usage(void)
 		"       opengov deliver [--once]\n"
 		"       opengov rules\n"
 		"       opengov routes\n"
+		"       opengov queries\n"
 		"       opengov statements\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
@@ -133,6 +134,12 @@ int main(int argc, char **argv)
 		/* The route table (api/routes.def), which tests hold openapi.yaml
 		 * against. */
 		router_print(stdout, routes, routes_count);
+		return 0;
+	}
+	if (!strcmp(cmd, "queries")) {
+		/* The query parameters of each operation (api/queries.def), which
+		 * tests hold openapi.yaml against. */
+		router_print_queries(stdout, routes, routes_count);
 		return 0;
 	}
 	/* The prepared statements (src/db/dbstmt.c): listed, and checked before

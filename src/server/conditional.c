@@ -65,8 +65,16 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 		return false;
 	}
 	metrics_cache(true);
-	if (*hit.etag && http_not_modified(r, hit.etag))
+	/* A list page kept by http_cache_keep carries its ETag among its
+	 * headers; a single object's is added here. */
+	bool tagged = hit.headers_len && memmem(hit.headers, hit.headers_len, "ETag: ", 6);
+	if (*hit.etag && r->if_none_match && etag_listed(r->if_none_match, hit.etag)) {
+		http_header(r, "ETag", "%s", hit.etag);
+		http_empty(r, 304);
 		return true;
+	}
+	if (*hit.etag && !tagged)
+		http_header(r, "ETag", "%s", hit.etag);
 	buf_append(&r->headers, hit.headers, hit.headers_len);
 	http_text(r, 200, "application/json", hit.body, hit.len);
 	return true;
@@ -88,11 +96,29 @@ bool http_list_cache_key(const struct req *r, const char *prefix, char *key, siz
 	return n > 0 && (size_t)n < size;
 }
 
+/* The ETag among the header lines from mark on ("" when none). */
+static void kept_etag(const struct req *r, size_t mark, char *out, size_t size)
+{
+	const char *h = r->headers.data ? r->headers.data + mark : "";
+	const char *e = !strncmp(h, "ETag: ", 6) ? h : strstr(h, "\r\nETag: ");
+
+	out[0] = '\0';
+	if (!e)
+		return;
+	e += e == h ? 6 : 8;
+	size_t n = strcspn(e, "\r");
+	if (n < size)
+		snprintf(out, size, "%.*s", (int)n, e);
+}
+
 void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark)
 {
+	char etag[RCACHE_ETAG_MAX];
+
 	if (r->status != 200 || headers_mark > r->headers.len)
 		return;
-	rcache_put(key, gen, "", r->headers.data ? r->headers.data + headers_mark : "",
+	kept_etag(r, headers_mark, etag, sizeof etag);
+	rcache_put(key, gen, etag, r->headers.data ? r->headers.data + headers_mark : "",
 		   r->headers.len - headers_mark, r->out.data ? r->out.data : "", r->out.len);
 }
 

@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "opengov/base/cursor.h"
 #include "opengov/base/log.h"
 #include "opengov/base/metrics.h"
 #include "opengov/db/jsonw.h"
+#include "opengov/server/conditional.h"
 #include "opengov/server/problem.h"
 #include "opengov/server/reply.h"
 #include "opengov/server/router.h"
@@ -195,7 +198,22 @@ void http_list_text(struct req *r, const struct buf *data, const char *next_curs
 		buf_puts(&body, "null");
 	}
 	buf_puts(&body, "}");
-	http_text(r, 200, "application/json", body.data, body.len);
+	/* A page's validator is a hash of the page: it changes whenever any
+	 * byte of it would (a row, its order, the next cursor, the caller's
+	 * view of it), with no query of its own. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char etag[40] = "\"L";
+	EVP_Digest(body.data, body.len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 16 && i < mdlen; i++)
+		snprintf(etag + 2 + 2 * i, 3, "%02x", md[i]);
+	strcat(etag, "\"");
+	/* What a page holds depends on who asks (their role, unit, own rows). */
+	const char *h = r->headers.data ? r->headers.data : "";
+	if (strncmp(h, "Vary: Authorization", 19) && !strstr(h, "\nVary: Authorization"))
+		http_header(r, "Vary", "Authorization");
+	if (!http_not_modified(r, etag))
+		http_text(r, 200, "application/json", body.data, body.len);
 	buf_free(&body);
 }
 

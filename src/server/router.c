@@ -1,11 +1,13 @@
 /* router.c - the route table and everything decided before a handler runs:
- * CORS, 404/405, authentication, roles, body size, content type, JSON. */
+ * CORS, 404/405, authentication, roles, unknown query parameters, body
+ * size, content type, JSON. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "opengov/base/config.h"
+#include "opengov/server/query.h"
 #include "opengov/server/router.h"
 #include "opengov/server/sessions.h"
 #include "opengov/base/tokencache.h"
@@ -37,6 +39,48 @@ void router_print(FILE *out, const struct route *table, size_t n)
 			}
 		fprintf(out, "%s\t%s\n", *sep ? "" : "-", rt->handler_name);
 	}
+}
+
+const char *const *router_query_names(const struct route *rt)
+{
+	static const char *const none[] = { NULL };
+
+	for (size_t i = 0; i < route_queries_count; i++)
+		if (!strcmp(route_queries[i].operation_id, rt->operation_id))
+			return route_queries[i].names;
+	return none;
+}
+
+void router_print_queries(FILE *out, const struct route *table, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const *names = router_query_names(&table[i]);
+
+		fprintf(out, "%s\t", table[i].operation_id);
+		for (int k = 0; names[k]; k++)
+			fprintf(out, "%s%s", k ? "," : "", names[k]);
+		fprintf(out, "%s\n", names[0] ? "" : "-");
+	}
+}
+
+/* Every query parameter must be one the operation declares: a misspelt or
+ * unknown filter answered with the unfiltered list would look like an
+ * answer. 0, or -1 after answering 400 naming the first stranger. */
+static int known_queries_or_reply(struct req *r)
+{
+	const char *const *names = router_query_names(r->route);
+
+	for (int i = 0; i < r->nquery; i++) {
+		int k = 0;
+		while (names[k] && strcmp(names[k], r->qp[i].name))
+			k++;
+		if (!names[k]) {
+			query_invalid_reply(r, r->qp[i].name,
+					    "is not a query parameter of this operation");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Compares one pattern with a path segment by segment. */
@@ -117,8 +161,12 @@ static void cors_headers(struct req *r)
 		return;
 	http_header(r, "Access-Control-Allow-Origin", "%s", r->origin);
 	http_header(r, "Vary", "Origin");
+	/* What a browser's script may read of an answer: the validators, where
+	 * a new resource is, the next page, a file's name, a replayed
+	 * idempotent answer, when to try again. */
 	http_header(r, "Access-Control-Expose-Headers",
-		    "ETag, Location, Link, X-Request-Id, Retry-After");
+		    "ETag, Location, Link, X-Request-Id, Retry-After, Content-Disposition,"
+		    " Idempotent-Replayed");
 }
 
 static void preflight(struct req *r, const char *allow)
@@ -126,7 +174,8 @@ static void preflight(struct req *r, const char *allow)
 	if (config_origin_allowed(r->cfg, r->origin)) {
 		http_header(r, "Access-Control-Allow-Methods", "%s", allow);
 		http_header(r, "Access-Control-Allow-Headers",
-			    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key");
+			    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key,"
+			    " Cache-Control, Pragma");
 		http_header(r, "Access-Control-Max-Age", "600");
 	}
 	http_header(r, "Allow", "%s", allow);
@@ -307,6 +356,8 @@ void router_dispatch(struct req *r)
 				       auth_role_name(r->claims.role));
 		return;
 	}
+	if (known_queries_or_reply(r))
+		return;
 	long max = (r->route->flags & RT_UPLOAD) ? UPLOAD_MAX_BYTES : r->cfg->max_body;
 	if (r->content_length < 0 || r->content_length > max) {
 		problem_replyf(r, 413, "payload-too-large",

@@ -6,6 +6,9 @@
   kind of body. A route in one place and not the other fails here; a handler
   without a row does not compile (-Wmissing-prototypes: its prototype comes
   from the row).
+- One list of query parameters: api/queries.def, read back with `opengov
+  queries`, is exactly the query parameters openapi.yaml declares for each
+  operation (the router answers 400 to any other).
 - The layers: src/base, src/db, src/domain, src/server and api/ include only
   what their layer may (nothing below reaches up; the domain never sees HTTP).
 
@@ -15,10 +18,11 @@ These tests need no running stack.
 import glob
 import os
 import re
+import subprocess
 
 import pytest
 
-from conftest import CONTRACT, REPO, binary_routes
+from conftest import BIN, CONTRACT, REPO, binary_routes
 
 METHODS = ("get", "post", "put", "patch", "delete")
 ALL_ROLES = {"public", "clerk", "approver", "supervisor", "admin"}
@@ -103,6 +107,49 @@ def test_handlers_are_named_for_their_file(routes):
         resource = max(owner, key=len)
         assert re.search(rf"^void {rt.handler}\(struct req \*r\)$", sources[resource], re.M), \
             f"{rt.handler} is not defined in api/{resource}.c"
+
+
+def spec_query_parameters(path, op):
+    """The names of the query parameters an operation declares (its own and
+    its path's, $refs followed)."""
+    params = CONTRACT.doc["paths"][path].get("parameters", []) + op.get("parameters", [])
+    out = set()
+    for p in params:
+        if "$ref" in p:
+            p = CONTRACT.doc["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]
+        if p["in"] == "query":
+            out.add(p["name"])
+    return out
+
+
+def binary_queries():
+    p = subprocess.run([BIN, "queries"], capture_output=True, text=True, timeout=30,
+                       env={"PATH": os.environ.get("PATH", "")})
+    assert p.returncode == 0, p.stderr
+    out = {}
+    for line in p.stdout.splitlines():
+        op, names = line.split("\t")
+        assert op not in out, f"{op} twice in `opengov queries`"
+        out[op] = set() if names == "-" else set(names.split(","))
+    return out
+
+
+def test_query_parameters_are_the_spec_parameters(routes):
+    table = binary_queries()
+    spec = {op["operationId"]: spec_query_parameters(p, op) for _, p, op in spec_operations()}
+    assert set(table) == {rt.operation_id for rt in routes}
+    wrong = {op: (sorted(table[op]), sorted(spec[op])) for op in table if table[op] != spec[op]}
+    assert wrong == {}, "api/queries.def (server) and openapi.yaml (spec) differ"
+
+
+def test_every_row_of_queries_def_names_an_operation(routes):
+    """A row for an operationId no route has (misspelt) would be silently
+    unused: that operation would then accept no parameter."""
+    text = open(os.path.join(REPO, "api", "queries.def"), encoding="utf-8").read()
+    rows = re.findall(r"^QUERY\((\w+),", text, re.M)
+    ops = {rt.operation_id for rt in routes}
+    assert rows and sorted(set(rows) - ops) == []
+    assert len(rows) == len(set(rows)), "an operation twice in api/queries.def"
 
 
 def layer_of(path):

@@ -61,6 +61,21 @@ int common_open_finding_or_reply(struct req *r, const PGresult *q, const char *c
  * the rows after the cursor after, lim of them (the page and one more to
  * tell whether another follows), through the statement cache; frees b.
  * The rows, or NULL after answering the database's error. */
+/* updated_since on a large table (requests, items): the ids of its rows
+ * changed since then, when there are at most COMMON_SINCE_FEW of them (st
+ * selects "ids" as a uuid[] text and "n", the count, of at most
+ * COMMON_SINCE_FEW + 1 rows of updated_at >= $1), and common_and_since adds
+ * "AND col >= since" and, with those ids, "AND id_col = ANY(ids)": the page
+ * is then read by primary key instead of by walking the list's order past
+ * every row that did not change (one plan serves all values, and a bound
+ * on updated_at alone looks unselective to it). 0, or -1 after answering. */
+#define COMMON_SINCE_FEW 1000
+#define COMMON_SINCE_LIMIT_SQL "1001" /* COMMON_SINCE_FEW + 1, for the SQL */
+int common_since_ids_or_reply(struct req *r, struct db_stmt *st, const char *since,
+			      char **ids);
+void common_and_since(struct sqlb *b, const char *col, const char *id_col, const char *since,
+		      const char *ids);
+
 PGresult *common_page_or_reply(struct req *r, struct sqlb *b, const char *time_col,
 			       const char *id_col, char after[2][CURSOR_PART_MAX], const char *lim);
 

@@ -39,6 +39,23 @@ extern const size_t routes_count;
  * route (method, pattern, operationId, roles, flags, handler). */
 void router_print(FILE *out, const struct route *table, size_t n);
 
+/* The query parameters an operation accepts (api/queries.def); an
+ * operation without a row accepts none. */
+struct route_query {
+	const char *operation_id;
+	const char *const *names; /* NULL-terminated */
+};
+extern const struct route_query route_queries[];
+extern const size_t route_queries_count;
+
+/* The names rt accepts (NULL-terminated; an empty list when none). */
+const char *const *router_query_names(const struct route *rt);
+
+/* Prints api/queries.def as `opengov queries` does: one line per route,
+ * operationId, a tab and its query parameters comma-separated ("-" for
+ * none). */
+void router_print_queries(FILE *out, const struct route *table, size_t n);
+
 enum match_result { MATCH_OK, MATCH_NO_PATH, MATCH_NO_METHOD };
 
 /* Pure matching: finds the row for method+path; fills params and, for
