@@ -20,6 +20,7 @@
 #include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/base/msg.h"
 
 static const struct field create_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, appeal_kind_names, NULL, NULL },
@@ -313,11 +314,12 @@ void api_appeals_result(struct req *r)
 		goto out;
 	const char *now = db_get(cur, 0, "result");
 	if (strcmp(now, "pending")) {
-		char detail[200];
-		snprintf(detail, sizeof detail, "The appeal's result is recorded (%s on %s):"
-			 " it is not changed.", now, db_get(cur, 0, "result_on"));
+		char detail[400];
+		const struct msg *m = msg_format(detail, sizeof detail, r->lang,
+						 "The appeal's result is recorded (%s on %s):"
+						 " it is not changed.", now, db_get(cur, 0, "result_on"));
 		db_rollback(r->db);
-		conflict_reply(r, detail, now, appeal_actions(now));
+		conflict_reply_text(r, m ? m->code : NULL, detail, now, appeal_actions(now));
 		goto out;
 	}
 	if (appeal_result_check(result, result_on, atoi(db_get(cur, 0, "filed_day")),

@@ -16,6 +16,7 @@
 #include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/base/msg.h"
 
 static const char *const sources[] = { "inspection", "e_monitoring", "complaint", NULL };
 static const char *const manual_sources[] = { "inspection", "complaint", NULL };
@@ -386,11 +387,12 @@ static PGresult *lock_or_reply(struct req *r)
 
 static void wrong_status(struct req *r, const PGresult *cur, const char *action)
 {
-	char detail[160];
+	char detail[400];
 	const char *status = db_get(cur, 0, "status");
+	const struct msg *m = msg_format(detail, sizeof detail, r->lang,
+					 "The finding is %s: %s is not possible now.", status, action);
 
-	snprintf(detail, sizeof detail, "The finding is %s: %s is not possible now.", status, action);
-	conflict_reply(r, detail, status, status_actions(status, db_get(cur, 0, "published_at") != NULL));
+	conflict_reply_text(r, m ? m->code : NULL, detail, status, status_actions(status, db_get(cur, 0, "published_at") != NULL));
 }
 
 DB_STMT(finding_update, "findings_update",

@@ -1,5 +1,5 @@
 /* main.c - the one executable: serve, migrate, seed, token, monitor, rules,
- * routes, statements, version. */
+ * routes, messages, statements, version. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "opengov/base/log.h"
 #include "opengov/domain/monitor.h"
 #include "opengov/base/privdrop.h"
+#include "opengov/base/msg.h"
 #include "opengov/server/router.h"
 #include "opengov/server/server.h"
 #include "opengov/domain/workcal.h"
@@ -30,6 +31,7 @@ static int usage(void)
 		"       opengov monitor [--every SECONDS]\n"
 		"       opengov rules\n"
 		"       opengov routes\n"
+		"       opengov messages\n"
 		"       opengov statements\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
@@ -125,6 +127,12 @@ int main(int argc, char **argv)
 		case_rules_json(&b);
 		printf("%s\n", buf_str(&b));
 		buf_free(&b);
+		return 0;
+	}
+	if (!strcmp(cmd, "messages")) {
+		/* The message catalogue (src/base/messages.def) as TSV: code,
+		 * English, Chinese, kind; a client's own texts start here. */
+		msg_print(stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "routes")) {

@@ -167,9 +167,11 @@ int query_text_or_reply(struct req *r, const char *name, int min, int max,
 	out[n] = '\0';
 	size_t chars = utf8_length(out);
 	if ((int)chars < min || (int)chars > max) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "must be %d to %d characters long", min, max);
-		query_invalid_reply(r, name, msg);
+		struct verrs errs = { 0 };
+		char ptr[96];
+		snprintf(ptr, sizeof ptr, "/query/%.80s", name);
+		verrs_add(&errs, ptr, "must be %d to %d characters long", min, max);
+		problem_reply_errors(r, 400, "bad-request", "A query parameter is invalid.", &errs);
 		return -1;
 	}
 	*present = true;

@@ -54,7 +54,7 @@ const struct calendar *request_calendar_or_reply(struct req *r, const PGresult *
 void request_write(struct buf *b, const struct req *r, const struct calendar *cal,
 		   const PGresult *res, int row, int today);
 /* Its ETag: version and day (the deadline block moves with the days). */
-void request_etag(const PGresult *res, int row, char *out, size_t len);
+void request_etag(const PGresult *res, int row, enum lang l, char *out, size_t len);
 /* Answers with the request of row 0, its ETag and Cache-Control. */
 void request_reply(struct req *r, int status, const PGresult *res,
 		   const struct calendar *cal);
