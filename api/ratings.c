@@ -56,8 +56,8 @@ static int bad_rating_finding_or_reply(struct req *r, const PGresult *q, int sco
 	char title[96], *desc;
 
 	snprintf(title, sizeof title, "政务服务差评 %s", db_get(q, 0, "number"));
-	if (asprintf(&desc, "The applicant rated case %s %d (%s)%s%s", db_get(q, 0, "number"),
-		     score, rating_label(score), comment ? ": " : ".", comment ? comment : "") < 0)
+	if (asprintf(&desc, "申请人对案件 %s 的评价为 %d 分（%s）%s%s", db_get(q, 0, "number"),
+		     score, rating_label(score), comment ? "：" : "。", comment ? comment : "") < 0)
 		desc = NULL;
 	return common_open_finding_or_reply(r, q, "other", title, desc,
 					    json_pack("{s:s, s:i}", "reason", "rating", "score", score),
