@@ -349,3 +349,16 @@ def test_cached_representation_without_text_is_shared(api, make_unit):
     assert_language(en, "en")
     r = api.get(path, headers={"If-None-Match": zh.headers["ETag"]})
     assert r.status_code == 304
+
+
+def test_case_conflict_is_coded_with_its_words_translated(api, a_request):
+    """A 409 of the case rules: its code, and the status and the action named
+    in Chinese inside the Chinese sentence."""
+    tok, rid = a_request
+    zh = api.post(f"/v1/requests/{rid}/resubmission", token=tok, headers=NONE, json={})
+    en = api.post(f"/v1/requests/{rid}/resubmission", token=tok, json={})
+    dz, de = assert_problem(zh, 409, "conflict"), assert_problem(en, 409, "conflict")
+    assert dz["code"] == de["code"] == "case_wrong_status"
+    assert de["detail"] == "The request is submitted: resubmission is not possible now."
+    assert dz["detail"] == "该申请当前为“已提交”状态，现在不能进行“重新提交”。"
+    assert dz["allowed_actions"] == de["allowed_actions"]
