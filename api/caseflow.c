@@ -4,6 +4,7 @@
  * clients read it. The handlers of api/requests.c, api/approvals.c and
  * api/materials.c call it; the rules are src/domain/caserules.c and
  * src/domain/casestep.c, the storage src/domain/casestore.c. */
+#include <stdarg.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,17 +637,22 @@ int case_possible_or_reply(struct req *r, const struct case_state *s,
 	return -1;
 }
 
-void request_conflict_reply(struct req *r, const PGresult *res, const char *why)
+void request_conflict_reply(struct req *r, const PGresult *res, const char *fmt, ...)
 {
 	struct case_state s;
 	const struct calendar *cal = request_calendar_or_reply(r, res);
+	char why[600];
+	va_list ap;
 
 	if (!cal)
 		return;
 	if (r->db->in_tx)
 		db_rollback(r->db);
+	va_start(ap, fmt);
+	const struct msg *m = msg_vformat(why, sizeof why, r->lang, fmt, ap);
+	va_end(ap);
 	state_load(&s, res, 0);
-	conflict(r, &s, cal, NULL, why);
+	conflict(r, &s, cal, m ? m->code : "conflict", why);
 	state_free(&s);
 }
 

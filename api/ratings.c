@@ -93,10 +93,8 @@ void api_ratings_create(struct req *r)
 	 * only its own requests (404 for any other). */
 	PGresult *res = NULL;
 	if (ref.status != CS_DECIDED) {
-		char why[160];
-		snprintf(why, sizeof why, "The request is %s: it can be rated once it is decided.",
-			 case_statuses[ref.status].name);
-		request_conflict_reply(r, q, why);
+		request_conflict_reply(r, q, "The request is %s: it can be rated once it is decided.",
+				       case_statuses[ref.status].name);
 		goto out;
 	}
 	const char *p1[] = { ref.id };

@@ -68,12 +68,16 @@ int query_enum_or_reply(struct req *r, const char *name,
 	if (!v)
 		return 0;
 	if (choice_index(choices, v) < 0) {
-		char msg[160] = "must be one of:";
+		char list[160] = "", ptr[96];
 		for (int i = 0; choices[i]; i++) {
-			strncat(msg, i ? ", " : " ", sizeof msg - strlen(msg) - 1);
-			strncat(msg, choices[i], sizeof msg - strlen(msg) - 1);
+			if (i)
+				strncat(list, ", ", sizeof list - strlen(list) - 1);
+			strncat(list, choices[i], sizeof list - strlen(list) - 1);
 		}
-		query_invalid_reply(r, name, msg);
+		struct verrs errs = { 0 };
+		snprintf(ptr, sizeof ptr, "/query/%.80s", name);
+		verrs_add(&errs, ptr, "must be one of: %s", list);
+		problem_reply_errors(r, 400, "bad-request", "A query parameter is invalid.", &errs);
 		return -1;
 	}
 	*out = v;

@@ -114,9 +114,23 @@ def _literals(expr):
     return found
 
 
+def _macros():
+    """{NAME: text} of the string macros of include/, api/ and src/
+    (`#define NAME "..." "..."`), for a message passed by its macro."""
+    out = {}
+    for path in glob.glob(os.path.join(REPO, "include", "**", "*.h"), recursive=True) + \
+            glob.glob(os.path.join(REPO, "api", "*.c")) + \
+            glob.glob(os.path.join(REPO, "src", "**", "*.c"), recursive=True):
+        s = _blank_comments(open(path, encoding="utf-8").read())
+        for m in re.finditer(r"^#define\s+([A-Z_][A-Z0-9_]*)\s+((?:" + STRING + r"\s*\\?\s*)+)$", s, re.M):
+            out[m.group(1)] = c_unescape("".join(re.findall(STRING, m.group(2))))
+    return out
+
+
 def source_messages():
     """[(file:line, kind, English)] of every message in api/ and src/."""
     out = []
+    macros = _macros()
     files = sorted(glob.glob(os.path.join(REPO, "api", "*.c")) +
                    glob.glob(os.path.join(REPO, "src", "**", "*.c"), recursive=True))
     call_re = re.compile(r"\b(" + "|".join(CALLS) + r")\s*\(")
@@ -131,7 +145,11 @@ def source_messages():
             for idx, kind in CALLS[m.group(1)].items():
                 if idx < len(args):
                     line = s.count("\n", 0, m.start()) + 1
-                    for lit in _literals(args[idx]):
+                    lits = _literals(args[idx])
+                    name = args[idx].strip()
+                    if not lits and name in macros:
+                        lits = [macros[name]]
+                    for lit in lits:
                         if lit != "%s":
                             out.append((f"{rel}:{line}", kind, lit))
         for m in re.finditer(r"\bN_\(\s*((?:" + STRING + r"\s*)+)\)", s):

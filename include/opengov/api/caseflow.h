@@ -71,9 +71,12 @@ PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref 
 int case_possible_or_reply(struct req *r, const struct case_state *s,
 			   const struct calendar *cal, enum case_action a);
 /* Rolls back (if in a transaction) and answers 409 for the request of row
- * 0 of res: its status, why, and the steps possible now (whoever takes
- * them); for what is not a step of the case (a rating, an appeal). */
-void request_conflict_reply(struct req *r, const PGresult *res, const char *why);
+ * 0 of res: its status, why (fmt: English, with its line in
+ * src/base/messages.def; written in r->lang), and the steps possible now
+ * (whoever takes them); for what is not a step of the case (a rating, an
+ * appeal). */
+void request_conflict_reply(struct req *r, const PGresult *res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Answers 409 for a: the status does not allow it (no rollback). */
 void case_wrong_status(struct req *r, const struct case_state *s, const struct calendar *cal,
 		       enum case_action a);
