@@ -149,10 +149,10 @@ FUZZ_ALL_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(LIB_SRCS)) \
 FUZZ_OBJS_fuzz_filetype := base/filetype
 FUZZ_OBJS_fuzz_base64url := base/base64url
 FUZZ_OBJS_fuzz_cursor := base/cursor base/base64url
-FUZZ_OBJS_fuzz_utf8 := base/validate base/auth base/base64url base/pwlist
-FUZZ_OBJS_fuzz_json_depth := base/validate base/auth base/base64url base/pwlist
-FUZZ_OBJS_fuzz_datetime := base/validate base/auth base/base64url base/pwlist domain/calendar/calendar
-FUZZ_OBJS_fuzz_jwt := base/auth base/base64url base/pwlist base/validate
+FUZZ_OBJS_fuzz_utf8 := base/validate base/msg base/log base/auth base/base64url base/pwlist
+FUZZ_OBJS_fuzz_json_depth := base/validate base/msg base/log base/auth base/base64url base/pwlist
+FUZZ_OBJS_fuzz_datetime := base/validate base/msg base/log base/auth base/base64url base/pwlist domain/calendar/calendar
+FUZZ_OBJS_fuzz_jwt := base/auth base/base64url base/pwlist base/validate base/msg base/log
 # The upload harness serves the file back from a fake database.
 FUZZ_LDFLAGS_fuzz_upload := -Wl,--wrap=db_exec_binary
 fuzz_objs = $(if $(FUZZ_OBJS_$(1)),$(patsubst %,$(FUZZ_BUILD)/src/%.o,$(FUZZ_OBJS_$(1))),$(FUZZ_ALL_OBJS))

@@ -14,6 +14,7 @@
 #include "opengov/base/config.h"
 #include "opengov/server/idempotency.h"
 #include "opengov/server/sessions.h"
+#include "opengov/base/msg.h"
 
 static const char *const roles[] = { "public", "clerk", "approver",
 				     "supervisor", "admin", NULL };
@@ -28,11 +29,11 @@ static const char *const applicant_types[] = { "natural_person", "company",
 static const char *check_username(const char *s)
 {
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-		return "must start with a lower-case letter or digit";
+		return N_("must start with a lower-case letter or digit");
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
 		      strchr("._-", *s)))
-			return "may hold only lower-case letters, digits, '.', '_' and '-'";
+			return N_("may hold only lower-case letters, digits, '.', '_' and '-'");
 	return NULL;
 }
 

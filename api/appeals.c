@@ -20,6 +20,7 @@
 #include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/base/msg.h"
 
 static const struct field create_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED, 0, 0, appeal_kind_names, NULL, NULL },
@@ -129,11 +130,11 @@ static int corrected_finding_or_reply(struct req *r, const PGresult *q, const ch
 	int k = appeal_kind_parse(kind);
 
 	snprintf(title, sizeof title, "%s纠正 %s", appeal_kind_label(k), db_get(q, 0, "number"));
-	if (asprintf(&desc, "The answer to case %s was corrected (纠正) on %s by %s in %s%s%s%s:"
-		     " review how it was handled.", db_get(q, 0, "number"), result_on, appeal_body,
-		     k == AK_LITIGATION ? "litigation (行政诉讼)" : "administrative reconsideration (行政复议)",
-		     case_number ? " (" : "", case_number ? case_number : "",
-		     case_number ? ")" : "") < 0)
+	/* The record is in Chinese, as the findings monitoring raises. */
+	if (asprintf(&desc, "案件 %s 的答复已于 %s 经%s（%s%s%s）被纠正：请检查其办理情况。",
+		     db_get(q, 0, "number"), result_on,
+		     k == AK_LITIGATION ? "行政诉讼" : "行政复议", appeal_body,
+		     case_number ? "，" : "", case_number ? case_number : "") < 0)
 		desc = NULL;
 	return common_open_finding_or_reply(r, q,
 		appeal_finding_category(db_get(q, 0, "status"), db_get(q, 0, "outcome")), title,
@@ -313,11 +314,12 @@ void api_appeals_result(struct req *r)
 		goto out;
 	const char *now = db_get(cur, 0, "result");
 	if (strcmp(now, "pending")) {
-		char detail[200];
-		snprintf(detail, sizeof detail, "The appeal's result is recorded (%s on %s):"
-			 " it is not changed.", now, db_get(cur, 0, "result_on"));
+		char detail[400];
+		const struct msg *m = msg_format(detail, sizeof detail, r->lang,
+						 "The appeal's result is recorded (%s on %s):"
+						 " it is not changed.", now, db_get(cur, 0, "result_on"));
 		db_rollback(r->db);
-		conflict_reply(r, detail, now, appeal_actions(now));
+		conflict_reply_text(r, m ? m->code : NULL, detail, now, appeal_actions(now));
 		goto out;
 	}
 	if (appeal_result_check(result, result_on, atoi(db_get(cur, 0, "filed_day")),

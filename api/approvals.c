@@ -618,7 +618,7 @@ static void step_reply(struct step *x)
 		"SELECT " APPROVAL_COLUMNS " FROM approvals a JOIN requests q ON q.id = a.request_id"
 		" WHERE a.id = $1");
 	struct req *r = x->r;
-	char step_id[37], loc[96], etag[32];
+	char step_id[37], loc[96], etag[40];
 
 	if (json_object_size(x->details))
 		x->st.details = x->details;
@@ -637,7 +637,7 @@ static void step_reply(struct step *x)
 		buf_puts(&body, "}");
 		snprintf(loc, sizeof loc, "/v1/requests/%s/approvals", x->ref.id);
 		http_header(r, "Location", "%s", loc);
-		request_etag(row, 0, etag, sizeof etag);
+		request_etag(row, 0, x->r->lang, etag, sizeof etag);
 		http_header(r, "ETag", "%s", etag);
 		http_json_text(r, 201, &body);
 		buf_free(&body);

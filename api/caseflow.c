@@ -4,6 +4,7 @@
  * clients read it. The handlers of api/requests.c, api/approvals.c and
  * api/materials.c call it; the rules are src/domain/caserules.c and
  * src/domain/casestep.c, the storage src/domain/casestore.c. */
+#include <stdarg.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "opengov/api/common.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/base/msg.h"
 
 static void not_found(struct req *r)
 {
@@ -618,20 +620,23 @@ const struct calendar *request_calendar_or_reply(struct req *r, const PGresult *
 	return cal;
 }
 
-/* The version of the row and the day: the deadline block moves with the
- * days even when the row does not. */
-void request_etag(const PGresult *res, int row, char *out, size_t len)
+/* The version of the row, the day and the language: the deadline block
+ * moves with the days even when the row does not, and next_step is written
+ * in the answer's language (an English and a Chinese answer are two
+ * representations, never one ETag). */
+void request_etag(const PGresult *res, int row, enum lang l, char *out, size_t len)
 {
-	snprintf(out, len, "\"%s.%d\"", db_get(res, row, "version"), workcal_today());
+	snprintf(out, len, "\"%s.%d.%s\"", db_get(res, row, "version"), workcal_today(),
+		 l == LANG_EN ? "en" : "zh");
 }
 
 void request_reply(struct req *r, int status, const PGresult *res, const struct calendar *cal)
 {
 	struct buf body = { 0 };
-	char etag[32];
+	char etag[40];
 
 	request_write(&body, r, cal, res, 0, workcal_today());
-	request_etag(res, 0, etag, sizeof etag);
+	request_etag(res, 0, r->lang, etag, sizeof etag);
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 	http_json_text(r, status, &body);
@@ -742,55 +747,65 @@ PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref 
 	return res;
 }
 
-/* The 409: the status, why, and what is possible now (whoever takes it). */
-/* The 409: why, and the steps possible now (whoever takes them), less
- * those that would still be refused for the request of row 0 of res (none
- * left out without res). */
+/* The 409: why (in r->lang, with its code; code NULL: why is English,
+ * looked up), and the steps possible now (whoever takes them), less those
+ * that would still be refused for the request of row 0 of res (none left
+ * out without res). */
 static void conflict(struct req *r, const struct case_state *s, const struct calendar *cal,
-		     const char *why, const PGresult *res)
+		     const char *code, const char *why, const PGresult *res)
 {
 	const char *acts[CA__MAX + 1];
 	size_t n = case_possible(cal, s, workcal_today(), BY_APPLICANT | BY_STAFF, acts, CA__MAX + 1);
 
 	drop_blocked(res, 0, s, acts, n);
-	conflict_reply(r, why, case_statuses[s->status].name, acts);
+	if (code)
+		conflict_reply_text(r, code, why, case_statuses[s->status].name, acts);
+	else
+		conflict_reply(r, why, case_statuses[s->status].name, acts);
 }
 
 int case_possible_or_reply(struct req *r, const struct case_state *s,
 			   const struct calendar *cal, enum case_action a, const PGresult *res)
 {
-	char why[400];
+	char why[600];
+	const char *code = NULL;
 
-	if (case_check(cal, s, workcal_today(), a, why, sizeof why) == CASE_OK)
+	if (case_check_in(cal, s, workcal_today(), a, r->lang, why, sizeof why, &code) == CASE_OK)
 		return 0;
 	if (r->db->in_tx)
 		db_rollback(r->db);
-	conflict(r, s, cal, why, res);
+	conflict(r, s, cal, code ? code : "conflict", why, res);
 	return -1;
 }
 
-void request_conflict_reply(struct req *r, const PGresult *res, const char *why)
+void request_conflict_reply(struct req *r, const PGresult *res, const char *fmt, ...)
 {
 	struct case_state s;
 	const struct calendar *cal = request_calendar_or_reply(r, res);
+	char why[600];
+	va_list ap;
 
 	if (!cal)
 		return;
 	if (r->db->in_tx)
 		db_rollback(r->db);
+	va_start(ap, fmt);
+	const struct msg *m = msg_vformat(why, sizeof why, r->lang, fmt, ap);
+	va_end(ap);
 	state_load(&s, res, 0);
-	conflict(r, &s, cal, why, res);
+	conflict(r, &s, cal, m ? m->code : "conflict", why, res);
 	state_free(&s);
 }
 
 void case_wrong_status(struct req *r, const struct case_state *s, const struct calendar *cal,
 		       enum case_action a)
 {
-	char why[300];
+	char why[400];
+	const struct msg *m = msg_format(why, sizeof why, r->lang,
+					 "The request is %s: %s is not possible now.",
+					 case_statuses[s->status].name, case_actions[a].name);
 
-	snprintf(why, sizeof why, "The request is %s: %s is not possible now.",
-		 case_statuses[s->status].name, case_actions[a].name);
-	conflict(r, s, cal, why, NULL);
+	conflict(r, s, cal, m ? m->code : "conflict", why, NULL);
 }
 
 void case_now_rfc3339(char out[32])

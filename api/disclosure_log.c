@@ -5,6 +5,7 @@
  * getDisclosureLogFileContent, createItemFromDisclosureLogEntry,
  * linkDisclosureLogRequests. */
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,6 +17,7 @@
 #include "opengov/server/problem.h"
 #include "opengov/base/rcache.h"
 #include "opengov/server/upload.h"
+#include "opengov/base/msg.h"
 
 static const char *const entry_statuses[] = { "published", "withdrawn", NULL };
 static const char *const information_categories[] = {
@@ -225,10 +227,28 @@ static const char *const *entry_actions(const char *status)
 }
 
 /* 409: the entry's status (or its item) does not allow this. */
-static void entry_conflict(struct req *r, const char *status, const char *detail,
-			   const char *item_id)
+static void entry_conflict(struct req *r, const char *status, const char *item_id,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The problem of a 409 whose detail is fmt (English, in the catalogue)
+ * formatted in r->lang. */
+static json_t *conflict_problem(struct req *r, const char *fmt, va_list ap)
 {
-	json_t *p = problem_render(409, "conflict", detail, r->raw_path, r->request_id, NULL);
+	char detail[600];
+	const struct msg *m = msg_vformat(detail, sizeof detail, r->lang, fmt, ap);
+
+	return problem_render(409, "conflict", m ? m->code : NULL, detail, r->lang, r->raw_path,
+			      r->request_id, NULL);
+}
+
+static void entry_conflict(struct req *r, const char *status, const char *item_id,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	json_t *p = conflict_problem(r, fmt, ap);
+	va_end(ap);
 	json_t *a = json_array();
 	const char *const *acts = entry_actions(status);
 
@@ -243,9 +263,17 @@ static void entry_conflict(struct req *r, const char *status, const char *detail
 
 /* 409: the request cannot be published, and why (reason is a code). */
 static void publication_conflict(struct req *r, const char *reason, const char *status,
-				 const char *outcome, const char *detail)
+				 const char *outcome, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void publication_conflict(struct req *r, const char *reason, const char *status,
+				 const char *outcome, const char *fmt, ...)
 {
-	json_t *p = problem_render(409, "conflict", detail, r->raw_path, r->request_id, NULL);
+	va_list ap;
+
+	va_start(ap, fmt);
+	json_t *p = conflict_problem(r, fmt, ap);
+	va_end(ap);
 
 	json_object_set_new(p, "reason", json_string(reason));
 	json_object_set_new(p, "current_status", json_string(status));
@@ -327,8 +355,6 @@ static int eligible_or_reply(struct req *r, const struct request_ref *ref, const
 {
 	const char *status = db_get(q, 0, "status");
 	const char *outcome = db_get(q, 0, "outcome");
-	char detail[240];
-
 	if (ref->kind != CK_DISCLOSURE) {
 		db_rollback(r->db);
 		publication_conflict(r, "not_disclosure", status, outcome,
@@ -337,18 +363,18 @@ static int eligible_or_reply(struct req *r, const struct request_ref *ref, const
 		return -1;
 	}
 	if (strcmp(status, "decided")) {
-		snprintf(detail, sizeof detail,
-			 "The request is %s: only a decided request's answer is published.", status);
 		db_rollback(r->db);
-		publication_conflict(r, "not_decided", status, outcome, detail);
+		publication_conflict(r, "not_decided", status, outcome,
+				     "The request is %s: only a decided request's answer is published.",
+				     status);
 		return -1;
 	}
 	if (!outcome || (strcmp(outcome, "disclosed") && strcmp(outcome, "partially_disclosed"))) {
-		snprintf(detail, sizeof detail,
-			 "The request was decided %s: only answers that disclosed the information"
-			 " (disclosed, partially_disclosed) are published.", outcome ? outcome : "without an outcome");
 		db_rollback(r->db);
-		publication_conflict(r, "not_disclosed", status, outcome, detail);
+		publication_conflict(r, "not_disclosed", status, outcome,
+				     "The request was decided %s: only answers that disclosed the information"
+				     " (disclosed, partially_disclosed) are published.",
+				     outcome ? outcome : "without an outcome");
 		return -1;
 	}
 	return 0;
@@ -412,13 +438,11 @@ void api_disclosure_log_publish(struct req *r)
 	if (PQntuples(link) == 1) {
 		snprintf(entry, sizeof entry, "%s", db_get(link, 0, "id"));
 		if (strcmp(db_get(link, 0, "own"), "t")) {
-			char detail[200];
-			snprintf(detail, sizeof detail,
-				 "The request's answer is published in disclosure log entry %s, which answers"
-				 " it with other requests.", entry);
 			PQclear(link);
 			db_rollback(r->db);
-			publication_conflict(r, "answered_elsewhere", "decided", outcome, detail);
+			publication_conflict(r, "answered_elsewhere", "decided", outcome,
+					     "The request's answer is published in disclosure log entry %s,"
+					     " which answers it with other requests.", entry);
 			return;
 		}
 	}
@@ -603,7 +627,7 @@ void api_disclosure_log_withdraw(struct req *r)
 	if (strcmp(db_get(cur, 0, "status"), "published")) {
 		PQclear(cur);
 		db_rollback(r->db);
-		entry_conflict(r, "withdrawn", "The entry is withdrawn already.", NULL);
+		entry_conflict(r, "withdrawn", NULL, "The entry is withdrawn already.");
 		return;
 	}
 	PQclear(cur);
@@ -648,10 +672,10 @@ void api_disclosure_log_file_upload(struct req *r)
 	PQclear(cur);
 	if (!published || files >= ENTRY_FILES_MAX) {
 		db_rollback(r->db);
-		entry_conflict(r, published ? "published" : "withdrawn",
+		entry_conflict(r, published ? "published" : "withdrawn", NULL,
 			       published ? "The entry's version holds 20 files, the most it may:"
 					   " publish a new version to replace them."
-					 : "The entry is withdrawn: publish it again first.", NULL);
+					 : "The entry is withdrawn: publish it again first.");
 		return;
 	}
 	const char *ap[] = { NULL, id };
@@ -748,7 +772,7 @@ void api_disclosure_log_create_item(struct req *r)
 	PQclear(cur);
 	if (!published) {
 		db_rollback(r->db);
-		entry_conflict(r, "withdrawn", "The entry is withdrawn: publish it again first.", NULL);
+		entry_conflict(r, "withdrawn", NULL, "The entry is withdrawn: publish it again first.");
 		return;
 	}
 	const char *lp[] = { id };
@@ -758,12 +782,12 @@ void api_disclosure_log_create_item(struct req *r)
 	if (PQntuples(it) == 1) {
 		char detail[200];
 		snprintf(item, sizeof item, "%s", db_get(it, 0, "id"));
-		snprintf(detail, sizeof detail,
-			 "The entry is in the catalogue already as item %s (%s); it may be made again"
-			 " once that item is withdrawn.", item, db_get(it, 0, "status"));
+		snprintf(detail, sizeof detail, "%s", db_get(it, 0, "status"));
 		PQclear(it);
 		db_rollback(r->db);
-		entry_conflict(r, "published", detail, item);
+		entry_conflict(r, "published", item,
+			       "The entry is in the catalogue already as item %s (%s); it may be made"
+			       " again once that item is withdrawn.", item, detail);
 		return;
 	}
 	PQclear(it);
@@ -847,7 +871,7 @@ void api_disclosure_log_link_requests(struct req *r)
 	if (strcmp(db_get(cur, 0, "status"), "published")) {
 		PQclear(cur);
 		db_rollback(r->db);
-		entry_conflict(r, "withdrawn", "The entry is withdrawn: publish it again first.", NULL);
+		entry_conflict(r, "withdrawn", NULL, "The entry is withdrawn: publish it again first.");
 		return;
 	}
 	long long linked = db_get_ll(cur, 0, "requests");
@@ -937,8 +961,8 @@ void api_disclosure_log_link_requests(struct req *r)
 			 * this one waited for the requests' locks. */
 			if (!strcmp(r->db->sqlstate, SQLSTATE_UNIQUE)) {
 				db_rollback(r->db);
-				entry_conflict(r, "published", "Another approver linked one of these requests"
-					       " meanwhile: read the entry and its requests again.", NULL);
+				entry_conflict(r, "published", NULL, "Another approver linked one of these requests"
+					       " meanwhile: read the entry and its requests again.");
 				return;
 			}
 			db_error_reply(r);

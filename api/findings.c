@@ -16,6 +16,7 @@
 #include "opengov/db/jsonw.h"
 #include "opengov/server/upload.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/base/msg.h"
 
 static const char *const sources[] = { "inspection", "e_monitoring", "complaint", NULL };
 static const char *const manual_sources[] = { "inspection", "complaint", NULL };
@@ -60,6 +61,7 @@ static const struct field verify_fields[] = {
 	" rfc3339(f.published_at) AS published_at, f.created_by, f.created_role," \
 	" rfc3339(f.created_at) AS created_at, rfc3339(f.updated_at) AS updated_at, f.version," \
 	" (extract(epoch FROM f.created_at) * 1000000)::bigint AS sort_us," \
+	" (SELECT q.number FROM requests q WHERE q.id = f.request_id) AS request_number," \
 	" (SELECT coalesce(json_agg(json_build_object('id', e.id, 'filename', e.filename," \
 	"   'content_type', e.content_type, 'size', e.size, 'sha256', e.sha256," \
 	"   'uploaded_at', rfc3339(e.uploaded_at), 'uploaded_by', e.uploaded_by)" \
@@ -102,6 +104,63 @@ static const char *const *status_actions(const char *status, bool published)
 	return published ? none : closed_u;
 }
 
+/* The English of the findings electronic monitoring raises (src/domain/
+ * monitor.c), whose record is Chinese: by rule, with the request's number
+ * or the report's year. */
+static const struct {
+	const char *rule, *title, *description;
+} rule_texts[] = {
+	{ "overdue", "Overdue without a decision %s",
+	  "Case %s passed its deadline without a decision; electronic monitoring found it." },
+	{ "acceptance_lapsed", "No acceptance decision in time %s",
+	  "Application %s was neither accepted, corrected nor refused within 5 working days;"
+	  " it is accepted from the day it was received (Licensing Law Art. 32)." },
+	{ "pause_overrun", "Paused past the time declared %s",
+	  "Case %s is still paused past the working days declared to the applicant"
+	  " (Licensing Law Art. 45); electronic monitoring found it." },
+	{ "delivery_overdue", "Licence not delivered in time %s",
+	  "The licence of case %s was due to be delivered within 10 working days of the decision"
+	  " (Licensing Law Art. 44) and has not been; electronic monitoring found it." },
+	{ "report_unpublished", "Annual report on government information disclosure not published %s",
+	  "The unit has not published its report on government information disclosure of %s,"
+	  " due by 31 January of the next year (OGI Regulations Art. 49); electronic monitoring"
+	  " found it." },
+};
+
+/* Row's title and description in English into title and desc when the
+ * finding is one the system wrote and the caller reads English; false
+ * (the stored Chinese) otherwise. */
+static bool finding_english(const struct req *r, const PGresult *res, int row,
+			    char *title, size_t tlen, char *desc, size_t dlen)
+{
+	const char *rule = db_get(res, row, "rule");
+
+	if (r->lang != LANG_EN || !rule || strcmp(db_get(res, row, "created_role"), "system"))
+		return false;
+	const char *what = db_get(res, row, "request_number");
+	if (!what)
+		what = db_get(res, row, "report_year");
+	for (size_t i = 0; i < sizeof rule_texts / sizeof rule_texts[0]; i++) {
+		if (strcmp(rule_texts[i].rule, rule))
+			continue;
+		snprintf(title, tlen, rule_texts[i].title, what ? what : "");
+		snprintf(desc, dlen, rule_texts[i].description, what ? what : "");
+		return true;
+	}
+	return false;
+}
+
+/* The finding's ETag: its version, and the language when its text is the
+ * system's (English and Chinese are two representations then). */
+static void finding_etag(const struct req *r, const PGresult *res, int row, char *out, size_t len)
+{
+	if (db_get(res, row, "rule") && !strcmp(db_get(res, row, "created_role"), "system"))
+		snprintf(out, len, "\"%s.%s\"", db_get(res, row, "version"),
+			 r->lang == LANG_EN ? "en" : "zh");
+	else
+		common_version_etag(res, row, out, len);
+}
+
 /* The finding as the caller may see it: the public reads what was found
  * and what the unit did, not the office's internal comments, who recorded
  * it or the evidence files. */
@@ -118,10 +177,18 @@ static void finding_write(struct buf *b, const struct req *r, const PGresult *re
 	};
 	bool internal = common_sees_workflow(r, db_get(res, row, "unit_id"));
 	bool first = true;
+	char title[400], desc[600];
+	bool english = finding_english(r, res, row, title, sizeof title, desc, sizeof desc);
 
 	buf_puts(b, "{");
-	for (int i = 0; public_cols[i]; i++)
+	for (int i = 0; public_cols[i]; i++) {
+		if (english && (!strcmp(public_cols[i], "title") || !strcmp(public_cols[i], "description"))) {
+			jw_key(b, &first, public_cols[i]);
+			jw_string(b, public_cols[i][0] == 't' ? title : desc);
+			continue;
+		}
 		put(b, &first, public_cols[i], res, row);
+	}
 	jw_key(b, &first, "published");
 	buf_puts(b, db_get(res, row, "published_at") ? "true" : "false");
 	if (internal) {
@@ -189,7 +256,7 @@ static void finish(struct req *r, PGresult *res, int status, const char *action,
 	if (common_audit_or_reply(r, action, "finding", id, detail))
 		return;
 	snprintf(loc, sizeof loc, "/v1/findings/%s", id);
-	common_version_etag(res, 0, etag, sizeof etag);
+	finding_etag(r, res, 0, etag, sizeof etag);
 	finding_reply(r, status, res);
 	if (idem_route && idem_store_or_reply(r, idem_route, loc, etag))
 		return;
@@ -300,7 +367,7 @@ void api_findings_get(struct req *r)
 		PQclear(res);
 		return not_found(r);
 	}
-	common_version_etag(res, 0, etag, sizeof etag);
+	finding_etag(r, res, 0, etag, sizeof etag);
 	http_header(r, "Vary", "Authorization");
 	if (!r->authed)
 		http_header(r, "Cache-Control", "public, max-age=60");
@@ -388,11 +455,12 @@ static PGresult *lock_or_reply(struct req *r)
 
 static void wrong_status(struct req *r, const PGresult *cur, const char *action)
 {
-	char detail[160];
+	char detail[400];
 	const char *status = db_get(cur, 0, "status");
+	const struct msg *m = msg_format(detail, sizeof detail, r->lang,
+					 "The finding is %s: %s is not possible now.", status, action);
 
-	snprintf(detail, sizeof detail, "The finding is %s: %s is not possible now.", status, action);
-	conflict_reply(r, detail, status, status_actions(status, db_get(cur, 0, "published_at") != NULL));
+	conflict_reply_text(r, m ? m->code : NULL, detail, status, status_actions(status, db_get(cur, 0, "published_at") != NULL));
 }
 
 DB_STMT(finding_update, "findings_update",

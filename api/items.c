@@ -16,6 +16,7 @@
 #include "opengov/db/jsonw.h"
 #include "opengov/base/log.h"
 #include "opengov/domain/formschema.h"
+#include "opengov/base/msg.h"
 
 static const char *const item_kinds[] = { "service", "information", NULL };
 static const char *const service_categories[] = {
@@ -68,7 +69,7 @@ static const char *check_material_code(const char *s)
 	for (; *s; s++)
 		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
 		      (*s >= '0' && *s <= '9') || strchr("_-", *s)))
-			return "may hold only letters, digits, '_' and '-'";
+			return N_("may hold only letters, digits, '_' and '-'");
 	return NULL;
 }
 
@@ -255,7 +256,7 @@ static void check_materials(const json_t *arr, struct verrs *v)
 		if (validate_object(m, material_fields, &inner)) {
 			for (int k = 0; k < inner.n; k++) {
 				snprintf(ptr, sizeof ptr, "/materials/%zu%.60s", i, inner.e[k].pointer);
-				verrs_add(v, ptr, "%s", inner.e[k].message);
+				verrs_put(v, ptr, &inner.e[k]);
 			}
 			continue;
 		}
@@ -972,10 +973,11 @@ static void wrong_status(struct req *r, const char *action, const char *status)
 	const char *const *allowed = !strcmp(status, "draft") ? from_draft
 				   : !strcmp(status, "pending_review") ? from_pending
 				   : !strcmp(status, "published") ? from_published : none;
-	char detail[200];
+	char detail[400];
+	const struct msg *m = msg_format(detail, sizeof detail, r->lang,
+					 "The item is %s: it cannot be %s now.", status, action);
 
-	snprintf(detail, sizeof detail, "The item is %s: it cannot be %s now.", status, action);
-	conflict_reply(r, detail, status, allowed);
+	conflict_reply_text(r, m ? m->code : NULL, detail, status, allowed);
 }
 
 DB_STMT(item_transition, "items_transition",
@@ -1042,7 +1044,7 @@ static const char *not_second_person(struct req *r, const PGresult *cur, bool *f
 
 	*failed = false;
 	if (author && !strcmp(author, r->claims.sub))
-		return "The confidentiality review needs a second person: you wrote this item.";
+		return N_("The confidentiality review needs a second person: you wrote this item.");
 	const char *p[] = { r->path_params[0], r->claims.sub };
 	PGresult *res = db_exec_or_reply(r, &st, 2, p);
 	if (!res) {
@@ -1053,10 +1055,10 @@ static const char *not_second_person(struct req *r, const PGresult *cur, bool *f
 	bool edited = editor && !strcmp(editor, "t");
 	PQclear(res);
 	if (edited)
-		return "The confidentiality review needs a second person: you edited this item"
-		       " since its last review.";
+		return N_("The confidentiality review needs a second person: you edited this item"
+		       " since its last review.");
 	if (submitter && !strcmp(submitter, r->claims.sub))
-		return "The confidentiality review needs a second person: you submitted this item.";
+		return N_("The confidentiality review needs a second person: you submitted this item.");
 	return NULL;
 }
 

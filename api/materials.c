@@ -43,15 +43,6 @@ static void not_found(struct req *r)
 	problem_reply(r, 404, "not-found", "There is no such material.");
 }
 
-static void invalid_reply(struct req *r, const char *pointer, const char *detail,
-			  const char *msg)
-{
-	struct verrs v = { 0 };
-
-	verrs_add(&v, pointer, "%s", msg);
-	problem_reply_errors(r, 422, "validation", detail, &v);
-}
-
 /* For an approval request, code must be one of its service item's
  * materials. Returns 0, or -1 after answering (422, 5xx) with the
  * transaction rolled back. */
@@ -63,7 +54,6 @@ static int item_code_or_reply(struct req *r, const struct request_ref *ref,
 		" string_agg(m->>'code', ', ' ORDER BY ord) AS codes"
 		" FROM items i, jsonb_array_elements(i.materials) WITH ORDINALITY AS e(m, ord)"
 		" WHERE i.id = $1");
-	char msg[160];
 
 	if (ref->kind != CK_APPROVAL)
 		return 0;
@@ -77,12 +67,17 @@ static int item_code_or_reply(struct req *r, const struct request_ref *ref,
 		return 0;
 	}
 	const char *codes = db_get(res, 0, "codes");
-	snprintf(msg, sizeof msg, "is not a material of the request's service item%s%.100s%s",
-		 codes ? " (its codes: " : ", which lists none", codes ? codes : "",
-		 codes ? ")" : "");
+	struct verrs v = { 0 };
+	if (codes)
+		verrs_add(&v, "/query/code",
+			  "is not a material of the request's service item (its codes: %.100s)", codes);
+	else
+		verrs_add(&v, "/query/code",
+			  "is not a material of the request's service item, which lists none");
 	PQclear(res);
 	db_rollback(r->db);
-	invalid_reply(r, "/query/code", "The material code is not one this request takes.", msg);
+	problem_reply_errors(r, 422, "validation",
+			     "The material code is not one this request takes.", &v);
 	return -1;
 }
 
@@ -117,7 +112,6 @@ static int room_or_reply(struct req *r, const char *request_id, const char *code
 		" coalesce(sum(size), 0) AS bytes FROM materials WHERE request_id = $1");
 	const struct config *cfg = r->cfg;
 	const char *p[] = { request_id, code };
-	char msg[200];
 
 	if (!cfg->material_versions_max && !cfg->request_storage_max)
 		return 0;
@@ -128,9 +122,11 @@ static int room_or_reply(struct req *r, const char *request_id, const char *code
 	PQclear(res);
 	if (cfg->material_versions_max && versions >= cfg->material_versions_max) {
 		db_rollback(r->db);
-		snprintf(msg, sizeof msg, "already has %lld versions, the most one code takes",
-			 versions);
-		invalid_reply(r, "/query/code", "The material has as many versions as it may.", msg);
+		struct verrs v = { 0 };
+		verrs_add(&v, "/query/code", "already has %lld versions, the most one code takes",
+			  versions);
+		problem_reply_errors(r, 422, "validation",
+				     "The material has as many versions as it may.", &v);
 		return -1;
 	}
 	if (cfg->request_storage_max &&

@@ -56,8 +56,8 @@ static int bad_rating_finding_or_reply(struct req *r, const PGresult *q, int sco
 	char title[96], *desc;
 
 	snprintf(title, sizeof title, "政务服务差评 %s", db_get(q, 0, "number"));
-	if (asprintf(&desc, "The applicant rated case %s %d (%s)%s%s", db_get(q, 0, "number"),
-		     score, rating_label(score), comment ? ": " : ".", comment ? comment : "") < 0)
+	if (asprintf(&desc, "申请人对案件 %s 的评价为 %d 分（%s）%s%s", db_get(q, 0, "number"),
+		     score, rating_label(score), comment ? "：" : "。", comment ? comment : "") < 0)
 		desc = NULL;
 	return common_open_finding_or_reply(r, q, "other", title, desc,
 					    json_pack("{s:s, s:i}", "reason", "rating", "score", score),
@@ -93,10 +93,8 @@ void api_ratings_create(struct req *r)
 	 * only its own requests (404 for any other). */
 	PGresult *res = NULL;
 	if (ref.status != CS_DECIDED) {
-		char why[160];
-		snprintf(why, sizeof why, "The request is %s: it can be rated once it is decided.",
-			 case_statuses[ref.status].name);
-		request_conflict_reply(r, q, why);
+		request_conflict_reply(r, q, "The request is %s: it can be rated once it is decided.",
+				       case_statuses[ref.status].name);
 		goto out;
 	}
 	const char *p1[] = { ref.id };

@@ -99,14 +99,14 @@ static const struct field resubmit_approval[] = {
 void api_requests_get(struct req *r)
 {
 	struct request_ref ref;
-	char etag[32];
+	char etag[40];
 	PGresult *res = request_load_or_reply(r, r->path_params[0], false, &ref);
 
 	if (!res)
 		return;
 	const struct calendar *cal = request_calendar_or_reply(r, res);
 	if (cal) {
-		request_etag(res, 0, etag, sizeof etag);
+		request_etag(res, 0, r->lang, etag, sizeof etag);
 		http_header(r, "Cache-Control", "private, no-cache");
 		if (!http_not_modified(r, etag)) {
 			struct buf body = { 0 };
@@ -693,10 +693,10 @@ void api_requests_create(struct req *r)
 		goto out;
 	struct request_ref ref;
 	request_fill_ref(r, res, 0, &ref);
-	char loc[96], etag[32];
+	char loc[96], etag[40];
 	struct buf body = { 0 };
 	snprintf(loc, sizeof loc, "/v1/requests/%s", ref.id);
-	request_etag(res, 0, etag, sizeof etag);
+	request_etag(res, 0, r->lang, etag, sizeof etag);
 	request_write(&body, r, cal, res, 0, workcal_today());
 	http_json_text(r, 201, &body);
 	buf_free(&body);

@@ -1,5 +1,5 @@
 /* main.c - the one executable: serve, migrate, seed, token, monitor, deliver, rules,
- * routes, queries, statements, version. */
+ * routes, queries, messages, statements, version. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "opengov/domain/events.h"
 #include "opengov/domain/monitor.h"
 #include "opengov/base/privdrop.h"
+#include "opengov/base/msg.h"
 #include "opengov/server/router.h"
 #include "opengov/server/server.h"
 #include "opengov/domain/workcal.h"
@@ -33,6 +34,7 @@ static int usage(void)
 		"       opengov rules\n"
 		"       opengov routes\n"
 		"       opengov queries\n"
+		"       opengov messages\n"
 		"       opengov statements\n"
 		"       opengov version\n"
 		"Configuration comes from OPENGOV_* variables (see README.md).\n");
@@ -128,6 +130,12 @@ int main(int argc, char **argv)
 		case_rules_json(&b);
 		printf("%s\n", buf_str(&b));
 		buf_free(&b);
+		return 0;
+	}
+	if (!strcmp(cmd, "messages")) {
+		/* The message catalogue (src/base/messages.def) as TSV: code,
+		 * English, Chinese, kind; a client's own texts start here. */
+		msg_print(stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "routes")) {

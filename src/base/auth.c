@@ -24,6 +24,7 @@
 #include "opengov/base/auth.h"
 #include "opengov/base/base64url.h"
 #include "opengov/base/validate.h"
+#include "opengov/base/msg.h"
 
 /* Far above any token we issue (~400 bytes), far below a header size limit. */
 #define TOKEN_MAX 8192
@@ -71,18 +72,18 @@ static const char *const role_names[ROLE__MAX] = {
 };
 
 static const char *const status_messages[AUTH__MAX] = {
-	[AUTH_OK] = "token accepted",
-	[AUTH_MALFORMED] = "token is malformed",
-	[AUTH_BAD_ALG] = "token algorithm is not accepted",
-	[AUTH_BAD_SIGNATURE] = "token signature is invalid",
-	[AUTH_EXPIRED] = "token has expired",
-	[AUTH_NOT_YET_VALID] = "token is not yet valid",
-	[AUTH_BAD_ISSUER] = "token issuer is not accepted",
-	[AUTH_BAD_AUDIENCE] = "token audience is not accepted",
-	[AUTH_BAD_ROLE] = "token role is missing or unknown",
-	[AUTH_MISSING_UNIT] = "token unit is missing or invalid",
-	[AUTH_MISSING_CLAIM] = "token lacks a required claim",
-	[AUTH_TOO_LONG] = "token lifetime exceeds the maximum",
+	[AUTH_OK] = N_("token accepted"),
+	[AUTH_MALFORMED] = N_("token is malformed"),
+	[AUTH_BAD_ALG] = N_("token algorithm is not accepted"),
+	[AUTH_BAD_SIGNATURE] = N_("token signature is invalid"),
+	[AUTH_EXPIRED] = N_("token has expired"),
+	[AUTH_NOT_YET_VALID] = N_("token is not yet valid"),
+	[AUTH_BAD_ISSUER] = N_("token issuer is not accepted"),
+	[AUTH_BAD_AUDIENCE] = N_("token audience is not accepted"),
+	[AUTH_BAD_ROLE] = N_("token role is missing or unknown"),
+	[AUTH_MISSING_UNIT] = N_("token unit is missing or invalid"),
+	[AUTH_MISSING_CLAIM] = N_("token lacks a required claim"),
+	[AUTH_TOO_LONG] = N_("token lifetime exceeds the maximum"),
 };
 
 static void err_set(char *err, size_t errlen, const char *fmt, ...)
@@ -814,7 +815,7 @@ void auth_config_free(struct auth_config *cfg)
 const char *auth_status_message(enum auth_status s)
 {
 	if ((unsigned int)s >= AUTH__MAX)
-		return "unknown token status";
+		return N_("unknown token status");
 	return status_messages[s];
 }
 
@@ -885,19 +886,19 @@ const char *password_policy_check(const char *password)
 	size_t chars = 0, i;
 
 	if (!password)
-		return "is required";
+		return N_("is required");
 	for (i = 0; password[i]; i++)
 		if (((unsigned char)password[i] & 0xC0) != 0x80)
 			chars++;
 	if (chars < PASSWORD_MIN)
-		return "must be at least 10 characters long";
+		return N_("must be at least 10 characters long");
 	if (i < sizeof lower) {
 		for (i = 0; password[i]; i++)
 			lower[i] = (char)tolower((unsigned char)password[i]);
 		lower[i] = '\0';
 		if (bsearch(lower, common_passwords, common_passwords_count,
 			    sizeof common_passwords[0], common_cmp))
-			return "is one of the most common passwords; choose another";
+			return N_("is one of the most common passwords; choose another");
 	}
 	return NULL;
 }

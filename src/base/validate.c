@@ -5,30 +5,52 @@
 #include <string.h>
 #include <time.h>
 
+#include "opengov/base/log.h"
+#include "opengov/base/msg.h"
 #include "opengov/base/validate.h"
 
 void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
 {
 	va_list ap;
+	const struct msg *m;
 
 	if (v->n >= VERR_MAX)
 		return;
 	struct verr *e = &v->e[v->n++];
 	snprintf(e->pointer, sizeof e->pointer, "%s", pointer);
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	if (!strcmp(fmt, "%s")) {
+		/* A message made elsewhere (a field check's): it is the key. */
+		const char *msg = va_arg(ap, const char *);
+		m = msg_find(msg, 0);
+		snprintf(e->message, sizeof e->message, "%s", msg);
+		snprintf(e->message_zh, sizeof e->message_zh, "%s", m ? m->zh : msg);
+	} else {
+		va_list cp;
+		va_copy(cp, ap);
+		vsnprintf(e->message, sizeof e->message, fmt, cp);
+		va_end(cp);
+		m = msg_vformat(e->message_zh, sizeof e->message_zh, LANG_ZH, fmt, ap);
+	}
 	va_end(ap);
+	e->code = m && m->kind == MSG_ERROR ? m->code : "invalid";
+	if (!m)
+		log_warn("message not in the catalogue: \"%s\"", e->message);
 	/* A message cut short must not end inside a UTF-8 sequence (laws are
 	 * cited in Chinese): drop the partial character. */
-	size_t len = strlen(e->message), i = len;
-	while (i > 0 && ((unsigned char)e->message[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i > 0 && ((unsigned char)e->message[i - 1] & 0x80)) {
-		unsigned char lead = (unsigned char)e->message[i - 1];
-		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-		if (len - (i - 1) < need)
-			e->message[i - 1] = '\0';
-	}
+	msg_utf8_trim(e->message);
+	msg_utf8_trim(e->message_zh);
+}
+
+void verrs_put(struct verrs *v, const char *pointer, const struct verr *e)
+{
+	if (v->n >= VERR_MAX)
+		return;
+	struct verr *d = &v->e[v->n++];
+	*d = *e;
+	size_t n = strnlen(pointer, sizeof d->pointer - 1);
+	memcpy(d->pointer, pointer, n);
+	d->pointer[n] = '\0';
 }
 
 static bool ascii_alnum(char c)
@@ -39,10 +61,10 @@ static bool ascii_alnum(char c)
 const char *check_code_value(const char *s)
 {
 	if (!ascii_alnum(*s))
-		return "must start with a letter or digit";
+		return N_("must start with a letter or digit");
 	for (; *s; s++)
 		if (!ascii_alnum(*s) && !strchr("_.-", *s))
-			return "may hold only letters, digits, '_', '.' and '-'";
+			return N_("may hold only letters, digits, '_', '.' and '-'");
 	return NULL;
 }
 
@@ -374,7 +396,7 @@ void verrs_nest(struct verrs *v, const char *prefix, const struct verr *e)
 	char ptr[sizeof e->pointer + 64];
 
 	snprintf(ptr, sizeof ptr, "%s%s", prefix, e->pointer);
-	verrs_add(v, ptr, "%s", e->message);
+	verrs_put(v, ptr, e);
 }
 
 const char *json_member_str(const json_t *o, const char *name)

@@ -2,10 +2,12 @@
  * now or not and why, what each action does, and the steps the law takes by
  * itself. Pure. */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "opengov/domain/casestep.h"
+#include "opengov/base/msg.h"
 
 static void day_text(int day, char out[11])
 {
@@ -25,8 +27,30 @@ static bool acceptance_open(const struct case_state *s, int today)
 	return s->kind == CK_APPROVAL && s->start < 0 && s->acc_due >= 0 && today <= s->acc_due;
 }
 
+/* Writes the sentence why in l, and its catalogue code into *code. */
+static void say(char *why, size_t len, enum lang l, const char **code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void say(char *why, size_t len, enum lang l, const char **code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	const struct msg *m = msg_vformat(why, len, l, fmt, ap);
+	va_end(ap);
+	if (code)
+		*code = m ? m->code : NULL;
+}
+
 enum case_refusal case_check(const struct calendar *cal, const struct case_state *s, int today,
 			     enum case_action a, char *why, size_t len)
+{
+	return case_check_in(cal, s, today, a, LANG_EN, why, len, NULL);
+}
+
+enum case_refusal case_check_in(const struct calendar *cal, const struct case_state *s, int today,
+				enum case_action a, enum lang l, char *why, size_t len,
+				const char **code)
 {
 	const struct case_action_rule *r = &case_actions[a];
 	const char *status = case_statuses[s->status].name;
@@ -34,12 +58,12 @@ enum case_refusal case_check(const struct calendar *cal, const struct case_state
 
 	why[0] = '\0';
 	if (!r->from[s->kind]) {
-		snprintf(why, len, "%s is not a step of a %s request.", r->name,
+		say(why, len, l, code, "%s is not a step of a %s request.", r->name,
 			 case_kind_names[s->kind]);
 		return CASE_NOT_APPLICABLE;
 	}
 	if (!case_action_from(a, s->kind, s->status)) {
-		snprintf(why, len, "The request is %s: %s is not possible now.", status, r->name);
+		say(why, len, l, code, "The request is %s: %s is not possible now.", status, r->name);
 		return CASE_WRONG_STATUS;
 	}
 	if (r->pre & PRE_ONCE) {
@@ -61,16 +85,16 @@ enum case_refusal case_check(const struct calendar *cal, const struct case_state
 			break;
 		}
 		if (done && a == CA_REQUEST_CORRECTION)
-			snprintf(why, len, "A request gets one correction notice naming everything to redo, and this one has had it (%s).",
+			say(why, len, l, code, "A request gets one correction notice naming everything to redo, and this one has had it (%s).",
 				 r->law);
 		else if (done)
-			snprintf(why, len, "%s is possible once per request, and it has been done (%s).",
+			say(why, len, l, code, "%s is possible once per request, and it has been done (%s).",
 				 r->name, r->law);
 		if (done)
 			return CASE_DONE_ONCE;
 	}
 	if ((r->pre & PRE_APPROVED_ONLY) && strcmp(s->outcome, "approved")) {
-		snprintf(why, len, "Only an approved licence is delivered; this request was %s.",
+		say(why, len, l, code, "Only an approved licence is delivered; this request was %s.",
 			 s->outcome[0] ? s->outcome : status);
 		return CASE_NOT_APPLICABLE;
 	}
@@ -79,7 +103,7 @@ enum case_refusal case_check(const struct calendar *cal, const struct case_state
 		bool late = d >= 0 && ((r->pre & PRE_BEFORE_DUE) ? today >= d : today > d);
 		if (late) {
 			day_text(d, due);
-			snprintf(why, len, (r->pre & PRE_BEFORE_DUE)
+			say(why, len, l, code, (r->pre & PRE_BEFORE_DUE)
 				 ? "%s is possible only before the due date, %s; on it or after it the case cannot be given more time (%s)."
 				 : "%s is not possible once the case is overdue (due %s): its time cannot be stopped after the fact (%s).",
 				 r->name, due, r->law);
@@ -92,13 +116,13 @@ enum case_refusal case_check(const struct calendar *cal, const struct case_state
 			    DISCLOSURE_CORRECTION_WINDOW) {
 			day_text(calendar_add_working_days(cal, s->received, DISCLOSURE_CORRECTION_WINDOW,
 							   NULL, 0), due);
-			snprintf(why, len, "A correction notice is possible only within %d working days of receipt, by %s (OGI Regulations Art. 30).",
+			say(why, len, l, code, "A correction notice is possible only within %d working days of receipt, by %s (OGI Regulations Art. 30).",
 				 DISCLOSURE_CORRECTION_WINDOW, due);
 			return CASE_TOO_LATE;
 		}
 		if (s->kind == CK_APPROVAL && !acceptance_open(s, today)) {
 			day_text(s->acc_due, due);
-			snprintf(why, len, "The acceptance stage ended on %s: the application is deemed accepted from the day it was received (Licensing Law Art. 32).",
+			say(why, len, l, code, "The acceptance stage ended on %s: the application is deemed accepted from the day it was received (Licensing Law Art. 32).",
 				 due);
 			return CASE_TOO_LATE;
 		}

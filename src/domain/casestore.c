@@ -227,7 +227,9 @@ static int settle_one(struct db *db, const struct case_key *k, struct case_state
 		case_do_deemed_accept(s);
 		calendar_format(s->start, d);
 		json_object_set_new(details, "accepted_from", json_string(d));
-		st.reason = "not accepted, corrected or refused within 5 working days: accepted from the day received (Licensing Law Art. 32(4))";
+		/* The case record is written in Chinese, as a clerk's would be. */
+		st.reason = "5 个工作日内未作出受理、一次告知补正或者不予受理的决定：自收到申请材料之日起即为受理"
+			    "（《中华人民共和国行政许可法》第三十二条第一款第四项）";
 		c->accepted = true;
 		break;
 	case CA_ABANDON: {
@@ -237,8 +239,8 @@ static int settle_one(struct db *db, const struct case_key *k, struct case_state
 		calendar_format(limit, d);
 		json_object_set_new(details, fee ? "pay_by" : "respond_by", json_string(d));
 		st.respond_by = fee ? -1 : limit;
-		st.reason = fee ? "the fee was not paid by its day (国办函〔2020〕109号)"
-				: "the correction did not arrive by its deadline";
+		st.reason = fee ? "申请人未在规定期限内缴纳信息处理费（国办函〔2020〕109号）"
+				: "申请人未在规定期限内补正";
 		case_do_close(s, CS_ABANDONED, today);
 		c->closed = true;
 		if (outcome[0]) {
@@ -250,7 +252,7 @@ static int settle_one(struct db *db, const struct case_key *k, struct case_state
 	case CA_RESUME:
 		calendar_format(s->pause_limit, d);
 		json_object_set_new(details, "limit", json_string(d));
-		st.reason = "the third party's 15 working days are over (OGI Regulations Art. 32)";
+		st.reason = "第三方征求意见的 15 个工作日已届满（《中华人民共和国政府信息公开条例》第三十二条）";
 		case_do_resume(s, today, "system");
 		break;
 	default:

@@ -490,7 +490,7 @@ static void check_schema(const json_t *s, bool root, int depth, char *ptr, struc
 		old = ptr_push(ptr, key);
 		if (root && !strcmp(key, "$schema")) {
 			if (!json_is_string(val) || strcmp(json_string_value(val), FORMSCHEMA_DIALECT))
-				verrs_add(v, ptr, "must be " FORMSCHEMA_DIALECT);
+				verrs_add(v, ptr, "must name the supported dialect, %s", FORMSCHEMA_DIALECT);
 		} else if (type >= 0 && (listed(string_keys, key) || listed(number_keys, key) ||
 					 listed(array_keys, key) || listed(object_keys, key))) {
 			verrs_add(v, ptr, "does not apply to a field of type %s", types[type]);

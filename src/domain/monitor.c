@@ -83,15 +83,17 @@ static int on_settled(struct db *db, const struct case_key *k, enum case_action 
 		      const struct case_state *s, void *arg)
 {
 	struct settle_ctx *x = arg;
-	char text[300], due[11];
+	char text[512], due[11];
 
 	switch (a) {
 	case CA_DEEMED_ACCEPT:
 		x->rep->deemed_accepted++;
 		calendar_format(s->acc_due, due);
+		/* The record is in Chinese; api/findings.c shows English from
+		 * the rule when asked. */
 		snprintf(text, sizeof text,
-			 "Application %s was neither accepted, corrected nor refused within 5 working days"
-			 " (by %s); it is accepted from the day it was received (Licensing Law Art. 32).",
+			 "申请 %s 在 5 个工作日内（%s 前）未作出受理、一次告知补正或者不予受理的决定，"
+			 "自收到申请材料之日起即为受理（《中华人民共和国行政许可法》第三十二条）。",
 			 k->number, due);
 		return raise_finding(db, k->id, "acceptance_lapsed", "逾期未作受理决定", text,
 				     x->rectify_by, &x->rep->findings_created);
@@ -322,9 +324,9 @@ static int case_findings(struct db *db, const char *today, const char *rectify_b
 	OPEN_SQL(sql,
 		"WITH c AS ((SELECT q.id, q.unit_id, q.number, 'overdue' AS rule,"
 		"   '超期未办结' AS title,"
-		"   'Case ' || q.number || ' passed its deadline without a decision'"
-		"   || CASE WHEN isfinite(q.red_on) THEN ' (due ' || to_char(q.red_on - 1, 'YYYY-MM-DD')"
-		"    || ')' ELSE '' END || '. Electronic monitoring found it on ' || $1 || '.'"
+		"   '案件 ' || q.number || ' 已超过办理期限'"
+		"   || CASE WHEN isfinite(q.red_on) THEN '（' || to_char(q.red_on - 1, 'YYYY-MM-DD')"
+		"    || ' 届满）' ELSE '' END || '，仍未作出决定。电子监察于 ' || $1 || ' 发现。'"
 		"   AS description"
 		"  FROM requests q WHERE q.status IN (%s) AND q.red_on <= $1::date"
 		"   AND NOT (q.status = 'submitted' AND q.clock_start IS NULL)"
@@ -332,18 +334,18 @@ static int case_findings(struct db *db, const char *today, const char *rectify_b
 		"   WHERE x.request_id = q.id AND x.rule = 'overdue')"
 		"  ORDER BY q.red_on, q.id LIMIT " MONITOR_BATCH_SQL ")"
 		" UNION ALL (SELECT q.id, q.unit_id, q.number, 'pause_overrun', '中止期限超出告知时限',"
-		"   'Case ' || q.number || ' is still paused (' || (q.pause->>'reason') || ') past '"
-		"   || to_char(q.pause_limit, 'YYYY-MM-DD') || ', the end of the '"
-		"   || (q.pause->>'days') || ' working days declared to the applicant'"
-		"   || ' (Licensing Law Art. 45). Found on ' || $1 || '.'"
+		"   '案件 ' || q.number || ' 仍处于中止计时状态（' || (q.pause->>'reason') || '），'"
+		"   || '已超过书面告知申请人的 ' || (q.pause->>'days') || ' 个工作日（至 '"
+		"   || to_char(q.pause_limit, 'YYYY-MM-DD') || '）（《中华人民共和国行政许可法》第四十五条）。'"
+		"   || '电子监察于 ' || $1 || ' 发现。'"
 		"  FROM requests q WHERE q.status = 'paused' AND q.kind = 'approval'"
 		"   AND q.pause_limit < $1::date AND NOT EXISTS (SELECT 1 FROM findings x"
 		"   WHERE x.request_id = q.id AND x.rule = 'pause_overrun')"
 		"  ORDER BY q.pause_limit, q.id LIMIT " MONITOR_BATCH_SQL ")"
 		" UNION ALL (SELECT q.id, q.unit_id, q.number, 'delivery_overdue', '许可证件逾期未送达',"
-		"   'The licence of case ' || q.number || ' was due to be delivered by '"
-		"   || to_char(q.delivery_due, 'YYYY-MM-DD') || ' (Licensing Law Art. 44) and has not been.'"
-		"   || ' Found on ' || $1 || '.'"
+		"   '案件 ' || q.number || ' 的行政许可证件应于 ' || to_char(q.delivery_due, 'YYYY-MM-DD')"
+		"   || ' 前颁发、送达（《中华人民共和国行政许可法》第四十四条），至今未送达。'"
+		"   || '电子监察于 ' || $1 || ' 发现。'"
 		"  FROM requests q WHERE q.delivery_due < $1::date AND q.delivery_due IS NOT NULL"
 		"   AND q.delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM findings x"
 		"   WHERE x.request_id = q.id AND x.rule = 'delivery_overdue')"
@@ -384,9 +386,9 @@ static int report_findings(struct db *db, const char *today, const char *rectify
 		"  title, description, rectify_by, created_by, created_role)"
 		"  SELECT 'e_monitoring', 'report_unpublished', c.id, c.year, 'disclosure_gap', 'red',"
 		"   '未按期公布政府信息公开工作年度报告 ' || c.year,"
-		"   'The unit has not published its report on government information disclosure of '"
-		"   || c.year || ', due by ' || (c.year + 1) || '-01-31 (OGI Regulations Art. 49).'"
-		"   || ' Found on ' || $1 || '.', $2::date, 'monitor', 'system' FROM c"
+		"   '本单位未公布 ' || c.year || ' 年度政府信息公开工作年度报告，应于 '"
+		"   || (c.year + 1) || '-01-31 前公布（《中华人民共和国政府信息公开条例》第四十九条）。'"
+		"   || '电子监察于 ' || $1 || ' 发现。', $2::date, 'monitor', 'system' FROM c"
 		"  ON CONFLICT (unit_id, rule, report_year) WHERE report_year IS NOT NULL DO NOTHING"
 		"  RETURNING id, unit_id, report_year),"
 		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, to_status)"

@@ -68,12 +68,16 @@ int query_enum_or_reply(struct req *r, const char *name,
 	if (!v)
 		return 0;
 	if (choice_index(choices, v) < 0) {
-		char msg[160] = "must be one of:";
+		char list[160] = "", ptr[96];
 		for (int i = 0; choices[i]; i++) {
-			strncat(msg, i ? ", " : " ", sizeof msg - strlen(msg) - 1);
-			strncat(msg, choices[i], sizeof msg - strlen(msg) - 1);
+			if (i)
+				strncat(list, ", ", sizeof list - strlen(list) - 1);
+			strncat(list, choices[i], sizeof list - strlen(list) - 1);
 		}
-		query_invalid_reply(r, name, msg);
+		struct verrs errs = { 0 };
+		snprintf(ptr, sizeof ptr, "/query/%.80s", name);
+		verrs_add(&errs, ptr, "must be one of: %s", list);
+		problem_reply_errors(r, 400, "bad-request", "A query parameter is invalid.", &errs);
 		return -1;
 	}
 	*out = v;
@@ -167,9 +171,11 @@ int query_text_or_reply(struct req *r, const char *name, int min, int max,
 	out[n] = '\0';
 	size_t chars = utf8_length(out);
 	if ((int)chars < min || (int)chars > max) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "must be %d to %d characters long", min, max);
-		query_invalid_reply(r, name, msg);
+		struct verrs errs = { 0 };
+		char ptr[96];
+		snprintf(ptr, sizeof ptr, "/query/%.80s", name);
+		verrs_add(&errs, ptr, "must be %d to %d characters long", min, max);
+		problem_reply_errors(r, 400, "bad-request", "A query parameter is invalid.", &errs);
 		return -1;
 	}
 	*present = true;

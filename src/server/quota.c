@@ -63,14 +63,15 @@ int quota_take_or_reply(struct req *r, enum quota_action a)
 		return 0;
 	db_rollback(r->db);
 	http_header(r, "Retry-After", "%lld", retry);
-	char limits[96];
 	if (acct && addr)
-		snprintf(limits, sizeof limits, "%d per account and %d per address", acct, addr);
+		problem_replyf(r, 429, "too-many-requests",
+			       "Too many %s: at most %d per account and %d per address every %d seconds."
+			       " Retry after %lld seconds.",
+			       q->what, acct, addr, r->cfg->quota_window, retry);
 	else
-		snprintf(limits, sizeof limits, "%d per %s", acct ? acct : addr,
-			 acct ? "account" : "address");
-	problem_replyf(r, 429, "too-many-requests",
-		       "Too many %s: at most %s every %d seconds. Retry after %lld seconds.",
-		       q->what, limits, r->cfg->quota_window, retry);
+		problem_replyf(r, 429, "too-many-requests",
+			       "Too many %s: at most %d per %s every %d seconds. Retry after %lld seconds.",
+			       q->what, acct ? acct : addr, acct ? "account" : "address",
+			       r->cfg->quota_window, retry);
 	return -1;
 }

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
 #include "opengov/base/cursor.h"
 #include "opengov/base/log.h"
 #include "opengov/base/metrics.h"
+#include "opengov/base/msg.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/server/conditional.h"
 #include "opengov/server/problem.h"
@@ -76,16 +78,74 @@ static const char *reason(int status)
 	}
 }
 
+/* Adds the tokens of a Vary value (v, n bytes) to list, each once. */
+static void vary_merge(char *list, size_t size, const char *v, size_t n)
+{
+	while (n) {
+		while (n && (*v == ' ' || *v == ',' || *v == '\t')) {
+			v++;
+			n--;
+		}
+		size_t k = 0;
+		while (k < n && v[k] != ',' && v[k] != ' ' && v[k] != '\t')
+			k++;
+		if (k) {
+			bool seen = false;
+			for (const char *p = list; *p; ) {
+				size_t m = strcspn(p, ",");
+				if (m == k && !strncasecmp(p, v, k))
+					seen = true;
+				p += m;
+				while (*p == ',' || *p == ' ')
+					p++;
+			}
+			size_t len = strlen(list);
+			if (!seen && len + k + 3 < size) {
+				if (len)
+					strcat(list, ", ");
+				strncat(list, v, k);
+			}
+		}
+		v += k;
+		n -= k;
+	}
+}
+
+/* Writes the header lines but Vary, whose values are merged into vary. */
+static void put_headers(FCGX_Stream *out, const struct buf *h, char *vary, size_t size)
+{
+	const char *p = h->data, *end = h->data ? h->data + h->len : NULL;
+
+	while (p && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *next = eol ? eol + 1 : end;
+		if ((size_t)(end - p) > 5 && !strncasecmp(p, "Vary:", 5)) {
+			const char *v = p + 5, *ve = eol ? eol : end;
+			if (ve > v && ve[-1] == '\r')
+				ve--;
+			vary_merge(vary, size, v, (size_t)(ve - v));
+		} else {
+			FCGX_PutStr(p, (int)(next - p), out);
+		}
+		p = next;
+	}
+}
+
 void http_send(struct req *r)
 {
 	FCGX_Stream *out = r->fcgi->out;
-	char line[160];
+	char line[160], vary[160] = "";
 	bool head = !strcmp(r->method, "HEAD");
 
 	snprintf(line, sizeof line, "Status: %d %s\r\n", r->status, reason(r->status));
 	FCGX_PutS(line, out);
-	if (r->headers.len)
-		FCGX_PutStr(r->headers.data, (int)r->headers.len, out);
+	put_headers(out, &r->headers, vary, sizeof vary);
+	/* Human text (problems, next steps) is in the negotiated language:
+	 * every answer varies with Accept-Language, in one Vary line with the
+	 * other header names it varies with (Origin, Authorization). */
+	vary_merge(vary, sizeof vary, "Accept-Language", 15);
+	snprintf(line, sizeof line, "Vary: %s\r\n", vary);
+	FCGX_PutS(line, out);
 	/* On every answer, problems and cached ones included: no browser
 	 * guesses another type than the one sent, and no link followed from
 	 * an answer (a file, the docs) tells its target where it was. */
@@ -93,6 +153,10 @@ void http_send(struct req *r)
 	if (r->out_type) {
 		snprintf(line, sizeof line, "Content-Type: %s\r\n", r->out_type);
 		FCGX_PutS(line, out);
+		if (strstr(r->out_type, "json")) {
+			snprintf(line, sizeof line, "Content-Language: %s\r\n", lang_tag(r->lang));
+			FCGX_PutS(line, out);
+		}
 	}
 	if (r->status != 304 && r->status != 204) {
 		snprintf(line, sizeof line, "Content-Length: %lu\r\n",
@@ -104,16 +168,42 @@ void http_send(struct req *r)
 		FCGX_PutStr(r->out.data, (int)r->out.len, out);
 }
 
-void problem_reply_errors(struct req *r, int status, const char *slug,
-			  const char *detail, const struct verrs *errs)
+/* The code and text of a plain detail in r's language; a detail that is
+ * not in the catalogue keeps its English, takes the type's generic code
+ * and is logged. */
+static const char *detail_in(struct req *r, const char *slug, const char *detail,
+			     const char **code)
 {
-	json_t *p = problem_render(status, slug, detail, r->raw_path, r->request_id, errs);
+	const struct msg *m = detail ? msg_find(detail, 0) : NULL;
 
+	*code = m && m->kind == MSG_PROBLEM ? m->code : NULL;
+	if (detail && !m)
+		log_warn("message not in the catalogue: \"%s\" (%s)", detail, slug);
+	return m && r->lang == LANG_ZH ? m->zh : detail;
+}
+
+static void problem_send(struct req *r, int status, json_t *p)
+{
 	if (status == 401)
 		http_header(r, "WWW-Authenticate", "Bearer realm=\"opengov\"");
 	if (status == 503)
 		http_header(r, "Retry-After", "5");
 	http_json(r, status, p);
+}
+
+json_t *problem_new(struct req *r, int status, const char *slug, const char *detail,
+		    const struct verrs *errs)
+{
+	const char *code;
+	const char *text = detail_in(r, slug, detail, &code);
+
+	return problem_render(status, slug, code, text, r->lang, r->raw_path, r->request_id, errs);
+}
+
+void problem_reply_errors(struct req *r, int status, const char *slug,
+			  const char *detail, const struct verrs *errs)
+{
+	problem_send(r, status, problem_new(r, status, slug, detail, errs));
 }
 
 void problem_reply(struct req *r, int status, const char *slug,
@@ -125,28 +215,42 @@ void problem_reply(struct req *r, int status, const char *slug,
 void problem_reply_member(struct req *r, int status, const char *slug,
 			  const char *detail, const char *member, const char *value)
 {
-	json_t *p = problem_render(status, slug, detail, r->raw_path, r->request_id, NULL);
+	json_t *p = problem_new(r, status, slug, detail, NULL);
 
 	json_object_set_new(p, member, json_string(value));
-	http_json(r, status, p);
+	problem_send(r, status, p);
 }
 
 void problem_replyf(struct req *r, int status, const char *slug,
 		    const char *fmt, ...)
 {
-	char detail[512];
+	char detail[768];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	const struct msg *m = msg_vformat(detail, sizeof detail, r->lang, fmt, ap);
 	va_end(ap);
-	problem_reply(r, status, slug, detail);
+	if (!m)
+		log_warn("message not in the catalogue: \"%s\" (%s)", fmt, slug);
+	const char *code = m && m->kind == MSG_PROBLEM ? m->code : NULL;
+	problem_send(r, status, problem_render(status, slug, code, detail, r->lang, r->raw_path,
+					       r->request_id, NULL));
 }
 
 void conflict_reply(struct req *r, const char *detail, const char *status,
 		    const char *const *allowed)
 {
-	json_t *p = problem_render(409, "conflict", detail, r->raw_path, r->request_id, NULL);
+	const char *code;
+	const char *text = detail_in(r, "conflict", detail, &code);
+
+	conflict_reply_text(r, code, text, status, allowed);
+}
+
+void conflict_reply_text(struct req *r, const char *code, const char *text,
+			 const char *status, const char *const *allowed)
+{
+	json_t *p = problem_render(409, "conflict", code, text, r->lang, r->raw_path,
+				   r->request_id, NULL);
 	json_t *a = json_array();
 
 	for (int i = 0; allowed && allowed[i]; i++)

@@ -10,6 +10,7 @@
 
 #include "opengov/base/auth.h"
 #include "opengov/server/upload.h"
+#include "opengov/base/msg.h"
 
 /* The type a file name's extension claims, FILETYPE_UNKNOWN for none. */
 static enum filetype extension_type(const char *filename)
@@ -89,11 +90,11 @@ const char *upload_filename_problem(const char *name)
 			n = 2;
 		}
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			return "must not contain control characters";
+			return N_("must not contain control characters");
 		if (cp == 0x200e || cp == 0x200f || cp == 0x061c ||
 		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-			return "must not contain bidirectional control characters"
-			       " (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069)";
+			return N_("must not contain bidirectional control characters"
+			       " (U+200E, U+200F, U+061C, U+202A to U+202E, U+2066 to U+2069)");
 		p += n;
 	}
 	return NULL;
@@ -141,10 +142,10 @@ enum filetype upload_check_or_reply(struct req *r, char *filename, size_t namele
 		return FILETYPE_UNKNOWN;
 	}
 	if (extension_type(filename) != t) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "does not match the content, which is %s: name it %s",
-			 filetype_mime(t), extension_hint(t));
-		invalid_reply(r, "/query/filename", "The file name does not fit the file.", msg);
+		struct verrs v = { 0 };
+		verrs_add(&v, "/query/filename", "does not match the content, which is %s: name it %s",
+			  filetype_mime(t), extension_hint(t));
+		problem_reply_errors(r, 422, "validation", "The file name does not fit the file.", &v);
 		return FILETYPE_UNKNOWN;
 	}
 	return t;

@@ -619,7 +619,8 @@ def test_link_other_requests(api, st, log_unchanged):
                                                   **someone()))
     doc = assert_problem(api.post(base + "/requests", token=st.approver,
                                   json={"request_ids": [other_req["id"]]}), 422)
-    assert doc["errors"] == [{"pointer": "/request_ids/0", "message": "is not a request of this unit"}]
+    assert doc["errors"] == [{"pointer": "/request_ids/0", "code": "not_a_unit_request",
+                              "message": "is not a request of this unit"}]
 
 
 def test_item_made_from_an_entry(api, st, db):

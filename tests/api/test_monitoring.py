@@ -204,8 +204,17 @@ def test_one_finding_per_overdue_case_across_three_runs(api, ctx):
     assert f["category"] == "overdue" and f["severity"] == "red"
     assert f["status"] == "open" and f["published"] is False
     assert f["unit_id"] == ctx.unit and f["request_id"] == rid and f["item_id"] is None
-    assert f["title"] == "超期未办结 " + req["number"]
-    assert req["number"] in f["description"]
+    # Read in English (the suite's default): derived from the rule.
+    assert f["title"] == "Overdue without a decision " + req["number"]
+    assert req["number"] in f["description"] and "deadline" in f["description"]
+    # The record itself is Chinese, the default language.
+    zh = api.get(f"/v1/findings/{f['id']}", token=ctx.supervisor,
+                 headers={"Accept-Language": None})
+    assert zh.status_code == 200 and zh.headers["Content-Language"] == "zh-CN"
+    assert zh.json()["title"] == "超期未办结 " + req["number"]
+    assert req["number"] in zh.json()["description"] and "电子监察" in zh.json()["description"]
+    en = api.get(f"/v1/findings/{f['id']}", token=ctx.supervisor)
+    assert en.headers["ETag"] != zh.headers["ETag"]
     assert f["rectify_by"] == add_working_days(api, t, 10).isoformat()
     assert (f["created_by"], f["created_role"]) == ("monitor", "system")
     assert f["escalated_at"] is None

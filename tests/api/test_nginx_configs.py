@@ -604,16 +604,24 @@ MUTATIONS = [
     ("prod-header-dropped", "prod",
      "        add_header Referrer-Policy no-referrer always;\n"
      "        add_header Access-Control-Allow-Origin $opengov_cors_origin always;\n"
-     "        add_header Vary Origin always;\n"
+     "        add_header Vary \"Origin, Accept-Language\" always;\n"
+     "        add_header Content-Language $opengov_lang always;\n"
      "        return 404",
      "        add_header Access-Control-Allow-Origin $opengov_cors_origin always;\n"
-     "        add_header Vary Origin always;\n"
+     "        add_header Vary \"Origin, Accept-Language\" always;\n"
+     "        add_header Content-Language $opengov_lang always;\n"
      "        return 404", "add_header"),
+    ("dev-problem-language-dropped", "dev",
+     "        add_header Content-Language $og_lang always;\n"
+     "            return 404", "            return 404", "add_header"),
     ("dev-csp-changed", "dev", "frame-ancestors 'none'\" always;", "frame-ancestors *\" always;",
      "add_header"),
     ("prod-error-page-dropped", "prod", "    error_page 429 = @problem_429;\n", "", "error_page"),
     ("dev-problem-body-changed", "dev", "\"detail\":\"No resource at this path.\"",
-     "\"detail\":\"Nothing here.\"", "return"),
+     "\"detail\":\"Nothing here.\"", "og_problem_404"),
+    ("prod-problem-chinese-changed", "prod", "\"detail\":\"此路径下没有资源。\"",
+     "\"detail\":\"没有。\"", "og_problem_404"),
+    ("dev-language-map-changed", "dev", "    default zh-CN;", "    default en;", "og_lang"),
     ("prod-location-added", "prod", "    location = /healthz {",
      "    location = /debug {\n        fastcgi_pass opengov_workers;\n    }\n"
      "    location = /healthz {", "/debug"),
@@ -630,8 +638,8 @@ MUTATIONS = [
      "            allow ::1;\n", "deny"),
     ("prod-keep-conn", "prod", "fastcgi_keep_conn off;", "fastcgi_keep_conn on;",
      "fastcgi_keep_conn"),
-    ("dev-body-limit-map", "dev", "        default 1048576;\n    }\n\n    # CORS",
-     "        default 2097152;\n    }\n\n    # CORS", "og_body_limit"),
+    ("dev-body-limit-map", "dev", "        default 1048576;\n    }\n\n    # The language",
+     "        default 2097152;\n    }\n\n    # The language", "og_body_limit"),
     ("prod-cors-default", "prod", "map $http_origin $opengov_cors_origin {\n    default \"\";",
      "map $http_origin $opengov_cors_origin {\n    default \"*\";", "og_cors_origin"),
     ("dev-log-field", "dev", "'\"request_time\":$request_time,'", "'\"rt\":$request_time,'",

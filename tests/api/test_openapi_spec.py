@@ -279,10 +279,10 @@ def test_timestamps_are_date_time():
 
 def test_problem_schema():
     problem = DOC["components"]["schemas"]["Problem"]
-    assert set(problem["required"]) == {"type", "title", "status", "detail",
+    assert set(problem["required"]) == {"type", "title", "status", "code", "detail",
                                          "instance", "request_id"}
     item = problem["properties"]["errors"]["items"]
-    assert set(item["required"]) == {"pointer", "message"}
+    assert set(item["required"]) == {"pointer", "code", "message"}
 
 
 @pytest.mark.parametrize("body,ok", [

@@ -300,11 +300,11 @@ def paper(body, received_at, channel="paper", **applicant):
     return dict(body, channel=channel, received_at=received_at, applicant=a)
 
 
-ETAG_RE = re.compile(r'^"(\d+)\.(\d+)"$')
+ETAG_RE = re.compile(r'^"(\d+)\.(\d+)\.(zh|en)"$')
 
 
 def etag_version(tag):
-    """The row version in a request's ETag ("<version>.<day>")."""
+    """The row version in a request's ETag ("<version>.<day>.<language>")."""
     m = ETAG_RE.match(tag or "")
     assert m, f"not a request ETag: {tag!r}"
     return int(m.group(1))

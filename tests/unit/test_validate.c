@@ -350,8 +350,8 @@ static void test_problem_render(void **state)
 	struct verrs v = { 0 };
 
 	verrs_add(&v, "/code", "is required");
-	json_t *p = problem_render(422, "validation", "The unit is invalid.",
-				   "/v1/units", "abc123", &v);
+	json_t *p = problem_render(422, "validation", "unit_invalid", "The unit is invalid.",
+				   LANG_EN, "/v1/units", "abc123", &v);
 	assert_string_equal(json_string_value(json_object_get(p, "type")), "/problems/validation");
 	assert_string_equal(json_string_value(json_object_get(p, "title")), "Unprocessable Content");
 	assert_int_equal(json_integer_value(json_object_get(p, "status")), 422);
@@ -362,11 +362,26 @@ static void test_problem_render(void **state)
 	assert_int_equal(json_array_size(errs), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "pointer")),
 			    "/code");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "code")),
+			    "required");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "message")),
+			    "is required");
+	assert_string_equal(json_string_value(json_object_get(p, "code")), "unit_invalid");
 	json_decref(p);
 
-	p = problem_render(404, "not-found", NULL, NULL, NULL, NULL);
+	/* In Chinese: the title and the errors' messages; no code given is
+	 * the type's generic one. */
+	p = problem_render(422, "validation", NULL, "单位信息有误。", LANG_ZH, "/v1/units", "abc123", &v);
+	assert_string_equal(json_string_value(json_object_get(p, "title")), "内容无法处理");
+	assert_string_equal(json_string_value(json_object_get(p, "code")), "validation");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(p, "errors"), 0), "message")),
+			    "为必填项");
+	json_decref(p);
+
+	p = problem_render(404, "not-found", NULL, NULL, LANG_EN, NULL, NULL, NULL);
 	assert_null(json_object_get(p, "errors"));
 	assert_string_equal(json_string_value(json_object_get(p, "detail")), "Not Found");
+	assert_string_equal(json_string_value(json_object_get(p, "code")), "not_found");
 	json_decref(p);
 	assert_string_equal(problem_title(503), "Service Unavailable");
 	assert_string_equal(problem_title(429), "Too Many Requests");

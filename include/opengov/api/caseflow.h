@@ -63,7 +63,7 @@ const struct calendar *request_calendar_or_reply(struct req *r, const PGresult *
 void request_write(struct buf *b, const struct req *r, const struct calendar *cal,
 		   const PGresult *res, int row, int today);
 /* Its ETag: version and day (the deadline block moves with the days). */
-void request_etag(const PGresult *res, int row, char *out, size_t len);
+void request_etag(const PGresult *res, int row, enum lang l, char *out, size_t len);
 /* Answers with the request of row 0, its ETag and Cache-Control. */
 void request_reply(struct req *r, int status, const PGresult *res,
 		   const struct calendar *cal);
@@ -82,9 +82,12 @@ PGresult *case_begin_or_reply(struct req *r, const char *id, struct request_ref 
 int case_possible_or_reply(struct req *r, const struct case_state *s,
 			   const struct calendar *cal, enum case_action a, const PGresult *res);
 /* Rolls back (if in a transaction) and answers 409 for the request of row
- * 0 of res: its status, why, and the steps possible now (whoever takes
- * them); for what is not a step of the case (a rating, an appeal). */
-void request_conflict_reply(struct req *r, const PGresult *res, const char *why);
+ * 0 of res: its status, why (fmt: English, with its line in
+ * src/base/messages.def; written in r->lang), and the steps possible now
+ * (whoever takes them); for what is not a step of the case (a rating, an
+ * appeal). */
+void request_conflict_reply(struct req *r, const PGresult *res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Answers 409 for a: the status does not allow it (no rollback). */
 void case_wrong_status(struct req *r, const struct case_state *s, const struct calendar *cal,
 		       enum case_action a);

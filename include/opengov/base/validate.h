@@ -12,7 +12,9 @@
 
 struct verr {
 	char pointer[96]; /* RFC 6901 JSON pointer */
-	char message[320];
+	char message[320]; /* English */
+	char message_zh[480]; /* Simplified Chinese */
+	const char *code; /* the catalogue's code (messages.def), "invalid" when none */
 };
 
 struct verrs {
@@ -54,12 +56,17 @@ struct field {
 /* The entry that ends a table of fields. */
 #define END_FIELDS { NULL, 0, 0, 0, 0, NULL, NULL, NULL }
 
+/* Adds an error at pointer: fmt is its English text, looked up in the
+ * message catalogue (include/opengov/base/msg.h) for its code and Chinese
+ * text, both written now. fmt "%s" takes its argument as the message. */
 void verrs_add(struct verrs *v, const char *pointer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Adds e, an error of a nested object, with its pointer under prefix
  * ("/applicant" + "/name"). */
 void verrs_nest(struct verrs *v, const char *prefix, const struct verr *e);
+/* Adds a copy of e (its texts and code) at pointer. */
+void verrs_put(struct verrs *v, const char *pointer, const struct verr *e);
 
 /* Checks obj against fields (NULL-name terminated): unknown members, missing
  * required ones, types, bounds. Returns the number of errors added. */

@@ -8,6 +8,7 @@
 #ifndef OPENGOV_CASESTEP_H
 #define OPENGOV_CASESTEP_H
 
+#include "opengov/base/lang.h"
 #include <stddef.h>
 
 #include "opengov/domain/caseclock.h"
@@ -24,6 +25,11 @@ enum case_refusal {
  * naming the status or the condition and the law (why, len bytes). */
 enum case_refusal case_check(const struct calendar *cal, const struct case_state *s, int today,
 			     enum case_action a, char *why, size_t len);
+/* The same with why written in l, and *code (when code is not NULL) set to
+ * the sentence's code in the message catalogue (messages.def). */
+enum case_refusal case_check_in(const struct calendar *cal, const struct case_state *s, int today,
+				enum case_action a, enum lang l, char *why, size_t len,
+				const char **code);
 
 /* The actions possible now that callers in mask (BY_*) take, as names,
  * NULL-terminated into out (at most max - 1). Returns how many. */

@@ -20,7 +20,9 @@ void http_empty(struct req *r, int status);
 /* Writes the answer to the FastCGI stream. */
 void http_send(struct req *r);
 
-/* The problem+json answers. */
+/* The problem+json answers. detail (fmt) is the English text, a literal
+ * with its line in src/base/messages.def: the answer carries its code and
+ * its text in r->lang (Chinese by default). */
 void problem_reply(struct req *r, int status, const char *slug,
 		   const char *detail);
 void problem_reply_errors(struct req *r, int status, const char *slug,
@@ -31,6 +33,10 @@ void problem_replyf(struct req *r, int status, const char *slug,
  * declares each: current_etag on 412). */
 void problem_reply_member(struct req *r, int status, const char *slug,
 			  const char *detail, const char *member, const char *value);
+/* The problem object of a plain English detail, in r's language with the
+ * catalogue's code (messages.def), for a handler that adds members. */
+json_t *problem_new(struct req *r, int status, const char *slug, const char *detail,
+		    const struct verrs *errs);
 
 /* Sends list bodies: {"data": [...], "next_cursor": ...} plus Link, the
  * data array already written as JSON text. */
@@ -49,5 +55,9 @@ void http_json_text(struct req *r, int status, const struct buf *body);
  * and what is allowed now (allowed: NULL-terminated, may be empty). */
 void conflict_reply(struct req *r, const char *detail, const char *status,
 		    const char *const *allowed);
+/* The same with the detail already in r->lang and its code (NULL: the
+ * generic "conflict"), for a sentence formatted with msg_format. */
+void conflict_reply_text(struct req *r, const char *code, const char *text,
+			 const char *status, const char *const *allowed);
 
 #endif
