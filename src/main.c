@@ -167,13 +167,18 @@ int main(int argc, char **argv)
 	}
 	/* Working-day dates are those of the configured zone. */
 	workcal_set_zone(cfg.tz);
+	/* The commands that talk to the database need its URL (libpq would
+	 * take a missing one for a crash, not for an error). */
+	bool wants_db = !strcmp(cmd, "serve") || !strcmp(cmd, "migrate") || !strcmp(cmd, "seed") ||
+			!strcmp(cmd, "monitor") || !strcmp(cmd, "deliver");
+	if (wants_db && (!cfg.database_url || !cfg.admin_database_url)) {
+		fprintf(stderr, "opengov: set OPENGOV_DATABASE_URL (and OPENGOV_ADMIN_DATABASE_URL"
+			" for migrate and seed, when it differs)\n");
+		config_free(&cfg);
+		return 1;
+	}
 	if (!strcmp(cmd, "serve")) {
-		if (!cfg.database_url) {
-			fprintf(stderr, "opengov: set OPENGOV_DATABASE_URL\n");
-			rc = 1;
-		} else {
-			rc = server_run(&cfg);
-		}
+		rc = server_run(&cfg);
 	} else if (!strcmp(cmd, "migrate")) {
 		rc = migrate_run(&cfg);
 	} else if (!strcmp(cmd, "seed")) {
