@@ -221,4 +221,5 @@ def test_rs256_tokens_verified_and_remembered(tmp_path):
         assert fcgi_get(sock, "/v1/me", token=short)[0] == 200
         time.sleep(2.2)
         status, _, body = fcgi_get(sock, "/v1/me", token=short)
-        assert status == 401 and b"expired" in body, body
+        # Chinese, the default language: "the token has expired".
+        assert status == 401 and "令牌已过期" in body.decode(), body
