@@ -73,7 +73,7 @@ static const struct field item_fields[] = {
 	" " ANSWER " AS answer, " FILES_JSON " AS files," \
 	" (SELECT count(*) FROM disclosure_log_requests l WHERE l.entry_id = e.id) AS request_count," \
 	" " REQUESTS " AS requests, e.status, e.version, rfc3339(e.published_at) AS published_at," \
-	" rfc3339(e.revised_at) AS revised_at, e.request_id," \
+	" rfc3339(e.revised_at) AS revised_at, rfc3339(e.updated_at) AS updated_at, e.request_id," \
 	" (SELECT json_agg(l.request_id ORDER BY l.linked_at, l.request_id)" \
 	"  FROM disclosure_log_requests l WHERE l.entry_id = e.id) AS request_ids," \
 	" e.published_by, e.revised_by, rfc3339(e.withdrawn_at) AS withdrawn_at, e.withdrawn_by," \
@@ -105,7 +105,7 @@ static void entry_write(struct buf *b, const struct req *r, const PGresult *res,
 	static const char *const head[] = { "id", "unit_id", "unit_name", "request_number",
 		"received_on", "answered_on", "outcome", "title", "summary", NULL };
 	static const char *const tail[] = { "status", "version", "published_at", "revised_at",
-		NULL };
+		"updated_at", NULL };
 	static const char *const workflow[] = { "request_id", "request_ids", "published_by",
 		"revised_by", "withdrawn_at", "withdrawn_by", "withdraw_reason", "item_ids", NULL };
 	bool first = true;

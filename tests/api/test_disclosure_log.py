@@ -39,7 +39,7 @@ LONG = 7200
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 ENTRY_KEYS = {"id", "unit_id", "unit_name", "request_number", "received_on", "answered_on",
               "outcome", "title", "summary", "answer", "files", "request_count", "requests",
-              "status", "version", "published_at", "revised_at"}
+              "status", "version", "published_at", "revised_at", "updated_at"}
 LIST_KEYS = ENTRY_KEYS - {"answer", "requests"}
 LOG_TABLES = ("disclosure_log", "disclosure_log_versions", "disclosure_log_files",
               "disclosure_log_requests", "disclosure_log_items", "items", "files", "audit_log")
