@@ -1014,7 +1014,9 @@ CREATE TABLE public.idempotency_keys (
     location text,
     etag text,
     response text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    lang text,
+    CONSTRAINT idempotency_keys_lang_check CHECK (((lang IS NULL) OR (lang = ANY (ARRAY['zh-CN'::text, 'en'::text]))))
 );
 
 --

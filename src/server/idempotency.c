@@ -72,7 +72,7 @@ enum idem_result idem_begin(struct req *r, const char *route)
 		"INSERT INTO idempotency_keys (scope, route, key, body_hash)"
 		" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1");
 	DB_STMT(stored, "idem_stored",
-		"SELECT body_hash, status, location, etag, response"
+		"SELECT body_hash, status, location, etag, response, lang"
 		" FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3");
 	char hash[65], scope[64];
 
@@ -109,6 +109,9 @@ enum idem_result idem_begin(struct req *r, const char *route)
 		return key_invalid_reply(r, "This Idempotency-Key was used for another request.",
 					 "was already used with a different body");
 	}
+	/* The stored answer is replayed as it was, in its own language. */
+	const char *lang = db_get(res, 0, "lang");
+	r->lang = lang && !strcmp(lang, "zh-CN") ? LANG_ZH : LANG_EN;
 	const char *loc = db_get(res, 0, "location");
 	const char *etag = db_get(res, 0, "etag");
 	const char *body = db_get(res, 0, "response");
@@ -129,15 +132,15 @@ int idem_store_or_reply(struct req *r, const char *route, const char *location,
 {
 	DB_STMT(save, "idem_save",
 		"UPDATE idempotency_keys SET status = $4, location = $5, etag = $6,"
-		" response = $7 WHERE scope = $1 AND route = $2 AND key = $3");
+		" response = $7, lang = $8 WHERE scope = $1 AND route = $2 AND key = $3");
 	char status[16], scope[64];
 
 	if (!r->idempotency_key)
 		return 0;
 	snprintf(status, sizeof status, "%d", r->status);
 	const char *p[] = { key_scope(r, scope), route, r->idempotency_key, status,
-			    location, etag, buf_str(&r->out) };
-	PGresult *res = db_exec_or_reply(r, &save, 7, p);
+			    location, etag, buf_str(&r->out), lang_tag(r->lang) };
+	PGresult *res = db_exec_or_reply(r, &save, 8, p);
 	if (!res)
 		return -1;
 	PQclear(res);

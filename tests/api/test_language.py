@@ -336,6 +336,29 @@ def test_request_etag_depends_on_the_language(api, a_request):
     assert r.status_code == 304
 
 
+def test_idempotent_replay_keeps_its_language(api, make_account, tokens, demo_units):
+    """A replay (Idempotency-Key) is the stored answer, byte for byte: it
+    says the language of the request that made it, not the replaying
+    request's (migration 026 keeps it beside the answer)."""
+    acc, _ = make_account("langidem")
+    tok = tokens.mint("public", sub=acc["id"], applicant_type="natural_person")
+    body = {"kind": "disclosure", "unit_id": demo_units["PSB"],
+            "description": "申请公开本单位年度政府信息公开工作情况。" + uniq(),
+            "purpose": "学术研究", "delivery": "electronic"}
+    key = "lang-" + uuid.uuid4().hex
+    first = api.post("/v1/requests", token=tok, json=body,
+                     headers={"Accept-Language": None, "Idempotency-Key": key})
+    assert first.status_code == 201, first.content
+    assert_language(first, "zh-CN")
+    assert HAN.search(first.json()["next_step"])
+    again = api.post("/v1/requests", token=tok, json=body,
+                     headers={"Accept-Language": "en", "Idempotency-Key": key})
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.content == first.content
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert_language(again, "zh-CN")
+
+
 def test_cached_representation_without_text_is_shared(api, make_unit):
     u = make_unit(kind="township")
     path = f"/v1/units/{u['id']}"
