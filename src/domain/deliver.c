@@ -227,7 +227,9 @@ static int send_due(struct db *db, const struct config *cfg, const struct webhoo
 static long next_due_ms(struct db *db, long limit)
 {
 	DB_STMT(st, "deliver_next",
-		"SELECT greatest(0, ceil(extract(epoch FROM min(d.next_attempt_at) - now()) * 1000))"
+		/* NULL when nothing is pending: greatest() would turn that into 0
+		 * (it ignores NULLs), and the sender would never sleep. */
+		"SELECT ceil(extract(epoch FROM min(d.next_attempt_at) - now()) * 1000)"
 		"::bigint FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.active"
 		" WHERE d.status = 'pending'");
 	PGresult *res = db_exec(db, &st, 0, NULL);
@@ -235,7 +237,7 @@ static long next_due_ms(struct db *db, long limit)
 
 	if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
 		long v = atol(PQgetvalue(res, 0, 0));
-		ms = v < limit ? v : limit;
+		ms = v < 0 ? 0 : v < limit ? v : limit;
 	}
 	PQclear(res);
 	return ms;

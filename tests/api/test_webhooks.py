@@ -353,3 +353,21 @@ def test_bad_patch_and_unknown_delivery(api, admin, db):
     assert_problem(api.get(f"/v1/webhooks/{missing}/deliveries", token=admin), 404)
     assert_problem(api.get(f"/v1/webhooks/{wid}/deliveries?status=lost", token=admin), 400)
     api.delete(f"/v1/webhooks/{wid}", token=admin)
+
+
+def test_idle_sender_sleeps(db):
+    """With nothing pending, opengov deliver sleeps until notified (or a
+    second has passed) instead of asking the database again at once: its
+    reads of the deliveries table stay at a few per second. A sender that
+    never slept (as when "nothing pending" read as "due now") makes
+    thousands."""
+    db.scalar("UPDATE webhooks SET active = false WHERE active")  # nothing can be due
+
+    def scans():
+        return int(db.scalar("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
+                             " FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'"))
+
+    time.sleep(1.5)  # the statistics of what ran before are flushed
+    before = scans()
+    time.sleep(4)
+    assert scans() - before < 100
