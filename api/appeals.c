@@ -433,10 +433,7 @@ static void list_reply(struct req *r, PGresult *res, int limit)
 		appeal_write(&data, r, res, i);
 	}
 	buf_puts(&data, "]");
-	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(key, 2);
-	}
+	next = common_next_cursor(res, n, limit);
 	http_header(r, "Cache-Control", "private, no-cache");
 	http_list_text(r, &data, next);
 	buf_free(&data);

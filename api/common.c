@@ -281,3 +281,30 @@ void common_published_list_reply(struct req *r, const struct published *p,
 	buf_free(&data);
 	free(next);
 }
+
+char *common_next_cursor(const PGresult *res, int n, int limit)
+{
+	if (n <= limit)
+		return NULL;
+	const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
+	return cursor_encode(key, 2);
+}
+
+void common_json_page_reply(struct req *r, PGresult *res, int limit)
+{
+	int n = PQntuples(res);
+	struct buf data = { 0 };
+
+	buf_puts(&data, "[");
+	for (int i = 0; i < n && i < limit; i++) {
+		buf_puts(&data, i ? "," : "");
+		buf_puts(&data, db_get(res, i, "j"));
+	}
+	buf_puts(&data, "]");
+	char *next = common_next_cursor(res, n, limit);
+	PQclear(res);
+	http_header(r, "Cache-Control", "private, no-cache");
+	http_list_text(r, &data, next);
+	buf_free(&data);
+	free(next);
+}

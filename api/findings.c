@@ -429,11 +429,7 @@ void api_findings_list(struct req *r)
 		finding_write(&data, r, res, i);
 	}
 	buf_puts(&data, "]");
-	char *next = NULL;
-	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(key, 2);
-	}
+	char *next = common_next_cursor(res, n, limit);
 	PQclear(res);
 	http_header(r, "Vary", "Authorization");
 	http_header(r, "Cache-Control", r->authed ? "private, no-cache" : "public, max-age=30");

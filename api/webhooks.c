@@ -201,24 +201,7 @@ void api_webhooks_list(struct req *r)
 	PGresult *res = common_page_or_reply(r, &b, "w.created_at", "w.id", after, lim);
 	if (!res)
 		return;
-	int n = PQntuples(res);
-	struct buf data = { 0 };
-	buf_puts(&data, "[");
-	for (int i = 0; i < n && i < limit; i++) {
-		buf_puts(&data, i ? "," : "");
-		buf_puts(&data, db_get(res, i, "j"));
-	}
-	buf_puts(&data, "]");
-	char *next = NULL;
-	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(key, 2);
-	}
-	PQclear(res);
-	http_header(r, "Cache-Control", "private, no-cache");
-	http_list_text(r, &data, next);
-	buf_free(&data);
-	free(next);
+	common_json_page_reply(r, res, limit);
 }
 
 /* GET /v1/webhooks/{id} - getWebhook: 200, 304, 401, 403, 404, 500, 503. */
@@ -416,24 +399,7 @@ void api_webhooks_deliveries(struct req *r)
 	res = common_page_or_reply(r, &b, "d.created_at", "d.id", after, lim);
 	if (!res)
 		return;
-	int n = PQntuples(res);
-	struct buf data = { 0 };
-	buf_puts(&data, "[");
-	for (int i = 0; i < n && i < limit; i++) {
-		buf_puts(&data, i ? "," : "");
-		buf_puts(&data, db_get(res, i, "j"));
-	}
-	buf_puts(&data, "]");
-	char *next = NULL;
-	if (n > limit) {
-		const char *key[] = { db_get(res, limit - 1, "sort_us"), db_get(res, limit - 1, "id") };
-		next = cursor_encode(key, 2);
-	}
-	PQclear(res);
-	http_header(r, "Cache-Control", "private, no-cache");
-	http_list_text(r, &data, next);
-	buf_free(&data);
-	free(next);
+	common_json_page_reply(r, res, limit);
 }
 
 /* POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver -

@@ -78,6 +78,13 @@ void common_and_since(struct sqlb *b, const char *col, const char *id_col, const
 
 PGresult *common_page_or_reply(struct req *r, struct sqlb *b, const char *time_col,
 			       const char *id_col, char after[2][CURSOR_PART_MAX], const char *lim);
+/* The cursor of the page after a page of common_page_or_reply (n rows
+ * read for limit shown: the last shown row's sort_us and id), or NULL when
+ * this page is the last. Free it. */
+char *common_next_cursor(const PGresult *res, int n, int limit);
+/* Answers a page of such rows whose column "j" holds each row's JSON,
+ * private to the caller. Frees res. */
+void common_json_page_reply(struct req *r, PGresult *res, int limit);
 
 /* Opens the transaction and locks, for a change, the row st selects with
  * $1 the id in the path. The row, or NULL after answering (rolled back):
