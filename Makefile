@@ -70,9 +70,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 # test_workcal replaces db_exec with its own fake database.
 $(BUILD)/tests/test_workcal: LDFLAGS += -Wl,--wrap=db_exec
 
-build/rel/tests/fcgi-ceiling: tests/bench/fcgi-ceiling.c
+build/rel/tests/fcgi-ceiling: tests/bench/fcgi-ceiling.c src/server/fcgiconn.c include/opengov/server/fcgiconn.h
 	@mkdir -p $(@D)
-	$(CC) -std=c17 -O2 $(WARN) -o $@ $< -lfcgi
+	$(CC) -std=c17 -O2 $(WARN) -D_GNU_SOURCE -Iinclude -o $@ $(filter %.c,$^) -lfcgi
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

@@ -200,6 +200,7 @@ ROUTES=(
 	"/v1/items/{id}, $MISS_IDS ids"
 	"/v1/items?q=$Q_COMMON"
 	"/v1/items?q=$Q_RARE"
+	"/v1/units/$unit_id"
 )
 LABELS=(
 	"nginx static"
@@ -216,10 +217,12 @@ LABELS=(
 	"items/{id} uncached"
 	"q=教育 uncached"
 	"q=公安 uncached"
+	"units/{id} uncached"
 )
 LIST_ROUTE=9
 CREATE_ROUTE=10
 MISS_ROUTE=11
+UNIT_NOCACHE_ROUTE=14
 # The searches again, each request asking for a fresh answer
 # (Cache-Control: no-cache): the database's figures, without the cache.
 
@@ -258,7 +261,7 @@ wrk_route() {
 	"$LIST_ROUTE") run_wrk "$BASE${ROUTES[$1]}" -H "Authorization: Bearer $tok_list" ;;
 	"$CREATE_ROUTE") run_wrk "$BASE" -s "$CREATE_LUA" -- "$tok_citizen" "$list_unit" ;;
 	"$MISS_ROUTE") run_wrk "$BASE" -s "$ROOT/tests/bench/random_item.lua" -- "$MISS_FILE" ;;
-	12 | 13) run_wrk "$BASE${ROUTES[$1]}" -H "Cache-Control: no-cache" ;;
+	12 | 13 | "$UNIT_NOCACHE_ROUTE") run_wrk "$BASE${ROUTES[$1]}" -H "Cache-Control: no-cache" ;;
 	*) run_wrk "$BASE${ROUTES[$1]}" ;;
 	esac
 }
@@ -363,7 +366,8 @@ for i in "${!ROUTES[@]}"; do
 	printf '%-22s %10s %9s %9s %10s %8s\n' "${LABELS[i]}" "${R_RPS[i]}" "${R_P50[i]}" "${R_P99[i]}" "$pct" "${R_ERR[i]}"
 done
 pct_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
-echo "workers' cache over these runs: $HITS hits, $MISSES misses (units/{id}, items/{id})"
+echo "workers' cache over these runs: $HITS hits, $MISSES misses (units/{id}, items/{id});"
+echo "anonymous items/{id} and item lists are answered by nginx's cache (X-Cache-Status: HIT)"
 echo
 echo "cases: $REQUESTS_BEFORE requests before, $REQUESTS_AFTER after ($((REQUESTS_AFTER - REQUESTS_BEFORE)) created by this run);"
 echo "the list is a clerk's of the unit with the most accepted requests ($list_accepted)"
@@ -396,8 +400,17 @@ lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? 1 : 0 }'; }
 
 echo "targets:"
 target "/healthz >= 85% of the FastCGI ceiling" "$(ge_ratio "${R_RPS[2]}" 0.85)"
-target "/v1/units/{id} >= 60% of the FastCGI ceiling" "$(ge_ratio "${R_RPS[3]}" 0.60)"
-target "/v1/units/{id} p99 < 20 ms" "$(lt "${R_P99[3]}" 20)"
+# The FastCGI ceiling is a libfcgi hello with kept connections, handled as
+# the workers handle theirs (src/server/fcgiconn.c): what is left above a
+# route is the route's own cost.
+target "/v1/units/{id} (workers' cache) >= 90% of the kept-connection FastCGI hello ($(pct_of "${R_RPS[3]}" "$CEIL"))" "$(ge_ratio "${R_RPS[3]}" 0.90)"
+target "/v1/units/{id} uncached (no-cache) >= 60% of the kept-connection FastCGI hello ($(pct_of "${R_RPS[UNIT_NOCACHE_ROUTE]}" "$CEIL"))" \
+	"$(ge_ratio "${R_RPS[UNIT_NOCACHE_ROUTE]}" 0.60)"
+target "/v1/units/{id} p99 <= 10 ms at c=$CONNS (${R_P99[3]} ms)" "$(awk -v a="${R_P99[3]}" 'BEGIN { print (a <= 10) ? 1 : 0 }')"
+target "/v1/units/{id} uncached p99 <= 10 ms at c=$CONNS (${R_P99[UNIT_NOCACHE_ROUTE]} ms)" \
+	"$(awk -v a="${R_P99[UNIT_NOCACHE_ROUTE]}" 'BEGIN { print (a <= 10) ? 1 : 0 }')"
+target "a published /v1/items/{id}, anonymous (nginx's cache) >= 50% of nginx's static return 200 ($(pct_of "${R_RPS[5]}" "${R_RPS[0]}"))" \
+	"$(awk -v a="${R_RPS[5]}" -v b="${R_RPS[0]}" 'BEGIN { print (b > 0 && a >= 0.5 * b) ? 1 : 0 }')"
 target "/v1/units?limit=20 p99 < 20 ms" "$(lt "${R_P99[4]}" 20)"
 target "/v1/items/{id} >= 60% of the FastCGI ceiling ($ITEMS_TOTAL items)" "$(ge_ratio "${R_RPS[5]}" 0.60)"
 target "items filtered list p99 < 25 ms" "$(lt "${R_P99[6]}" 25)"

@@ -32,6 +32,8 @@ PACKAGES=(
 	# tests and bench
 	python3 python3-pytest python3-requests python3-jsonschema
 	python3-hypothesis python3-yaml python3-openpyxl wrk
+	# make bench draws its scale curves
+	gnuplot-nox
 	# the /docs test renders the page in headless Chromium
 	chromium
 )
@@ -44,6 +46,7 @@ PACKAGES=(
 # half-removed package is noticed too. command-or-path:package
 COMMANDS=(
 	gcc:gcc make:make pkg-config:pkg-config curl:curl wrk:wrk clang:clang
+	gnuplot:gnuplot-nox
 	/usr/sbin/nginx:nginx-light
 	/usr/lib/postgresql/15/bin/initdb:postgresql-15
 	/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15

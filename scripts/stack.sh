@@ -92,6 +92,7 @@ run_paths() {
 		PASSFILE=$RUN/pgpass
 	fi
 	SOCKET=$RUN/opengov.sock
+	EDGE=$RUN/edge-cache
 	PID_FILE=$RUN/opengov.pid
 	SPAWN_PID_FILE=$RUN/opengov.spawn.pid
 	CEILING_PID_FILE=$RUN/fcgi-ceiling.pid
@@ -102,7 +103,7 @@ run_paths() {
 # with nginx's group (which must reach the socket), mode 0750.
 run_dir() {
 	if ! is_root; then
-		mkdir -p "$RUN"
+		mkdir -p "$RUN" "$EDGE"
 		return 0
 	fi
 	[[ -n $SVC_GROUP ]] ||
@@ -117,6 +118,9 @@ run_dir() {
 		ln -sfn "$RUN" "$VAR/run"
 	fi
 	install -d -m 750 -o "$SVC_USER" -g www-data "$RUN"
+	# nginx's cache of public reads: nginx's workers write it (nginx makes
+	# them its owner), the service's workers delete from it (the group).
+	install -d -m 2770 -o "$SVC_USER" -g "$SVC_GROUP" "$EDGE"
 }
 
 # As root the cluster runs as the OS user postgres (initdb and postgres refuse
@@ -348,6 +352,7 @@ env_sync() {
 		[OPENGOV_ADMIN_DATABASE_URL]=$(db_url opengov)
 		[OPENGOV_SOCKET]=$SOCKET
 		[OPENGOV_PID_FILE]=$PID_FILE
+		[OPENGOV_EDGE_CACHE_DIR]=$EDGE
 	)
 	if is_root; then want[OPENGOV_USER]=$SVC_USER; fi
 	local line key out="" changed=0 k
@@ -703,10 +708,10 @@ nginx_render() {
 	cors=$(cors_map_lines)
 	# awk, not sed: the CORS block is several lines. The values hold no
 	# backslash or '&' (checked in set_paths), so gsub takes them literally.
-	awk -v var="$VAR" -v port="$port" -v sock="$SOCKET" -v user="$user_line" -v cors="$cors" '
+	awk -v var="$VAR" -v port="$port" -v sock="$SOCKET" -v user="$user_line" -v cors="$cors" -v edge="$EDGE" '
 		$0 ~ /^@CORS_MAP@$/ { if (cors != "") print cors; next }
 		{
-			gsub(/@VAR@/, var); gsub(/@PORT@/, port)
+			gsub(/@VAR@/, var); gsub(/@PORT@/, port); gsub(/@EDGE@/, edge)
 			gsub(/@SOCKET@/, sock); gsub(/@USER@/, user)
 			print
 		}' "$ROOT/nginx/opengov-dev.conf.in" >"$NGX_CONF.tmp"

@@ -1,4 +1,4 @@
-/* main.c - the one executable: serve, migrate, seed, token, monitor, deliver, rules,
+/* main.c - the one executable: serve, migrate, seed, token, monitor, deliver, edge-purge, rules,
  * routes, queries, messages, statements, version. */
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "opengov/base/privdrop.h"
 #include "opengov/base/msg.h"
 #include "opengov/server/router.h"
+#include "opengov/server/edgecache.h"
 #include "opengov/server/server.h"
 #include "opengov/domain/workcal.h"
 
@@ -31,6 +32,7 @@ static int usage(void)
 		" [--applicant-type T] [--ttl SECONDS]\n"
 		"       opengov monitor [--every SECONDS]\n"
 		"       opengov deliver [--once]\n"
+		"       opengov edge-purge\n"
 		"       opengov rules\n"
 		"       opengov routes\n"
 		"       opengov queries\n"
@@ -154,7 +156,8 @@ int main(int argc, char **argv)
 	 * anything that runs them starts. */
 	if (!strcmp(cmd, "statements"))
 		return db_stmts_print(stdout, stderr) ? 1 : 0;
-	if ((!strcmp(cmd, "serve") || !strcmp(cmd, "monitor") || !strcmp(cmd, "deliver")) &&
+	if ((!strcmp(cmd, "serve") || !strcmp(cmd, "monitor") || !strcmp(cmd, "deliver") ||
+	     !strcmp(cmd, "edge-purge")) &&
 	    db_stmts_check_registered(NULL)) {
 		log_error("refusing to start: the prepared statements have problems"
 			  " (listed above; `opengov statements` shows them)");
@@ -170,7 +173,8 @@ int main(int argc, char **argv)
 	/* The commands that talk to the database need its URL (libpq would
 	 * take a missing one for a crash, not for an error). */
 	bool wants_db = !strcmp(cmd, "serve") || !strcmp(cmd, "migrate") || !strcmp(cmd, "seed") ||
-			!strcmp(cmd, "monitor") || !strcmp(cmd, "deliver");
+			!strcmp(cmd, "monitor") || !strcmp(cmd, "deliver") ||
+			!strcmp(cmd, "edge-purge");
 	if (wants_db && (!cfg.database_url || !cfg.admin_database_url)) {
 		fprintf(stderr, "opengov: set OPENGOV_DATABASE_URL (and OPENGOV_ADMIN_DATABASE_URL"
 			" for migrate and seed, when it differs)\n");
@@ -218,6 +222,15 @@ int main(int argc, char **argv)
 			rc = deliver_main(&cfg, true);
 		else
 			rc = usage();
+	} else if (!strcmp(cmd, "edge-purge")) {
+		/* nginx's cache of public reads, emptied on every catalogue
+		 * change, on an nginx host without workers (src/server/edgecache.c). */
+		if (privdrop(cfg.user, err, sizeof err)) {
+			fprintf(stderr, "opengov: %s\n", err);
+			config_free(&cfg);
+			return 1;
+		}
+		rc = argc == 2 ? edgecache_agent(&cfg) : usage();
 	} else if (!strcmp(cmd, "token")) {
 		rc = cmd_token(&cfg, argc - 1, argv + 1);
 	} else {

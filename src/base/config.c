@@ -54,6 +54,20 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 		}
 		cfg->workers = (int)v;
 	}
+	/* FastCGI connections one worker holds (nginx keeps them open between
+	 * requests; src/server/fcgiconn.c). Beyond it the worker stops
+	 * accepting until one closes. */
+	cfg->worker_connections = 64;
+	if (getenv("OPENGOV_WORKER_CONNECTIONS")) {
+		if (parse_long(getenv("OPENGOV_WORKER_CONNECTIONS"), 1, 1000, &v)) {
+			snprintf(err, errlen, "OPENGOV_WORKER_CONNECTIONS must be 1..1000");
+			return -1;
+		}
+		cfg->worker_connections = (int)v;
+	}
+	/* nginx's fastcgi_cache of public reads, which the workers empty when
+	 * the catalogue changes (src/server/edgecache.c); unset: no such cache. */
+	cfg->edge_cache_dir = env_or("OPENGOV_EDGE_CACHE_DIR", NULL);
 	cfg->max_body = 1048576;
 	if (getenv("OPENGOV_MAX_BODY")) {
 		if (parse_long(getenv("OPENGOV_MAX_BODY"), 1024, 64L << 20, &v)) {

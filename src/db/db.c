@@ -144,6 +144,13 @@ int db_poll_notifies(struct db *db)
 	return db->lost ? -1 : 0;
 }
 
+int db_socket(const struct db *db)
+{
+	if (!db->conn || db->lost || !db->nlisteners || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	return PQsocket(db->conn);
+}
+
 static int db_session_setup(struct db *db)
 {
 	PGresult *res = PQexec(db->conn,

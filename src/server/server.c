@@ -1,6 +1,7 @@
 /* server.c - `opengov serve`: a master that opens the FastCGI socket, forks
  * the workers, replaces any that die and drains them on SIGTERM; and the
- * worker loop, one request at a time on its own database connection. */
+ * worker loop: one request at a time on its own database connection, from
+ * any of the FastCGI connections nginx keeps open to it (fcgiconn.c). */
 #include <errno.h>
 #include <grp.h>
 #include <sys/socket.h>
@@ -18,6 +19,8 @@
 
 #include "opengov/base/accountcache.h"
 #include "opengov/base/config.h"
+#include "opengov/server/edgecache.h"
+#include "opengov/server/fcgiconn.h"
 #include "opengov/server/http.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/base/log.h"
@@ -96,8 +99,8 @@ static void log_flush(struct buf *lines)
 
 /* Under load the access log is written in batches (a write per request
  * costs a tenth of a small request): when 16 KiB are waiting, or the lines
- * are from an earlier second. An idle worker's accept gives up after a
- * second (open_socket), and the loop comes here again: no line waits
+ * are from an earlier second. An idle worker's poll gives up after a
+ * second (worker_main), and the loop comes here again: no line waits
  * longer than about a second, and no system call per request asks whether
  * another is queued. */
 static void log_maybe_flush(struct buf *lines, time_t *last)
@@ -189,9 +192,15 @@ static void handle(FCGX_Request *fcgi, const struct config *cfg, struct db *db,
 	req_free(&r);
 }
 
+/* A catalogue change: the workers' cached answers and nginx's go. */
+static void on_catalogue_change(void)
+{
+	rcache_invalidate();
+	edgecache_purge();
+}
+
 static void worker_main(const struct config *cfg, int sock, pid_t master)
 {
-	FCGX_Request fcgi;
 	struct db db = { 0 };
 	struct buf line = { 0 };
 	/* SA_RESTART: a SIGTERM during a request must not fail its reads and
@@ -212,32 +221,42 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	/* Connect now; a database that is down is retried per request. */
 	db.tz = cfg->tz;
 	static const struct db_listener listeners[] = {
-		{ RCACHE_CHANNEL, rcache_invalidate },
+		{ RCACHE_CHANNEL, on_catalogue_change },
 		{ ACCOUNTCACHE_CHANNEL, accountcache_invalidate },
 		{ EVENTHEAD_CHANNEL, eventhead_invalidate },
 	};
 	db.listeners = listeners;
 	db.nlisteners = sizeof listeners / sizeof listeners[0];
+	edgecache_init(cfg->edge_cache_dir);
 	if (db_connect(&db, cfg->database_url))
 		log_warn("worker started without a database connection");
-	FCGX_InitRequest(&fcgi, sock, 0);
+	struct fcgi_conns *conns = fcgi_conns_new(sock, cfg->worker_connections);
+	if (!conns) {
+		log_error("worker cannot allocate its %d connection slots", cfg->worker_connections);
+		_exit(1);
+	}
 	time_t last_flush = time(NULL);
 	pending_log = &line;
 	while (!stopping) {
 		log_maybe_flush(&line, &last_flush);
+		edgecache_tick();
 		busy = 0;
 		if (stopping)
 			break;
-		int rc = FCGX_Accept_r(&fcgi);
+		/* A second at most, so that the access lines are written; the
+		 * database socket too, so that a NOTIFY (a catalogue change) is
+		 * acted on while the worker is idle, not at its next request. */
+		bool notified;
+		FCGX_Request *fcgi = fcgi_conns_next(conns, db_socket(&db), 1000, &notified);
 		busy = 1;
-		if (rc < 0) {
-			if (stopping)
-				break;
+		if (notified)
+			(void)db_poll_notifies(&db);
+		if (!fcgi)
 			continue;
-		}
-		handle(&fcgi, cfg, &db, &line);
-		FCGX_Finish_r(&fcgi);
+		handle(fcgi, cfg, &db, &line);
+		fcgi_conns_done(conns, fcgi);
 	}
+	fcgi_conns_free(conns);
 	log_flush(&line);
 	db_close(&db);
 	buf_free(&line);
@@ -275,12 +294,12 @@ static int open_socket(const struct config *cfg)
 		}
 	}
 	chmod(cfg->socket_path, 0660);
-	/* An idle worker's accept(2) returns after a second, so that it writes
-	 * the access lines it holds (log_maybe_flush). Connections accepted
-	 * from this socket do not inherit the timeout. */
-	struct timeval idle = { .tv_sec = 1 };
-	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle))
-		log_warn("cannot set the accept timeout: %s", strerror(errno));
+	/* The workers watch it with poll(2) and accept without waiting: a
+	 * sibling may have taken the connection first (fcgiconn.c). */
+	if (fcgi_listen_nonblocking(sock)) {
+		log_error("cannot make %s non-blocking: %s", cfg->socket_path, strerror(errno));
+		return -1;
+	}
 	return sock;
 }
 
@@ -322,6 +341,10 @@ int server_run(struct config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+
+	/* What nginx kept from an earlier run may be of another database. */
+	edgecache_init(cfg->edge_cache_dir);
+	edgecache_purge();
 
 	pid_t *pids = xcalloc((size_t)cfg->workers, sizeof *pids);
 	time_t *born = xcalloc((size_t)cfg->workers, sizeof *born);

@@ -171,9 +171,9 @@ def load(path):
 # Textual renames applied to every value of one side before comparing.
 RENAMES = [
     # (side, pattern, replacement, reason)
-    ("prod", r"^opengov_workers$", "@WORKERS@",
-     "production passes to an upstream of worker hosts, the dev stack to its own unix socket"),
-    ("dev", r"^unix:@SOCKET@$", "@WORKERS@", "the same: the stack's socket path is filled in by stack.sh"),
+    ("prod", r"^/var/cache/opengov/public$", "@EDGE@",
+     "where nginx keeps its cache of public reads: a host's directory in production, "
+     "the stack's runtime directory in dev (stack.sh fills in @EDGE@)"),
     ("prod", r"\bopengov_", "og_",
      "production's names (variables, zone, captures) carry a longer prefix: its file joins an http{} shared with other sites"),
     ("dev", r"^json$", "og_json", "the access log format's name, prefixed in production for the same reason"),
@@ -236,7 +236,6 @@ ALLOWED = [
 ONLY_IN = [
     ("dev", "location", "= /__bench/static", "make bench: nginx's own ceiling, loopback only"),
     ("dev", "location", "= /__bench/fcgi", "make bench: the FastCGI ceiling, loopback only"),
-    ("prod", "block", "upstream", "production's worker hosts; the dev stack passes to its socket"),
     ("prod", "server", "listen 80", "production redirects plain HTTP to HTTPS"),
     ("dev", "block", "events", "the dev file is the whole nginx.conf: main and events contexts are the distribution's in production"),
 ]
@@ -636,8 +635,10 @@ MUTATIONS = [
      "gzip_types application/problem+json", "gzip_types"),
     ("dev-metrics-open", "dev", "            allow ::1;\n            deny all;\n",
      "            allow ::1;\n", "deny"),
-    ("prod-keep-conn", "prod", "fastcgi_keep_conn off;", "fastcgi_keep_conn on;",
+    ("prod-keep-conn", "prod", "fastcgi_keep_conn on;", "fastcgi_keep_conn off;",
      "fastcgi_keep_conn"),
+    ("dev-cache-key", "dev", "fastcgi_cache_key \"$request_method $request_uri|",
+     "fastcgi_cache_key \"$request_uri|", "fastcgi_cache_key"),
     ("dev-body-limit-map", "dev", "        default 1048576;\n    }\n\n    # The language",
      "        default 2097152;\n    }\n\n    # The language", "og_body_limit"),
     ("prod-cors-default", "prod", "map $http_origin $opengov_cors_origin {\n    default \"\";",

@@ -18,6 +18,8 @@
 
 #include <fcgiapp.h>
 
+#include "opengov/server/fcgiconn.h"
+
 #define MAX_WORKERS 64
 /* Deep enough that 64 wrk connections through nginx never meet a full
  * backlog: on a unix socket that is an immediate EAGAIN, i.e. a 502. */
@@ -62,24 +64,32 @@ static int socket_permissions(const char *path)
 }
 
 /* A worker dies with the default SIGTERM action: it holds nothing worth
- * finishing. */
+ * finishing. Its connections are handled as opengov serve handles its own
+ * (src/server/fcgiconn.c: kept connections, watched together with the
+ * listening socket), so the ceiling is like for like. */
 static int worker_loop(int fd)
 {
-	FCGX_Request req;
+	struct fcgi_conns *conns = fcgi_conns_new(fd, 64);
+	FCGX_Request *req;
+	bool extra;
 
-	if (FCGX_InitRequest(&req, fd, 0) != 0)
+	if (conns == NULL)
 		return 1;
-	while (FCGX_Accept_r(&req) >= 0) {
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
 		char sink[4096];
 
-		FCGX_PutStr(answer, (int)(sizeof(answer) - 1), req.out);
+		req = fcgi_conns_next(conns, -1, 1000, &extra);
+		if (req == NULL)
+			continue;
+		FCGX_PutStr(answer, (int)(sizeof(answer) - 1), req->out);
 		/* Close as opengov serve does (src/server/server.c): input read to its
 		 * end, then no lingering close. The ceiling stays a ceiling. */
-		while (FCGX_GetStr(sink, sizeof sink, req.in) > 0)
+		while (FCGX_GetStr(sink, sizeof sink, req->in) > 0)
 			;
-		if (FCGX_HasSeenEOF(req.in))
-			FCGX_Detach(&req);
-		FCGX_Finish_r(&req);
+		if (FCGX_HasSeenEOF(req->in))
+			FCGX_Detach(req);
+		fcgi_conns_done(conns, req);
 	}
 	return 0;
 }
@@ -118,6 +128,10 @@ int main(int argc, char **argv)
 	}
 	if (socket_permissions(argv[1]) != 0)
 		return 1;
+	if (fcgi_listen_nonblocking(fd) != 0) {
+		perror("fcgi-ceiling: fcntl");
+		return 1;
+	}
 
 	/* The master only waits; SIGTERM/SIGINT take the workers down with it.
 	 * Caught before forking so that no signal can orphan a worker. */

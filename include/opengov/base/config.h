@@ -16,6 +16,8 @@ struct config {
 	const char *tz;                 /* OPENGOV_TZ */
 	const char *user;               /* OPENGOV_USER: who serve and monitor become when started as root */
 	int workers;                    /* OPENGOV_WORKERS */
+	int worker_connections;         /* OPENGOV_WORKER_CONNECTIONS */
+	const char *edge_cache_dir;     /* OPENGOV_EDGE_CACHE_DIR, may be NULL */
 	long max_body;                  /* OPENGOV_MAX_BODY */
 	/* Quotas per window of quota_window seconds; 0 = none. */
 	int quota_window;               /* OPENGOV_QUOTA_WINDOW */

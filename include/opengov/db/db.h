@@ -173,6 +173,9 @@ bool db_ensure(struct db *db);
  * notifications call on_notify. -1 when not connected (nothing can be
  * known about changes made meanwhile), 0 otherwise. */
 int db_poll_notifies(struct db *db);
+/* The connection's socket, to wait on for notifications; -1 when there is
+ * no live connection (nothing to wait for: the next statement reconnects). */
+int db_socket(const struct db *db);
 
 /* Marks the start of a request (or of its re-run). A connection idle for
  * a while is checked first, without a round trip (what the server sent is

@@ -1,0 +1,34 @@
+/* fcgiconn.h - the FastCGI connections of one single-threaded worker: several
+ * kept connections from nginx (fastcgi_keep_conn on) and the listening socket,
+ * watched together with poll(2), so that an idle kept connection never holds
+ * the worker while nginx waits on another one. */
+#ifndef OPENGOV_SERVER_FCGICONN_H
+#define OPENGOV_SERVER_FCGICONN_H
+
+#include <stdbool.h>
+#include <fcgiapp.h>
+
+struct fcgi_conns;
+
+/* listen_fd: the shared listening socket, made non-blocking by the caller
+ * (fcgi_listen_nonblocking); max: the most connections one worker holds. */
+struct fcgi_conns *fcgi_conns_new(int listen_fd, int max);
+void fcgi_conns_free(struct fcgi_conns *c);
+
+int fcgi_listen_nonblocking(int listen_fd);
+
+/* The next request whose parameters have arrived, ready for its handler; or
+ * NULL when timeout_ms passed, a signal came (check your flags), or extra_fd
+ * (say, the database connection's socket; -1 for none) became readable, which
+ * *extra_ready then says. */
+FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms,
+			      bool *extra_ready);
+
+/* The request has been answered: finishes it, and keeps its connection for
+ * the next request when nginx asked for that (FCGI_KEEP_CONN). */
+void fcgi_conns_done(struct fcgi_conns *c, FCGX_Request *req);
+
+/* Connections open now (for tests and metrics). */
+int fcgi_conns_open(const struct fcgi_conns *c);
+
+#endif

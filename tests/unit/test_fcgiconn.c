@@ -1,0 +1,265 @@
+/* test_fcgiconn.c - a worker's FastCGI connections (src/server/fcgiconn.c),
+ * spoken to as nginx speaks: FastCGI records over a unix socket, with and
+ * without FCGI_KEEP_CONN. The point of the module: a kept connection that
+ * nginx leaves idle never holds the worker while another one waits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "opengov/server/fcgiconn.h"
+
+enum { BEGIN = 1, END = 3, PARAMS = 4, STDIN = 5, STDOUT = 6 };
+
+struct fixture {
+	char path[108];
+	int listen_fd;
+	struct fcgi_conns *conns;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(f->path, sizeof f->path, "/tmp/og-fcgiconn-%d.sock", (int)getpid());
+	unlink(f->path);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->path);
+	f->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(f->listen_fd >= 0);
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(f->listen_fd, 16), 0);
+	assert_int_equal(fcgi_listen_nonblocking(f->listen_fd), 0);
+	f->conns = fcgi_conns_new(f->listen_fd, 4);
+	assert_non_null(f->conns);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	fcgi_conns_free(f->conns);
+	close(f->listen_fd);
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static int client(const struct fixture *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	return fd;
+}
+
+static size_t record(unsigned char *out, int type, int id, const void *body, size_t len)
+{
+	out[0] = 1;
+	out[1] = (unsigned char)type;
+	out[2] = (unsigned char)(id >> 8);
+	out[3] = (unsigned char)id;
+	out[4] = (unsigned char)(len >> 8);
+	out[5] = (unsigned char)len;
+	out[6] = 0;
+	out[7] = 0;
+	if (len)
+		memcpy(out + 8, body, len);
+	return 8 + len;
+}
+
+/* One GET of uri, as nginx sends it: BEGIN_REQUEST, PARAMS, an empty
+ * PARAMS, an empty STDIN. */
+static void send_request(int fd, const char *uri, bool keep)
+{
+	unsigned char buf[1024], params[256];
+	unsigned char begin[8] = { 0, 1, keep ? 1 : 0 };
+	size_t n = 0, p = 0;
+	const char *kv[][2] = { { "REQUEST_METHOD", "GET" }, { "REQUEST_URI", uri } };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t kl = strlen(kv[i][0]), vl = strlen(kv[i][1]);
+		params[p++] = (unsigned char)kl;
+		params[p++] = (unsigned char)vl;
+		memcpy(params + p, kv[i][0], kl);
+		p += kl;
+		memcpy(params + p, kv[i][1], vl);
+		p += vl;
+	}
+	n += record(buf + n, BEGIN, 1, begin, sizeof begin);
+	n += record(buf + n, PARAMS, 1, params, p);
+	n += record(buf + n, PARAMS, 1, NULL, 0);
+	n += record(buf + n, STDIN, 1, NULL, 0);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+}
+
+/* Reads records until END_REQUEST; returns what STDOUT carried. */
+static char *read_answer(int fd)
+{
+	static char out[4096];
+	size_t olen = 0;
+
+	for (;;) {
+		unsigned char h[8], body[65536 + 256];
+		assert_int_equal(recv(fd, h, 8, MSG_WAITALL), 8);
+		size_t len = ((size_t)h[4] << 8 | h[5]) + h[6];
+		if (len)
+			assert_int_equal(recv(fd, body, len, MSG_WAITALL), (ssize_t)len);
+		if (h[1] == STDOUT && olen + len < sizeof out) {
+			memcpy(out + olen, body, len - h[6]);
+			olen += len - h[6];
+		}
+		if (h[1] == END)
+			break;
+	}
+	out[olen] = '\0';
+	return out;
+}
+
+/* The next request, answered with its own URI. */
+static void serve_one(struct fixture *f, const char *want_uri)
+{
+	bool extra;
+	FCGX_Request *q = NULL;
+
+	for (int i = 0; i < 20 && !q; i++)
+		q = fcgi_conns_next(f->conns, -1, 100, &extra);
+	assert_non_null(q);
+	assert_string_equal(FCGX_GetParam("REQUEST_URI", q->envp), want_uri);
+	FCGX_FPrintF(q->out, "Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n%s", want_uri);
+	char sink[256];
+	while (FCGX_GetStr(sink, sizeof sink, q->in) > 0)
+		;
+	fcgi_conns_done(f->conns, q);
+}
+
+static bool closed_by_peer(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char b;
+
+	return poll(&p, 1, 1000) == 1 && recv(fd, &b, 1, 0) == 0;
+}
+
+static void test_idle_kept_connection_does_not_hold_the_worker(void **state)
+{
+	struct fixture *f = *state;
+	int a = client(f), b = client(f);
+
+	send_request(a, "/a/1", true);
+	serve_one(f, "/a/1");
+	assert_non_null(strstr(read_answer(a), "/a/1"));
+	assert_int_equal(fcgi_conns_open(f->conns), 1);
+	/* a is kept and idle: b is served all the same */
+	send_request(b, "/b/1", true);
+	serve_one(f, "/b/1");
+	assert_non_null(strstr(read_answer(b), "/b/1"));
+	assert_int_equal(fcgi_conns_open(f->conns), 2);
+	/* and a's next request comes over the same connection */
+	send_request(a, "/a/2", true);
+	serve_one(f, "/a/2");
+	assert_non_null(strstr(read_answer(a), "/a/2"));
+	assert_int_equal(fcgi_conns_open(f->conns), 2);
+	close(a);
+	close(b);
+}
+
+static void test_hang_up_frees_the_slot(void **state)
+{
+	struct fixture *f = *state;
+	int a = client(f);
+	bool extra;
+
+	send_request(a, "/x", true);
+	serve_one(f, "/x");
+	(void)read_answer(a);
+	assert_int_equal(fcgi_conns_open(f->conns), 1);
+	close(a);
+	assert_null(fcgi_conns_next(f->conns, -1, 200, &extra));
+	assert_int_equal(fcgi_conns_open(f->conns), 0);
+}
+
+static void test_connection_not_kept_is_closed(void **state)
+{
+	struct fixture *f = *state;
+	int a = client(f);
+
+	send_request(a, "/once", false);
+	serve_one(f, "/once");
+	assert_non_null(strstr(read_answer(a), "/once"));
+	assert_int_equal(fcgi_conns_open(f->conns), 0);
+	assert_true(closed_by_peer(a));
+	close(a);
+}
+
+static void test_full_worker_leaves_new_connections_to_others(void **state)
+{
+	struct fixture *f = *state;
+	int c[5];
+
+	/* four kept connections fill this worker (max 4) */
+	for (int i = 0; i < 4; i++) {
+		char uri[16];
+		snprintf(uri, sizeof uri, "/k/%d", i);
+		c[i] = client(f);
+		send_request(c[i], uri, true);
+		serve_one(f, uri);
+		(void)read_answer(c[i]);
+	}
+	assert_int_equal(fcgi_conns_open(f->conns), 4);
+	/* a fifth waits in the backlog (for a sibling worker) ... */
+	c[4] = client(f);
+	send_request(c[4], "/fifth", true);
+	bool extra;
+	assert_null(fcgi_conns_next(f->conns, -1, 100, &extra));
+	/* ... until one of this worker's connections closes */
+	close(c[0]);
+	serve_one(f, "/fifth");
+	assert_non_null(strstr(read_answer(c[4]), "/fifth"));
+	for (int i = 1; i < 5; i++)
+		close(c[i]);
+}
+
+static void test_extra_descriptor_wakes_the_worker(void **state)
+{
+	struct fixture *f = *state;
+	int p[2];
+	bool extra = false;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "n", 1), 1);
+	assert_null(fcgi_conns_next(f->conns, p[0], 1000, &extra));
+	assert_true(extra);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_idle_kept_connection_does_not_hold_the_worker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hang_up_frees_the_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_not_kept_is_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_worker_leaves_new_connections_to_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extra_descriptor_wakes_the_worker, setup, teardown),
+	};
+
+	if (FCGX_Init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
