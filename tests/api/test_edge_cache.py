@@ -2,7 +2,7 @@
 opengov-dev.conf.in; emptied by the workers on every catalogue change,
 src/server/edgecache.c).
 
-What a client must be able to rely on: anonymous reads of units and items
+What a client must be able to rely on: anonymous reads of catalogue items
 may be answered by nginx alone (X-Cache-Status: HIT), but a withdrawn or
 changed item is never served from it once the change is answered, a caller
 with a token never gets a stored public body, a request that says no-cache
