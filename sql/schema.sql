@@ -294,10 +294,15 @@ CREATE FUNCTION public.events_number() RETURNS trigger
 DECLARE
     n    bigint;
     last bigint;
+    top  bigint;
 BEGIN
-    SELECT count(*) INTO n FROM events WHERE seq IS NULL;
+    IF NEW.id <= coalesce(nullif(current_setting('opengov.events_numbered_upto', true), ''),
+                          '0')::bigint THEN
+        RETURN NULL; -- numbered by an earlier firing of this transaction
+    END IF;
+    SELECT count(*), max(id) INTO n, top FROM events WHERE seq IS NULL;
     IF n = 0 THEN
-        RETURN NULL; -- an earlier row's trigger numbered them all
+        RETURN NULL;
     END IF;
     UPDATE events_counter SET last = events_counter.last + n WHERE id
         RETURNING events_counter.last INTO last;
@@ -305,6 +310,7 @@ BEGIN
       FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn
               FROM events WHERE seq IS NULL) o
      WHERE e.id = o.id;
+    PERFORM set_config('opengov.events_numbered_upto', top::text, true);
     PERFORM pg_notify('opengov_events', last::text);
     RETURN NULL;
 END

@@ -290,3 +290,29 @@ def test_bad_input_is_400(api, query, pointer, unchanged):
         r = api.get("/v1/events?" + query)
     assert_problem(r, 400, "bad-request")
     assert pointer in error_pointers(r.json())
+
+
+def test_a_transaction_of_many_events_is_numbered_once_and_whole(db):
+    """sql/029: events are numbered by the first firing of events_number at
+    commit, and later firings of the same transaction have nothing to do;
+    events inserted after a SET CONSTRAINTS ... IMMEDIATE in the same
+    transaction are numbered too. Every event gets a number, consecutive
+    within the transaction, none twice."""
+    tag = uniq("ev029-")
+    db(f"""BEGIN;
+        INSERT INTO events (type, subject_kind, subject_id, data)
+        SELECT 'item.updated', 'item', gen_random_uuid(), jsonb_build_object('tag', '{tag}', 'i', i)
+        FROM generate_series(1, 2000) AS i;
+        SET CONSTRAINTS events_number IMMEDIATE;
+        INSERT INTO events (type, subject_kind, subject_id, data)
+        SELECT 'item.updated', 'item', gen_random_uuid(), jsonb_build_object('tag', '{tag}', 'i', i)
+        FROM generate_series(2001, 2010) AS i;
+        COMMIT;""")
+    rows = db(f"SELECT seq, (data->>'i')::int FROM events WHERE data->>'tag' = '{tag}' ORDER BY id")
+    assert len(rows) == 2010
+    seqs = [int(s) if s not in (None, "") else None for s, _ in rows]
+    assert None not in seqs, "an event of the transaction was left without a number"
+    assert seqs == list(range(seqs[0], seqs[0] + 2000)) + seqs[2000:]
+    assert seqs[2000:] == list(range(seqs[2000], seqs[2000] + 10))
+    assert len(set(seqs)) == 2010
+    db(f"DELETE FROM events WHERE data->>'tag' = '{tag}'")
