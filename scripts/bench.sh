@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # bench.sh - make bench: throughput and latency of the service through nginx,
-# each route compared with the FastCGI ceiling measured in the same run
-# (tests/bench/fcgi-ceiling.c: nginx + libfcgi answering a constant), then a
-# worker memory steadiness run. Loopback only, bounded in time (about 4 min).
+# each route compared with what nginx and libfcgi alone do in the same run:
+# nginx's static `return 200`, and tests/bench/fcgi-ceiling.c (a libfcgi
+# hello with kept connections, handled as the workers handle theirs). Then
+# creations against pgbench, the worst searches, scale curves (every
+# catalogue and case route at 10 k, 100 k and 1.1 M rows, drawn by gnuplot
+# into docs/bench/scale-curves.png), the plans of every list filter, the
+# supervision reports, and worker memory over a long run. Loopback only;
+# 15-25 minutes, most of it loading data the first time.
 #
 # Cases (at 1 million requests): a clerk's list of accepted requests, and
 # POST /v1/requests compared with pgbench running the same transaction
@@ -17,7 +22,8 @@
 # Environment: BENCH_DURATION (per route, default 10s), BENCH_CONNECTIONS (64),
 # BENCH_THREADS (2), BENCH_RSS_REQUESTS (100000), BENCH_VARDIR (var),
 # BENCH_ITEMS (1000000: items and requests), BENCH_PGBENCH_CLIENTS (the worker
-# count), OPENGOV_PORT (8080, only used when the stack has to be started).
+# count), BENCH_CURVE_DURATION (each point of the scale curves, 5s),
+# OPENGOV_PORT (8080, only used when the stack has to be started).
 set -euo pipefail
 
 prog=bench.sh
@@ -443,35 +449,125 @@ tokenless=$(curl -s -o /dev/null -w '%{http_code}' -H "Cache-Control: no-cache" 
 target "worst accepted search shape p99 < 100 ms ($ITEMS_TOTAL items; the worst: $worst_p99 ms)" "$(lt "$worst_p99" 100)"
 target "a search without a token (q=$TOKENLESS_Q) answers 400 ($tokenless)" "$([[ $tokenless == 400 ]] && echo 1 || echo 0)"
 
-# ---------------------------------------------------------------- list at 10k
+# ---------------------------------------------------------------- scale curves
 
-# The same list on a catalogue of about 10 thousand items: a second, small
-# stack (demo catalogue + 10,000 benchmark items) on another port, measured
-# now, so that both figures come from this run.
-SMALL=$VARDIR/bench-10k
-small_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Each route that reads the catalogue or the cases, at three sizes: 10
+# thousand and 100 thousand items and requests (a second, small stack in
+# $VARDIR/bench-scale, loaded up in two steps by `opengov seed --scale`) and
+# the main stack's (1.1 million items, a million requests or more). Every
+# point is a short wrk run (BENCH_CURVE_DURATION) of the database's own work:
+# the item routes with Cache-Control: no-cache (neither nginx's cache nor the
+# workers' answer them), the case lists with a token (never cached). A route
+# whose time grew with the data (a sequential scan, an unbounded sort) shows
+# as a line that climbs with the size: the target is flat or logarithmic
+# growth, p50 at the largest size within 3x of the smallest over 110x the
+# rows (linear would be 110x). gnuplot draws the curves into
+# docs/bench/scale-curves.png, the README's plot.
+CURVE_DURATION=${BENCH_CURVE_DURATION:-5s}
+# (ASCII labels: the plot's font may have no Chinese.)
+CURVE_LABELS=("items/{id} uncached" "items?category= uncached" "items?q=common word uncached"
+	"items?q=in every item (worst) uncached" "requests?status=accepted (clerk)"
+	"requests?sort=due (supervisor)" "requests (citizen's own)")
+declare -a CURVE_SIZE CURVE_ITEMS CURVE_REQS
+declare -A CURVE_P50 CURVE_P99 CURVE_RPS
+# stack_env FILE KEY: one value of a stack's env file.
+stack_env() { awk -F= -v k="$2" '$1 == k { print substr($0, length(k) + 2) }' "$1"; }
+# curve_point N ENVFILE: the curve routes on the stack of ENVFILE, as point N.
+curve_point() {
+	local n=$1 envf=$2 base su ids lunit csub cit tclerk tsup tcit i
+	base=$(stack_env "$envf" OPENGOV_BASE_URL)
+	su=$(stack_env "$envf" OPENGOV_SUPERUSER_DATABASE_URL)
+	mint() {
+		env OPENGOV_JWT_ALG=HS256 OPENGOV_JWT_SECRET="$(stack_env "$envf" OPENGOV_JWT_SECRET)" \
+			OPENGOV_JWT_ISSUER="$(stack_env "$envf" OPENGOV_JWT_ISSUER)" \
+			OPENGOV_JWT_AUDIENCE="$(stack_env "$envf" OPENGOV_JWT_AUDIENCE)" \
+			"$ROOT/bin/opengov" token --ttl 900 "$@"
+	}
+	CURVE_ITEMS[n]=$(psql "$su" -X -At -c "SELECT count(*) FROM items")
+	CURVE_REQS[n]=$(psql "$su" -X -At -c "SELECT count(*) FROM requests")
+	CURVE_SIZE[n]=$(((CURVE_ITEMS[n] + CURVE_REQS[n]) / 2))
+	ids=$VAR/run/bench-curve-ids.txt
+	psql "$su" -X -At -c "SELECT id FROM items WHERE status = 'published' ORDER BY sort_at DESC LIMIT $MISS_IDS" >"$ids"
+	lunit=$(psql "$su" -X -At -c "SELECT unit_id FROM requests WHERE status = 'accepted' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+	csub=$(psql "$su" -X -At -c "SELECT coalesce((SELECT id::text FROM accounts WHERE role = 'clerk'
+		AND unit_id = '$lunit' ORDER BY username LIMIT 1), 'bench-clerk')")
+	cit=$(psql "$su" -X -At -c "SELECT id FROM accounts WHERE username = 'demo-public' AND role = 'public'")
+	tclerk=$(mint --role clerk --unit "$lunit" --sub "$csub")
+	tsup=$(mint --role supervisor)
+	tcit=$(mint --role public --sub "$cit")
+	local saved=$DURATION
+	DURATION=$CURVE_DURATION
+	for i in "${!CURVE_LABELS[@]}"; do
+		case $i in
+		0) run_wrk "$base" -s "$ROOT/tests/bench/random_item.lua" -H "Cache-Control: no-cache" -- "$ids" ;;
+		1) run_wrk "$base/v1/items?kind=information&category=regulation&limit=20" -H "Cache-Control: no-cache" ;;
+		2) run_wrk "$base/v1/items?q=$Q_COMMON" -H "Cache-Control: no-cache" ;;
+		3) run_wrk "$base/v1/items?q=$(urlq 工作)" -H "Cache-Control: no-cache" ;;
+		4) run_wrk "$base/v1/requests?status=accepted&limit=20" -H "Authorization: Bearer $tclerk" ;;
+		5) run_wrk "$base/v1/requests?sort=due&limit=20" -H "Authorization: Bearer $tsup" ;;
+		6) run_wrk "$base/v1/requests?limit=20" -H "Authorization: Bearer $tcit" ;;
+		esac
+		CURVE_P50[$n,$i]=$P50 CURVE_P99[$n,$i]=$P99 CURVE_RPS[$n,$i]=$RPS
+		if ((ERRS > 0)); then CURVE_ERRS=$((${CURVE_ERRS:-0} + ERRS)); fi
+	done
+	DURATION=$saved
+}
+
 echo
-say "small catalogue: starting a second stack in $SMALL"
+say "scale curves: the main stack ($ITEMS_TOTAL items), then a second stack at 10k and 100k"
+curve_point 2 "$VAR/opengov.env"
+SMALL=$VARDIR/bench-scale
+small_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 scripts/stack.sh stop "$SMALL" >/dev/null 2>&1 || true
 rm -rf "$SMALL"
 scripts/stack.sh start "$SMALL" "$small_port" >/dev/null
-small_env() { awk -F= -v k="$1" '$1 == k { print substr($0, length(k) + 2) }' "$SMALL/opengov.env"; }
-OPENGOV_DATABASE_URL=$(small_env OPENGOV_DATABASE_URL) \
-	OPENGOV_ADMIN_DATABASE_URL=$(small_env OPENGOV_ADMIN_DATABASE_URL) \
-	"$ROOT/bin/opengov" seed --scale 10000 >/dev/null
-small_total=$(psql "$(small_env OPENGOV_SUPERUSER_DATABASE_URL)" -X -At -c "SELECT count(*) FROM items")
-small_base=$(small_env OPENGOV_BASE_URL)
-LIST="/v1/items?kind=information&category=regulation&limit=20"
-wrk -t1 -c4 -d2s "$small_base$LIST" >/dev/null 2>&1 || true
-run_wrk "$small_base$LIST"
-S_RPS=$RPS S_P50=$P50 S_P99=$P99
+for pt in 0 1; do
+	rows=$((pt == 0 ? 10000 : 100000))
+	OPENGOV_DATABASE_URL=$(stack_env "$SMALL/opengov.env" OPENGOV_DATABASE_URL) \
+		OPENGOV_ADMIN_DATABASE_URL=$(stack_env "$SMALL/opengov.env" OPENGOV_ADMIN_DATABASE_URL) \
+		"$ROOT/bin/opengov" seed --scale "$rows" >/dev/null
+	psql "$(stack_env "$SMALL/opengov.env" OPENGOV_SUPERUSER_DATABASE_URL)" -X -q -c "VACUUM ANALYZE" >/dev/null
+	curve_point "$pt" "$SMALL/opengov.env"
+done
 scripts/stack.sh stop "$SMALL" >/dev/null 2>&1 || true
 rm -rf "$SMALL"
-printf '  %-34s %10s %9s %9s\n' "items?category=regulation" req/s p50_ms p99_ms
-printf '  %-34s %10s %9s %9s\n' "at $small_total items" "$S_RPS" "$S_P50" "$S_P99"
-printf '  %-34s %10s %9s %9s\n' "at $ITEMS_TOTAL items" "${R_RPS[6]}" "${R_P50[6]}" "${R_P99[6]}"
-target "list p50 at $ITEMS_TOTAL items within 1.3x of at $small_total" \
-	"$(awk -v a="${R_P50[6]}" -v b="$S_P50" 'BEGIN { print (a <= 1.3 * b) ? 1 : 0 }')"
+
+printf '  %-38s' "p50 ms (p99 ms)  at rows:"
+for pt in 0 1 2; do printf ' %22s' "${CURVE_ITEMS[pt]} / ${CURVE_REQS[pt]}"; done
+printf '  %s\n' "p50 growth"
+printf '  %-38s %22s %22s %22s\n' "" "(items / requests)" "" ""
+CURVE_DAT=$VAR/run/bench-scale.dat
+{
+	printf '"rows"'
+	for i in "${!CURVE_LABELS[@]}"; do printf '\t"%s"' "${CURVE_LABELS[i]}"; done
+	printf '\n'
+	for pt in 0 1 2; do
+		printf '%s' "${CURVE_SIZE[pt]}"
+		for i in "${!CURVE_LABELS[@]}"; do printf '\t%s' "${CURVE_P50[$pt,$i]}"; done
+		printf '\n'
+	done
+} >"$CURVE_DAT"
+curve_fail=0
+for i in "${!CURVE_LABELS[@]}"; do
+	printf '  %-38s' "${CURVE_LABELS[i]}"
+	for pt in 0 1 2; do printf ' %22s' "${CURVE_P50[$pt,$i]} (${CURVE_P99[$pt,$i]})"; done
+	growth=$(awk -v a="${CURVE_P50[2,$i]}" -v b="${CURVE_P50[0,$i]}" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+	printf '  %sx\n' "$growth"
+	if [[ $(awk -v g="$growth" 'BEGIN { print (g > 0 && g <= 3) ? 1 : 0 }') != 1 ]]; then
+		curve_fail=$((curve_fail + 1))
+		printf '        ^ grows more than 3x\n'
+	fi
+done
+target "every route flat or logarithmic: p50 at ${CURVE_SIZE[2]} rows within 3x of at ${CURVE_SIZE[0]} ($curve_fail grow faster)" \
+	"$([[ $curve_fail == 0 ]] && echo 1 || echo 0)"
+target "no errors in the scale runs (${CURVE_ERRS:-0})" "$([[ ${CURVE_ERRS:-0} == 0 ]] && echo 1 || echo 0)"
+mkdir -p "$ROOT/docs/bench"
+if gnuplot -e "datafile='$CURVE_DAT'; outfile='$ROOT/docs/bench/scale-curves.png'; ncurves=${#CURVE_LABELS[@]}" \
+	"$ROOT/tests/bench/scale-curves.gp" 2>"$VAR/log/gnuplot.log"; then
+	say "scale curves drawn: docs/bench/scale-curves.png"
+else
+	target "gnuplot draws docs/bench/scale-curves.png (see $VAR/log/gnuplot.log)" 0
+fi
 
 # ---------------------------------------------------------------- EXPLAIN
 
