@@ -87,11 +87,16 @@ lint-openapi: bootstrap
 
 # The contract lint, unit tests plain and under ASan/UBSan, then the API suite
 # through nginx against the sanitizer build of the server on a throwaway stack.
+# The builds and the fuzz smoke run CHECK_JOBS at a time (default: the
+# cores), unless make itself was given -j; -Otarget keeps each job's output
+# together.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CHECK_J := $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(CHECK_JOBS)) -Otarget
 check: bootstrap
 	scripts/lint-openapi.sh
-	$(MAKE) all unit
-	$(MAKE) SANITIZE=address,undefined unit build/san/bin/opengov
-	$(MAKE) fuzz-smoke
+	$(MAKE) $(CHECK_J) all unit
+	$(MAKE) $(CHECK_J) SANITIZE=address,undefined unit build/san/bin/opengov
+	$(MAKE) $(CHECK_J) fuzz-smoke
 	OPENGOV_BIN=build/san/bin/opengov scripts/check.sh
 
 # sql/schema.sql again: what the migrations make of an empty database
@@ -189,7 +194,13 @@ endef
 fuzz: bootstrap fuzz-build
 	$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),$(FUZZ_SECONDS)))
 
-fuzz-smoke: fuzz-build
-	$(foreach f,$(FUZZ_NAMES),$(call fuzz_run,$(f),$(FUZZ_SMOKE_SECONDS)))
+# One target per harness, so that `make -j` runs them side by side (each
+# still gets its FUZZ_SMOKE_SECONDS).
+FUZZ_SMOKES := $(addprefix fuzz-smoke-,$(FUZZ_NAMES))
+.PHONY: $(FUZZ_SMOKES)
+fuzz-smoke: $(FUZZ_SMOKES)
+
+$(FUZZ_SMOKES): fuzz-smoke-%: $(FUZZ_BUILD)/%
+	$(call fuzz_run,$*,$(FUZZ_SMOKE_SECONDS))
 
 -include $(shell find build -name '*.d' 2>/dev/null)

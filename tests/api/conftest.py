@@ -482,20 +482,86 @@ class Tokens:
 # database access through the superuser URL
 
 
+# PostgreSQL's own psql, not Debian's /usr/bin/psql: that is pg_wrapper, a
+# Perl script that reads the cluster configuration first (~100 ms a call on
+# a loaded machine, and the suite makes thousands).
+PSQL = os.path.join(PG_BIN, "psql") if os.access(os.path.join(PG_BIN, "psql"), os.X_OK) \
+    else "psql"
+
+
 class Db:
+    END = "__OPENGOV_DB_END__"
+
     def __init__(self, url):
         self.url = url
+        self._session = None
 
     def __call__(self, sql):
-        """Runs sql; returns the rows as lists of strings ('' for NULL)."""
+        """Runs sql (a psql of its own: one transaction, nothing left behind
+        in a session); returns the rows as lists of strings ('' for NULL)."""
         if not self.url:
             pytest.fail("OPENGOV_SUPERUSER_DATABASE_URL is not in the env file")
-        p = subprocess.run(["psql", self.url, "-X", "-q", "-At", "-F", "\x1f",
+        p = subprocess.run([PSQL, self.url, "-X", "-q", "-At", "-F", "\x1f",
                             "-v", "ON_ERROR_STOP=1", "-c", sql],
                            capture_output=True, text=True, timeout=60)
         if p.returncode != 0:
             raise RuntimeError(f"psql failed ({p.returncode}): {p.stderr.strip()}\nSQL: {sql}")
         return [line.split("\x1f") for line in p.stdout.splitlines() if line != ""]
+
+    def read(self, sql):
+        """Like db(sql) for one read-only SELECT, on a psql session kept open:
+        the `unchanged` checks run two per test, and a fresh psql costs a
+        process and a backend each time. Nothing that writes or sets session
+        state goes here. A session that died (PostgreSQL restarted, backends
+        terminated) is opened again once."""
+        if not self.url:
+            pytest.fail("OPENGOV_SUPERUSER_DATABASE_URL is not in the env file")
+        assert ";" not in sql.strip().rstrip(";"), "db.read takes one statement"
+        for attempt in (1, 2):
+            if self._session is None or self._session.poll() is not None:
+                self._session = subprocess.Popen(
+                    [PSQL, self.url, "-X", "-q", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=0"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    text=True, encoding="utf-8", errors="replace", bufsize=1)
+            p = self._session
+            try:
+                p.stdin.write(sql.strip().rstrip(";") + ";\n\\echo " + self.END + "\n")
+                p.stdin.flush()
+            except (BrokenPipeError, OSError):
+                lines, ended = [], False
+            else:
+                lines, ended = [], False
+                while True:
+                    line = p.stdout.readline()
+                    if line == "":
+                        break
+                    line = line.rstrip("\n")
+                    if line == self.END:
+                        ended = True
+                        break
+                    lines.append(line)
+            lost = not ended or any(
+                "connection to server" in ln or "server closed the connection" in ln
+                for ln in lines)
+            if lost:
+                self.close()
+                if attempt == 1:
+                    continue
+                raise RuntimeError("psql session lost: " + "\n".join(lines) + "\nSQL: " + sql)
+            if any(ln.startswith(("ERROR:", "psql:", "FATAL:")) for ln in lines):
+                raise RuntimeError("psql: " + "\n".join(lines) + "\nSQL: " + sql)
+            return [ln.split("\x1f") for ln in lines if ln != ""]
+
+    def close(self):
+        p, self._session = self._session, None
+        if p is None:
+            return
+        try:
+            p.stdin.close()
+            p.wait(timeout=10)
+        except Exception:
+            p.kill()
+            p.wait()
 
     def scalar(self, sql):
         rows = self(sql)
@@ -504,7 +570,7 @@ class Db:
     def counts(self):
         sql = " UNION ALL ".join(
             f"SELECT '{t}', count(*) FROM {t}" for t in TABLES)
-        return {k: int(v) for k, v in self(sql)}
+        return {k: int(v) for k, v in self.read(sql)}
 
 
 # --------------------------------------------------------------------------
@@ -536,7 +602,9 @@ def api():
 
 @pytest.fixture(scope="session")
 def db():
-    return Db(ENV.get("OPENGOV_SUPERUSER_DATABASE_URL"))
+    d = Db(ENV.get("OPENGOV_SUPERUSER_DATABASE_URL"))
+    yield d
+    d.close()
 
 
 @pytest.fixture(scope="session")

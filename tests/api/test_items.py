@@ -204,9 +204,9 @@ def items_unchanged(db):
 
     @contextlib.contextmanager
     def _unchanged():
-        before = (db.counts(), db(sql))
+        before = (db.counts(), db.read(sql))
         yield
-        after = (db.counts(), db(sql))
+        after = (db.counts(), db.read(sql))
         assert after == before, f"database changed: before {before}, after {after}"
     return _unchanged
 

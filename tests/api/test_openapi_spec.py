@@ -351,9 +351,61 @@ def test_public_and_internal_findings_are_what_the_server_writes():
     internal = public | set(_c_strings(src, "internal_cols")) | {"allowed_actions"}
     schemas = DOC["components"]["schemas"]
     pub, full = schemas["PublicFinding"], schemas["InternalFinding"]
-    assert set(pub["properties"]) == set(pub["required"]) == public
+    # The internal members are declared on PublicFinding too, deprecated and
+    # never valid there (test_oneof_variants_keep_the_flat_members).
+    live = {k for k, v in pub["properties"].items() if not v.get("deprecated")}
+    assert live == set(pub["required"]) == public
+    assert set(pub["properties"]) - live == internal - public
+    for name in internal - public:
+        assert pub["properties"][name].get("not") == {}, name
     assert set(full["properties"]) == set(full["required"]) == internal
     assert pub["additionalProperties"] is False and full["additionalProperties"] is False
     assert "version" not in public
     refs = [b["$ref"].rsplit("/", 1)[1] for b in schemas["Finding"]["oneOf"]]
     assert sorted(refs) == ["InternalFinding", "PublicFinding"]
+
+
+# The members of Account, Finding and Request when each was one flat object
+# (1.x, before 9890951 split them into oneOf variants). Frozen: a client
+# generated from 1.x reads any of them on any variant, so every variant
+# declares every one of them for ever (deprecated where it never has it).
+FLAT_MEMBERS = {
+    "Account": [
+        "id", "username", "role", "status", "unit_id", "applicant_type", "display_name",
+        "created_at"],
+    "Finding": [
+        "id", "source", "unit_id", "request_id", "item_id", "report_year", "category",
+        "severity", "title", "description", "rectify_by", "status", "rectification",
+        "rectified_at", "closed_at", "escalated_at", "published_at", "created_at",
+        "updated_at", "published", "rule", "rectifications", "verification_comment",
+        "verified_at", "created_by", "created_role", "version", "evidence", "allowed_actions"],
+    "Request": [
+        "id", "kind", "number", "status", "unit_id", "item_id", "channel", "applicant",
+        "registered_by", "description", "purpose", "delivery", "form", "received_at",
+        "accepted_at", "decided_at", "closed_at", "decision", "deadline", "correction",
+        "pause", "fee", "licence_delivery", "closing_outcome", "appeals", "rating",
+        "next_step", "allowed_actions", "created_at", "updated_at", "version"],
+}
+
+
+def declared_members(schema):
+    """The property names a schema declares, through $ref and allOf."""
+    schema = CONTRACT.resolve(schema)
+    names = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        names |= declared_members(part)
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(FLAT_MEMBERS))
+def test_oneof_variants_keep_the_flat_members(name):
+    """Never remove a field: every variant of a schema that was one flat
+    object declares each of its former members (openapi-typescript then
+    types `x.member` on the union, as clients of the flat schema wrote it)."""
+    schema = DOC["components"]["schemas"][name]
+    variants = [b["$ref"] for b in schema["oneOf"]]
+    assert len(variants) >= 2
+    flat = set(FLAT_MEMBERS[name])
+    for ref in variants:
+        missing = flat - declared_members({"$ref": ref})
+        assert not missing, f"{ref} no longer declares {sorted(missing)} of the flat {name}"

@@ -39,9 +39,9 @@ def nothing_changed(db):
 
     @contextlib.contextmanager
     def _unchanged():
-        before = db(sql)
+        before = db.read(sql)
         yield
-        after = db(sql)
+        after = db.read(sql)
         assert after == before, f"database changed: before {before}, after {after}"
     return _unchanged
 

@@ -418,12 +418,23 @@ async function main(): Promise<void> {
 	}));
 	check(seen.id === finding.id, "the unit's clerk reads another finding");
 	// Finding = InternalFinding | PublicFinding: the unit's staff get the
-	// internal view, the one with `version`, and may report a rectification
+	// internal view, the one with `version`, and may report a rectification.
+	// PublicFinding declares the internal members too (optional, deprecated:
+	// the flat Finding of 1.x had them), so `in` no longer narrows the type.
 	check("version" in seen, "the unit's clerk gets the public view of its own finding");
-	check(seen.allowed_actions.includes("rectification"), `the clerk may ${seen.allowed_actions.join(", ")}`);
+	const may = seen.allowed_actions ?? [];
+	check(may.includes("rectification"), `the clerk may ${may.join(", ")}`);
 	// anonymous readers see published findings only, in the public view
 	const published = expect("published findings", 200, await client.GET("/v1/findings", { params: { query: { limit: 5 } } }));
 	for (const f of published.data) check(!("version" in f) && f.published, `finding ${f.id} shown to the public`);
+	// A client written against the flat Finding of 1.x reads the internal
+	// members on any finding, without narrowing: every variant declares them
+	// (deprecated on PublicFinding, which never has them)
+	for (const f of published.data) {
+		const actions = f.allowed_actions ?? [];
+		check(actions.length === 0 && f.verification_comment === undefined && f.evidence === undefined,
+			`finding ${f.id} shows the public its internal members`);
+	}
 	step(`supervised: ${runs.data.length} monitoring runs read, ${steps.data.length} steps, finding ${finding.id} raised`);
 }
 
