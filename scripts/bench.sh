@@ -544,15 +544,16 @@ clerk_unit=$unit_for_items
 tok_clerk=$("$ROOT/bin/opengov" token --role clerk --unit "$clerk_unit" --ttl 600)
 tok_sup=$("$ROOT/bin/opengov" token --role supervisor --ttl 600)
 declare -a PLAN_REQ=() # N -> "items|requests PATH-AND-QUERY (role)"
-# plan_get ROUTE QS ROLE TOKEN [curl arguments]: one observed request.
+# plan_get ROUTE QS ROLE TOKEN: one observed request; its
+# body in $PLAN_BODY. Not in a subshell: it numbers the requests.
+PLAN_BODY=$VAR/run/bench-plan-body.json
 plan_get() {
 	local route=$1 qs=$2 role=$3 tok=$4 n=${#PLAN_REQ[@]}
-	shift 4
 	PLAN_REQ[n]="$route ?$qs ($role)"
 	psql_su -q -c "DO \$\$ BEGIN RAISE LOG 'bench-plan $n'; END \$\$"
 	local auth=()
 	if [[ -n $tok ]]; then auth=(-H "Authorization: Bearer $tok"); fi
-	curl -s "${auth[@]}" -H "Cache-Control: no-cache" "$@" "$BASE/v1/$route?$qs"
+	curl -s -o "$PLAN_BODY" "${auth[@]}" -H "Cache-Control: no-cache" "$BASE/v1/$route?$qs"
 }
 FILTERS=("kind=information" "category=regulation" "unit=$unit_for_items" "status=published" \
 	"online=true" "published_from=2015-01-01&published_to=2016-12-31" "q=$Q_COMMON")
@@ -561,19 +562,20 @@ for ((mask = 0; mask < 1 << ${#FILTERS[@]}; mask++)); do
 	for i in "${!FILTERS[@]}"; do
 		if ((mask & (1 << i))); then qs="$qs&${FILTERS[i]}"; fi
 	done
-	plan_get items "$qs" anonymous "" -o /dev/null
-	plan_get items "$qs" clerk "$tok_clerk" -o /dev/null
-	plan_get items "$qs" supervisor "$tok_sup" -o /dev/null
+	plan_get items "$qs" anonymous ""
+	plan_get items "$qs" clerk "$tok_clerk"
+	plan_get items "$qs" supervisor "$tok_sup"
 done
 # The worst search shapes too, alone and with a filter, and the next page
 # of each (the continuation of a short page).
-next_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get("next_cursor") or "")' 2>/dev/null || true; }
+next_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin).get("next_cursor") or "")' <"$PLAN_BODY" 2>/dev/null || true; }
 for q in "${WORST_Q[@]}"; do
 	for qs in "limit=20&q=$(urlq "$q")" "limit=20&kind=information&q=$(urlq "$q")"; do
 		for role in anonymous clerk supervisor; do
 			case $role in anonymous) tok= ;; clerk) tok=$tok_clerk ;; *) tok=$tok_sup ;; esac
-			next=$(plan_get items "$qs" "$role" "$tok" | next_of)
-			if [[ -n $next ]]; then plan_get items "$qs&cursor=$next" "$role" "$tok" -o /dev/null; fi
+			plan_get items "$qs" "$role" "$tok"
+			next=$(next_of)
+			if [[ -n $next ]]; then plan_get items "$qs&cursor=$next" "$role" "$tok"; fi
 		done
 	done
 done
@@ -598,10 +600,9 @@ done
 for qs in "${RQS[@]}"; do
 	for role in clerk supervisor citizen; do
 		case $role in clerk) tok=$tok_list ;; supervisor) tok=$tok_sup ;; *) tok=$tok_citizen ;; esac
-		next=$(plan_get requests "$qs" "$role" "$tok" | next_of)
-		if [[ $qs == *sort=* && -n $next ]]; then
-			plan_get requests "$qs&cursor=$next" "$role" "$tok" -o /dev/null
-		fi
+		plan_get requests "$qs" "$role" "$tok"
+		next=$(next_of)
+		if [[ $qs == *sort=* && -n $next ]]; then plan_get requests "$qs&cursor=$next" "$role" "$tok"; fi
 	done
 done
 psql_su -q -c "DO \$\$ BEGIN RAISE LOG 'bench-plan end'; END \$\$"
