@@ -209,7 +209,6 @@ tok_list=$("$ROOT/bin/opengov" token --role clerk --unit "$list_unit" --sub "$cl
 tok_citizen=$("$ROOT/bin/opengov" token --role public --sub "$citizen" --ttl 3600)
 
 # ---------------------------------------------------------------- routes
-if bench_only routes; then
 
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/__bench/fcgi")
 [[ $code == 200 ]] || die "GET $BASE/__bench/fcgi answered $code"
@@ -326,6 +325,8 @@ pgbench_tps() {
 	awk '/^tps = / { printf "%.0f", $3 }' <<<"$out"
 }
 
+# The routes' runs (BENCH_ONLY=routes); what is above is used by all.
+if bench_only routes; then
 say "warming up (prepared statements, caches)"
 for r in "/v1/units/$unit_id" "/v1/units?limit=20" /__bench/fcgi "/v1/items/$item_id" \
 	"/v1/items?kind=information&category=regulation&limit=20" "/v1/items?q=$Q_COMMON" "/v1/items?q=$Q_RARE"; do
