@@ -431,14 +431,16 @@ $$;
 --
 
 CREATE FUNCTION public.request_missing_materials(p_request uuid, p_item uuid) RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT coalesce(jsonb_agg(jsonb_build_object('code', m.value->>'code', 'name', m.value->>'name')
-                              ORDER BY m.ordinality), '[]'::jsonb)
-    FROM items i, jsonb_array_elements(i.materials) WITH ORDINALITY AS m
-    WHERE i.id = p_item AND coalesce((m.value->>'required')::boolean, false)
-      AND NOT EXISTS (SELECT 1 FROM materials x WHERE x.request_id = p_request
-                      AND x.code = m.value->>'code')
+BEGIN
+    RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object('code', m.value->>'code', 'name', m.value->>'name')
+                                      ORDER BY m.ordinality), '[]'::jsonb)
+            FROM items i, jsonb_array_elements(i.materials) WITH ORDINALITY AS m
+            WHERE i.id = p_item AND coalesce((m.value->>'required')::boolean, false)
+              AND NOT EXISTS (SELECT 1 FROM materials x WHERE x.request_id = p_request
+                              AND x.code = m.value->>'code'));
+END
 $$;
 
 --

@@ -66,11 +66,20 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* Straight into the room there is (most texts are short): formatted
+	 * once; a second time only when it did not fit. */
+	buf_reserve(b, 63);
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->data[b->len] = '\0';
 		return;
+	}
+	if ((size_t)n < b->cap - b->len) {
+		b->len += (size_t)n;
+		return;
+	}
 	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -37,6 +37,27 @@ void jw_string(struct buf *b, const char *s)
 
 void jw_key(struct buf *b, bool *first, const char *key)
 {
+	/* Keys are nearly always plain ASCII names: one append of ,"key":
+	 * (a list page writes some 1,500 keys). */
+	char tmp[64];
+	size_t n = 0, k = 0;
+
+	if (!*first)
+		tmp[n++] = ',';
+	tmp[n++] = '"';
+	for (; key[k] && n < sizeof tmp - 2; k++) {
+		unsigned char c = (unsigned char)key[k];
+		if (c < 0x20 || c == '"' || c == '\\')
+			break;
+		tmp[n++] = (char)c;
+	}
+	if (!key[k]) {
+		tmp[n++] = '"';
+		tmp[n++] = ':';
+		buf_append(b, tmp, n);
+		*first = false;
+		return;
+	}
 	if (!*first)
 		buf_append(b, ",", 1);
 	*first = false;

@@ -87,6 +87,25 @@ static void test_many_tokens(void **state)
 	assert_true(tokencache_get(&tc, tok, 100, &out)); /* the last one put is there */
 }
 
+/* A token longer than an entry holds is never remembered: verified each
+ * time, and never mistaken for another that shares its first bytes. */
+static void test_long_token_not_remembered(void **state)
+{
+	(void)state;
+	static char tok[TOKENCACHE_TOKEN_MAX + 2];
+	struct claims c = claims_for("carol", 2000), out;
+
+	memset(&tc, 0, sizeof tc);
+	memset(tok, 'a', sizeof tok - 1);
+	tokencache_put(&tc, tok, &c);
+	assert_false(tokencache_get(&tc, tok, 1000, &out));
+	tok[TOKENCACHE_TOKEN_MAX] = '\0'; /* the longest remembered */
+	tokencache_put(&tc, tok, &c);
+	assert_true(tokencache_get(&tc, tok, 1000, &out));
+	tok[TOKENCACHE_TOKEN_MAX - 1] = '\0';
+	assert_false(tokencache_get(&tc, tok, 1000, &out));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +113,7 @@ int main(void)
 		cmocka_unit_test(test_tampered_token_misses),
 		cmocka_unit_test(test_expiry_is_enforced),
 		cmocka_unit_test(test_many_tokens),
+		cmocka_unit_test(test_long_token_not_remembered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
