@@ -564,23 +564,25 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 					     const struct calendar *cal, long long cal_version)
 {
 	DB_STMT(ins, "requests_insert",
-		"WITH quota AS (SELECT CASE WHEN :quota_window::int IS NULL THEN 0 ELSE"
-		"  quota_take(ARRAY[:quota_account_kind::text, :quota_address_kind],"
-		"  ARRAY[:quota_account::text, :quota_address], ARRAY[:quota_account_limit::int,"
-		"  :quota_address_limit::int], :quota_window::int) END AS retry_after,"
-		"  set_config('synchronous_commit', 'off', true) AS commit_mode),"
-		" who AS (SELECT a.applicant_type AS type, jsonb_build_object('type',"
+		"WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type',"
 		"  a.applicant_type, 'name', coalesce(a.display_name, a.username), 'account_id',"
 		"  a.id::text, 'id_number', NULL, 'phone', NULL, 'email', NULL, 'address', NULL)"
 		"  AS applicant"
-		"  FROM accounts a, quota WHERE quota.retry_after = 0 AND :registered_by::text IS NULL"
-		"  AND a.id = :applicant_sub::uuid AND a.role = 'public'"
-		"  UNION ALL SELECT :applicant::jsonb->>'type', :applicant::jsonb FROM quota"
-		"  WHERE quota.retry_after = 0 AND :registered_by::text IS NOT NULL),"
+		"  FROM accounts a WHERE :registered_by::text IS NULL AND a.id = :applicant_sub::uuid"
+		"  AND a.role = 'public'"
+		"  UNION ALL SELECT :applicant::jsonb->>'type', :applicant::jsonb"
+		"  WHERE :registered_by::text IS NOT NULL),"
+		/* The quota's unit only for an applicant (quota_take gives back
+		 * what it took when it answers no). */
+		" quota AS (SELECT CASE WHEN :quota_window::int IS NULL OR NOT EXISTS (SELECT FROM who)"
+		"  THEN 0 ELSE quota_take(ARRAY[:quota_account_kind::text, :quota_address_kind],"
+		"  ARRAY[:quota_account::text, :quota_address], ARRAY[:quota_account_limit::int,"
+		"  :quota_address_limit::int], :quota_window::int) END AS retry_after,"
+		"  set_config('synchronous_commit', 'off', true) AS commit_mode),"
 		/* No applicant (or no quota left), no number: the counter moves
 		 * only for a request. */
 		" n AS (INSERT INTO request_numbers AS c (kind, year, last)"
-		"  SELECT :kind, :year::int, 1 FROM who"
+		"  SELECT :kind, :year::int, 1 FROM who, quota WHERE quota.retry_after = 0"
 		"  ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1"
 		"  RETURNING last),"
 		" q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,"

@@ -36,33 +36,32 @@ FROM (SELECT g.day, row_number() OVER (ORDER BY g.day) AS k
       LEFT JOIN calendar_days c ON c.day = g.day
       WHERE coalesce(c.working, extract(isodow FROM g.day) < 6)) AS w \gset
 PREPARE requests_insert AS
-WITH quota AS (SELECT CASE WHEN $1::int IS NULL THEN 0 ELSE quota_take(ARRAY[$2::text, $3],
-   ARRAY[$4::text, $5], ARRAY[$6::int, $7::int], $1::int) END AS retry_after,
-   set_config('synchronous_commit', 'off', true) AS commit_mode), who AS (SELECT
-   a.applicant_type AS type, jsonb_build_object('type', a.applicant_type, 'name',
-   coalesce(a.display_name, a.username), 'account_id', a.id::text, 'id_number', NULL, 'phone',
-   NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a, quota WHERE
-   quota.retry_after = 0 AND $8::text IS NULL AND a.id = $9::uuid AND a.role = 'public' UNION
-   ALL SELECT $10::jsonb->>'type', $10::jsonb FROM quota WHERE quota.retry_after = 0 AND
-   $8::text IS NOT NULL), n AS (INSERT INTO request_numbers AS c (kind, year, last) SELECT $11,
-   $12::int, 1 FROM who ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1 RETURNING
-   last), q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,
-   applicant_type, applicant, channel, registered_by, description, purpose, delivery, form,
-   received_at, clock_start, days_allowed, yellow_on, red_on, light, clock_calendar,
-   committed_days, acceptance_start, acceptance_due) SELECT $11, CASE $11 WHEN 'disclosure'
-   THEN 'GK-' ELSE 'SP-' END || $12 || '-' || CASE WHEN n.last < 1000000 THEN
-   lpad(n.last::text, 6, '0') ELSE n.last::text END, $13::uuid, $14::uuid, $9, who.type,
-   who.applicant, $15, $8, $16, $17, $18, $19::jsonb, coalesce($20::timestamptz, now()), DATE
-   '1970-01-01' + $21::int, $22::int, $23::date, $24::date, $25, $26::bigint, $27::int, DATE
-   '1970-01-01' + $28::int, DATE '1970-01-01' + $29::int FROM n, who RETURNING *), a AS (INSERT
-   INTO approvals (request_id, seq, unit_id, action, actor, actor_role, to_status) SELECT id,
-   1, unit_id, $30, $31, $32, 'submitted' FROM q) SELECT quota.retry_after, q.id, q.kind,
-   q.number, q.status, q.unit_id, q.item_id, q.applicant_sub, q.applicant_type, q.applicant,
-   q.channel, q.registered_by, q.description, q.purpose, q.delivery, q.form,
-   floor(date_part('epoch', q.received_at))::bigint AS received_at, q.received_at::date - DATE
-   '1970-01-01' AS received_day, floor(date_part('epoch', q.accepted_at))::bigint AS
-   accepted_at, floor(date_part('epoch', q.decided_at))::bigint AS decided_at,
-   q.decided_at::date - DATE '1970-01-01' AS decided_day, floor(date_part('epoch',
+WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.applicant_type,
+   'name', coalesce(a.display_name, a.username), 'account_id', a.id::text, 'id_number', NULL,
+   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $1::text
+   IS NULL AND a.id = $2::uuid AND a.role = 'public' UNION ALL SELECT $3::jsonb->>'type',
+   $3::jsonb WHERE $1::text IS NOT NULL), quota AS (SELECT CASE WHEN $4::int IS NULL OR NOT
+   EXISTS (SELECT FROM who) THEN 0 ELSE quota_take(ARRAY[$5::text, $6], ARRAY[$7::text, $8],
+   ARRAY[$9::int, $10::int], $4::int) END AS retry_after, set_config('synchronous_commit',
+   'off', true) AS commit_mode), n AS (INSERT INTO request_numbers AS c (kind, year, last)
+   SELECT $11, $12::int, 1 FROM who, quota WHERE quota.retry_after = 0 ON CONFLICT (kind, year)
+   DO UPDATE SET last = c.last + 1 RETURNING last), q AS (INSERT INTO requests (kind, number,
+   unit_id, item_id, applicant_sub, applicant_type, applicant, channel, registered_by,
+   description, purpose, delivery, form, received_at, clock_start, days_allowed, yellow_on,
+   red_on, light, clock_calendar, committed_days, acceptance_start, acceptance_due) SELECT $11,
+   CASE $11 WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || $12 || '-' || CASE WHEN n.last <
+   1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END, $13::uuid, $14::uuid, $2,
+   who.type, who.applicant, $15, $1, $16, $17, $18, $19::jsonb, coalesce($20::timestamptz,
+   now()), DATE '1970-01-01' + $21::int, $22::int, $23::date, $24::date, $25, $26::bigint,
+   $27::int, DATE '1970-01-01' + $28::int, DATE '1970-01-01' + $29::int FROM n, who RETURNING
+   *), a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,
+   to_status) SELECT id, 1, unit_id, $30, $31, $32, 'submitted' FROM q) SELECT
+   quota.retry_after, q.id, q.kind, q.number, q.status, q.unit_id, q.item_id, q.applicant_sub,
+   q.applicant_type, q.applicant, q.channel, q.registered_by, q.description, q.purpose,
+   q.delivery, q.form, floor(date_part('epoch', q.received_at))::bigint AS received_at,
+   q.received_at::date - DATE '1970-01-01' AS received_day, floor(date_part('epoch',
+   q.accepted_at))::bigint AS accepted_at, floor(date_part('epoch', q.decided_at))::bigint AS
+   decided_at, q.decided_at::date - DATE '1970-01-01' AS decided_day, floor(date_part('epoch',
    q.closed_at))::bigint AS closed_at, q.closed_at::date - DATE '1970-01-01' AS closed_day,
    q.outcome, q.reason_code, q.legal_basis, q.responsible_unit_id, q.responsible_agency,
    q.remedy, q.clock_start - DATE '1970-01-01' AS clock_start, q.days_allowed,
@@ -86,8 +85,8 @@ WITH quota AS (SELECT CASE WHEN $1::int IS NULL THEN 0 ELSE quota_take(ARRAY[$2:
 \set prepared 1
 \endif
 
-EXECUTE requests_insert(3600, 'request:account', 'request:address', ':sub', '127.0.0.1',
-    1000000, 1000000, NULL, ':sub', NULL, 'disclosure', :year, ':unit', NULL, 'online',
+EXECUTE requests_insert(NULL, ':sub', NULL, 3600, 'request:account', 'request:address', ':sub',
+    '127.0.0.1', 1000000, 1000000, 'disclosure', :year, ':unit', NULL, 'online',
     '申请公开本单位2025年度户籍迁移业务量统计数据及办理时限规定。',
     '了解落户办理时限，便于安排家庭迁移。', 'electronic', NULL, NULL, :start, :allowed,
     ':yellow', ':red', 'green', :calversion, NULL, NULL, NULL, 'submit', ':sub', 'public',
