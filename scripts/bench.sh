@@ -256,8 +256,8 @@ wrk_route() {
 sample_waits() {
 	while :; do
 		psql_su -F ' ' -c "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'),
-			CASE WHEN query LIKE 'WITH quota AS (SELECT CASE WHEN%' THEN 'requests_insert'
-			     WHEN query LIKE 'WITH who AS (SELECT a.applicant_type%' THEN 'insert_2026'
+			CASE WHEN query LIKE 'WITH who AS (%quota_take(%' THEN 'requests_insert'
+			     WHEN query LIKE 'WITH who AS (%' THEN 'insert_2026'
 			     WHEN query LIKE '%pg_logical_emit_message%' THEN 'wait_durable'
 			     WHEN query LIKE '%audit_append(%' THEN 'audit_append'
 			     ELSE split_part(query, ' ', 1) END
