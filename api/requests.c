@@ -538,7 +538,28 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 }
 
 /* The request inserted with its number, first step and audit entry, in one
- * statement: its row (REQUEST_DETAIL_COLUMNS), or NULL after answering. */
+ * statement, with the unit of the caller's quota (if counted): its row
+ * (REQUEST_DETAIL_COLUMNS and retry_after), or NULL after answering.
+ *
+ * Creations wait on one another (docs/performance.md, "Creations"): the
+ * counter of their kind and year is a row locked from the moment a
+ * creation takes its number to the end of its commit (that is what keeps
+ * the numbers gapless: a creation that fails gives its number back), and
+ * so are the applicant's quota rows, the audit chain's head and, at
+ * commit, the events counter and the NOTIFY queue. A commit that waited
+ * for the disk with those locks held let one creation through per WAL
+ * flush. So:
+ * - everything is one statement, run on its own (autocommit) unless an
+ *   Idempotency-Key holds a transaction open: no round trip of the
+ *   worker while anything is locked, the quota's unit taken here too;
+ * - the statement commits with synchronous_commit off for its own
+ *   transaction (set_config(..., true)): the locks go as soon as the
+ *   commit record is written, and the handler answers only after
+ *   db_wait_durable() has seen the WAL flushed past it. Creations that
+ *   commit meanwhile share that flush (group commit). A crash before the
+ *   flush loses this commit and every later one (WAL is replayed in
+ *   order, and a later number's commit comes later), so the numbers stay
+ *   gapless, and no client was told 201 of a lost creation. */
 static PGresult *new_request_insert_or_reply(struct req *r, const struct new_request *n,
 					     const struct calendar *cal, long long cal_version)
 {
@@ -551,9 +572,17 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		"  AND a.role = 'public'"
 		"  UNION ALL SELECT :applicant::jsonb->>'type', :applicant::jsonb"
 		"  WHERE :registered_by::text IS NOT NULL),"
-		/* No applicant, no number: the counter moves only for a request. */
+		/* The quota's unit only for an applicant (quota_take gives back
+		 * what it took when it answers no). */
+		" quota AS (SELECT CASE WHEN :quota_window::int IS NULL OR NOT EXISTS (SELECT FROM who)"
+		"  THEN 0 ELSE quota_take(ARRAY[:quota_account_kind::text, :quota_address_kind],"
+		"  ARRAY[:quota_account::text, :quota_address], ARRAY[:quota_account_limit::int,"
+		"  :quota_address_limit::int], :quota_window::int) END AS retry_after,"
+		"  set_config('synchronous_commit', 'off', true) AS commit_mode),"
+		/* No applicant (or no quota left), no number: the counter moves
+		 * only for a request. */
 		" n AS (INSERT INTO request_numbers AS c (kind, year, last)"
-		"  SELECT :kind, :year::int, 1 FROM who"
+		"  SELECT :kind, :year::int, 1 FROM who, quota WHERE quota.retry_after = 0"
 		"  ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1"
 		"  RETURNING last),"
 		" q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,"
@@ -571,12 +600,13 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		"  FROM n, who RETURNING *),"
 		" a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
 		"  to_status) SELECT id, 1, unit_id, :action, :actor, :actor_role, 'submitted' FROM q)"
-		/* The audit entry in the same statement: the counter row and the
-		 * audit chain's head stay locked for the commit only. */
-		" SELECT " REQUEST_DETAIL_COLUMNS ", audit_append(:actor, :actor_role, :audit_action,"
-		"  'request', q.id::text, :request_id, jsonb_build_object('number', q.number,"
-		"  'kind', q.kind, 'channel', q.channel))"
-		"  AS _audit_seq FROM q");
+		/* The audit entry in the same statement and transaction. One row
+		 * always: the request's, or NULLs with retry_after > 0 (429) or 0
+		 * (no applicant account: 403). */
+		" SELECT quota.retry_after, " REQUEST_DETAIL_COLUMNS ", CASE WHEN q.id IS NOT NULL"
+		"  THEN audit_append(:actor, :actor_role, :audit_action, 'request', q.id::text,"
+		"  :request_id, jsonb_build_object('number', q.number, 'kind', q.kind,"
+		"  'channel', q.channel)) END AS _audit_seq FROM quota LEFT JOIN q ON true");
 	struct verrs v = { 0 };
 	struct case_state s;
 	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
@@ -640,6 +670,15 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 	DB_ARG(&a, ins, "committed_days", d ? NULL : committed_text);
 	DB_ARG(&a, ins, "acceptance_start", d ? NULL : acc_start);
 	DB_ARG(&a, ins, "acceptance_due", d ? NULL : acc_due);
+	struct quota_args qa;
+	bool counted = quota_args(r, QUOTA_REQUEST, &qa);
+	DB_ARG(&a, ins, "quota_account_kind", counted ? qa.account_kind : NULL);
+	DB_ARG(&a, ins, "quota_address_kind", counted ? qa.address_kind : NULL);
+	DB_ARG(&a, ins, "quota_account", counted ? qa.account : NULL);
+	DB_ARG(&a, ins, "quota_address", counted ? qa.address : NULL);
+	DB_ARG(&a, ins, "quota_account_limit", counted ? qa.account_limit : NULL);
+	DB_ARG(&a, ins, "quota_address_limit", counted ? qa.address_limit : NULL);
+	DB_ARG(&a, ins, "quota_window", counted ? qa.window : NULL);
 	PGresult *res = db_exec_args(r->db, &ins, &a);
 	free(applicant_text);
 	if (!res) {
@@ -652,11 +691,15 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		db_error_reply(r);
 		return NULL;
 	}
-	if (PQntuples(res) != 1) { /* the caller has no applicant account */
+	long long retry = PQntuples(res) == 1 ? db_get_ll(res, 0, "retry_after") : 0;
+	if (PQntuples(res) != 1 || !db_get(res, 0, "id")) {
 		PQclear(res);
 		db_rollback(r->db);
-		problem_reply(r, 403, "forbidden",
-			      "Only holders of an applicant account apply online: register one first.");
+		if (retry > 0)
+			quota_reply(r, QUOTA_REQUEST, retry);
+		else /* the caller has no applicant account */
+			problem_reply(r, 403, "forbidden",
+				      "Only holders of an applicant account apply online: register one first.");
 		return NULL;
 	}
 	return res;
@@ -673,12 +716,12 @@ void api_requests_create(struct req *r)
 	if (new_request_parse_or_reply(r, &n))
 		goto out;
 	/* Without an Idempotency-Key the creation is one statement, atomic on
-	 * its own: no transaction round trips while the number counter and the
-	 * audit chain are locked. With one, the key's row joins it in a
-	 * transaction. */
+	 * its own (the quota's unit too): no transaction round trips while the
+	 * number counter and the audit chain are locked. With one, the key's
+	 * row joins it in a transaction. */
 	if (r->idempotency_key && idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		goto out;
-	if (new_request_resolve_or_reply(r, &n) || quota_take_or_reply(r, QUOTA_REQUEST))
+	if (new_request_resolve_or_reply(r, &n))
 		goto out;
 	/* The worker's copy of the calendar, as it is: the row records which
 	 * version its dates come from, and the monitor computes them again
@@ -700,11 +743,17 @@ void api_requests_create(struct req *r)
 	request_write(&body, r, cal, res, 0, workcal_today());
 	http_json_text(r, 201, &body);
 	buf_free(&body);
-	/* A transaction is open with an Idempotency-Key or a quota unit. */
+	/* A transaction is open with an Idempotency-Key. */
 	if (r->idempotency_key && idem_store_or_reply(r, ROUTE_CREATE, loc, etag))
 		goto out;
 	if (r->db->in_tx && db_commit_or_reply(r))
 		goto out;
+	/* Committed without waiting for the disk (new_request_insert_or_reply):
+	 * the 201 only once it is there. */
+	if (db_wait_durable(r->db)) {
+		db_error_reply(r);
+		goto out;
+	}
 	http_header(r, "Location", "%s", loc);
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Cache-Control", "private, no-cache");

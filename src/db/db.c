@@ -460,6 +460,25 @@ int db_commit(struct db *db)
 	return ok ? 0 : -1;
 }
 
+int db_wait_durable(struct db *db)
+{
+	/* Nothing the client sees may have happened only in memory: whatever
+	 * this answers, the write stands, and running it again would repeat it. */
+	db->req_committed = true;
+	if (db->in_tx)
+		return -1;
+	/* A transactional message is WAL with a transaction id: its commit
+	 * flushes (a transaction that wrote no WAL would not), with the
+	 * session's synchronous_commit, up to its own record and so past the
+	 * commit before it. Nothing decodes it (wal_level is not logical). */
+	PGresult *res = db_exec_simple(db, "SELECT pg_logical_emit_message(true, 'opengov', 'durable')");
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 void db_rollback(struct db *db)
 {
 	char state[sizeof db->sqlstate], cons[sizeof db->constraint];

@@ -2,6 +2,7 @@
  * one upsert per creation (quota_take, sql/020), 429 with Retry-After. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "opengov/base/config.h"
 #include "opengov/server/quota.h"
@@ -30,38 +31,34 @@ static int limit_of(const struct config *cfg, size_t off)
 	return *(const int *)((const char *)cfg + off);
 }
 
-int quota_take_or_reply(struct req *r, enum quota_action a)
+bool quota_args(const struct req *r, enum quota_action a, struct quota_args *out)
 {
-	DB_STMT(st, "quota_take",
-		"SELECT quota_take(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int)"
-		" AS retry_after");
 	const struct quota_rule *q = &rules[a];
-	char al[16], dl[16], win[16];
 
 	/* Staff and administrators work for the city: not counted. */
 	if (r->authed && r->claims.role != ROLE_PUBLIC)
-		return 0;
+		return false;
 	int acct = q->account_kind && r->authed ? limit_of(r->cfg, q->account_limit) : 0;
 	int addr = r->remote_addr && *r->remote_addr ? limit_of(r->cfg, q->address_limit) : 0;
 	if (!acct && !addr)
-		return 0;
-	/* In the creation's transaction: a creation refused later (422, 409)
-	 * or failing gives its unit back, and bad input changes nothing. */
-	if (!r->db->in_tx && db_begin_or_reply(r))
-		return -1;
-	snprintf(al, sizeof al, "%d", acct);
-	snprintf(dl, sizeof dl, "%d", addr);
-	snprintf(win, sizeof win, "%d", r->cfg->quota_window);
-	const char *p[] = { q->account_kind ? q->account_kind : "-", q->address_kind,
-			    acct ? r->claims.sub : "-", addr ? r->remote_addr : "-", al, dl, win };
-	PGresult *res = db_exec_or_reply(r, &st, 7, p);
-	if (!res)
-		return -1;
-	long long retry = db_get_ll(res, 0, "retry_after");
-	PQclear(res);
-	if (retry <= 0)
-		return 0;
-	db_rollback(r->db);
+		return false;
+	out->account_kind = q->account_kind ? q->account_kind : "-";
+	out->address_kind = q->address_kind;
+	out->account = acct ? r->claims.sub : "-";
+	out->address = addr ? r->remote_addr : "-";
+	snprintf(out->account_limit, sizeof out->account_limit, "%d", acct);
+	snprintf(out->address_limit, sizeof out->address_limit, "%d", addr);
+	snprintf(out->window, sizeof out->window, "%d", r->cfg->quota_window);
+	return true;
+}
+
+void quota_reply(struct req *r, enum quota_action a, long long retry)
+{
+	const struct quota_rule *q = &rules[a];
+	struct quota_args qa;
+
+	(void)quota_args(r, a, &qa);
+	int acct = atoi(qa.account_limit), addr = atoi(qa.address_limit);
 	http_header(r, "Retry-After", "%lld", retry);
 	if (acct && addr)
 		problem_replyf(r, 429, "too-many-requests",
@@ -73,5 +70,31 @@ int quota_take_or_reply(struct req *r, enum quota_action a)
 			       "Too many %s: at most %d per %s every %d seconds. Retry after %lld seconds.",
 			       q->what, acct ? acct : addr, acct ? "account" : "address",
 			       r->cfg->quota_window, retry);
+}
+
+int quota_take_or_reply(struct req *r, enum quota_action a)
+{
+	DB_STMT(st, "quota_take",
+		"SELECT quota_take(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int)"
+		" AS retry_after");
+	struct quota_args qa;
+
+	if (!quota_args(r, a, &qa))
+		return 0;
+	/* In the creation's transaction: a creation refused later (422, 409)
+	 * or failing gives its unit back, and bad input changes nothing. */
+	if (!r->db->in_tx && db_begin_or_reply(r))
+		return -1;
+	const char *p[] = { qa.account_kind, qa.address_kind, qa.account, qa.address,
+			    qa.account_limit, qa.address_limit, qa.window };
+	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+	if (!res)
+		return -1;
+	long long retry = db_get_ll(res, 0, "retry_after");
+	PQclear(res);
+	if (retry <= 0)
+		return 0;
+	db_rollback(r->db);
+	quota_reply(r, a, retry);
 	return -1;
 }

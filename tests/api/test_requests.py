@@ -1850,7 +1850,13 @@ def test_bad_idempotency_key_422(api, staff, applicant, requests_unchanged):
         assert "/headers/Idempotency-Key" in error_pointers(doc), doc
 
 
-def test_200_concurrent_creations_get_distinct_numbers(api, staff, new_applicant, db):
+def test_200_concurrent_creations_get_distinct_numbers(api, staff, new_applicant, item, cal, db):
+    """200 disclosure requests at once, by every path that creates one (an
+    applicant online, with and without an Idempotency-Key, a clerk
+    registering a paper application), and 30 approval requests among them:
+    each kind's numbers are distinct and consecutive, the counter ends on the
+    last, and each request has its audit entry and its event, with its
+    number, from its own transaction."""
     who = new_applicant()
     results, errors = [], []
     lock = threading.Lock()
@@ -1858,29 +1864,53 @@ def test_200_concurrent_creations_get_distinct_numbers(api, staff, new_applicant
     def one(i):
         a = Api(BASE_URL, CONTRACT)
         a.s.headers["Accept-Encoding"] = "identity"
-        r = a.post("/v1/requests", token=who.token,
-                   json=disclosure_body(staff.unit, description=f"并发申请 {i} " + uniq()))
+        body, tok, headers = None, who.token, None
+        if i >= 200:
+            body = approval_body(item["id"])
+        elif i % 4 == 1:
+            headers = {"Idempotency-Key": "conc-" + uniq()}
+        elif i % 4 == 2:
+            tok = staff.clerk
+            body = paper(disclosure_body(staff.unit), at10(cal.back(1)), account_id=who.id)
+        if body is None:
+            body = disclosure_body(staff.unit, description=f"并发申请 {i} " + uniq())
+        r = a.post("/v1/requests", token=tok, json=body, headers=headers)
         with lock:
             if r.status_code == 201:
                 results.append(r.json())
             else:
-                errors.append((r.status_code, r.content[:300]))
+                errors.append((i, r.status_code, r.content[:300]))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(one, range(200)))
+        list(pool.map(one, range(230)))
     assert not errors, errors[:5]
-    numbers = [x["number"] for x in results]
-    assert len(results) == 200 and len(set(numbers)) == 200
+    assert len(results) == 230 and len({x["id"] for x in results}) == 230
     year = shanghai_today().year
-    seqs = []
-    for n in numbers:
-        m = NUMBER_RE.match(n)
-        assert m and m.group(1) == "GK" and int(m.group(2)) == year, n
-        seqs.append(int(m.group(3)))
-    # one counter under a row lock: gapless
-    assert max(seqs) - min(seqs) == 199, (min(seqs), max(seqs))
-    assert len({x["id"] for x in results}) == 200
-    assert len(list_ids(api, who.token)) == 200
+    for prefix, kind, count in (("GK", "disclosure", 200), ("SP", "approval", 30)):
+        numbers = [x["number"] for x in results if x["kind"] == kind]
+        assert len(numbers) == count and len(set(numbers)) == count
+        seqs = []
+        for n in numbers:
+            m = NUMBER_RE.match(n)
+            assert m and m.group(1) == prefix and int(m.group(2)) == year, n
+            seqs.append(int(m.group(3)))
+        # one counter per kind and year, under a row lock: gapless
+        assert max(seqs) - min(seqs) == count - 1, (prefix, min(seqs), max(seqs))
+        assert int(db.scalar(f"SELECT last FROM request_numbers WHERE kind = '{kind}'"
+                             f" AND year = {year}")) == max(seqs)
+    assert sum(1 for x in results if x["channel"] == "paper") == 50
+    assert len(list_ids(api, who.token)) == 230
+    # the audit entry and the event of each, committed with it
+    ids = ",".join(f"'{x['id']}'" for x in results)
+    audited = dict(db(f"SELECT entity_id, detail->>'number' FROM audit_log WHERE entity = 'request'"
+                      f" AND action IN ('request.submit', 'request.register')"
+                      f" AND entity_id IN ({ids})"))
+    evented = dict(db(f"SELECT subject_id::text, data->>'number' FROM events"
+                      f" WHERE type IN ('request.submitted', 'request.registered')"
+                      f" AND subject_id::text IN ({ids})"))
+    expected = {x["id"]: x["number"] for x in results}
+    assert audited == expected
+    assert evented == expected
 
 
 # --------------------------------------------------------------------------

@@ -226,6 +226,14 @@ PGresult *db_exec_simple(struct db *db, const char *sql);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* After a write that committed with synchronous_commit off for its own
+ * transaction (so that the row locks it held were released without waiting
+ * for the disk): returns once the WAL is on disk up to that commit, 0, or
+ * -1 when the server did not say so (the write has committed either way:
+ * the request is not run again). A transaction of its own that commits
+ * synchronously; its flush covers every earlier commit, so sessions that
+ * wait at once share one flush. Outside a transaction only. */
+int db_wait_durable(struct db *db);
 
 /* The number of the column named col (as the query spelled it, lower
  * case), or -1: PQfnumber without its case folding and allocation, which

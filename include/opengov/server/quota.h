@@ -21,4 +21,16 @@ enum quota_action {
  * creation refused or rolled back later gives its unit back. */
 int quota_take_or_reply(struct req *r, enum quota_action a);
 
+/* For a statement that takes the units itself (POST /v1/requests takes
+ * them in its one statement): the arguments of quota_take(kinds, subjects,
+ * limits, window) for action a and the caller, as text. false: the caller
+ * is not counted. */
+struct quota_args {
+	const char *account_kind, *address_kind, *account, *address;
+	char account_limit[16], address_limit[16], window[16];
+};
+bool quota_args(const struct req *r, enum quota_action a, struct quota_args *out);
+/* 429 with Retry-After for action a: quota_take() answered retry seconds. */
+void quota_reply(struct req *r, enum quota_action a, long long retry);
+
 #endif
