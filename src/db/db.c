@@ -265,8 +265,14 @@ bool db_ensure(struct db *db)
 	return true;
 }
 
+/* Results made so far (every one passes db_check): db_col's table of
+ * column numbers is good for one result until another is made, since only
+ * a new result can take the address of a cleared one. */
+static unsigned long results_made;
+
 static PGresult *db_check(struct db *db, PGresult *res)
 {
+	results_made++;
 	ExecStatusType st = PQresultStatus(res);
 	bool was_in_tx = db->in_tx;
 
@@ -516,25 +522,36 @@ int db_col(const PGresult *res, const char *col)
 	/* Callers name columns with string literals: a small table from the
 	 * name's address to the column's number, good for one result, spares
 	 * the search (and its strcmp calls, a tenth of a list page's time).
-	 * An entry is trusted only after one strcmp: the same address may be
-	 * another result, or another string. */
-	enum { SLOTS = 128 };
+	 * The table is emptied for another result, and whenever a result has
+	 * been made since (it may have the address of one cleared); within
+	 * that, an address is its literal, checked by its first byte only. */
+	enum { SLOTS = 256 };
 	static const PGresult *cached_res;
+	static unsigned long cached_made;
 	static const char *keys[SLOTS];
 	static int vals[SLOTS];
-	size_t h = ((size_t)(uintptr_t)col >> 3) % SLOTS;
+	/* Literals sit next to each other, a few bytes apart: a multiplicative
+	 * hash of the whole address, not its upper bits, keeps them apart. */
+	size_t h = (size_t)(((uint64_t)(uintptr_t)col * 0x9E3779B97F4A7C15u) >> 56) % SLOTS;
 	int n = PQnfields(res);
 
-	if (res != cached_res) {
+	if (res != cached_res || cached_made != results_made) {
 		cached_res = res;
+		cached_made = results_made;
 		memset(keys, 0, sizeof keys);
 	}
-	if (keys[h] == col && vals[h] < n && !strcmp(PQfname(res, vals[h]), col))
+	/* Open addressing: two names of one result in one slot would
+	 * otherwise push each other out at every row. */
+	while (keys[h] && keys[h] != col)
+		h = (h + 1) % SLOTS;
+	if (keys[h] == col && vals[h] < n && PQfname(res, vals[h])[0] == col[0])
 		return vals[h];
 	for (int i = 0; i < n; i++)
 		if (!strcmp(PQfname(res, i), col)) {
-			keys[h] = col;
-			vals[h] = i;
+			if (n < SLOTS / 2) { /* never full: the probe above ends */
+				keys[h] = col;
+				vals[h] = i;
+			}
 			return i;
 		}
 	return -1;
