@@ -34,6 +34,15 @@ static void db_note_error(struct db *db, const PGresult *res)
 		memcpy(db->retry_state, db->sqlstate, sizeof db->retry_state);
 }
 
+/* A fine clock, for windows of milliseconds (db_now's is a tick). */
+static double db_now_fine(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double db_now(void)
 {
 	struct timespec ts;
@@ -135,8 +144,7 @@ int db_poll_notifies(struct db *db)
 {
 	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
-	if (db->quiet) /* polled a moment ago, nothing came: no recv */
-		return 0;
+	db->drained_at = db_now_fine();
 	if (!PQconsumeInput(db->conn)) { /* the server went away */
 		db->lost = true;
 		db->in_tx = false;
@@ -146,9 +154,18 @@ int db_poll_notifies(struct db *db)
 	return db->lost ? -1 : 0;
 }
 
-void db_mark_quiet(struct db *db, bool quiet)
+int db_poll_notifies_lately(struct db *db)
 {
-	db->quiet = quiet;
+	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	if (db_now_fine() - db->drained_at < DB_DRAINED_FOR) /* nothing a moment ago */
+		return 0;
+	return db_poll_notifies(db);
+}
+
+void db_mark_drained(struct db *db)
+{
+	db->drained_at = db_now_fine();
 }
 
 int db_socket(const struct db *db)
@@ -224,7 +241,7 @@ int db_connect(struct db *db, const char *url)
 					    "application_name", NULL };
 	const char *vals[] = { url, "3", "opengov", NULL };
 
-	db->quiet = false;
+	db->drained_at = 0;
 
 	if (db->conn)
 		PQfinish(db->conn);
@@ -277,7 +294,7 @@ static PGresult *db_check(struct db *db, PGresult *res)
 	bool was_in_tx = db->in_tx;
 
 	db->last_used = db_now();
-	db->quiet = false;
+	db->drained_at = db_now_fine(); /* the answer read all that came before it */
 	if (db->nlisteners && db->conn)
 		db_drain_notifies(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {

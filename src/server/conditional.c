@@ -59,7 +59,7 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 
 	/* Changes notified since the last request first; with no connection
 	 * to the database, changes cannot be known: no cache. */
-	*gen = db_poll_notifies(r->db) ? 0 : rcache_generation();
+	*gen = db_poll_notifies_lately(r->db) ? 0 : rcache_generation();
 	if (wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
 		metrics_cache(false);
 		return false;
