@@ -560,6 +560,76 @@ CREATE FUNCTION public.search_tokens(t text) RETURNS text[]
 $$;
 
 --
+-- Name: unit_guides; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.unit_guides (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    unit_id uuid NOT NULL,
+    version integer NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    categories text[] NOT NULL,
+    how_to_apply text NOT NULL,
+    office_name text NOT NULL,
+    address text NOT NULL,
+    office_hours text NOT NULL,
+    telephone text NOT NULL,
+    fax text,
+    email text,
+    postal_address text NOT NULL,
+    complaint_route text NOT NULL,
+    channels text[] NOT NULL,
+    created_by text NOT NULL,
+    submitted_by text,
+    submitted_at timestamp with time zone,
+    reviewed_by text,
+    reviewed_at timestamp with time zone,
+    review_comment text,
+    published_at timestamp with time zone,
+    superseded_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT unit_guides_address_check CHECK (((char_length(address) >= 1) AND (char_length(address) <= 300))),
+    CONSTRAINT unit_guides_categories_check CHECK ((((cardinality(categories) >= 1) AND (cardinality(categories) <= 8)) AND (categories <@ ARRAY['general'::text, 'project'::text, 'regulation'::text, 'work_dynamic'::text, 'personnel'::text, 'financial'::text, 'business'::text, 'annual_report'::text]))),
+    CONSTRAINT unit_guides_channels_check CHECK ((((cardinality(channels) >= 1) AND (cardinality(channels) <= 5)) AND (channels <@ ARRAY['online'::text, 'paper'::text, 'counter'::text, 'post'::text, 'fax'::text]))),
+    CONSTRAINT unit_guides_check CHECK (((status = ANY (ARRAY['published'::text, 'superseded'::text])) = (published_at IS NOT NULL))),
+    CONSTRAINT unit_guides_complaint_route_check CHECK (((char_length(complaint_route) >= 1) AND (char_length(complaint_route) <= 2000))),
+    CONSTRAINT unit_guides_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 200))),
+    CONSTRAINT unit_guides_fax_check CHECK (((char_length(fax) >= 1) AND (char_length(fax) <= 50))),
+    CONSTRAINT unit_guides_how_to_apply_check CHECK (((char_length(how_to_apply) >= 1) AND (char_length(how_to_apply) <= 5000))),
+    CONSTRAINT unit_guides_office_hours_check CHECK (((char_length(office_hours) >= 1) AND (char_length(office_hours) <= 200))),
+    CONSTRAINT unit_guides_office_name_check CHECK (((char_length(office_name) >= 1) AND (char_length(office_name) <= 200))),
+    CONSTRAINT unit_guides_postal_address_check CHECK (((char_length(postal_address) >= 1) AND (char_length(postal_address) <= 300))),
+    CONSTRAINT unit_guides_review_comment_check CHECK ((char_length(review_comment) <= 2000)),
+    CONSTRAINT unit_guides_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending_review'::text, 'published'::text, 'superseded'::text, 'rejected'::text]))),
+    CONSTRAINT unit_guides_telephone_check CHECK (((char_length(telephone) >= 1) AND (char_length(telephone) <= 50))),
+    CONSTRAINT unit_guides_version_check CHECK ((version >= 1))
+);
+
+--
+-- Name: unit_guide_json(public.unit_guides, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.unit_guide_json(g public.unit_guides, workflow boolean) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT jsonb_build_object(
+        'id', g.id, 'unit_id', g.unit_id, 'version', g.version, 'status', g.status,
+        'categories', to_jsonb(g.categories), 'how_to_apply', g.how_to_apply,
+        'office_name', g.office_name, 'address', g.address,
+        'office_hours', g.office_hours, 'telephone', g.telephone, 'fax', g.fax,
+        'email', g.email, 'postal_address', g.postal_address,
+        'complaint_route', g.complaint_route, 'channels', to_jsonb(g.channels),
+        'published_at', rfc3339(g.published_at), 'superseded_at', rfc3339(g.superseded_at),
+        'created_at', rfc3339(g.created_at), 'updated_at', rfc3339(g.updated_at))
+    || CASE WHEN workflow THEN jsonb_build_object('workflow', jsonb_build_object(
+        'created_by', g.created_by, 'submitted_by', g.submitted_by,
+        'submitted_at', rfc3339(g.submitted_at), 'reviewed_by', g.reviewed_by,
+        'reviewed_at', rfc3339(g.reviewed_at), 'review_comment', g.review_comment))
+       ELSE '{}'::jsonb END
+$$;
+
+--
 -- Name: webhooks_changed(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1743,6 +1813,20 @@ ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
 --
+-- Name: unit_guides unit_guides_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_guides
+    ADD CONSTRAINT unit_guides_pkey PRIMARY KEY (id);
+
+--
+-- Name: unit_guides unit_guides_unit_id_version_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_guides
+    ADD CONSTRAINT unit_guides_unit_id_version_key UNIQUE (unit_id, version);
+
+--
 -- Name: units units_code_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2296,6 +2380,18 @@ CREATE INDEX requests_unit_status ON public.requests USING btree (unit_id, statu
 CREATE INDEX requests_updated ON public.requests USING btree (updated_at);
 
 --
+-- Name: unit_guides_current; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX unit_guides_current ON public.unit_guides USING btree (unit_id) WHERE (status = 'published'::text);
+
+--
+-- Name: unit_guides_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX unit_guides_open ON public.unit_guides USING btree (unit_id) WHERE (status = ANY (ARRAY['draft'::text, 'pending_review'::text]));
+
+--
 -- Name: units_kind_code; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2778,6 +2874,13 @@ ALTER TABLE ONLY public.requests
     ADD CONSTRAINT requests_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
+-- Name: unit_guides unit_guides_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_guides
+    ADD CONSTRAINT unit_guides_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+--
 -- Name: units units_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2836,6 +2939,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.events TO opengov_app;
 
 REVOKE ALL ON FUNCTION public.search_token_frequencies() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.search_token_frequencies() TO opengov_app;
+
+--
+-- Name: TABLE unit_guides; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.unit_guides TO opengov_app;
 
 --
 -- Name: TABLE account_sessions; Type: ACL; Schema: public; Owner: -

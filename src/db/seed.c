@@ -71,6 +71,7 @@ static const struct demo_account demo_accounts[] = {
 extern const char seed_demo_catalogue_sql[];
 extern const char seed_demo_calendar_sql[];
 extern const char seed_demo_requests_sql[];
+extern const char seed_demo_guides_sql[];
 extern const char seed_scale_information_sql[];
 extern const char seed_scale_service_sql[];
 extern const char seed_scale_requests_sql[];
@@ -144,6 +145,10 @@ int seed_demo(const struct config *cfg)
 		goto fail;
 	PQclear(res);
 	res = db_exec_simple(&db, seed_demo_requests_sql);
+	if (!res)
+		goto fail;
+	PQclear(res);
+	res = db_exec_simple(&db, seed_demo_guides_sql);
 	if (!res)
 		goto fail;
 	PQclear(res);
