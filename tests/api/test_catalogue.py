@@ -180,3 +180,42 @@ def test_record_publications(api, db, staff, public, tokens):
     assert_problem(api.get(f"/v1/items/{draft['id']}/publications"), 404, "not-found")
     after = db(f"SELECT count(*) FROM item_publications WHERE item_id = '{iid}'")[0][0]
     assert after == before
+
+
+def test_annual_report_counts_channels(api):
+    """The 2019 work summary: 3,000+ pieces reported directly to the
+    prefecture's portal, 17 issues of the bulletin, 60,000 copies."""
+    rep = api.get("/v1/reports/annual?year=2019").json()["publication_channels"]
+    assert rep["by_channel"]["direct_report"] >= 3012
+    assert rep["by_channel"]["portal"] >= 4526
+    assert rep["by_channel"]["touch_screen"] > 0
+    assert rep["bulletin_issues"] == 17 and rep["bulletin_copies"] == 60000
+
+
+def test_late_publication_scoreboard_and_monitoring(api, db, staff, tokens):
+    today = dt.date.today()
+    late = publish(api, staff, made_on=(today - dt.timedelta(days=90)).isoformat())
+    assert late["published_late"] is True
+    board = api.get("/v1/stats/units", params={"from": today.isoformat(),
+                                               "to": today.isoformat(), "limit": 100})
+    rows = board.json()["data"]
+    while board.json()["next_cursor"] and not any(x["unit_id"] == staff.id for x in rows):
+        board = api.get("/v1/stats/units", params={"from": today.isoformat(),
+                        "to": today.isoformat(), "limit": 100,
+                        "cursor": board.json()["next_cursor"]})
+        rows = board.json()["data"]
+    mine = next(x for x in rows if x["unit_id"] == staff.id)
+    assert mine["late_publications"] >= 1
+    sup = mint(tokens, "supervisor")
+    for _ in range(10):
+        r = api.post("/v1/monitoring/runs", token=sup)
+        if r.status_code != 409:
+            break
+        time.sleep(1)
+    assert r.status_code in (200, 201), r.content
+    found = db(f"SELECT rule, category, severity, unit_id FROM findings"
+               f" WHERE item_id = '{late['id']}'")
+    assert found == [["publication_late", "disclosure_gap", "yellow", staff.id]]
+    # Once per item, however often the monitor runs.
+    api.post("/v1/monitoring/runs", token=sup)
+    assert db(f"SELECT count(*) FROM findings WHERE item_id = '{late['id']}'")[0][0] == "1"
