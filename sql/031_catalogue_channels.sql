@@ -184,3 +184,11 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Direct reporting (直报) to the higher-level portal: a webhook may be held
+-- to one unit's events (unit_id; null: the whole city's), and one marked
+-- direct_report records, for every item.published event it delivers, the
+-- item's publication through direct reporting (src/domain/deliver.c).
+ALTER TABLE webhooks
+    ADD COLUMN unit_id uuid REFERENCES units (id),
+    ADD COLUMN direct_report boolean NOT NULL DEFAULT false;

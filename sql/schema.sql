@@ -1629,6 +1629,8 @@ CREATE TABLE public.webhooks (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     secret_rotated_at timestamp with time zone,
+    unit_id uuid,
+    direct_report boolean DEFAULT false NOT NULL,
     CONSTRAINT webhooks_description_check CHECK ((char_length(description) <= 500)),
     CONSTRAINT webhooks_types_check CHECK (((cardinality(types) >= 1) AND (cardinality(types) <= 64))),
     CONSTRAINT webhooks_url_check CHECK (((char_length(url) >= 8) AND (char_length(url) <= 2000)))
@@ -3122,6 +3124,13 @@ ALTER TABLE ONLY public.webhook_deliveries
 
 ALTER TABLE ONLY public.webhook_deliveries
     ADD CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES public.webhooks(id) ON DELETE CASCADE;
+
+--
+-- Name: webhooks webhooks_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhooks
+    ADD CONSTRAINT webhooks_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
 -- Name: FUNCTION appeal_report_counts(year integer, unit uuid); Type: ACL; Schema: public; Owner: -
