@@ -15,10 +15,6 @@
 #include "opengov/domain/calendar.h"
 #include "opengov/domain/workcal.h"
 
-static const char *const info_categories[] = {
-	"general", "project", "regulation", "work_dynamic", "personnel",
-	"financial", "business", "annual_report", NULL
-};
 static const char *const formats[] = { "json", "csv", NULL };
 /* Where a piece was published; the portal is recorded by publication
  * itself (sql/031 catalogue_publish), the others by the unit's staff. */
@@ -67,7 +63,7 @@ void api_catalogue_list(struct req *r)
 	int limit;
 
 	if (query_limit_or_reply(r, &limit) ||
-	    query_enum_or_reply(r, "category", info_categories, &category) ||
+	    query_enum_or_reply(r, "category", common_information_categories, &category) ||
 	    query_enum_or_reply(r, "format", formats, &format) ||
 	    query_text_or_reply(r, "document_number", 1, 100, docno, sizeof docno, &has_docno) ||
 	    query_cursor_or_reply(r, 2, after))

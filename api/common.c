@@ -15,6 +15,11 @@
 #include "opengov/base/validate.h"
 #include "opengov/domain/workcal.h"
 
+const char *const common_information_categories[] = {
+	"general", "project", "regulation", "work_dynamic", "personnel",
+	"financial", "business", "annual_report", NULL
+};
+
 int common_invalid_reply(struct req *r, const struct verrs *v, const char *what)
 {
 	problem_reply_errors(r, 422, "validation", what, v);

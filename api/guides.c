@@ -13,10 +13,6 @@
 #include "opengov/api/common.h"
 #include "opengov/base/cursor.h"
 
-static const char *const info_categories[] = {
-	"general", "project", "regulation", "work_dynamic", "personnel",
-	"financial", "business", "annual_report", NULL
-};
 /* The channels an application arrives through (src/domain/caserules.c
  * case_channels): a guide names those the unit accepts (Art. 28-29). */
 static const char *const guide_channels[] = { "online", "paper", "counter", "post", "fax", NULL };
@@ -263,7 +259,7 @@ void api_guides_create(struct req *r)
 	}
 	if (!validate_object(r->json, guide_fields, &v)) {
 		check_names(json_object_get(r->json, "categories"), "/categories",
-			    info_categories, &v);
+			    common_information_categories, &v);
 		check_names(json_object_get(r->json, "channels"), "/channels", guide_channels, &v);
 		const char *email = json_member_str(r->json, "email");
 		if (email && !strchr(email, '@'))

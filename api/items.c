@@ -26,10 +26,6 @@ static const char *const service_categories[] = {
 	"administrative_license", "non_administrative_license", "public_service",
 	"referral", NULL
 };
-static const char *const information_categories[] = {
-	"general", "project", "regulation", "work_dynamic", "personnel",
-	"financial", "business", "annual_report", NULL
-};
 static const char *const all_categories[] = {
 	"administrative_license", "non_administrative_license", "public_service",
 	"referral", "general", "project", "regulation", "work_dynamic",
@@ -115,7 +111,7 @@ static const struct field service_fields[] = {
 static const struct field information_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL, NULL },
 	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL, NULL },
-	{ "category", FT_ENUM, F_REQUIRED, 0, 0, information_categories, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, common_information_categories, NULL, NULL },
 	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
 	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL, NULL },
 	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },

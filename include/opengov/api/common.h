@@ -21,6 +21,10 @@
 
 struct verrs;
 
+/* The categories of information items (the catalogue's, a guide's),
+ * NULL-ended: sql/002's items_check. */
+extern const char *const common_information_categories[];
+
 /* Answers 422 (validation) with the errors v; returns -1. */
 int common_invalid_reply(struct req *r, const struct verrs *v, const char *what);
 /* A field's check (struct field): a date, YYYY-MM-DD. */
