@@ -74,12 +74,10 @@ static void guide_reply(struct req *r, int status, const PGresult *res)
 	struct buf body = { 0 };
 	char etag[48];
 
-	/* A number, as every ETag of the API: the version and the step of its
-	 * status (a guide's content never changes, only its status). */
-	static const char *const steps[] = { "draft", "pending_review", "published",
-					      "rejected", "superseded", NULL };
-	snprintf(etag, sizeof etag, "\"%lld\"", db_get_ll(res, 0, "version") * 10 +
-		 choice_index(steps, db_get(res, 0, "status")));
+	/* A number, as every ETag of the API: the version and the revision
+	 * of its row (which every edit and step moves). */
+	snprintf(etag, sizeof etag, "\"%lld\"", db_get_ll(res, 0, "version") * 1000000 +
+		 db_get_ll(res, 0, "revision"));
 	http_header(r, "Vary", "Authorization");
 	if (status != 200 || (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))) {
 		http_header(r, "ETag", "%s", etag);
@@ -97,7 +95,7 @@ static void guide_reply(struct req *r, int status, const PGresult *res)
 }
 
 #define GUIDE_ROW(workflow) \
-	"g.id, g.unit_id, g.version, g.status, g.created_by, g.submitted_by," \
+	"g.id, g.unit_id, g.version, g.revision, g.status, g.created_by, g.submitted_by," \
 	" unit_guide_json(g, " workflow ")::text AS j"
 
 /* GET /v1/units/{id}/guide - getUnitGuide: 200, 304, 401, 404 (no such
@@ -164,8 +162,8 @@ static int version_or_reply(struct req *r, const char **version)
 DB_STMT(guide_by_version, "guides_by_version",
 	"SELECT " GUIDE_ROW("true") " FROM unit_guides g WHERE g.unit_id = $1 AND g.version = $2::int");
 DB_STMT(guide_lock, "guides_lock",
-	"SELECT " GUIDE_ROW("true") " FROM unit_guides g WHERE g.unit_id = $1 AND g.version = $2::int"
-	" FOR UPDATE");
+	"SELECT " GUIDE_ROW("true") ", $3 = ANY (g.edited_by) AS edited FROM unit_guides g"
+	" WHERE g.unit_id = $1 AND g.version = $2::int FOR UPDATE");
 
 /* GET /v1/units/{id}/guides/{version} - getUnitGuideVersion: 200, 304, 401,
  * 404, 500, 503. */
@@ -217,6 +215,21 @@ static void check_names(const json_t *arr, const char *ptr, const char *const *c
 	}
 }
 
+/* What validate_object cannot say of a guide's body (or a patch of it). */
+static void check_guide(const json_t *body, struct verrs *v)
+{
+	const json_t *cats = json_object_get(body, "categories");
+	const json_t *chans = json_object_get(body, "channels");
+	const char *email = json_member_str(body, "email");
+
+	if (cats)
+		check_names(cats, "/categories", common_information_categories, v);
+	if (chans)
+		check_names(chans, "/channels", guide_channels, v);
+	if (email && !strchr(email, '@'))
+		verrs_add(v, "/email", "must be an e-mail address");
+}
+
 /* A JSON array of strings as a PostgreSQL text[] literal's elements are
  * known names (no quoting needed): {a,b}. */
 static char *names_literal(const json_t *arr)
@@ -257,14 +270,8 @@ void api_guides_create(struct req *r)
 		problem_reply(r, 403, "forbidden", "Staff write the guide of their own unit only.");
 		return;
 	}
-	if (!validate_object(r->json, guide_fields, &v)) {
-		check_names(json_object_get(r->json, "categories"), "/categories",
-			    common_information_categories, &v);
-		check_names(json_object_get(r->json, "channels"), "/channels", guide_channels, &v);
-		const char *email = json_member_str(r->json, "email");
-		if (email && !strchr(email, '@'))
-			verrs_add(&v, "/email", "must be an e-mail address");
-	}
+	if (!validate_object(r->json, guide_fields, &v))
+		check_guide(r->json, &v);
 	if (v.n)
 		return (void)common_invalid_reply(r, &v, "The guide is invalid.");
 	char *cats = names_literal(json_object_get(r->json, "categories"));
@@ -324,8 +331,8 @@ static PGresult *lock_own_guide_or_reply(struct req *r)
 	}
 	if (version_or_reply(r, &version) || db_begin_or_reply(r))
 		return NULL;
-	const char *p[] = { r->path_params[0], version };
-	PGresult *res = common_row_or_reply(r, &guide_lock, 2, p, GUIDE_NOT_FOUND);
+	const char *p[] = { r->path_params[0], version, r->claims.sub };
+	PGresult *res = common_row_or_reply(r, &guide_lock, 3, p, GUIDE_NOT_FOUND);
 	if (!res)
 		return NULL;
 	if (!guide_visible(r, db_get(res, 0, "unit_id"), db_get(res, 0, "status"))) {
@@ -363,13 +370,14 @@ DB_STMT(guide_step, "guides_step",
 	"  reviewed_at = CASE WHEN $2 <> 'pending_review' THEN now() ELSE reviewed_at END,"
 	"  review_comment = CASE WHEN $2 <> 'pending_review' THEN $5 ELSE review_comment END,"
 	"  published_at = CASE WHEN $2 = 'published' THEN now() ELSE published_at END,"
-	"  updated_at = now()"
+	"  revision = revision + 1, updated_at = now()"
 	"  WHERE unit_id = $1 AND version = $3::int RETURNING *)"
 	" SELECT " GUIDE_ROW("true") " FROM g");
 /* A statement of its own before the step: a unique index is checked row
  * by row, and the parts of one statement run in no set order. */
 DB_STMT(guide_supersede, "guides_supersede",
-	"UPDATE unit_guides SET status = 'superseded', superseded_at = now(), updated_at = now()"
+	"UPDATE unit_guides SET status = 'superseded', superseded_at = now(),"
+	" revision = revision + 1, updated_at = now()"
 	" WHERE unit_id = $1 AND status = 'published'");
 
 /* Moves the locked guide to status `to`, audits and answers. */
@@ -438,15 +446,102 @@ void api_guides_review(struct req *r)
 		db_rollback(r->db);
 		guide_wrong_status(r, db_get(cur, 0, "status"));
 	} else if ((author && !strcmp(author, r->claims.sub)) ||
-		   (submitter && !strcmp(submitter, r->claims.sub))) {
+		   (submitter && !strcmp(submitter, r->claims.sub)) ||
+		   !strcmp(db_get(cur, 0, "edited"), "t")) {
 		db_rollback(r->db);
 		problem_reply(r, 403, "forbidden",
-			      "The guide's review needs a second person: you wrote or submitted it.");
+			      "The guide's review needs a second person: you wrote, edited or submitted it.");
 	} else {
 		guide_move(r, approve ? "published" : "rejected", comment,
 			   approve ? "guide.publish" : "guide.reject");
 	}
 	PQclear(cur);
+}
+
+/* PATCH /v1/units/{id}/guides/{version} - updateUnitGuide (clerk, approver
+ * of the unit): 200, 401, 403, 404, 409 (not a draft), 412, 415, 422, 428.
+ * Changes the draft's fields given; If-Match with its ETag. The editor
+ * becomes one who may not review it (as an item's, api/items.c). */
+void api_guides_update(struct req *r)
+{
+	DB_STMT(upd, "guides_update",
+		"WITH g AS (UPDATE unit_guides SET"
+		" categories = coalesce(:categories::text[], categories),"
+		" how_to_apply = coalesce(:how_to_apply, how_to_apply),"
+		" office_name = coalesce(:office_name, office_name),"
+		" address = coalesce(:address, address),"
+		" office_hours = coalesce(:office_hours, office_hours),"
+		" telephone = coalesce(:telephone, telephone),"
+		" fax = CASE WHEN :set_fax::boolean THEN :fax ELSE fax END,"
+		" email = CASE WHEN :set_email::boolean THEN :email ELSE email END,"
+		" postal_address = coalesce(:postal_address, postal_address),"
+		" complaint_route = coalesce(:complaint_route, complaint_route),"
+		" channels = coalesce(:channels::text[], channels),"
+		" edited_by = CASE WHEN :editor = ANY (edited_by) THEN edited_by"
+		"  ELSE edited_by || :editor END,"
+		" revision = revision + 1, updated_at = now()"
+		" WHERE unit_id = :unit_id::uuid AND version = :version::int RETURNING *)"
+		" SELECT " GUIDE_ROW("true") " FROM g");
+	struct verrs v = { 0 };
+	char etag[32];
+
+	if (validate_patch(r->json, guide_fields, &v) == 0)
+		check_guide(r->json, &v);
+	if (v.n)
+		return (void)common_invalid_reply(r, &v, "The guide is invalid.");
+	PGresult *cur = lock_own_guide_or_reply(r);
+	if (!cur)
+		return;
+	snprintf(etag, sizeof etag, "\"%lld\"", db_get_ll(cur, 0, "version") * 1000000 +
+		 db_get_ll(cur, 0, "revision"));
+	if (http_if_match_or_reply(r, etag)) {
+		PQclear(cur);
+		db_rollback(r->db);
+		return;
+	}
+	if (strcmp(db_get(cur, 0, "status"), "draft")) {
+		db_rollback(r->db);
+		guide_wrong_status(r, db_get(cur, 0, "status"));
+		PQclear(cur);
+		return;
+	}
+	PQclear(cur);
+	json_t *cj = json_object_get(r->json, "categories"), *hj = json_object_get(r->json, "channels");
+	char *cats = cj ? names_literal(cj) : NULL, *chans = hj ? names_literal(hj) : NULL;
+	struct db_args a = { 0 };
+	DB_ARG(&a, upd, "unit_id", r->path_params[0]);
+	DB_ARG(&a, upd, "version", r->path_params[1]);
+	DB_ARG(&a, upd, "categories", cats);
+	DB_ARG(&a, upd, "channels", chans);
+	DB_ARG(&a, upd, "how_to_apply", json_member_str(r->json, "how_to_apply"));
+	DB_ARG(&a, upd, "office_name", json_member_str(r->json, "office_name"));
+	DB_ARG(&a, upd, "address", json_member_str(r->json, "address"));
+	DB_ARG(&a, upd, "office_hours", json_member_str(r->json, "office_hours"));
+	DB_ARG(&a, upd, "telephone", json_member_str(r->json, "telephone"));
+	DB_ARG(&a, upd, "set_fax", json_object_get(r->json, "fax") ? "true" : "false");
+	DB_ARG(&a, upd, "fax", json_member_str(r->json, "fax"));
+	DB_ARG(&a, upd, "set_email", json_object_get(r->json, "email") ? "true" : "false");
+	DB_ARG(&a, upd, "email", json_member_str(r->json, "email"));
+	DB_ARG(&a, upd, "postal_address", json_member_str(r->json, "postal_address"));
+	DB_ARG(&a, upd, "complaint_route", json_member_str(r->json, "complaint_route"));
+	DB_ARG(&a, upd, "editor", r->claims.sub);
+	PGresult *res = db_exec_args(r->db, &upd, &a);
+	free(cats);
+	free(chans);
+	if (!res) {
+		db_error_reply(r);
+		return;
+	}
+	json_t *fields = json_array();
+	const char *key;
+	json_t *val;
+	json_object_foreach(r->json, key, val)
+		json_array_append_new(fields, json_string(key));
+	if (!common_audit_commit_or_reply(r, "guide.update", "unit_guide", db_get(res, 0, "id"),
+					  json_pack("{s:s, s:o}", "unit_id", r->path_params[0],
+						    "fields", fields)))
+		guide_reply(r, 200, res);
+	PQclear(res);
 }
 
 /* For api/requests.c: whether unit's current guide accepts applications

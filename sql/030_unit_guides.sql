@@ -33,6 +33,7 @@ CREATE TABLE unit_guides (
     channels text[] NOT NULL CHECK (cardinality(channels) BETWEEN 1 AND 5
         AND channels <@ ARRAY['online', 'paper', 'counter', 'post', 'fax']),
     created_by text NOT NULL,
+    edited_by text[] NOT NULL DEFAULT '{}',
     submitted_by text,
     submitted_at timestamptz,
     reviewed_by text,
@@ -42,6 +43,9 @@ CREATE TABLE unit_guides (
     superseded_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
+    -- Every change of the row (an edit of the draft, a step) moves it: the
+    -- ETag is version and revision (api/guides.c).
+    revision integer NOT NULL DEFAULT 1 CHECK (revision BETWEEN 1 AND 999999),
     UNIQUE (unit_id, version),
     CHECK ((status IN ('published', 'superseded')) = (published_at IS NOT NULL))
 );
@@ -73,7 +77,8 @@ LANGUAGE sql STABLE AS $$
         'published_at', rfc3339(g.published_at), 'superseded_at', rfc3339(g.superseded_at),
         'created_at', rfc3339(g.created_at), 'updated_at', rfc3339(g.updated_at))
     || CASE WHEN workflow THEN jsonb_build_object('workflow', jsonb_build_object(
-        'created_by', g.created_by, 'submitted_by', g.submitted_by,
+        'created_by', g.created_by, 'edited_by', to_jsonb(g.edited_by),
+        'submitted_by', g.submitted_by,
         'submitted_at', rfc3339(g.submitted_at), 'reviewed_by', g.reviewed_by,
         'reviewed_at', rfc3339(g.reviewed_at), 'review_comment', g.review_comment))
        ELSE '{}'::jsonb END

@@ -660,6 +660,7 @@ CREATE TABLE public.unit_guides (
     complaint_route text NOT NULL,
     channels text[] NOT NULL,
     created_by text NOT NULL,
+    edited_by text[] DEFAULT '{}'::text[] NOT NULL,
     submitted_by text,
     submitted_at timestamp with time zone,
     reviewed_by text,
@@ -669,6 +670,7 @@ CREATE TABLE public.unit_guides (
     superseded_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    revision integer DEFAULT 1 NOT NULL,
     CONSTRAINT unit_guides_address_check CHECK (((char_length(address) >= 1) AND (char_length(address) <= 300))),
     CONSTRAINT unit_guides_categories_check CHECK ((((cardinality(categories) >= 1) AND (cardinality(categories) <= 8)) AND (categories <@ ARRAY['general'::text, 'project'::text, 'regulation'::text, 'work_dynamic'::text, 'personnel'::text, 'financial'::text, 'business'::text, 'annual_report'::text]))),
     CONSTRAINT unit_guides_channels_check CHECK ((((cardinality(channels) >= 1) AND (cardinality(channels) <= 5)) AND (channels <@ ARRAY['online'::text, 'paper'::text, 'counter'::text, 'post'::text, 'fax'::text]))),
@@ -681,6 +683,7 @@ CREATE TABLE public.unit_guides (
     CONSTRAINT unit_guides_office_name_check CHECK (((char_length(office_name) >= 1) AND (char_length(office_name) <= 200))),
     CONSTRAINT unit_guides_postal_address_check CHECK (((char_length(postal_address) >= 1) AND (char_length(postal_address) <= 300))),
     CONSTRAINT unit_guides_review_comment_check CHECK ((char_length(review_comment) <= 2000)),
+    CONSTRAINT unit_guides_revision_check CHECK (((revision >= 1) AND (revision <= 999999))),
     CONSTRAINT unit_guides_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending_review'::text, 'published'::text, 'superseded'::text, 'rejected'::text]))),
     CONSTRAINT unit_guides_telephone_check CHECK (((char_length(telephone) >= 1) AND (char_length(telephone) <= 50))),
     CONSTRAINT unit_guides_version_check CHECK ((version >= 1))
@@ -703,7 +706,8 @@ CREATE FUNCTION public.unit_guide_json(g public.unit_guides, workflow boolean) R
         'published_at', rfc3339(g.published_at), 'superseded_at', rfc3339(g.superseded_at),
         'created_at', rfc3339(g.created_at), 'updated_at', rfc3339(g.updated_at))
     || CASE WHEN workflow THEN jsonb_build_object('workflow', jsonb_build_object(
-        'created_by', g.created_by, 'submitted_by', g.submitted_by,
+        'created_by', g.created_by, 'edited_by', to_jsonb(g.edited_by),
+        'submitted_by', g.submitted_by,
         'submitted_at', rfc3339(g.submitted_at), 'reviewed_by', g.reviewed_by,
         'reviewed_at', rfc3339(g.reviewed_at), 'review_comment', g.review_comment))
        ELSE '{}'::jsonb END

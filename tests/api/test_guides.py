@@ -206,3 +206,39 @@ def test_channel_not_in_guide_is_refused(api, make_unit, tokens, make_account, l
     assert "/channel" in error_pointers(r.json())
     r = api.post("/v1/requests", token=s.clerk, json=dict(paper, channel="counter"))
     assert r.status_code == 201, r.content
+
+
+def test_draft_is_edited_with_if_match_and_the_editor_may_not_review(api, db, make_unit, tokens):
+    from types import SimpleNamespace
+    u = make_unit(kind="township", code=uniq("GE-"), name="测试编辑乡" + uniq())
+    subs = {k: str(uuid.uuid4()) for k in ("clerk", "approver", "approver2")}
+    s = SimpleNamespace(id=u["id"], **{k: mint(tokens, k.rstrip("2"), unit=u["id"], sub=v)
+                                        for k, v in subs.items()})
+    r = api.post(f"/v1/units/{s.id}/guides", token=s.clerk, json=guide_body())
+    tag = r.headers["ETag"]
+    path = f"/v1/units/{s.id}/guides/1"
+    assert_problem(api.patch(path, token=s.approver, json={"fax": "0734-1"}), 428)
+    assert_problem(api.patch(path, token=s.approver, json={"fax": "0734-1"},
+                             headers={"If-Match": '"999"'}), 412)
+    r = api.patch(path, token=s.approver, json={"fax": "0734-1", "channels": ["online"]},
+                  headers={"If-Match": tag})
+    assert r.status_code == 200, r.content
+    assert r.json()["fax"] == "0734-1" and r.json()["channels"] == ["online"]
+    assert r.headers["ETag"] != tag
+    assert r.json()["workflow"]["edited_by"] == [subs["approver"]]
+    r2 = api.patch(path, token=s.clerk, json={"fax": None, "channels": ["online", "online"]},
+                   headers={"If-Match": r.headers["ETag"]})
+    assert_problem(r2, 422, "validation")
+    assert_problem(api.patch(path, token=s.clerk, json={}, headers={"If-Match": r.headers["ETag"]}),
+                   422, "validation")
+    assert api.post(f"{path}/submit", token=s.clerk).status_code == 200
+    # The approver edited it: a second person reviews.
+    assert_problem(api.post(f"{path}/review", token=s.approver, json={"decision": "approve"}),
+                   403, "forbidden")
+    cur = api.get(path, token=s.clerk)
+    assert_problem(api.patch(path, token=s.clerk, json={"fax": None},
+                             headers={"If-Match": cur.headers["ETag"]}), 409, "conflict")
+    r = api.post(f"{path}/review", token=s.approver2, json={"decision": "approve"})
+    assert r.status_code == 200 and r.json()["status"] == "published"
+    assert "guide.update" in [a for (a,) in db(
+        f"SELECT action FROM audit_log WHERE entity = 'unit_guide' AND entity_id = '{r.json()['id']}'")]
