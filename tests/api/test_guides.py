@@ -150,7 +150,8 @@ def supervisor_token(tokens):
     return mint(tokens, "supervisor")
 
 
-def test_refusals(api, unit, tokens, public, admin, unchanged):
+def test_refusals(api, db, unit, tokens, public, admin, unchanged):
+    guides_before = db.read("SELECT count(*), max(updated_at) FROM unit_guides")
     with unchanged():
         assert_problem(api.post(f"/v1/units/{unit.id}/guides", token=unit.other_clerk,
                                 json=guide_body()), 403, "forbidden")
@@ -181,6 +182,7 @@ def test_refusals(api, unit, tokens, public, admin, unchanged):
         r = api.post(f"/v1/units/{unit.id}/guides", token=unit.clerk,
                      json=guide_body(extra=1))
         assert_problem(r, 422, "validation")
+    assert db.read("SELECT count(*), max(updated_at) FROM unit_guides") == guides_before
 
 
 def test_channel_not_in_guide_is_refused(api, make_unit, tokens, make_account, login):
