@@ -132,14 +132,17 @@ CREATE INDEX item_publications_report ON item_publications (unit_id, published_o
 
 -- Every information item published before this migration: its number, in
 -- order of publication per unit and year, and its portal publication.
-CREATE FUNCTION catalogue_number_missing(tz text) RETURNS bigint
+-- creator: only the items of that created_by (the demo seed numbers its
+-- own, not the million of `seed --scale`); null: all.
+CREATE FUNCTION catalogue_number_missing(tz text, creator text DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
     LOCK TABLE catalogue_counters IN EXCLUSIVE MODE;
     WITH todo AS (
         SELECT i.id, i.unit_id, i.published_at,
                extract(year FROM i.published_at AT TIME ZONE tz)::int AS y
         FROM items i
-        WHERE i.kind = 'information' AND i.published_at IS NOT NULL AND i.index_seq IS NULL),
+        WHERE i.kind = 'information' AND i.published_at IS NOT NULL AND i.index_seq IS NULL
+          AND (creator IS NULL OR i.created_by = creator)),
     numbered AS (
         SELECT t.id, t.unit_id, t.y, coalesce(c.last, 0)
                + row_number() OVER (PARTITION BY t.unit_id, t.y ORDER BY t.published_at, t.id)::int AS n

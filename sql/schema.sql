@@ -182,10 +182,10 @@ CREATE FUNCTION public.catalogue_index_number(code text, year integer, n integer
 $$;
 
 --
--- Name: catalogue_number_missing(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: catalogue_number_missing(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.catalogue_number_missing(tz text) RETURNS bigint
+CREATE FUNCTION public.catalogue_number_missing(tz text, creator text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE sql
     AS $$
     LOCK TABLE catalogue_counters IN EXCLUSIVE MODE;
@@ -193,7 +193,8 @@ CREATE FUNCTION public.catalogue_number_missing(tz text) RETURNS bigint
         SELECT i.id, i.unit_id, i.published_at,
                extract(year FROM i.published_at AT TIME ZONE tz)::int AS y
         FROM items i
-        WHERE i.kind = 'information' AND i.published_at IS NOT NULL AND i.index_seq IS NULL),
+        WHERE i.kind = 'information' AND i.published_at IS NOT NULL AND i.index_seq IS NULL
+          AND (creator IS NULL OR i.created_by = creator)),
     numbered AS (
         SELECT t.id, t.unit_id, t.y, coalesce(c.last, 0)
                + row_number() OVER (PARTITION BY t.unit_id, t.y ORDER BY t.published_at, t.id)::int AS n

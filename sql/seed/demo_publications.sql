@@ -25,7 +25,7 @@ FROM (SELECT id, working_day_after(made_on, 20) AS due FROM items
         AND published_at IS NOT NULL) AS d
 WHERE i.id = d.id;
 
-SELECT catalogue_number_missing(current_setting('opengov.tz'));
+SELECT catalogue_number_missing(current_setting('opengov.tz'), 'seed:demo');
 
 INSERT INTO item_publications (item_id, unit_id, channel, published_on, recorded_by, recorded_at)
 SELECT id, unit_id, 'portal', (published_at AT TIME ZONE current_setting('opengov.tz'))::date,
