@@ -182,10 +182,10 @@ CREATE FUNCTION public.catalogue_index_number(code text, year integer, n integer
 $$;
 
 --
--- Name: catalogue_number_missing(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: catalogue_number_missing(text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.catalogue_number_missing(tz text, creator text DEFAULT NULL::text) RETURNS bigint
+CREATE FUNCTION public.catalogue_number_missing(tz text, creator text DEFAULT NULL::text, except_creator text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE sql
     AS $$
     LOCK TABLE catalogue_counters IN EXCLUSIVE MODE;
@@ -194,7 +194,8 @@ CREATE FUNCTION public.catalogue_number_missing(tz text, creator text DEFAULT NU
                extract(year FROM i.published_at AT TIME ZONE tz)::int AS y
         FROM items i
         WHERE i.kind = 'information' AND i.published_at IS NOT NULL AND i.index_seq IS NULL
-          AND (creator IS NULL OR i.created_by = creator)),
+          AND (creator IS NULL OR i.created_by = creator)
+          AND (except_creator IS NULL OR i.created_by <> except_creator)),
     numbered AS (
         SELECT t.id, t.unit_id, t.y, coalesce(c.last, 0)
                + row_number() OVER (PARTITION BY t.unit_id, t.y ORDER BY t.published_at, t.id)::int AS n
