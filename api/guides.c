@@ -532,11 +532,7 @@ void api_guides_update(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	json_t *fields = json_array();
-	const char *key;
-	json_t *val;
-	json_object_foreach(r->json, key, val)
-		json_array_append_new(fields, json_string(key));
+	json_t *fields = common_member_names(r->json);
 	if (!common_audit_commit_or_reply(r, "guide.update", "unit_guide", db_get(res, 0, "id"),
 					  json_pack("{s:s, s:o}", "unit_id", r->path_params[0],
 						    "fields", fields)))

@@ -985,11 +985,7 @@ void api_items_update(struct req *r)
 		unique_or_error(r);
 		return;
 	}
-	json_t *fields = json_array();
-	const char *key;
-	json_t *val;
-	json_object_foreach(r->json, key, val)
-		json_array_append_new(fields, json_string(key));
+	json_t *fields = common_member_names(r->json);
 	finish_change(r, res, 200, "item.update", json_pack("{s:o}", "fields", fields));
 	PQclear(res);
 }
