@@ -15,6 +15,22 @@
 #include "opengov/base/validate.h"
 #include "opengov/domain/workcal.h"
 
+const char *const common_information_categories[] = {
+	"general", "project", "regulation", "work_dynamic", "personnel",
+	"financial", "business", "annual_report", NULL
+};
+
+json_t *common_member_names(const json_t *body)
+{
+	json_t *names = json_array();
+	const char *key;
+	json_t *val;
+
+	json_object_foreach((json_t *)body, key, val)
+		json_array_append_new(names, json_string(key));
+	return names;
+}
+
 int common_invalid_reply(struct req *r, const struct verrs *v, const char *what)
 {
 	problem_reply_errors(r, 422, "validation", what, v);

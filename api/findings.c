@@ -125,6 +125,9 @@ static const struct {
 	  "The unit has not published its report on government information disclosure of %s,"
 	  " due by 31 January of the next year (OGI Regulations Art. 49); electronic monitoring"
 	  " found it." },
+	{ "publication_late", "Information not published within 20 working days %s",
+	  "The information item was published more than 20 working days after its document was"
+	  " made (OGI Regulations Art. 26); electronic monitoring found it.%s" },
 };
 
 /* Row's title and description in English into title and desc when the

@@ -17,15 +17,14 @@
 #include "opengov/base/log.h"
 #include "opengov/domain/formschema.h"
 #include "opengov/base/msg.h"
+#include "opengov/domain/calendar.h"
+#include "opengov/domain/workcal.h"
+#include "opengov/base/config.h"
 
 static const char *const item_kinds[] = { "service", "information", NULL };
 static const char *const service_categories[] = {
 	"administrative_license", "non_administrative_license", "public_service",
 	"referral", NULL
-};
-static const char *const information_categories[] = {
-	"general", "project", "regulation", "work_dynamic", "personnel",
-	"financial", "business", "annual_report", NULL
 };
 static const char *const all_categories[] = {
 	"administrative_license", "non_administrative_license", "public_service",
@@ -40,6 +39,13 @@ static const char *const decisions[] = { "approve", "reject", NULL };
  * normative document (行政规范性文件); null for anything else. */
 static const char *const document_types[] = { "rule", "normative_document", NULL };
 
+/* The catalogue's columns (sql/031): the index number given at publication,
+ * the day the document was made, the day Art. 26 had it published by and
+ * whether it came out later. */
+#define ITEM_CATALOGUE_COLUMNS \
+	" index_number, to_char(made_on, 'YYYY-MM-DD') AS made_on," \
+	" to_char(publish_due, 'YYYY-MM-DD') AS publish_due, published_late"
+
 #define ITEM_COLUMNS \
 	"id, kind, unit_id, category, status, title, title_en, summary, body," \
 	" document_number, code, legal_basis, statutory_days, committed_days," \
@@ -49,7 +55,7 @@ static const char *const document_types[] = { "rule", "normative_document", NULL
 	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
 	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
 	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, document_type," \
-	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on, form_schema"
+	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on, form_schema," ITEM_CATALOGUE_COLUMNS
 
 /* The list leaves out the body and the form: pages stay small; GET one
  * item for them. */
@@ -62,7 +68,8 @@ static const char *const document_types[] = { "rule", "normative_document", NULL
 	" rfc3339(reviewed_at) AS reviewed_at, review_decision, review_comment," \
 	" rfc3339(withdrawn_at) AS withdrawn_at, withdraw_reason, created_by, version," \
 	" (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, document_type," \
-	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on, NULL::json AS form_schema"
+	" to_char(abolished_on, 'YYYY-MM-DD') AS abolished_on, NULL::json AS form_schema," \
+	ITEM_CATALOGUE_COLUMNS
 
 static const char *check_material_code(const char *s)
 {
@@ -71,6 +78,16 @@ static const char *check_material_code(const char *s)
 		      (*s >= '0' && *s <= '9') || strchr("_-", *s)))
 			return N_("may hold only letters, digits, '_' and '-'");
 	return NULL;
+}
+
+/* A day a document was made: a date, not after today. */
+static const char *check_made_on(const char *s)
+{
+	int day;
+
+	if (calendar_parse(s, &day))
+		return N_("must be a date, YYYY-MM-DD");
+	return day > workcal_today() ? N_("must not be in the future") : NULL;
 }
 
 static const struct field service_fields[] = {
@@ -94,13 +111,16 @@ static const struct field service_fields[] = {
 static const struct field information_fields[] = {
 	{ "kind", FT_ENUM, F_REQUIRED | F_FIXED, 0, 0, item_kinds, NULL, NULL },
 	{ "unit_id", FT_UUID, F_FIXED, 0, 0, NULL, NULL, NULL },
-	{ "category", FT_ENUM, F_REQUIRED, 0, 0, information_categories, NULL, NULL },
+	{ "category", FT_ENUM, F_REQUIRED, 0, 0, common_information_categories, NULL, NULL },
 	{ "title", FT_STRING, F_REQUIRED, 1, 300, NULL, NULL, NULL },
 	{ "title_en", FT_STRING, F_NULLABLE, 1, 300, NULL, NULL, NULL },
 	{ "summary", FT_STRING, F_NULLABLE, 0, 2000, NULL, NULL, NULL },
 	{ "body", FT_STRING, F_REQUIRED, 1, 200000, NULL, NULL, NULL },
 	{ "document_number", FT_STRING, F_NULLABLE, 1, 100, NULL, NULL, NULL },
 	{ "document_type", FT_ENUM, F_NULLABLE, 0, 0, document_types, NULL, NULL },
+	/* The day the document was made (Art. 26: published within 20
+	 * working days of it). */
+	{ "made_on", FT_STRING, F_NULLABLE, 10, 10, NULL, check_made_on, NULL },
 	END_FIELDS,
 };
 
@@ -132,7 +152,8 @@ enum item_col {
 	IC_PUBLISHED_AT, IC_CREATED_AT, IC_UPDATED_AT, IC_SUBMITTED_BY,
 	IC_SUBMITTED_AT, IC_REVIEWED_BY, IC_REVIEWED_AT, IC_REVIEW_DECISION,
 	IC_REVIEW_COMMENT, IC_WITHDRAWN_AT, IC_WITHDRAW_REASON, IC_CREATED_BY,
-	IC_VERSION, IC_SORT_US, IC_DOCUMENT_TYPE, IC_ABOLISHED_ON, IC_FORM_SCHEMA, IC__MAX
+	IC_VERSION, IC_SORT_US, IC_DOCUMENT_TYPE, IC_ABOLISHED_ON, IC_FORM_SCHEMA,
+	IC_INDEX_NUMBER, IC_MADE_ON, IC_PUBLISH_DUE, IC_PUBLISHED_LATE, IC__MAX
 };
 
 /* Writes "key": value-of-column. */
@@ -154,6 +175,7 @@ static const char *const item_col_names[IC__MAX] = {
 	"updated_at", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at",
 	"review_decision", "review_comment", "withdrawn_at", "withdraw_reason",
 	"created_by", "version", "sort_us", "document_type", "abolished_on", "form_schema",
+	"index_number", "made_on", "publish_due", "published_late",
 };
 
 static void check_item_columns(const PGresult *res)
@@ -206,6 +228,10 @@ static void item_write(struct buf *b, const struct req *r, const PGresult *res, 
 		put(b, &first, "document_number", res, row, IC_DOCUMENT_NUMBER);
 		put(b, &first, "document_type", res, row, IC_DOCUMENT_TYPE);
 		put(b, &first, "abolished_on", res, row, IC_ABOLISHED_ON);
+		put(b, &first, "index_number", res, row, IC_INDEX_NUMBER);
+		put(b, &first, "made_on", res, row, IC_MADE_ON);
+		put(b, &first, "publish_due", res, row, IC_PUBLISH_DUE);
+		put(b, &first, "published_late", res, row, IC_PUBLISHED_LATE);
 	}
 	put(b, &first, "published_at", res, row, IC_PUBLISHED_AT);
 	put(b, &first, "created_at", res, row, IC_CREATED_AT);
@@ -779,10 +805,11 @@ void api_items_create(struct req *r)
 	DB_STMT(ins, "items_insert",
 		"INSERT INTO items (kind, unit_id, category, title, title_en, summary, body,"
 		" document_number, code, legal_basis, statutory_days, committed_days, materials,"
-		" fee, online, created_by, document_type, form_schema)"
+		" fee, online, created_by, document_type, form_schema, made_on)"
 		" VALUES (:kind, :unit_id, :category, :title, :title_en, :summary, :body,"
 		" :document_number, :code, :legal_basis, :statutory_days, :committed_days,"
-		" :materials::jsonb, :fee, :online, :created_by, :document_type, :form_schema::json)"
+		" :materials::jsonb, :fee, :online, :created_by, :document_type, :form_schema::json,"
+		" :made_on::date)"
 		" RETURNING " ITEM_COLUMNS);
 	struct verrs v = { 0 };
 	const char *kind = json_member_str(r->json, "kind");
@@ -836,6 +863,7 @@ void api_items_create(struct req *r)
 	DB_ARG(&a, ins, "created_by", r->claims.sub);
 	DB_ARG(&a, ins, "document_type", json_member_str(r->json, "document_type"));
 	DB_ARG(&a, ins, "form_schema", form_schema);
+	DB_ARG(&a, ins, "made_on", json_member_str(r->json, "made_on"));
 	if (db_begin_or_reply(r)) {
 		free(materials);
 		free(form_schema);
@@ -876,6 +904,7 @@ void api_items_update(struct req *r)
 		"  THEN :document_type ELSE document_type END,"
 		" form_schema = CASE WHEN :set_form_schema::boolean"
 		"  THEN :form_schema::json ELSE form_schema END,"
+		" made_on = CASE WHEN :set_made_on::boolean THEN :made_on::date ELSE made_on END,"
 		" edited_by = CASE WHEN :editor = ANY (edited_by) THEN edited_by"
 		"  ELSE edited_by || :editor END,"
 		" version = version + 1, updated_at = now()"
@@ -946,6 +975,8 @@ void api_items_update(struct req *r)
 	DB_ARG(&a, upd, "document_type", json_member_str(r->json, "document_type"));
 	DB_ARG(&a, upd, "set_form_schema", json_object_get(r->json, "form_schema") ? "true" : "false");
 	DB_ARG(&a, upd, "form_schema", form_schema);
+	DB_ARG(&a, upd, "set_made_on", json_object_get(r->json, "made_on") ? "true" : "false");
+	DB_ARG(&a, upd, "made_on", json_member_str(r->json, "made_on"));
 	DB_ARG(&a, upd, "editor", r->claims.sub);
 	PGresult *res = db_exec_args(r->db, &upd, &a);
 	free(materials);
@@ -954,11 +985,7 @@ void api_items_update(struct req *r)
 		unique_or_error(r);
 		return;
 	}
-	json_t *fields = json_array();
-	const char *key;
-	json_t *val;
-	json_object_foreach(r->json, key, val)
-		json_array_append_new(fields, json_string(key));
+	json_t *fields = common_member_names(r->json);
 	finish_change(r, res, 200, "item.update", json_pack("{s:o}", "fields", fields));
 	PQclear(res);
 }
@@ -1001,11 +1028,24 @@ static void transition(struct req *r, PGresult *cur, const char *to,
 		       const char *decision, const char *text, const char *action)
 {
 	const char *from = db_get(cur, 0, "status");
+	DB_STMT(publish, "items_catalogue_publish", "SELECT catalogue_publish($1, $2)");
 	const char *p[] = { r->path_params[0], to, r->claims.sub, decision, text };
 	PGresult *res = db_exec_or_reply(r, &item_transition, 5, p);
 
 	if (!res)
 		return;
+	/* Publication numbers the item in its unit's catalogue, judges its
+	 * timeliness and records the portal as its channel (sql/031). */
+	if (!strcmp(to, "published")) {
+		const char *pp[] = { r->path_params[0], r->cfg->tz };
+		PGresult *done = db_exec_or_reply(r, &publish, 2, pp);
+		PQclear(res);
+		if (!done)
+			return;
+		PQclear(done);
+		if (!(res = db_exec_or_reply(r, &item_by_id, 1, pp)))
+			return;
+	}
 	json_t *detail = json_pack("{s:s, s:s}", "from", from, "to", to);
 	if (text)
 		json_object_set_new(detail, decision ? "comment" : "reason", json_string(text));

@@ -177,6 +177,17 @@ static const char annual_sql[] =
 	" FROM requests q WHERE q.unit_id = u.id AND q.fee IS NOT NULL"
 	"  AND (q.fee->>'notice_date')::date >= $1::date AND (q.fee->>'notice_date')::date < $3::date")
 	"),"
+	/* Where the information went out in the year, by channel (sql/031):
+	 * pieces per channel; the bulletin's issues and their print runs
+	 * counted once per issue however many units' pieces it carried. */
+	"pc AS (" PER_UNIT("r",
+	" SELECT p.channel, count(*) AS n FROM item_publications p"
+	" WHERE p.unit_id = u.id AND p.published_on >= $1::date AND p.published_on < $3::date"
+	" GROUP BY 1") "),"
+	"pb AS (SELECT count(*) AS issues, sum(copies) AS copies FROM ("
+	" SELECT p.issue, max(p.copies) AS copies FROM item_publications p"
+	" WHERE p.channel = 'bulletin' AND p.published_on >= $1::date AND p.published_on < $3::date"
+	"  AND ($2::uuid IS NULL OR p.unit_id = $2::uuid) GROUP BY 1) AS bi),"
 	/* Findings: every event of a finding follows its creation. */
 	"fs AS (" PER_UNIT("r",
 	" SELECT fd.category,"
@@ -228,6 +239,9 @@ static const char annual_sql[] =
 	" UNION ALL SELECT y.k, '', y.v FROM fe CROSS JOIN LATERAL (VALUES"
 	"  ('fee_notices', fe.notices), ('fee_amount', fe.amount), ('fee_paid', fe.paid),"
 	"  ('fee_paid_amount', fe.paid_amount)) AS y(k, v)"
+	" UNION ALL SELECT 'channel', channel, n FROM pc"
+	" UNION ALL SELECT y.k, '', y.v FROM pb CROSS JOIN LATERAL (VALUES"
+	"  ('bulletin_issues', pb.issues), ('bulletin_copies', pb.copies)) AS y(k, v)"
 	" UNION ALL SELECT 'proactive', category, n FROM pd"
 	" UNION ALL SELECT y.k, sv.category, y.v FROM sv"
 	"  CROSS JOIN LATERAL (VALUES ('service', sv.n), ('service_online', sv.online)) AS y(k, v)"
@@ -721,6 +735,19 @@ static void annual_write(struct rw *w, const PGresult *res, int year, const char
 	rw_val(w, "approved", fig_count(res, "approvals_approved", "*"));
 	rw_val(w, "rejected", fig_count(res, "approvals_rejected", "*"));
 	rw_val(w, "on_time_rate", fig(res, "approvals_on_time_rate", "*"));
+	rw_close(w);
+
+	/* The channels the year's information went out through (the work
+	 * summary's "direct reporting 3,000+ pieces, 17 bulletin issues"). */
+	static const char *const channels[] = { "portal", "direct_report", "bulletin",
+						"touch_screen", "press", "other", NULL };
+	rw_obj(w, "publication_channels");
+	rw_dims(w, "by_channel");
+	for (int i = 0; channels[i]; i++)
+		rw_val(w, channels[i], fig_count(res, "channel", channels[i]));
+	rw_close(w);
+	rw_val(w, "bulletin_issues", fig_count(res, "bulletin_issues", "*"));
+	rw_val(w, "bulletin_copies", fig_count(res, "bulletin_copies", "*"));
 	rw_close(w);
 
 	rw_obj(w, "ratings");
@@ -1307,7 +1334,7 @@ _Static_assert(RATING_BAD_MAX == 2, "RATING_BAD_MAX_SQL says 2");
 static const char scoreboard_sql[] =
 	"WITH s AS (SELECT u.id, u.code, u.name, u.kind, rq.received, dq.decided, dq.on_time,"
 	"  dq.late + red.n AS overdue, dq.average_days, it.items, it.online, fd.opened, fd.closed,"
-	"  rt.ratings, rt.average_rating, rt.bad_ratings"
+	"  rt.ratings, rt.average_rating, rt.bad_ratings, lp.late_publications"
 	" FROM units u"
 	" CROSS JOIN LATERAL (SELECT count(*) AS received FROM requests q"
 	"  WHERE q.unit_id = u.id AND " IN_RANGE("q.received_at") ") AS rq"
@@ -1329,7 +1356,11 @@ static const char scoreboard_sql[] =
 	/* The ratings of the unit's requests rated in the range (sql/015). */
 	" CROSS JOIN LATERAL (SELECT count(*) AS ratings, round(avg(g.score), 2) AS average_rating,"
 	"  count(*) FILTER (WHERE g.score <= " RATING_BAD_MAX_SQL ") AS bad_ratings FROM ratings g"
-	"  WHERE g.unit_id = u.id AND " IN_RANGE("g.rated_at") ") AS rt),"
+	"  WHERE g.unit_id = u.id AND " IN_RANGE("g.rated_at") ") AS rt"
+	/* Information published in the range later than Art. 26's 20 working
+	 * days after it was made (sql/031, items_published_late). */
+	" CROSS JOIN LATERAL (SELECT count(*) AS late_publications FROM items i"
+	"  WHERE i.unit_id = u.id AND i.published_late AND " IN_RANGE("i.published_at") ") AS lp),"
 	"x AS (SELECT s.*,"
 	"  s.on_time::numeric / nullif(s.on_time + s.overdue, 0) AS t,"
 	"  s.online::numeric / nullif(s.items, 0) AS o,"
@@ -1348,7 +1379,8 @@ static const char scoreboard_sql[] =
 	" average_days AS average_working_days, items AS service_items, online AS online_items,"
 	" round(o, 4) AS online_rate, opened AS findings_opened, closed AS findings_closed,"
 	" round(c, 4) AS rectification_rate, average_rating, ratings,"
-	" round(bad_ratings::numeric / nullif(ratings, 0), 4) AS bad_rating_share, score, grade"
+	" round(bad_ratings::numeric / nullif(ratings, 0), 4) AS bad_rating_share,"
+	" late_publications, score, grade"
 	" FROM g"
 	" WHERE $3::numeric IS NULL OR score < $3::numeric OR score = $3::numeric AND code > $4"
 	" ORDER BY score DESC, code LIMIT $5::int";

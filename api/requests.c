@@ -550,6 +550,17 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 			verrs_add(&v, "/applicant/account_id", "is not an applicant's account");
 		PQclear(res);
 	}
+	/* A disclosure application comes through a channel the unit's
+	 * current guide lists (OGI Regulations Art. 12, 28; api/guides.c). */
+	if (!v.n && n->disclosure) {
+		const char *channel = n->clerk ? json_member_str(r->json, "channel") : "online";
+		int ok = guides_channel_accepted(r, n->unit, channel);
+		if (ok < 0)
+			return -1;
+		if (!ok)
+			verrs_add(&v, "/channel", "is not a channel the unit's disclosure guide"
+				  " accepts (%s): see GET /v1/units/{id}/guide", channel);
+	}
 	if (v.n) {
 		db_rollback(r->db);
 		return common_invalid_reply(r, &v, "The application is invalid.");

@@ -20,7 +20,8 @@
 	" 'description', w.description, 'active', w.active, 'version', w.version," \
 	" 'created_by', w.created_by, 'created_at', rfc3339(w.created_at),"	\
 	" 'updated_at', rfc3339(w.updated_at),"				\
-	" 'secret_rotated_at', rfc3339(w.secret_rotated_at))"
+	" 'secret_rotated_at', rfc3339(w.secret_rotated_at),"		\
+	" 'unit_id', w.unit_id, 'direct_report', w.direct_report)"
 
 /* ... and once, at creation or rotation, with it. */
 #define WEBHOOK_JSON_SECRET \
@@ -39,11 +40,39 @@
 	"  'duration_ms', a.duration_ms, 'error', a.error) ORDER BY a.attempt), '[]')" \
 	"  FROM webhook_attempts a WHERE a.delivery_id = d.id))::text AS j"
 
+/* The answer to a failed write: 422 for a unit_id that is no unit (the
+ * foreign key), else the database's error. */
+static void unit_or_error(struct req *r, const char *what)
+{
+	struct verrs v = { 0 };
+
+	if (strcmp(r->db->sqlstate, SQLSTATE_FK)) {
+		db_error_reply(r);
+		return;
+	}
+	db_rollback(r->db);
+	verrs_add(&v, "/unit_id", "is not a unit");
+	common_invalid_reply(r, &v, what);
+}
+
+/* A boolean member as a parameter: "true", "false", or NULL when absent. */
+static const char *bool_arg(const json_t *body, const char *name)
+{
+	const json_t *v = json_object_get(body, name);
+
+	return v ? (json_is_true(v) ? "true" : "false") : NULL;
+}
+
 static const struct field webhook_fields[] = {
 	{ "url", FT_STRING, F_REQUIRED, 8, 2000, NULL, NULL, NULL },
 	{ "types", FT_ARRAY, F_REQUIRED, 0, 64, NULL, NULL, NULL },
 	{ "description", FT_STRING, F_NULLABLE, 0, 500, NULL, NULL, NULL },
 	{ "active", FT_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	/* Direct reporting: the higher-level portal subscribes to one unit's
+	 * events (null: the city's), and its deliveries of item.published
+	 * record the items as reported to it (docs/events.md). */
+	{ "unit_id", FT_UUID, F_NULLABLE, 0, 0, NULL, NULL, NULL },
+	{ "direct_report", FT_BOOL, 0, 0, 0, NULL, NULL, NULL },
 	END_FIELDS
 };
 
@@ -128,9 +157,10 @@ void api_webhooks_create(struct req *r)
 {
 	DB_STMT(st, "webhooks_create",
 		"WITH w AS (INSERT INTO webhooks (url, types, description, active, secret,"
-		"  from_seq, created_by)"
+		"  from_seq, created_by, unit_id, direct_report)"
 		" SELECT :url, :types::text[], :description, coalesce(:active::boolean, true),"
-		"  :secret, c.last, :actor FROM events_counter c RETURNING *)"
+		"  :secret, c.last, :actor, :unit_id::uuid, coalesce(:direct_report::boolean, false)"
+		" FROM events_counter c RETURNING *)"
 		" SELECT w.id, " WEBHOOK_JSON_SECRET " FROM w");
 	struct verrs v = { 0 };
 	struct db_args a = { 0 };
@@ -156,6 +186,8 @@ void api_webhooks_create(struct req *r)
 	DB_ARG(&a, st, "active", active ? (json_is_true(active) ? "true" : "false") : NULL);
 	DB_ARG(&a, st, "secret", secret);
 	DB_ARG(&a, st, "actor", req_actor(r));
+	DB_ARG(&a, st, "unit_id", json_member_str(r->json, "unit_id"));
+	DB_ARG(&a, st, "direct_report", bool_arg(r->json, "direct_report"));
 	if (db_begin_or_reply(r)) {
 		buf_free(&types);
 		return;
@@ -163,7 +195,7 @@ void api_webhooks_create(struct req *r)
 	PGresult *res = db_exec_args(r->db, &st, &a);
 	buf_free(&types);
 	if (!res) {
-		db_error_reply(r);
+		unit_or_error(r, "The webhook is invalid.");
 		return;
 	}
 	char id[37];
@@ -239,7 +271,10 @@ void api_webhooks_update(struct req *r)
 		" types = coalesce(:types::text[], types),"
 		" description = CASE WHEN :set_description::boolean THEN :description"
 		"  ELSE description END,"
-		" active = coalesce(:active::boolean, active), version = version + 1,"
+		" active = coalesce(:active::boolean, active),"
+		" unit_id = CASE WHEN :set_unit_id::boolean THEN :unit_id::uuid ELSE unit_id END,"
+		" direct_report = coalesce(:direct_report::boolean, direct_report),"
+		" version = version + 1,"
 		" updated_at = now() WHERE id = :id::uuid"
 		" RETURNING w.version, " WEBHOOK_JSON "::text AS j");
 	struct verrs v = { 0 };
@@ -267,6 +302,9 @@ void api_webhooks_update(struct req *r)
 	DB_ARG(&a, st, "description", json_is_string(desc) ? json_string_value(desc) : NULL);
 	DB_ARG(&a, st, "active", active ? (json_is_true(active) ? "true" : "false") : NULL);
 	DB_ARG(&a, st, "id", r->path_params[0]);
+	DB_ARG(&a, st, "set_unit_id", json_object_get(r->json, "unit_id") ? "true" : "false");
+	DB_ARG(&a, st, "unit_id", json_member_str(r->json, "unit_id"));
+	DB_ARG(&a, st, "direct_report", bool_arg(r->json, "direct_report"));
 	if (db_begin_or_reply(r)) {
 		buf_free(&types);
 		return;
@@ -287,7 +325,7 @@ void api_webhooks_update(struct req *r)
 	res = db_exec_args(r->db, &st, &a);
 	buf_free(&types);
 	if (!res) {
-		db_error_reply(r);
+		unit_or_error(r, "The change is invalid.");
 		return;
 	}
 	json_t *detail = json_deep_copy(r->json);

@@ -171,6 +171,88 @@ END
 $$;
 
 --
+-- Name: catalogue_index_number(text, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalogue_index_number(code text, year integer, n integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT code || '-' || year || '-' ||
+           CASE WHEN n < 100000 THEN lpad(n::text, 5, '0') ELSE n::text END
+$$;
+
+--
+-- Name: catalogue_number_missing(text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalogue_number_missing(tz text, creator text DEFAULT NULL::text, except_creator text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    LOCK TABLE catalogue_counters IN EXCLUSIVE MODE;
+    WITH todo AS (
+        SELECT i.id, i.unit_id, i.published_at,
+               extract(year FROM i.published_at AT TIME ZONE tz)::int AS y
+        FROM items i
+        WHERE i.kind = 'information' AND i.published_at IS NOT NULL AND i.index_seq IS NULL
+          AND (creator IS NULL OR i.created_by = creator)
+          AND (except_creator IS NULL OR i.created_by <> except_creator)),
+    numbered AS (
+        SELECT t.id, t.unit_id, t.y, coalesce(c.last, 0)
+               + row_number() OVER (PARTITION BY t.unit_id, t.y ORDER BY t.published_at, t.id)::int AS n
+        FROM todo t LEFT JOIN catalogue_counters c ON c.unit_id = t.unit_id AND c.year = t.y),
+    upd AS (
+        UPDATE items i SET index_year = b.y, index_seq = b.n,
+               index_number = catalogue_index_number(u.code, b.y, b.n)
+        FROM numbered b JOIN units u ON u.id = b.unit_id
+        WHERE i.id = b.id
+        RETURNING b.unit_id, b.y, b.n),
+    counters AS (
+        INSERT INTO catalogue_counters AS c (unit_id, year, last)
+        SELECT unit_id, y, max(n) FROM upd GROUP BY unit_id, y
+        ON CONFLICT (unit_id, year) DO UPDATE SET last = greatest(c.last, excluded.last)
+        RETURNING 1)
+    SELECT count(*) FROM upd WHERE (SELECT count(*) FROM counters) >= 0;
+$$;
+
+--
+-- Name: catalogue_publish(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.catalogue_publish(p_item uuid, tz text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    it items;
+    y integer;
+    n integer;
+    due date;
+BEGIN
+    SELECT * INTO it FROM items WHERE id = p_item;
+    IF it.kind IS DISTINCT FROM 'information' OR it.published_at IS NULL THEN
+        RETURN;
+    END IF;
+    IF it.index_seq IS NULL THEN
+        y := extract(year FROM it.published_at AT TIME ZONE tz);
+        INSERT INTO catalogue_counters AS c (unit_id, year, last) VALUES (it.unit_id, y, 1)
+            ON CONFLICT (unit_id, year) DO UPDATE SET last = c.last + 1
+            RETURNING last INTO n;
+        UPDATE items SET index_year = y, index_seq = n,
+               index_number = catalogue_index_number((SELECT code FROM units WHERE id = it.unit_id), y, n)
+         WHERE id = p_item;
+    END IF;
+    IF it.made_on IS NOT NULL THEN
+        due := working_day_after(it.made_on, 20);
+        UPDATE items SET publish_due = due,
+               published_late = (it.published_at AT TIME ZONE tz)::date > due
+         WHERE id = p_item;
+    END IF;
+    INSERT INTO item_publications (item_id, unit_id, channel, published_on, recorded_by)
+    VALUES (p_item, it.unit_id, 'portal', (it.published_at AT TIME ZONE tz)::date, 'system')
+    ON CONFLICT DO NOTHING;
+END
+$$;
+
+--
 -- Name: disclosure_log_search_text(text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -728,6 +810,80 @@ CREATE FUNCTION public.search_tokens(t text) RETURNS text[]
 $$;
 
 --
+-- Name: unit_guides; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.unit_guides (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    unit_id uuid NOT NULL,
+    version integer NOT NULL,
+    status text DEFAULT 'draft'::text NOT NULL,
+    categories text[] NOT NULL,
+    how_to_apply text NOT NULL,
+    office_name text NOT NULL,
+    address text NOT NULL,
+    office_hours text NOT NULL,
+    telephone text NOT NULL,
+    fax text,
+    email text,
+    postal_address text NOT NULL,
+    complaint_route text NOT NULL,
+    channels text[] NOT NULL,
+    created_by text NOT NULL,
+    edited_by text[] DEFAULT '{}'::text[] NOT NULL,
+    submitted_by text,
+    submitted_at timestamp with time zone,
+    reviewed_by text,
+    reviewed_at timestamp with time zone,
+    review_comment text,
+    published_at timestamp with time zone,
+    superseded_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    revision integer DEFAULT 1 NOT NULL,
+    CONSTRAINT unit_guides_address_check CHECK (((char_length(address) >= 1) AND (char_length(address) <= 300))),
+    CONSTRAINT unit_guides_categories_check CHECK ((((cardinality(categories) >= 1) AND (cardinality(categories) <= 8)) AND (categories <@ ARRAY['general'::text, 'project'::text, 'regulation'::text, 'work_dynamic'::text, 'personnel'::text, 'financial'::text, 'business'::text, 'annual_report'::text]))),
+    CONSTRAINT unit_guides_channels_check CHECK ((((cardinality(channels) >= 1) AND (cardinality(channels) <= 5)) AND (channels <@ ARRAY['online'::text, 'paper'::text, 'counter'::text, 'post'::text, 'fax'::text]))),
+    CONSTRAINT unit_guides_check CHECK (((status = ANY (ARRAY['published'::text, 'superseded'::text])) = (published_at IS NOT NULL))),
+    CONSTRAINT unit_guides_complaint_route_check CHECK (((char_length(complaint_route) >= 1) AND (char_length(complaint_route) <= 2000))),
+    CONSTRAINT unit_guides_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 200))),
+    CONSTRAINT unit_guides_fax_check CHECK (((char_length(fax) >= 1) AND (char_length(fax) <= 50))),
+    CONSTRAINT unit_guides_how_to_apply_check CHECK (((char_length(how_to_apply) >= 1) AND (char_length(how_to_apply) <= 5000))),
+    CONSTRAINT unit_guides_office_hours_check CHECK (((char_length(office_hours) >= 1) AND (char_length(office_hours) <= 200))),
+    CONSTRAINT unit_guides_office_name_check CHECK (((char_length(office_name) >= 1) AND (char_length(office_name) <= 200))),
+    CONSTRAINT unit_guides_postal_address_check CHECK (((char_length(postal_address) >= 1) AND (char_length(postal_address) <= 300))),
+    CONSTRAINT unit_guides_review_comment_check CHECK ((char_length(review_comment) <= 2000)),
+    CONSTRAINT unit_guides_revision_check CHECK (((revision >= 1) AND (revision <= 999999))),
+    CONSTRAINT unit_guides_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending_review'::text, 'published'::text, 'superseded'::text, 'rejected'::text]))),
+    CONSTRAINT unit_guides_telephone_check CHECK (((char_length(telephone) >= 1) AND (char_length(telephone) <= 50))),
+    CONSTRAINT unit_guides_version_check CHECK ((version >= 1))
+);
+
+--
+-- Name: unit_guide_json(public.unit_guides, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.unit_guide_json(g public.unit_guides, workflow boolean) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT jsonb_build_object(
+        'id', g.id, 'unit_id', g.unit_id, 'version', g.version, 'status', g.status,
+        'categories', to_jsonb(g.categories), 'how_to_apply', g.how_to_apply,
+        'office_name', g.office_name, 'address', g.address,
+        'office_hours', g.office_hours, 'telephone', g.telephone, 'fax', g.fax,
+        'email', g.email, 'postal_address', g.postal_address,
+        'complaint_route', g.complaint_route, 'channels', to_jsonb(g.channels),
+        'published_at', rfc3339(g.published_at), 'superseded_at', rfc3339(g.superseded_at),
+        'created_at', rfc3339(g.created_at), 'updated_at', rfc3339(g.updated_at))
+    || CASE WHEN workflow THEN jsonb_build_object('workflow', jsonb_build_object(
+        'created_by', g.created_by, 'edited_by', to_jsonb(g.edited_by),
+        'submitted_by', g.submitted_by,
+        'submitted_at', rfc3339(g.submitted_at), 'reviewed_by', g.reviewed_by,
+        'reviewed_at', rfc3339(g.reviewed_at), 'review_comment', g.review_comment))
+       ELSE '{}'::jsonb END
+$$;
+
+--
 -- Name: webhooks_changed(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -738,6 +894,21 @@ BEGIN
     PERFORM pg_notify('opengov_webhooks', TG_TABLE_NAME);
     RETURN NULL;
 END
+$$;
+
+--
+-- Name: working_day_after(date, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.working_day_after(d date, n integer) RETURNS date
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT w.day FROM (
+        SELECT g.day::date AS day, row_number() OVER (ORDER BY g.day) AS k
+        FROM generate_series(d + 1, d + 3 * n + 40, interval '1 day') AS g(day)
+        LEFT JOIN calendar_days c ON c.day = g.day::date
+        WHERE coalesce(c.working, extract(isodow FROM g.day) < 6)) AS w
+    WHERE w.k = n
 $$;
 
 --
@@ -959,6 +1130,18 @@ CREATE TABLE public.calendar_years (
 );
 
 --
+-- Name: catalogue_counters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.catalogue_counters (
+    unit_id uuid NOT NULL,
+    year integer NOT NULL,
+    last integer NOT NULL,
+    CONSTRAINT catalogue_counters_last_check CHECK ((last >= 1)),
+    CONSTRAINT catalogue_counters_year_check CHECK (((year >= 1900) AND (year <= 9999)))
+);
+
+--
 -- Name: disclosure_log; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1164,10 +1347,11 @@ CREATE TABLE public.findings (
     CONSTRAINT findings_description_check CHECK (((char_length(description) >= 1) AND (char_length(description) <= 5000))),
     CONSTRAINT findings_rectification_check CHECK ((char_length(rectification) <= 5000)),
     CONSTRAINT findings_report_year_check CHECK (((report_year >= 2000) AND (report_year <= 9999))),
-    CONSTRAINT findings_rule_check CHECK ((rule = ANY (ARRAY['overdue'::text, 'acceptance_lapsed'::text, 'pause_overrun'::text, 'delivery_overdue'::text, 'report_unpublished'::text]))),
+    CONSTRAINT findings_rule_check CHECK ((rule = ANY (ARRAY['overdue'::text, 'acceptance_lapsed'::text, 'pause_overrun'::text, 'delivery_overdue'::text, 'report_unpublished'::text, 'publication_late'::text]))),
     CONSTRAINT findings_rule_subject CHECK (((rule IS NULL) OR
 CASE
     WHEN (rule = 'report_unpublished'::text) THEN ((report_year IS NOT NULL) AND (request_id IS NULL))
+    WHEN (rule = 'publication_late'::text) THEN ((item_id IS NOT NULL) AND (request_id IS NULL))
     ELSE (request_id IS NOT NULL)
 END)),
     CONSTRAINT findings_severity_check CHECK ((severity = ANY (ARRAY['yellow'::text, 'red'::text]))),
@@ -1193,6 +1377,33 @@ CREATE TABLE public.idempotency_keys (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     lang text,
     CONSTRAINT idempotency_keys_lang_check CHECK (((lang IS NULL) OR (lang = ANY (ARRAY['zh-CN'::text, 'en'::text]))))
+);
+
+--
+-- Name: item_publications; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.item_publications (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    item_id uuid NOT NULL,
+    unit_id uuid NOT NULL,
+    channel text NOT NULL,
+    published_on date NOT NULL,
+    issue text,
+    copies integer,
+    note text,
+    recorded_by text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT item_publications_channel_check CHECK ((channel = ANY (ARRAY['portal'::text, 'direct_report'::text, 'bulletin'::text, 'touch_screen'::text, 'press'::text, 'other'::text]))),
+    CONSTRAINT item_publications_check CHECK (
+CASE channel
+    WHEN 'bulletin'::text THEN ((issue IS NOT NULL) AND (copies IS NOT NULL))
+    WHEN 'press'::text THEN (copies IS NULL)
+    ELSE ((issue IS NULL) AND (copies IS NULL))
+END),
+    CONSTRAINT item_publications_copies_check CHECK (((copies >= 1) AND (copies <= 10000000))),
+    CONSTRAINT item_publications_issue_check CHECK (((char_length(issue) >= 1) AND (char_length(issue) <= 100))),
+    CONSTRAINT item_publications_note_check CHECK (((char_length(note) >= 1) AND (char_length(note) <= 500)))
 );
 
 --
@@ -1236,6 +1447,12 @@ CREATE TABLE public.items (
     abolished_note text,
     edited_by text[] DEFAULT '{}'::text[] NOT NULL,
     form_schema json,
+    index_number text,
+    index_year integer,
+    index_seq integer,
+    made_on date,
+    publish_due date,
+    published_late boolean,
     CONSTRAINT items_abolished_note_check CHECK (((char_length(abolished_note) >= 1) AND (char_length(abolished_note) <= 2000))),
     CONSTRAINT items_abolished_typed CHECK (((abolished_on IS NULL) OR (document_type IS NOT NULL))),
     CONSTRAINT items_body_check CHECK ((char_length(body) <= 200000)),
@@ -1250,8 +1467,11 @@ CREATE TABLE public.items (
     CONSTRAINT items_document_type_check CHECK ((document_type = ANY (ARRAY['rule'::text, 'normative_document'::text]))),
     CONSTRAINT items_document_type_information CHECK (((kind = 'information'::text) OR ((document_type IS NULL) AND (abolished_on IS NULL)))),
     CONSTRAINT items_fee_check CHECK ((fee >= (0)::numeric)),
+    CONSTRAINT items_index_information CHECK (((index_seq IS NULL) OR (kind = 'information'::text))),
+    CONSTRAINT items_index_whole CHECK ((((index_number IS NULL) = (index_seq IS NULL)) AND ((index_seq IS NULL) = (index_year IS NULL)))),
     CONSTRAINT items_kind_check CHECK ((kind = ANY (ARRAY['service'::text, 'information'::text]))),
     CONSTRAINT items_legal_basis_check CHECK ((char_length(legal_basis) <= 2000)),
+    CONSTRAINT items_made_on_information CHECK (((made_on IS NULL) OR (kind = 'information'::text))),
     CONSTRAINT items_review_decision_check CHECK ((review_decision = ANY (ARRAY['approve'::text, 'reject'::text]))),
     CONSTRAINT items_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'pending_review'::text, 'published'::text, 'withdrawn'::text]))),
     CONSTRAINT items_statutory_days_check CHECK (((statutory_days >= 1) AND (statutory_days <= 365))),
@@ -1508,6 +1728,8 @@ CREATE TABLE public.webhooks (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     secret_rotated_at timestamp with time zone,
+    unit_id uuid,
+    direct_report boolean DEFAULT false NOT NULL,
     CONSTRAINT webhooks_description_check CHECK ((char_length(description) <= 500)),
     CONSTRAINT webhooks_types_check CHECK (((cardinality(types) >= 1) AND (cardinality(types) <= 64))),
     CONSTRAINT webhooks_url_check CHECK (((char_length(url) >= 8) AND (char_length(url) <= 2000)))
@@ -1610,6 +1832,13 @@ ALTER TABLE ONLY public.calendar_meta
 
 ALTER TABLE ONLY public.calendar_years
     ADD CONSTRAINT calendar_years_pkey PRIMARY KEY (year);
+
+--
+-- Name: catalogue_counters catalogue_counters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalogue_counters
+    ADD CONSTRAINT catalogue_counters_pkey PRIMARY KEY (unit_id, year);
 
 --
 -- Name: disclosure_log_files disclosure_log_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1715,6 +1944,13 @@ ALTER TABLE ONLY public.findings
 
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (scope, route, key);
+
+--
+-- Name: item_publications item_publications_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.item_publications
+    ADD CONSTRAINT item_publications_pkey PRIMARY KEY (id);
 
 --
 -- Name: items items_code_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1841,6 +2077,20 @@ ALTER TABLE ONLY public.requests
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: unit_guides unit_guides_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_guides
+    ADD CONSTRAINT unit_guides_pkey PRIMARY KEY (id);
+
+--
+-- Name: unit_guides unit_guides_unit_id_version_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_guides
+    ADD CONSTRAINT unit_guides_unit_id_version_key UNIQUE (unit_id, version);
 
 --
 -- Name: units units_code_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2066,6 +2316,12 @@ CREATE INDEX findings_created ON public.findings USING btree (created_at DESC, i
 CREATE INDEX findings_escalation ON public.findings USING btree (rectify_by) WHERE ((status = 'open'::text) AND (severity = 'yellow'::text));
 
 --
+-- Name: findings_item_rule_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX findings_item_rule_once ON public.findings USING btree (item_id, rule) WHERE (rule = 'publication_late'::text);
+
+--
 -- Name: findings_public; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2108,16 +2364,40 @@ CREATE INDEX findings_unit ON public.findings USING btree (unit_id, created_at D
 CREATE INDEX idempotency_keys_created ON public.idempotency_keys USING btree (created_at);
 
 --
+-- Name: item_publications_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX item_publications_once ON public.item_publications USING btree (item_id, channel, COALESCE(issue, ''::text));
+
+--
+-- Name: item_publications_report; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX item_publications_report ON public.item_publications USING btree (unit_id, published_on) INCLUDE (channel, issue, copies);
+
+--
 -- Name: items_administrative_license; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX items_administrative_license ON public.items USING btree (id) WHERE (category = 'administrative_license'::text);
 
 --
+-- Name: items_catalogue; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX items_catalogue ON public.items USING btree (unit_id, index_year DESC, index_seq DESC) WHERE ((index_seq IS NOT NULL) AND (status = 'published'::text));
+
+--
 -- Name: items_category_order; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX items_category_order ON public.items USING btree (category, sort_at DESC, id DESC);
+
+--
+-- Name: items_index_once; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX items_index_once ON public.items USING btree (unit_id, index_year, index_seq) WHERE (index_seq IS NOT NULL);
 
 --
 -- Name: items_order; Type: INDEX; Schema: public; Owner: -
@@ -2148,6 +2428,12 @@ CREATE INDEX items_pub_order ON public.items USING btree (sort_at DESC, id DESC)
 --
 
 CREATE INDEX items_pub_unit ON public.items USING btree (unit_id, sort_at DESC, id DESC) WHERE (status = 'published'::text);
+
+--
+-- Name: items_published_late; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX items_published_late ON public.items USING btree (unit_id, published_at) WHERE published_late;
 
 --
 -- Name: items_report_documents; Type: INDEX; Schema: public; Owner: -
@@ -2388,6 +2674,18 @@ CREATE INDEX requests_unit_status ON public.requests USING btree (unit_id, statu
 --
 
 CREATE INDEX requests_updated ON public.requests USING btree (updated_at);
+
+--
+-- Name: unit_guides_current; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX unit_guides_current ON public.unit_guides USING btree (unit_id) WHERE (status = 'published'::text);
+
+--
+-- Name: unit_guides_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX unit_guides_open ON public.unit_guides USING btree (unit_id) WHERE (status = ANY (ARRAY['draft'::text, 'pending_review'::text]));
 
 --
 -- Name: units_kind_code; Type: INDEX; Schema: public; Owner: -
@@ -2688,6 +2986,13 @@ ALTER TABLE ONLY public.approvals
     ADD CONSTRAINT approvals_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
+-- Name: catalogue_counters catalogue_counters_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.catalogue_counters
+    ADD CONSTRAINT catalogue_counters_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+--
 -- Name: disclosure_log_files disclosure_log_files_entry_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2793,6 +3098,20 @@ ALTER TABLE ONLY public.findings
     ADD CONSTRAINT findings_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
+-- Name: item_publications item_publications_item_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.item_publications
+    ADD CONSTRAINT item_publications_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.items(id);
+
+--
+-- Name: item_publications item_publications_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.item_publications
+    ADD CONSTRAINT item_publications_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+--
 -- Name: items items_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2891,6 +3210,13 @@ ALTER TABLE ONLY public.requests
     ADD CONSTRAINT requests_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
+-- Name: unit_guides unit_guides_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unit_guides
+    ADD CONSTRAINT unit_guides_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
+
+--
 -- Name: units units_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2917,6 +3243,13 @@ ALTER TABLE ONLY public.webhook_deliveries
 
 ALTER TABLE ONLY public.webhook_deliveries
     ADD CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES public.webhooks(id) ON DELETE CASCADE;
+
+--
+-- Name: webhooks webhooks_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhooks
+    ADD CONSTRAINT webhooks_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
 -- Name: FUNCTION appeal_report_counts(year integer, unit uuid); Type: ACL; Schema: public; Owner: -
@@ -2979,6 +3312,12 @@ REVOKE ALL ON FUNCTION public.request_number_keys_update() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.search_token_frequencies() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.search_token_frequencies() TO opengov_app;
+
+--
+-- Name: TABLE unit_guides; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.unit_guides TO opengov_app;
 
 --
 -- Name: TABLE account_sessions; Type: ACL; Schema: public; Owner: -
@@ -3047,6 +3386,12 @@ GRANT SELECT ON TABLE public.calendar_meta TO opengov_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.calendar_years TO opengov_app;
 
 --
+-- Name: TABLE catalogue_counters; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.catalogue_counters TO opengov_app;
+
+--
 -- Name: TABLE disclosure_log; Type: ACL; Schema: public; Owner: -
 --
 
@@ -3111,6 +3456,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.findings TO opengov_app;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.idempotency_keys TO opengov_app;
+
+--
+-- Name: TABLE item_publications; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.item_publications TO opengov_app;
 
 --
 -- Name: TABLE items; Type: ACL; Schema: public; Owner: -

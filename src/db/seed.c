@@ -71,6 +71,8 @@ static const struct demo_account demo_accounts[] = {
 extern const char seed_demo_catalogue_sql[];
 extern const char seed_demo_calendar_sql[];
 extern const char seed_demo_requests_sql[];
+extern const char seed_demo_guides_sql[];
+extern const char seed_demo_publications_sql[];
 extern const char seed_scale_information_sql[];
 extern const char seed_scale_service_sql[];
 extern const char seed_scale_requests_sql[];
@@ -144,6 +146,22 @@ int seed_demo(const struct config *cfg)
 		goto fail;
 	PQclear(res);
 	res = db_exec_simple(&db, seed_demo_requests_sql);
+	if (!res)
+		goto fail;
+	PQclear(res);
+	res = db_exec_simple(&db, seed_demo_guides_sql);
+	if (!res)
+		goto fail;
+	PQclear(res);
+	/* The catalogue's index numbers and channels count in OPENGOV_TZ. */
+	const char *tzp[] = { cfg->tz };
+	res = PQexecParams(db.conn, "SELECT set_config('opengov.tz', $1, true)", 1, NULL, tzp,
+			   NULL, NULL, 0);
+	bool tz_set = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!tz_set)
+		goto fail;
+	res = db_exec_simple(&db, seed_demo_publications_sql);
 	if (!res)
 		goto fail;
 	PQclear(res);

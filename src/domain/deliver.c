@@ -60,11 +60,14 @@ static double now_ms(void)
 static int fill_outbox(struct db *db)
 {
 	DB_STMT(st, "deliver_fill",
-		"WITH ev AS (SELECT e.seq, e.type FROM events e"
+		"WITH ev AS (SELECT e.seq, e.type, e.unit_id FROM events e"
 		"  WHERE e.seq > (SELECT last_seq FROM webhook_outbox) ORDER BY e.seq LIMIT 1000),"
 		" ins AS (INSERT INTO webhook_deliveries (webhook_id, event_seq, next_attempt_at)"
 		"  SELECT w.id, ev.seq, now() FROM ev JOIN webhooks w"
 		"   ON w.active AND ev.type = ANY(w.types) AND ev.seq > w.from_seq"
+		/* an endpoint held to one unit (the higher-level portal's
+		 * subscription to it) gets that unit's events only */
+		"   AND (w.unit_id IS NULL OR w.unit_id = ev.unit_id)"
 		"  ON CONFLICT (webhook_id, event_seq) DO NOTHING RETURNING 1),"
 		" up AS (UPDATE webhook_outbox SET last_seq = (SELECT max(seq) FROM ev)"
 		"  WHERE EXISTS (SELECT 1 FROM ev) RETURNING last_seq)"
@@ -165,7 +168,20 @@ static int send_due(struct db *db, const struct config *cfg, const struct webhoo
 		" ORDER BY d.next_attempt_at, d.event_seq LIMIT 20");
 	DB_STMT(rec, "deliver_record",
 		"WITH a AS (INSERT INTO webhook_attempts (delivery_id, attempt, status_code,"
-		"  duration_ms, error) VALUES (:id::uuid, :attempt::int, :code::int, :ms::int, :error))"
+		"  duration_ms, error) VALUES (:id::uuid, :attempt::int, :code::int, :ms::int, :error)),"
+		/* Direct reporting: an information item's publication delivered
+		 * to an endpoint marked direct_report (the higher-level portal)
+		 * is recorded as published there, that day (sql/031). */
+		" dr AS (INSERT INTO item_publications (item_id, unit_id, channel, published_on,"
+		"  note, recorded_by)"
+		"  SELECT i.id, i.unit_id, 'direct_report', (now() AT TIME ZONE :tz)::date,"
+		"   left('webhook ' || w.id || ' ' || w.url, 500), 'deliver'"
+		"  FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
+		"  JOIN events e ON e.seq = d.event_seq JOIN items i ON i.id = e.subject_id"
+		"  WHERE :status = 'delivered' AND d.id = :id::uuid AND w.direct_report"
+		"   AND e.type = 'item.published' AND i.kind = 'information'"
+		"   AND i.published_at IS NOT NULL"
+		"  ON CONFLICT DO NOTHING)"
 		" UPDATE webhook_deliveries SET attempts = :attempt::int, last_attempt_at = now(),"
 		"  last_status_code = :code::int, last_duration_ms = :ms::int, last_error = :error,"
 		"  status = :status,"
@@ -209,6 +225,7 @@ static int send_due(struct db *db, const struct config *cfg, const struct webhoo
 		DB_ARG(&a, rec, "error", o.error[0] ? o.error : NULL);
 		DB_ARG(&a, rec, "status", status);
 		DB_ARG(&a, rec, "delay_ms", delay_s);
+		DB_ARG(&a, rec, "tz", cfg->tz);
 		PGresult *r2 = db_exec_args(db, &rec, &a);
 		if (!r2) {
 			PQclear(res);

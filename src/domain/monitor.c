@@ -401,6 +401,42 @@ static int report_findings(struct db *db, const char *today, const char *rectify
 	return count_into(db, &st, 2, p, false, done);
 }
 
+/* OGI Regulations Art. 26: information to be published proactively is
+ * published within 20 working days of being made or changed. An item
+ * published later (items.published_late, judged at its publication,
+ * sql/031) gets one yellow disclosure_gap finding on its unit, linked to
+ * it (findings_item_rule_once). Publications of the last year only: an
+ * older lateness is history, not something to rectify now. */
+static int late_publication_findings(struct db *db, const char *today, const char *rectify_by,
+				     int *done)
+{
+	DB_STMT(st, "monitor_late_publications",
+		"WITH c AS (SELECT i.id, i.unit_id, i.title, i.made_on, i.publish_due,"
+		"  i.published_at FROM items i"
+		"  WHERE i.published_late AND i.published_at >= $1::date - 365"
+		"   AND NOT EXISTS (SELECT 1 FROM findings x WHERE x.item_id = i.id"
+		"    AND x.rule = 'publication_late')"
+		"  ORDER BY i.published_at, i.id LIMIT " MONITOR_BATCH_SQL "),"
+		" f AS (INSERT INTO findings (source, rule, unit_id, item_id, category, severity,"
+		"  title, description, rectify_by, created_by, created_role)"
+		"  SELECT 'e_monitoring', 'publication_late', c.unit_id, c.id, 'disclosure_gap', 'yellow',"
+		"   left('政府信息未在20个工作日内公开：' || c.title, 300),"
+		"   '该信息 ' || to_char(c.made_on, 'YYYY-MM-DD') || ' 形成，应于 '"
+		"   || to_char(c.publish_due, 'YYYY-MM-DD') || ' 前公开，实际于 '"
+		"   || to_char(c.published_at, 'YYYY-MM-DD') || ' 公开（《中华人民共和国政府信息公开条例》"
+		"第二十六条）。电子监察于 ' || $1 || ' 发现。', $2::date, 'monitor', 'system' FROM c"
+		"  ON CONFLICT (item_id, rule) WHERE rule = 'publication_late' DO NOTHING"
+		"  RETURNING id, unit_id, item_id),"
+		" s AS (INSERT INTO finding_steps (finding_id, seq, action, actor, actor_role, to_status)"
+		"  SELECT id, 1, 'create', 'monitor', 'system', 'open' FROM f)"
+		" SELECT count(audit_append('monitor', 'system', 'finding.create', 'finding', f.id::text,"
+		"  NULL, jsonb_build_object('source', 'e_monitoring', 'rule', 'publication_late',"
+		"  'item_id', f.item_id, 'unit_id', f.unit_id))) FROM f");
+	const char *p[] = { today, rectify_by };
+
+	return count_into(db, &st, 2, p, false, done);
+}
+
 /* A finding still open after its rectify_by turns red. */
 static int escalate_findings(struct db *db, const char *today, int *done)
 {
@@ -498,6 +534,7 @@ int monitor_run_rules(struct db *db, int today, struct monitor_report *rep)
 	    IN_TX(db, refresh_lights(db, day, since, &rep->lights_changed)) ||
 	    in_batches(db, case_findings, day, rectify, &rep->findings_created) ||
 	    in_batches(db, report_findings, day, rectify, &rep->findings_created) ||
+	    in_batches(db, late_publication_findings, day, rectify, &rep->findings_created) ||
 	    in_batches(db, escalate_rule, day, NULL, &rep->findings_escalated))
 		goto out;
 	rc = 0;

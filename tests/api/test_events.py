@@ -316,3 +316,24 @@ def test_a_transaction_of_many_events_is_numbered_once_and_whole(db):
     assert seqs[2000:] == list(range(seqs[2000], seqs[2000] + 10))
     assert len(set(seqs)) == 2010
     db(f"DELETE FROM events WHERE data->>'tag' = '{tag}'")
+
+
+def test_feed_of_one_unit(api, make_unit, tokens):
+    """A higher-level portal mirrors one unit's publications (direct
+    reporting, docs/catalogue.md): ?unit= keeps that unit's events."""
+    a = make_unit(kind="township", code=uniq("EU-"), name="事件单位" + uniq())["id"]
+    b = make_unit(kind="township", code=uniq("EV-"), name="事件他乡" + uniq())["id"]
+    head = api.get("/v1/events?limit=1").json()["head"]
+    ids = {}
+    for u in (a, b):
+        clerk, approver = tokens.mint("clerk", unit=u), tokens.mint("approver", unit=u)
+        r = api.post("/v1/items", token=clerk, json={"kind": "information", "category": "general",
+                                                     "title": "事件" + uniq(), "body": "正文。"})
+        ids[u] = r.json()["id"]
+        api.post(f"/v1/items/{ids[u]}/submit", token=clerk)
+        assert api.post(f"/v1/items/{ids[u]}/review", token=approver,
+                        json={"decision": "approve"}).status_code == 200
+    got = api.get(f"/v1/events?after={head}&unit={a}&types=item.published&limit=100").json()
+    assert [e["subject"]["id"] for e in got["data"]] == [ids[a]]
+    assert {e["unit_id"] for e in got["data"]} == {a}
+    assert_problem(api.get("/v1/events?unit=nope"), 400, "bad-request")

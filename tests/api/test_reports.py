@@ -512,7 +512,7 @@ def rebuild(rows):
             for k in keys[:-1]:
                 node = node.setdefault(k, {})
             node[keys[-1]] = v
-        elif keys[-1] in ("by_applicant_type", "by_score"):
+        elif keys[-1] in ("by_applicant_type", "by_score", "by_channel"):
             for k in keys:
                 node = node.setdefault(k, {})
             node[dim] = v

@@ -300,10 +300,12 @@ def test_crud_and_secret_rotation(api, admin, db):
 def test_only_admins(api, tokens):
     for role in ("public", "clerk", "approver", "supervisor"):
         tok = tokens.mint(role)
-        assert_problem(api.get("/v1/webhooks", token=tok), 403)
+        if role != "supervisor":  # the supervision office reads them (direct reporting)
+            assert_problem(api.get("/v1/webhooks", token=tok), 403)
         assert_problem(api.post("/v1/webhooks", token=tok,
                                 json={"url": "https://a.example/", "types": ["item.published"]}),
                        403)
+    assert api.get("/v1/webhooks", token=tokens.mint("supervisor")).status_code == 200
     assert_problem(api.get("/v1/webhooks"), 401)
 
 
@@ -371,3 +373,74 @@ def test_idle_sender_sleeps(db):
     before = scans()
     time.sleep(4)
     assert scans() - before < 100
+
+
+def publish_information(api, clerk, approver):
+    r = api.post("/v1/items", token=clerk, json={
+        "kind": "information", "category": "work_dynamic", "title": "直报测试" + uniq(),
+        "body": "正文。"})
+    assert r.status_code == 201, r.content
+    iid = r.json()["id"]
+    assert api.post(f"/v1/items/{iid}/submit", token=clerk).status_code == 200
+    r = api.post(f"/v1/items/{iid}/review", token=approver, json={"decision": "approve"})
+    assert r.status_code == 200, r.content
+    return iid
+
+
+def test_direct_reporting_to_the_higher_level_portal(api, db, tokens, admin, make_unit,
+                                                     receiver):
+    """The prefecture's portal subscribes to one unit's publications (direct
+    reporting, 直报): it gets that unit's item.published events only, each
+    delivered one records the item's publication through direct_report, a
+    failed one is retried and shows as failed to the supervision office."""
+    a = make_unit(kind="municipal_agency", code=uniq("DR-"), name="直报测试局" + uniq())["id"]
+    b = make_unit(kind="municipal_agency", code=uniq("DS-"), name="直报他局" + uniq())["id"]
+    staff = {u: (tokens.mint("clerk", unit=u), tokens.mint("approver", unit=u)) for u in (a, b)}
+    hook = register(api, admin, receiver.url, types=("item.published",), unit_id=a,
+                    direct_report=True, description="市州政府门户网站直报")
+    assert hook["unit_id"] == a and hook["direct_report"] is True
+    other = publish_information(api, *staff[b])
+    mine = publish_information(api, *staff[a])
+    assert wait_for(lambda: receiver.about(mine)), "the unit's publication was not delivered"
+    assert receiver.about(other) == []
+    pubs = wait_for(lambda: [p for p in api.get(f"/v1/items/{mine}/publications").json()["data"]
+                             if p["channel"] == "direct_report"])
+    assert pubs and pubs[0]["recorded_by"] == "deliver"
+    assert [p["channel"] for p in api.get(f"/v1/items/{other}/publications").json()["data"]] \
+        == ["portal"]
+    # The supervision office reads the log: what reached the portal.
+    sup = tokens.mint("supervisor")
+    log = api.get(f"/v1/webhooks/{hook['id']}/deliveries", token=sup)
+    assert log.status_code == 200
+    assert [d["status"] for d in log.json()["data"]] == ["delivered"]
+    assert api.get(f"/v1/webhooks/{hook['id']}", token=sup).status_code == 200
+    assert_problem(api.patch(f"/v1/webhooks/{hook['id']}", token=sup,
+                             json={"active": False}), 403)
+    # A portal that keeps failing: retried, then failed, visible to the office,
+    # and nothing recorded as reported.
+    receiver.fail = 100
+    lost = publish_information(api, *staff[a])
+
+    def failed():
+        rows = api.get(f"/v1/webhooks/{hook['id']}/deliveries", token=sup).json()["data"]
+        return [d for d in rows if d["status"] == "failed"]
+    got = wait_for(failed, timeout=sum(BACKOFF[:MAX_ATTEMPTS - 1]) + 15)
+    assert got and got[0]["attempts"] == MAX_ATTEMPTS and len(got[0]["log"]) == MAX_ATTEMPTS
+    assert len(receiver.about(lost)) == MAX_ATTEMPTS
+    assert [p["channel"] for p in api.get(f"/v1/items/{lost}/publications").json()["data"]] \
+        == ["portal"]
+
+
+def test_unit_filter_bad_input(api, admin, unchanged):
+    import uuid as _uuid
+    with unchanged():
+        r = api.post("/v1/webhooks", token=admin, json={
+            "url": "https://portal.example.org/hook", "types": ["item.published"],
+            "unit_id": str(_uuid.uuid4())})
+        assert_problem(r, 422, "validation")
+        assert "/unit_id" in error_pointers(r.json())
+        r = api.post("/v1/webhooks", token=admin, json={
+            "url": "https://portal.example.org/hook", "types": ["item.published"],
+            "unit_id": "not-a-uuid", "direct_report": "yes"})
+        assert_problem(r, 422, "validation")
+        assert {"/unit_id", "/direct_report"} <= set(error_pointers(r.json()))

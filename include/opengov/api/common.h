@@ -21,6 +21,14 @@
 
 struct verrs;
 
+/* The categories of information items (the catalogue's, a guide's),
+ * NULL-ended: sql/002's items_check. */
+extern const char *const common_information_categories[];
+
+/* The names of body's members, as a JSON array: what a PATCH changed, for
+ * its audit entry. */
+json_t *common_member_names(const json_t *body);
+
 /* Answers 422 (validation) with the errors v; returns -1. */
 int common_invalid_reply(struct req *r, const struct verrs *v, const char *what);
 /* A field's check (struct field): a date, YYYY-MM-DD. */

@@ -12,5 +12,8 @@
 
 /* api/items.c, for handlers that make an item of another resource: 201 with it. */
 void items_created_reply(struct req *r, const char *id);
+/* api/guides.c, for createRequest: 1 when the unit's current disclosure
+ * guide lists channel (or it has none yet), 0 when not, -1 answered. */
+int guides_channel_accepted(struct req *r, const char *unit, const char *channel);
 
 #endif
