@@ -6,6 +6,12 @@
  * The router hands it to anonymous GETs of routes marked RT_REPLICA while
  * the lag is within OPENGOV_REPLICA_MAX_LAG_MS; anything else, and any
  * request while the replica is unreachable or behind, reads the primary.
+ * While the primary itself cannot be reached (a failover: a replica cut
+ * from its primary cannot tell its lag, which then grows with the time
+ * since its last replayed transaction), those reads take the replica
+ * whatever its lag: the public record as it last had it, rather than a
+ * 503. Nothing could have been written meanwhile; with synchronous
+ * replication the replica has every acknowledged write.
  * The replica connection LISTENs to nothing (a standby cannot): the
  * workers' caches stay fed and invalidated by the primary's alone
  * (src/server/conditional.c does not fill them from a replica). */
@@ -104,14 +110,13 @@ static void refresh(void)
 	}
 }
 
-struct db *replica_pick(void)
+struct db *replica_pick(bool any_lag)
 {
 	if (!rep.url)
 		return NULL;
 	refresh();
-	bool ok = rep.lag_ms >= 0 && rep.lag_ms <= rep.max_lag_ms && !rep.db.lost;
-	metrics_replica_read(ok);
-	if (!ok)
+	if (rep.db.lost || !rep.db.conn ||
+	    (!any_lag && (rep.lag_ms < 0 || rep.lag_ms > rep.max_lag_ms)))
 		return NULL;
 	db_request_begin(&rep.db);
 	return &rep.db;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "opengov/base/config.h"
+#include "opengov/base/metrics.h"
 #include "opengov/server/query.h"
 #include "opengov/server/router.h"
 #include "opengov/db/replica.h"
@@ -374,8 +375,16 @@ void router_dispatch(struct req *r)
 	 * replica (within its lag bound); whoever sent a token, and whoever
 	 * asks for no-cache, reads the primary: a caller's own writes and
 	 * every staff view are never stale. */
-	if ((r->route->flags & RT_REPLICA) && !r->authed && !http_wants_fresh(r)) {
-		struct db *rd = replica_pick();
+	if ((r->route->flags & RT_REPLICA) && !r->authed && !http_wants_fresh(r) &&
+	    replica_configured()) {
+		struct db *rd = replica_pick(false);
+		/* No primary (a failover under way): the replica's record rather
+		 * than a 503, whatever its lag (src/db/replica.c). */
+		if (!rd && !db_ensure(r->primary)) {
+			r->primary->req_connect_failed = false;
+			rd = replica_pick(true);
+		}
+		metrics_replica_read(rd != NULL);
 		if (rd)
 			r->db = rd;
 	}

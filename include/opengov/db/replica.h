@@ -20,9 +20,10 @@ void replica_init(const char *url, int max_lag_ms, const char *tz);
 bool replica_configured(void);
 
 /* The replica's connection when it is reachable and its lag, measured at
- * most REPLICA_CHECK_SECS ago, is within the bound; NULL otherwise (the
- * caller reads the primary). Counts the choice in /metrics. */
-struct db *replica_pick(void);
+ * most REPLICA_CHECK_SECS ago, is within the bound (or any_lag: whatever
+ * its lag, for when the primary cannot be reached); NULL otherwise (the
+ * caller reads the primary). */
+struct db *replica_pick(bool any_lag);
 
 /* The lag as last measured (checking now when the measurement is older than
  * REPLICA_CHECK_SECS). Returns false when no replica is configured; lag_ms
