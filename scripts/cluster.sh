@@ -85,9 +85,9 @@ stop_group() {
 	rm -f "$RUN/$1.pid"
 }
 
-# The postmaster of a node and its children (postgres leaves the session
-# of Patroni that started it? it does not, but a crash of Patroni alone
-# must not be mistaken for a dead node: both are killed explicitly).
+# The postmaster of a node and its children. Patroni starts PostgreSQL in a
+# session of its own (so that a restart of Patroni leaves it running): the
+# group of Patroni's process does not hold it, and a dead machine loses both.
 kill_postgres() {
 	local pmfile=$DIR/$1/data/postmaster.pid pm
 	[[ -s $pmfile ]] || return 0
