@@ -264,7 +264,8 @@ EOF
 	chown "$SVC_USER" "$RUN/pgpass"
 	chmod 0600 "$RUN/pgpass"
 	install -d -m 0750 -o "$SVC_USER" -g www-data "$RUN/host-a" "$RUN/host-b"
-	install -d -m 2770 -o "$SVC_USER" -g www-data "$RUN/edge-cache"
+	# nginx makes its workers the owner; the service deletes through the group.
+	install -d -m 2770 -o "$SVC_USER" -g "$(id -gn "$SVC_USER")" "$RUN/edge-cache"
 
 	cat >"$ENV_FILE" <<EOF
 # opengov cluster test - written by scripts/cluster.sh; KEY=VALUE.

@@ -59,6 +59,8 @@ void replica_init(const char *url, int max_lag_ms, const char *tz)
 	rep.url = url && *url ? url : NULL;
 	rep.max_lag_ms = max_lag_ms;
 	rep.db.tz = tz;
+	rep.db.slot = 1; /* its own prepared statements (db.h, DB_SLOTS) */
+	rep.db.app_name = "opengov-replica";
 	rep.db.url = rep.url;
 	rep.db.lost = true; /* connected on first use */
 	rep.lag_ms = -1;

@@ -155,6 +155,25 @@ def test_anonymous_catalogue_reads_use_the_replica(tmp_path, api, tokens, make_u
         assert metric(sock, "opengov_db_replica_lag_seconds") == 0
 
 
+def test_replica_and_primary_connections_keep_their_own_statements(tmp_path, tokens, db):
+    """A worker's two connections prepare their statements apart: when one
+    reconnects (a failover, a restart) the other's stay valid and are not
+    prepared a second time."""
+    extra = {"OPENGOV_DATABASE_READ_URL": ENV["OPENGOV_DATABASE_URL"]}
+    with serve(tmp_path, extra) as (_, sock, _env):
+        token = tokens.mint("public")
+        path = "/v1/calendar/years"
+        for _ in range(2):
+            assert fcgi_get(sock, path)[0] == 200               # the replica's
+            assert fcgi_get(sock, path, token=token)[0] == 200  # the primary's
+        db("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+           "WHERE application_name = 'opengov-replica'")
+        for _ in range(3):
+            assert fcgi_get(sock, path)[0] == 200
+            assert fcgi_get(sock, path, token=token)[0] == 200
+        assert metric(sock, 'opengov_db_replica_reads_total{served_by="replica"}') >= 4
+
+
 def test_unreachable_replica_sends_reads_to_the_primary(tmp_path, make_unit):
     # Nothing listens there (the cluster test's range, unused by the suite).
     extra = {"OPENGOV_DATABASE_READ_URL":
