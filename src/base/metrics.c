@@ -137,6 +137,16 @@ static void route_label(metrics_route_fn name, size_t r, char *out, size_t len)
 		snprintf(out, len, "method=\"%s\",route=\"%s\"", method, pattern);
 }
 
+/* A counter with one label of two values. */
+static void counter_by(struct buf *out, const char *name, const char *help, const char *label,
+		       const char *v1, const unsigned long long *n1, const char *v2,
+		       const unsigned long long *n2)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s{%s=\"%s\"} %llu\n%s{%s=\"%s\"} %llu\n",
+		   name, help, name, name, label, v1, __atomic_load_n(n1, __ATOMIC_RELAXED),
+		   name, label, v2, __atomic_load_n(n2, __ATOMIC_RELAXED));
+}
+
 void metrics_render(struct buf *out, metrics_route_fn name)
 {
 	char label[160];
@@ -196,12 +206,9 @@ void metrics_render(struct buf *out, metrics_route_fn name)
 		        "# TYPE opengov_worker_restarts_total counter\n"
 		        "opengov_worker_restarts_total %llu\n",
 		   __atomic_load_n(&shm->worker_restarts, __ATOMIC_RELAXED));
-	buf_printf(out, "# HELP opengov_cache_lookups_total Reads of units and of the public catalogue (one, or a page), by whether the worker's cache answered.\n"
-		        "# TYPE opengov_cache_lookups_total counter\n"
-		        "opengov_cache_lookups_total{result=\"hit\"} %llu\n"
-		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",
-		   __atomic_load_n(&shm->cache[1], __ATOMIC_RELAXED),
-		   __atomic_load_n(&shm->cache[0], __ATOMIC_RELAXED));
+	counter_by(out, "opengov_cache_lookups_total",
+		   "Reads of units and of the public catalogue (one, or a page), by whether the worker's cache answered.",
+		   "result", "hit", &shm->cache[1], "miss", &shm->cache[0]);
 	if (!__atomic_load_n(&shm->replica_seen, __ATOMIC_RELAXED))
 		return; /* no read replica configured (or none measured yet) */
 	long long lag = __atomic_load_n(&shm->replica_lag_ms, __ATOMIC_RELAXED);
@@ -212,10 +219,7 @@ void metrics_render(struct buf *out, metrics_route_fn name)
 		buf_printf(out, "# HELP opengov_db_replica_lag_seconds How far the read replica was behind the primary at its last measurement.\n"
 			        "# TYPE opengov_db_replica_lag_seconds gauge\n"
 			        "opengov_db_replica_lag_seconds %.3f\n", (double)lag / 1000.0);
-	buf_printf(out, "# HELP opengov_db_replica_reads_total Anonymous reads that may use the replica, by the server that answered: the replica, or the primary when the replica was unreachable or behind by more than OPENGOV_REPLICA_MAX_LAG_MS.\n"
-		        "# TYPE opengov_db_replica_reads_total counter\n"
-		        "opengov_db_replica_reads_total{served_by=\"replica\"} %llu\n"
-		        "opengov_db_replica_reads_total{served_by=\"primary\"} %llu\n",
-		   __atomic_load_n(&shm->replica_reads[1], __ATOMIC_RELAXED),
-		   __atomic_load_n(&shm->replica_reads[0], __ATOMIC_RELAXED));
+	counter_by(out, "opengov_db_replica_reads_total",
+		   "Anonymous reads that may use the replica, by the server that answered: the replica, or the primary when the replica was unreachable or behind by more than OPENGOV_REPLICA_MAX_LAG_MS.",
+		   "served_by", "replica", &shm->replica_reads[1], "primary", &shm->replica_reads[0]);
 }
