@@ -269,12 +269,21 @@ void api_requests_list(struct req *r)
 	sqlb_and_eq(&b, "q.kind", kind, "text");
 	sqlb_and_eq(&b, "q.status", status, "text");
 	sqlb_and_eq(&b, "q.unit_id", unit, "uuid");
-	sqlb_and_eq(&b, "q.number", number, "text");
+	/* Numbers are looked up in request_number_keys (sql/033: requests
+	 * has no index on number, so that setting it is a heap-only update). */
+	if (number) {
+		sqlb_add(&b, " AND q.id = (SELECT k.request_id FROM request_number_keys k"
+			     " WHERE k.number = ");
+		sqlb_param(&b, number, "text");
+		sqlb_add(&b, ")");
+	}
 	if (has_prefix) {
-		sqlb_add(&b, " AND (q.number COLLATE \"C\") >= ");
+		sqlb_add(&b, " AND q.id IN (SELECT k.request_id FROM request_number_keys k"
+			     " WHERE k.number >= ");
 		sqlb_param(&b, prefix_lo, "text");
-		sqlb_add(&b, " AND (q.number COLLATE \"C\") < ");
+		sqlb_add(&b, " AND k.number < ");
 		sqlb_param(&b, prefix_hi, "text");
+		sqlb_add(&b, ")");
 	}
 	if (light) {
 		if (!strcmp(light, "red")) {
@@ -538,20 +547,23 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 }
 
 /* The request inserted with its number, first step and audit entry, in one
- * statement, with the unit of the caller's quota (if counted): its row
- * (REQUEST_DETAIL_COLUMNS and retry_after), or NULL after answering.
+ * statement: its row (REQUEST_DETAIL_COLUMNS), or NULL after answering.
  *
  * Creations wait on one another (docs/performance.md, "Creations"): the
  * counter of their kind and year is a row locked from the moment a
  * creation takes its number to the end of its commit (that is what keeps
  * the numbers gapless: a creation that fails gives its number back), and
- * so are the applicant's quota rows, the audit chain's head and, at
- * commit, the events counter and the NOTIFY queue. A commit that waited
- * for the disk with those locks held let one creation through per WAL
- * flush. So:
- * - everything is one statement, run on its own (autocommit) unless an
+ * so are the audit chain's head and, at commit, the events counter and
+ * the NOTIFY queue. So:
+ * - the number is taken last (request_create, sql/033): the row and its
+ *   index entries are written first, with a provisional number, and the
+ *   number set by an update that touches no index;
+ * - the quota's unit is taken before, in a statement of its own
+ *   (api_requests_create): the applicant's and the address's counters are
+ *   not held while the creation runs;
+ * - the creation is one statement, run on its own (autocommit) unless an
  *   Idempotency-Key holds a transaction open: no round trip of the
- *   worker while anything is locked, the quota's unit taken here too;
+ *   worker while anything is locked;
  * - the statement commits with synchronous_commit off for its own
  *   transaction (set_config(..., true)): the locks go as soon as the
  *   commit record is written, and the handler answers only after
@@ -572,41 +584,20 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		"  AND a.role = 'public'"
 		"  UNION ALL SELECT :applicant::jsonb->>'type', :applicant::jsonb"
 		"  WHERE :registered_by::text IS NOT NULL),"
-		/* The quota's unit only for an applicant (quota_take gives back
-		 * what it took when it answers no). */
-		" quota AS (SELECT CASE WHEN :quota_window::int IS NULL OR NOT EXISTS (SELECT FROM who)"
-		"  THEN 0 ELSE quota_take(ARRAY[:quota_account_kind::text, :quota_address_kind],"
-		"  ARRAY[:quota_account::text, :quota_address], ARRAY[:quota_account_limit::int,"
-		"  :quota_address_limit::int], :quota_window::int) END AS retry_after,"
-		"  set_config('synchronous_commit', 'off', true) AS commit_mode),"
-		/* No applicant (or no quota left), no number: the counter moves
-		 * only for a request. */
-		" n AS (INSERT INTO request_numbers AS c (kind, year, last)"
-		"  SELECT :kind, :year::int, 1 FROM who, quota WHERE quota.retry_after = 0"
-		"  ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1"
-		"  RETURNING last),"
-		" q AS (INSERT INTO requests (kind, number, unit_id, item_id, applicant_sub,"
-		"  applicant_type, applicant, channel, registered_by, description, purpose, delivery,"
-		"  form, received_at, clock_start, days_allowed, yellow_on, red_on, light,"
-		"  clock_calendar, committed_days, acceptance_start, acceptance_due)"
-		"  SELECT :kind, CASE :kind WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || :year || '-' ||"
-		"   CASE WHEN n.last < 1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END,"
-		"   :unit_id::uuid, :item_id::uuid, :applicant_sub, who.type, who.applicant, :channel,"
-		"   :registered_by, :description, :purpose, :delivery, :form::jsonb,"
-		"   coalesce(:received_at::timestamptz, now()), DATE '1970-01-01' + :clock_start::int,"
-		"   :days_allowed::int, :yellow_on::date, :red_on::date, :light, :clock_calendar::bigint,"
-		"   :committed_days::int, DATE '1970-01-01' + :acceptance_start::int,"
-		"   DATE '1970-01-01' + :acceptance_due::int"
-		"  FROM n, who RETURNING *),"
-		" a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,"
-		"  to_status) SELECT id, 1, unit_id, :action, :actor, :actor_role, 'submitted' FROM q)"
-		/* The audit entry in the same statement and transaction. One row
-		 * always: the request's, or NULLs with retry_after > 0 (429) or 0
-		 * (no applicant account: 403). */
-		" SELECT quota.retry_after, " REQUEST_DETAIL_COLUMNS ", CASE WHEN q.id IS NOT NULL"
-		"  THEN audit_append(:actor, :actor_role, :audit_action, 'request', q.id::text,"
-		"  :request_id, jsonb_build_object('number', q.number, 'kind', q.kind,"
-		"  'channel', q.channel)) END AS _audit_seq FROM quota LEFT JOIN q ON true");
+		" c AS (SELECT set_config('synchronous_commit', 'off', true) AS commit_mode)"
+		/* No applicant, no row: request_create (sql/033) writes the
+		 * request, then takes its number, then its first step and its
+		 * audit entry. One row: the request's; none: no applicant
+		 * account (403). */
+		" SELECT " REQUEST_DETAIL_COLUMNS
+		" FROM who CROSS JOIN c CROSS JOIN LATERAL request_create(:kind, :year::int,"
+		"  :unit_id::uuid, :item_id::uuid, :applicant_sub::text, who.type, who.applicant, :channel,"
+		"  :registered_by, :description, :purpose, :delivery, :form::jsonb,"
+		"  :received_at::timestamptz, DATE '1970-01-01' + :clock_start::int,"
+		"  :days_allowed::int, :yellow_on::date, :red_on::date, :light, :clock_calendar::bigint,"
+		"  :committed_days::int, DATE '1970-01-01' + :acceptance_start::int,"
+		"  DATE '1970-01-01' + :acceptance_due::int, :action, :actor, :actor_role,"
+		"  :audit_action, :request_id) AS q");
 	struct verrs v = { 0 };
 	struct case_state s;
 	char yellow[16], red[16], year[16], start[16], allowed[16], version_text[24];
@@ -670,15 +661,6 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 	DB_ARG(&a, ins, "committed_days", d ? NULL : committed_text);
 	DB_ARG(&a, ins, "acceptance_start", d ? NULL : acc_start);
 	DB_ARG(&a, ins, "acceptance_due", d ? NULL : acc_due);
-	struct quota_args qa;
-	bool counted = quota_args(r, QUOTA_REQUEST, &qa);
-	DB_ARG(&a, ins, "quota_account_kind", counted ? qa.account_kind : NULL);
-	DB_ARG(&a, ins, "quota_address_kind", counted ? qa.address_kind : NULL);
-	DB_ARG(&a, ins, "quota_account", counted ? qa.account : NULL);
-	DB_ARG(&a, ins, "quota_address", counted ? qa.address : NULL);
-	DB_ARG(&a, ins, "quota_account_limit", counted ? qa.account_limit : NULL);
-	DB_ARG(&a, ins, "quota_address_limit", counted ? qa.address_limit : NULL);
-	DB_ARG(&a, ins, "quota_window", counted ? qa.window : NULL);
 	PGresult *res = db_exec_args(r->db, &ins, &a);
 	free(applicant_text);
 	if (!res) {
@@ -691,15 +673,12 @@ static PGresult *new_request_insert_or_reply(struct req *r, const struct new_req
 		db_error_reply(r);
 		return NULL;
 	}
-	long long retry = PQntuples(res) == 1 ? db_get_ll(res, 0, "retry_after") : 0;
 	if (PQntuples(res) != 1 || !db_get(res, 0, "id")) {
 		PQclear(res);
 		db_rollback(r->db);
-		if (retry > 0)
-			quota_reply(r, QUOTA_REQUEST, retry);
-		else /* the caller has no applicant account */
-			problem_reply(r, 403, "forbidden",
-				      "Only holders of an applicant account apply online: register one first.");
+		/* the caller has no applicant account */
+		problem_reply(r, 403, "forbidden",
+			      "Only holders of an applicant account apply online: register one first.");
 		return NULL;
 	}
 	return res;
@@ -712,6 +691,7 @@ void api_requests_create(struct req *r)
 {
 	struct new_request n = { 0 };
 	PGresult *res = NULL;
+	bool quota_taken = false;
 
 	if (new_request_parse_or_reply(r, &n))
 		goto out;
@@ -722,6 +702,11 @@ void api_requests_create(struct req *r)
 	if (r->idempotency_key && idem_begin(r, ROUTE_CREATE) == IDEM_ANSWERED)
 		goto out;
 	if (new_request_resolve_or_reply(r, &n))
+		goto out;
+	/* The applicant's quota, once the application is known to be valid
+	 * (bad input takes nothing); given back if the creation is refused
+	 * or fails below. */
+	if (quota_take_apart_or_reply(r, QUOTA_REQUEST, &quota_taken))
 		goto out;
 	/* The worker's copy of the calendar, as it is: the row records which
 	 * version its dates come from, and the monitor computes them again
@@ -734,6 +719,9 @@ void api_requests_create(struct req *r)
 	}
 	if (!(res = new_request_insert_or_reply(r, &n, cal, workcal_version())))
 		goto out;
+	/* Committed already unless a transaction is open (and then its unit
+	 * goes with its rollback): the unit stays taken. */
+	quota_taken = false;
 	struct request_ref ref;
 	request_fill_ref(r, res, 0, &ref);
 	char loc[96], etag[40];
@@ -758,6 +746,8 @@ void api_requests_create(struct req *r)
 	http_header(r, "ETag", "%s", etag);
 	http_header(r, "Cache-Control", "private, no-cache");
 out:
+	if (quota_taken)
+		quota_give_back(r, QUOTA_REQUEST);
 	PQclear(res);
 	free(n.form_text);
 }

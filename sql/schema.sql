@@ -123,7 +123,7 @@ $$;
 --
 
 CREATE FUNCTION public.audit_payload(seq bigint, at timestamp with time zone, actor text, role text, action text, entity text, entity_id text, request_id text, detail jsonb) RETURNS bytea
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
     SELECT convert_to(concat_ws(chr(31), seq::text,
                                 (extract(epoch FROM at) * 1000000)::bigint::text,
@@ -137,7 +137,7 @@ $$;
 --
 
 CREATE FUNCTION public.audit_payload_chained(seq bigint, at timestamp with time zone, actor text, role text, action text, entity text, entity_id text, request_id text, detail jsonb, chain smallint, pos bigint) RETURNS bytea
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
     SELECT audit_payload(seq, at, actor, role, action, entity, entity_id, request_id, detail)
            || convert_to(chr(31) || chain::text || chr(31) || pos::text, 'UTF8')
@@ -381,6 +381,20 @@ CREATE FUNCTION public.item_search_text(title text, summary text, document_numbe
 $$;
 
 --
+-- Name: quota_give(text[], text[], integer[], integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.quota_give(kinds text[], subjects text[], limits integer[], window_secs integer) RETURNS void
+    LANGUAGE sql
+    AS $$
+    UPDATE quota_counters AS c SET used = c.used - 1
+      FROM unnest(kinds, subjects, limits) AS u(k, s, l)
+     WHERE u.l > 0 AND c.kind = u.k AND c.subject = u.s AND c.used > 0
+       AND c.window_start = to_timestamp(floor(extract(epoch FROM now()) / window_secs)
+                                         * window_secs)
+$$;
+
+--
 -- Name: quota_take(text[], text[], integer[], integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -427,6 +441,132 @@ END
 $$;
 
 --
+-- Name: requests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    number text NOT NULL,
+    status text DEFAULT 'submitted'::text NOT NULL,
+    unit_id uuid NOT NULL,
+    item_id uuid,
+    applicant_sub text,
+    applicant_type text NOT NULL,
+    applicant jsonb NOT NULL,
+    channel text NOT NULL,
+    registered_by text,
+    description text,
+    purpose text,
+    delivery text,
+    form jsonb,
+    received_at timestamp with time zone NOT NULL,
+    accepted_at timestamp with time zone,
+    decided_at timestamp with time zone,
+    closed_at timestamp with time zone,
+    outcome text,
+    reason_code text,
+    legal_basis text,
+    responsible_unit_id uuid,
+    clock_start date,
+    days_allowed integer,
+    extensions jsonb DEFAULT '[]'::jsonb NOT NULL,
+    excluded jsonb DEFAULT '[]'::jsonb NOT NULL,
+    yellow_on date,
+    red_on date,
+    light text,
+    clock_calendar bigint,
+    days_used integer,
+    on_time boolean,
+    correction jsonb,
+    correction_due date,
+    corrections integer DEFAULT 0 NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    responsible_agency text,
+    remedy text,
+    committed_days integer,
+    acceptance_start date,
+    acceptance_due date,
+    pause jsonb,
+    pause_limit date,
+    fee jsonb,
+    fee_due date,
+    delivery_due date,
+    delivered_at timestamp with time zone,
+    delivery_record jsonb,
+    appeals_summary json,
+    rating_summary json,
+    CONSTRAINT requests_applicant_sub_check CHECK ((char_length(applicant_sub) <= 255)),
+    CONSTRAINT requests_applicant_type_check CHECK ((applicant_type = ANY (ARRAY['natural_person'::text, 'company'::text, 'research_body'::text, 'ngo'::text, 'legal_service'::text, 'other'::text]))),
+    CONSTRAINT requests_channel_check CHECK ((channel = ANY (ARRAY['online'::text, 'paper'::text, 'counter'::text, 'post'::text, 'fax'::text]))),
+    CONSTRAINT requests_check CHECK (((kind = 'approval'::text) = (item_id IS NOT NULL))),
+    CONSTRAINT requests_check1 CHECK (((kind = 'approval'::text) OR ((description IS NOT NULL) AND (delivery IS NOT NULL)))),
+    CONSTRAINT requests_check2 CHECK (((channel = 'online'::text) = (registered_by IS NULL))),
+    CONSTRAINT requests_committed_days_check CHECK (((committed_days >= 0) AND (committed_days <= 1000))),
+    CONSTRAINT requests_days_allowed_check CHECK (((days_allowed >= 0) AND (days_allowed <= 1000))),
+    CONSTRAINT requests_delivery_check CHECK ((delivery = ANY (ARRAY['electronic'::text, 'paper'::text]))),
+    CONSTRAINT requests_description_check CHECK ((char_length(description) <= 5000)),
+    CONSTRAINT requests_kind_check CHECK ((kind = ANY (ARRAY['disclosure'::text, 'approval'::text]))),
+    CONSTRAINT requests_light_check CHECK ((light = ANY (ARRAY['green'::text, 'yellow'::text, 'red'::text]))),
+    CONSTRAINT requests_outcome_check CHECK ((outcome = ANY (ARRAY['approved'::text, 'rejected'::text, 'disclosed'::text, 'partially_disclosed'::text, 'withheld'::text, 'already_public'::text, 'not_held'::text, 'not_within_scope'::text, 'needs_new_work'::text, 'unclear_after_correction'::text, 'complaint_petition'::text, 'duplicate'::text, 'public_publication'::text, 'excessive_requests'::text, 'reconfirmation'::text, 'abandoned_correction'::text, 'abandoned_fee'::text, 'other'::text]))),
+    CONSTRAINT requests_outcome_status_check CHECK (
+CASE status
+    WHEN 'decided'::text THEN (outcome IS NOT NULL)
+    WHEN 'abandoned'::text THEN true
+    ELSE (outcome IS NULL)
+END),
+    CONSTRAINT requests_purpose_check CHECK ((char_length(purpose) <= 2000)),
+    CONSTRAINT requests_reason_code_check CHECK ((reason_code = ANY (ARRAY['state_secret'::text, 'law_prohibited'::text, 'security_stability'::text, 'third_party_rights'::text, 'internal_affairs'::text, 'process_information'::text, 'enforcement_file'::text, 'administrative_query'::text]))),
+    CONSTRAINT requests_remedy_check CHECK (((char_length(remedy) >= 1) AND (char_length(remedy) <= 2000))),
+    CONSTRAINT requests_responsible_agency_check CHECK (((char_length(responsible_agency) >= 1) AND (char_length(responsible_agency) <= 200))),
+    CONSTRAINT requests_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'accepted'::text, 'correction_required'::text, 'not_accepted'::text, 'paused'::text, 'decided'::text, 'withdrawn'::text, 'abandoned'::text, 'awaiting_payment'::text])))
+)
+WITH (fillfactor='85');
+
+--
+-- Name: request_create(text, integer, uuid, uuid, text, text, jsonb, text, text, text, text, text, jsonb, timestamp with time zone, date, integer, date, date, text, bigint, integer, date, date, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.request_create(p_kind text, p_year integer, p_unit uuid, p_item uuid, p_applicant_sub text, p_applicant_type text, p_applicant jsonb, p_channel text, p_registered_by text, p_description text, p_purpose text, p_delivery text, p_form jsonb, p_received_at timestamp with time zone, p_clock_start date, p_days_allowed integer, p_yellow_on date, p_red_on date, p_light text, p_clock_calendar bigint, p_committed_days integer, p_acceptance_start date, p_acceptance_due date, p_action text, p_actor text, p_actor_role text, p_audit_action text, p_request_id text) RETURNS SETOF public.requests
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_id   uuid := gen_random_uuid();
+    v_last bigint;
+    v_row  requests;
+BEGIN
+    -- Outside the counter's lock: the row and all its index entries.
+    INSERT INTO requests (id, kind, number, unit_id, item_id, applicant_sub, applicant_type,
+                          applicant, channel, registered_by, description, purpose, delivery,
+                          form, received_at, clock_start, days_allowed, yellow_on, red_on,
+                          light, clock_calendar, committed_days, acceptance_start,
+                          acceptance_due)
+    VALUES (v_id, p_kind, 'pending:' || v_id, p_unit, p_item, p_applicant_sub,
+            p_applicant_type, p_applicant, p_channel, p_registered_by, p_description,
+            p_purpose, p_delivery, p_form, coalesce(p_received_at, now()), p_clock_start,
+            p_days_allowed, p_yellow_on, p_red_on, p_light, p_clock_calendar,
+            p_committed_days, p_acceptance_start, p_acceptance_due);
+    -- From here to the end of the commit, creations of this kind and year
+    -- wait: the number, a heap-only update, one key, the step, the entry.
+    INSERT INTO request_numbers AS c (kind, year, last) VALUES (p_kind, p_year, 1)
+        ON CONFLICT (kind, year) DO UPDATE SET last = c.last + 1
+        RETURNING c.last INTO v_last;
+    UPDATE requests SET number = CASE p_kind WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END
+                                 || p_year || '-' || CASE WHEN v_last < 1000000
+                                 THEN lpad(v_last::text, 6, '0') ELSE v_last::text END
+     WHERE id = v_id RETURNING * INTO v_row;
+    INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role, to_status)
+    VALUES (v_id, 1, p_unit, p_action, p_actor, p_actor_role, 'submitted');
+    PERFORM audit_append(p_actor, p_actor_role, p_audit_action, 'request', v_id::text,
+                         p_request_id, jsonb_build_object('number', v_row.number,
+                         'kind', v_row.kind, 'channel', v_row.channel));
+    RETURN NEXT v_row;
+END
+$$;
+
+--
 -- Name: request_missing_materials(uuid, uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -440,6 +580,34 @@ BEGIN
             WHERE i.id = p_item AND coalesce((m.value->>'required')::boolean, false)
               AND NOT EXISTS (SELECT 1 FROM materials x WHERE x.request_id = p_request
                               AND x.code = m.value->>'code'));
+END
+$$;
+
+--
+-- Name: request_number_keys_insert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.request_number_keys_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO request_number_keys (number, request_id) SELECT number, id FROM new_requests;
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: request_number_keys_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.request_number_keys_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $$
+BEGIN
+    UPDATE request_number_keys SET number = NEW.number WHERE request_id = NEW.id;
+    RETURN NULL;
 END
 $$;
 
@@ -1226,6 +1394,15 @@ CREATE TABLE public.report_publications (
 );
 
 --
+-- Name: request_number_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.request_number_keys (
+    number text NOT NULL COLLATE pg_catalog."C",
+    request_id uuid NOT NULL
+);
+
+--
 -- Name: request_numbers; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1236,90 +1413,6 @@ CREATE TABLE public.request_numbers (
     CONSTRAINT request_numbers_kind_check CHECK ((kind = ANY (ARRAY['disclosure'::text, 'approval'::text]))),
     CONSTRAINT request_numbers_last_check CHECK ((last > 0)),
     CONSTRAINT request_numbers_year_check CHECK (((year >= 1900) AND (year <= 9999)))
-);
-
---
--- Name: requests; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.requests (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    kind text NOT NULL,
-    number text NOT NULL,
-    status text DEFAULT 'submitted'::text NOT NULL,
-    unit_id uuid NOT NULL,
-    item_id uuid,
-    applicant_sub text,
-    applicant_type text NOT NULL,
-    applicant jsonb NOT NULL,
-    channel text NOT NULL,
-    registered_by text,
-    description text,
-    purpose text,
-    delivery text,
-    form jsonb,
-    received_at timestamp with time zone NOT NULL,
-    accepted_at timestamp with time zone,
-    decided_at timestamp with time zone,
-    closed_at timestamp with time zone,
-    outcome text,
-    reason_code text,
-    legal_basis text,
-    responsible_unit_id uuid,
-    clock_start date,
-    days_allowed integer,
-    extensions jsonb DEFAULT '[]'::jsonb NOT NULL,
-    excluded jsonb DEFAULT '[]'::jsonb NOT NULL,
-    yellow_on date,
-    red_on date,
-    light text,
-    clock_calendar bigint,
-    days_used integer,
-    on_time boolean,
-    correction jsonb,
-    correction_due date,
-    corrections integer DEFAULT 0 NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    responsible_agency text,
-    remedy text,
-    committed_days integer,
-    acceptance_start date,
-    acceptance_due date,
-    pause jsonb,
-    pause_limit date,
-    fee jsonb,
-    fee_due date,
-    delivery_due date,
-    delivered_at timestamp with time zone,
-    delivery_record jsonb,
-    appeals_summary json,
-    rating_summary json,
-    CONSTRAINT requests_applicant_sub_check CHECK ((char_length(applicant_sub) <= 255)),
-    CONSTRAINT requests_applicant_type_check CHECK ((applicant_type = ANY (ARRAY['natural_person'::text, 'company'::text, 'research_body'::text, 'ngo'::text, 'legal_service'::text, 'other'::text]))),
-    CONSTRAINT requests_channel_check CHECK ((channel = ANY (ARRAY['online'::text, 'paper'::text, 'counter'::text, 'post'::text, 'fax'::text]))),
-    CONSTRAINT requests_check CHECK (((kind = 'approval'::text) = (item_id IS NOT NULL))),
-    CONSTRAINT requests_check1 CHECK (((kind = 'approval'::text) OR ((description IS NOT NULL) AND (delivery IS NOT NULL)))),
-    CONSTRAINT requests_check2 CHECK (((channel = 'online'::text) = (registered_by IS NULL))),
-    CONSTRAINT requests_committed_days_check CHECK (((committed_days >= 0) AND (committed_days <= 1000))),
-    CONSTRAINT requests_days_allowed_check CHECK (((days_allowed >= 0) AND (days_allowed <= 1000))),
-    CONSTRAINT requests_delivery_check CHECK ((delivery = ANY (ARRAY['electronic'::text, 'paper'::text]))),
-    CONSTRAINT requests_description_check CHECK ((char_length(description) <= 5000)),
-    CONSTRAINT requests_kind_check CHECK ((kind = ANY (ARRAY['disclosure'::text, 'approval'::text]))),
-    CONSTRAINT requests_light_check CHECK ((light = ANY (ARRAY['green'::text, 'yellow'::text, 'red'::text]))),
-    CONSTRAINT requests_outcome_check CHECK ((outcome = ANY (ARRAY['approved'::text, 'rejected'::text, 'disclosed'::text, 'partially_disclosed'::text, 'withheld'::text, 'already_public'::text, 'not_held'::text, 'not_within_scope'::text, 'needs_new_work'::text, 'unclear_after_correction'::text, 'complaint_petition'::text, 'duplicate'::text, 'public_publication'::text, 'excessive_requests'::text, 'reconfirmation'::text, 'abandoned_correction'::text, 'abandoned_fee'::text, 'other'::text]))),
-    CONSTRAINT requests_outcome_status_check CHECK (
-CASE status
-    WHEN 'decided'::text THEN (outcome IS NOT NULL)
-    WHEN 'abandoned'::text THEN true
-    ELSE (outcome IS NULL)
-END),
-    CONSTRAINT requests_purpose_check CHECK ((char_length(purpose) <= 2000)),
-    CONSTRAINT requests_reason_code_check CHECK ((reason_code = ANY (ARRAY['state_secret'::text, 'law_prohibited'::text, 'security_stability'::text, 'third_party_rights'::text, 'internal_affairs'::text, 'process_information'::text, 'enforcement_file'::text, 'administrative_query'::text]))),
-    CONSTRAINT requests_remedy_check CHECK (((char_length(remedy) >= 1) AND (char_length(remedy) <= 2000))),
-    CONSTRAINT requests_responsible_agency_check CHECK (((char_length(responsible_agency) >= 1) AND (char_length(responsible_agency) <= 200))),
-    CONSTRAINT requests_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'accepted'::text, 'correction_required'::text, 'not_accepted'::text, 'paused'::text, 'decided'::text, 'withdrawn'::text, 'abandoned'::text, 'awaiting_payment'::text])))
 );
 
 --
@@ -1715,18 +1808,25 @@ ALTER TABLE ONLY public.report_publications
     ADD CONSTRAINT report_publications_pkey PRIMARY KEY (id);
 
 --
+-- Name: request_number_keys request_number_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.request_number_keys
+    ADD CONSTRAINT request_number_keys_pkey PRIMARY KEY (number);
+
+--
+-- Name: request_number_keys request_number_keys_request_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.request_number_keys
+    ADD CONSTRAINT request_number_keys_request_id_key UNIQUE (request_id);
+
+--
 -- Name: request_numbers request_numbers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.request_numbers
     ADD CONSTRAINT request_numbers_pkey PRIMARY KEY (kind, year);
-
---
--- Name: requests requests_number_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.requests
-    ADD CONSTRAINT requests_number_key UNIQUE (number);
 
 --
 -- Name: requests requests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -2182,12 +2282,6 @@ CREATE INDEX requests_due ON public.requests USING btree (COALESCE(red_on, 'infi
 CREATE INDEX requests_fee_due ON public.requests USING btree (fee_due) WHERE (status = 'awaiting_payment'::text);
 
 --
--- Name: requests_number_c; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX requests_number_c ON public.requests USING btree (number COLLATE "C");
-
---
 -- Name: requests_open_calendar; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2494,6 +2588,18 @@ CREATE TRIGGER report_publications_event AFTER INSERT ON public.report_publicati
 CREATE TRIGGER report_publications_no_change BEFORE DELETE OR UPDATE ON public.report_publications FOR EACH ROW EXECUTE FUNCTION public.report_publications_immutable();
 
 --
+-- Name: requests requests_number_keys_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER requests_number_keys_insert AFTER INSERT ON public.requests REFERENCING NEW TABLE AS new_requests FOR EACH STATEMENT EXECUTE FUNCTION public.request_number_keys_insert();
+
+--
+-- Name: requests requests_number_keys_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER requests_number_keys_update AFTER UPDATE OF number ON public.requests FOR EACH ROW WHEN ((old.number IS DISTINCT FROM new.number)) EXECUTE FUNCTION public.request_number_keys_update();
+
+--
 -- Name: units units_changed; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2757,6 +2863,13 @@ ALTER TABLE ONLY public.report_publications
     ADD CONSTRAINT report_publications_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.units(id);
 
 --
+-- Name: request_number_keys request_number_keys_request_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.request_number_keys
+    ADD CONSTRAINT request_number_keys_request_id_fkey FOREIGN KEY (request_id) REFERENCES public.requests(id) ON DELETE CASCADE;
+
+--
 -- Name: requests requests_item_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2829,6 +2942,36 @@ REVOKE ALL ON FUNCTION public.calendar_bump() FROM PUBLIC;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.events TO opengov_app;
+
+--
+-- Name: FUNCTION quota_give(kinds text[], subjects text[], limits integer[], window_secs integer); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.quota_give(kinds text[], subjects text[], limits integer[], window_secs integer) TO opengov_app;
+
+--
+-- Name: TABLE requests; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.requests TO opengov_app;
+
+--
+-- Name: FUNCTION request_create(p_kind text, p_year integer, p_unit uuid, p_item uuid, p_applicant_sub text, p_applicant_type text, p_applicant jsonb, p_channel text, p_registered_by text, p_description text, p_purpose text, p_delivery text, p_form jsonb, p_received_at timestamp with time zone, p_clock_start date, p_days_allowed integer, p_yellow_on date, p_red_on date, p_light text, p_clock_calendar bigint, p_committed_days integer, p_acceptance_start date, p_acceptance_due date, p_action text, p_actor text, p_actor_role text, p_audit_action text, p_request_id text); Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON FUNCTION public.request_create(p_kind text, p_year integer, p_unit uuid, p_item uuid, p_applicant_sub text, p_applicant_type text, p_applicant jsonb, p_channel text, p_registered_by text, p_description text, p_purpose text, p_delivery text, p_form jsonb, p_received_at timestamp with time zone, p_clock_start date, p_days_allowed integer, p_yellow_on date, p_red_on date, p_light text, p_clock_calendar bigint, p_committed_days integer, p_acceptance_start date, p_acceptance_due date, p_action text, p_actor text, p_actor_role text, p_audit_action text, p_request_id text) TO opengov_app;
+
+--
+-- Name: FUNCTION request_number_keys_insert(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.request_number_keys_insert() FROM PUBLIC;
+
+--
+-- Name: FUNCTION request_number_keys_update(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.request_number_keys_update() FROM PUBLIC;
 
 --
 -- Name: FUNCTION search_token_frequencies(); Type: ACL; Schema: public; Owner: -
@@ -3024,16 +3167,16 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.report_figures TO opengov_app;
 GRANT SELECT,INSERT ON TABLE public.report_publications TO opengov_app;
 
 --
+-- Name: TABLE request_number_keys; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.request_number_keys TO opengov_app;
+
+--
 -- Name: TABLE request_numbers; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.request_numbers TO opengov_app;
-
---
--- Name: TABLE requests; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT,INSERT,UPDATE ON TABLE public.requests TO opengov_app;
 
 --
 -- Name: TABLE schema_migrations; Type: ACL; Schema: public; Owner: -

@@ -24,7 +24,7 @@ WITH q AS (
            timestamptz '2019-09-25 10:12:00+08', timestamptz '2019-10-18 16:05:00+08', 3
     FROM units u, accounts a
     WHERE u.code = 'PSB' AND a.username = 'demo-public'
-    ON CONFLICT (number) DO NOTHING
+      AND NOT EXISTS (SELECT FROM request_number_keys WHERE number = 'GK-2019-000001')
     RETURNING id, unit_id, applicant_sub
 ), steps AS (
     INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role, at,

@@ -135,6 +135,8 @@ int db_poll_notifies(struct db *db)
 {
 	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
+	if (db->quiet) /* polled a moment ago, nothing came: no recv */
+		return 0;
 	if (!PQconsumeInput(db->conn)) { /* the server went away */
 		db->lost = true;
 		db->in_tx = false;
@@ -142,6 +144,11 @@ int db_poll_notifies(struct db *db)
 	}
 	db_drain_notifies(db); /* parses what came: a FATAL notice sets lost */
 	return db->lost ? -1 : 0;
+}
+
+void db_mark_quiet(struct db *db, bool quiet)
+{
+	db->quiet = quiet;
 }
 
 int db_socket(const struct db *db)
@@ -217,6 +224,8 @@ int db_connect(struct db *db, const char *url)
 					    "application_name", NULL };
 	const char *vals[] = { url, "3", db->app_name ? db->app_name : "opengov", NULL };
 
+	db->quiet = false;
+
 	if (db->conn)
 		PQfinish(db->conn);
 	db->url = url;
@@ -262,6 +271,7 @@ static PGresult *db_check(struct db *db, PGresult *res)
 	bool was_in_tx = db->in_tx;
 
 	db->last_used = db_now();
+	db->quiet = false;
 	if (db->nlisteners && db->conn)
 		db_drain_notifies(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {

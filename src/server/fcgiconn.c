@@ -35,6 +35,7 @@ struct fcgi_conns {
 	struct pollfd *pfds;
 	int *pslot;           /* the slot of each pollfd: -1 listening, -2 extra */
 	int *ready, nready, rpos; /* slots with a request waiting, from the last poll */
+	bool fresh;           /* the last fcgi_conns_next polled just before it returned */
 };
 
 int fcgi_listen_nonblocking(int listen_fd)
@@ -91,6 +92,11 @@ void fcgi_conns_free(struct fcgi_conns *c)
 	free(c);
 }
 
+bool fcgi_conns_fresh(const struct fcgi_conns *c)
+{
+	return c->fresh;
+}
+
 int fcgi_conns_open(const struct fcgi_conns *c)
 {
 	return c->open;
@@ -139,6 +145,7 @@ FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms
 			      bool *extra_ready)
 {
 	*extra_ready = false;
+	c->fresh = false;
 	for (;;) {
 		while (c->rpos < c->nready) {
 			int i = c->ready[c->rpos++];
@@ -171,21 +178,23 @@ FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms
 			}
 		if (poll(c->pfds, (nfds_t)n, timeout_ms) <= 0)
 			return NULL; /* the time is up, or a signal */
+		c->fresh = true;
 		for (int k = 0; k < n; k++) {
-			if (!c->pfds[k].revents)
+			short ev = c->pfds[k].revents;
+			if (!ev)
 				continue;
 			int i = c->pslot[k];
 			if (i == -1)
 				accept_one(c);
 			else if (i == -2)
 				*extra_ready = true;
-			else {
-				int p = pending(c->pfds[k].fd);
-				if (p > 0)
-					c->ready[c->nready++] = i;
-				else if (p < 0)
-					slot_close(c, i);
-			}
+			else if (ev & POLLIN)
+				/* Bytes, or the end of the stream: FCGX_Accept_r reads
+				 * either, and a hang-up fails it (above), so no recv
+				 * of our own to tell them apart first. */
+				c->ready[c->nready++] = i;
+			else
+				slot_close(c, i); /* POLLERR, POLLHUP, POLLNVAL alone */
 		}
 		if (*extra_ready)
 			return NULL; /* the caller reads it; the ready requests wait */

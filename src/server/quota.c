@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "opengov/base/config.h"
+#include "opengov/base/log.h"
 #include "opengov/server/quota.h"
 
 /* Per action: the counters' kinds and the config fields of their limits
@@ -97,4 +98,49 @@ int quota_take_or_reply(struct req *r, enum quota_action a)
 	db_rollback(r->db);
 	quota_reply(r, a, retry);
 	return -1;
+}
+
+int quota_take_apart_or_reply(struct req *r, enum quota_action a, bool *taken)
+{
+	DB_STMT(st, "quota_take_apart",
+		"SELECT quota_take(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int)"
+		" AS retry_after, set_config('synchronous_commit', 'off', true) AS commit_mode");
+	struct quota_args qa;
+
+	*taken = false;
+	if (!quota_args(r, a, &qa))
+		return 0;
+	const char *p[] = { qa.account_kind, qa.address_kind, qa.account, qa.address,
+			    qa.account_limit, qa.address_limit, qa.window };
+	bool apart = !r->db->in_tx;
+	PGresult *res = db_exec_or_reply(r, &st, 7, p);
+	if (!res)
+		return -1;
+	long long retry = db_get_ll(res, 0, "retry_after");
+	PQclear(res);
+	if (retry <= 0) {
+		*taken = apart;
+		return 0;
+	}
+	if (r->db->in_tx)
+		db_rollback(r->db);
+	quota_reply(r, a, retry);
+	return -1;
+}
+
+void quota_give_back(struct req *r, enum quota_action a)
+{
+	DB_STMT(st, "quota_give",
+		"SELECT quota_give(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int),"
+		" set_config('synchronous_commit', 'off', true)");
+	struct quota_args qa;
+
+	if (!quota_args(r, a, &qa) || r->db->in_tx)
+		return;
+	const char *p[] = { qa.account_kind, qa.address_kind, qa.account, qa.address,
+			    qa.account_limit, qa.address_limit, qa.window };
+	PGresult *res = db_exec(r->db, &st, 7, p);
+	if (!res)
+		log_warn("a quota unit could not be given back");
+	PQclear(res);
 }

@@ -87,32 +87,34 @@ static int known_queries_or_reply(struct req *r)
 	return 0;
 }
 
-/* Compares one pattern with a path segment by segment. */
+/* Compares one pattern with a path, character by character, so that the
+ * many patterns that differ from the path early cost a few comparisons
+ * each (every request tries the whole table). A "{name}" is a whole
+ * segment and matches one non-empty segment of the path. */
 static bool pattern_match(const char *pat, const char *path, char params[][64],
 			  int *nparams)
 {
+	const char *pat0 = pat;
 	int np = 0;
 
-	while (*pat && *path) {
-		if (*pat != '/' || *path != '/')
-			return false;
-		pat++;
-		path++;
-		size_t plen = strcspn(pat, "/");
-		size_t slen = strcspn(path, "/");
-		if (pat[0] == '{') {
+	while (*pat) {
+		if (*pat == '{' && pat > pat0 && pat[-1] == '/') {
+			size_t slen = 0;
+			while (path[slen] && path[slen] != '/')
+				slen++;
 			if (slen == 0 || slen >= 64 || np >= PATH_PARAMS_MAX)
 				return false;
 			memcpy(params[np], path, slen);
 			params[np][slen] = '\0';
 			np++;
-		} else if (plen != slen || strncmp(pat, path, plen)) {
+			path += slen;
+			while (*pat && *pat != '/')
+				pat++;
+		} else if (*pat++ != *path++) {
 			return false;
 		}
-		pat += plen;
-		path += slen;
 	}
-	if (*pat || *path)
+	if (*path)
 		return false;
 	*nparams = np;
 	return true;

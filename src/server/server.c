@@ -254,6 +254,10 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		busy = 1;
 		if (notified)
 			(void)db_poll_notifies(&db);
+		/* The socket was watched a moment ago and had nothing: the
+		 * request's own look for notifications may skip the recv. */
+		db_mark_quiet(&db, fcgi && !notified && fcgi_conns_fresh(conns) &&
+					   db_socket(&db) >= 0);
 		if (!fcgi)
 			continue;
 		handle(fcgi, cfg, &db, &line);

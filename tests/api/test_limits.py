@@ -229,6 +229,23 @@ def test_request_quota_per_account(api, db, tokens, make_account, login, unchang
     assert used(db, "request:address", ip) == 3
 
 
+def test_creation_refused_after_the_quota_gives_its_unit_back(api, db, tokens, make_account,
+                                                             login):
+    """The quota's unit is taken in a statement of its own, committed before
+    the creation (so that the counters are not held while it runs); a
+    creation refused after it (an unknown unit: the database's foreign key)
+    gives the unit back."""
+    sub, tok = applicant(api, make_account, login)
+    ip, a = from_address()
+    body = dict(disclosure_body(tokens), unit_id=str(uuid.uuid4()))
+    r = a.post("/v1/requests", token=tok, json=body)
+    assert r.status_code == 422, r.content
+    assert r.json()["errors"][0]["pointer"] == "/unit_id", r.content
+    assert used(db, "request:account", sub) == 0 and used(db, "request:address", ip) == 0
+    assert a.post("/v1/requests", token=tok, json=disclosure_body(tokens)).status_code == 201
+    assert used(db, "request:account", sub) == 1 and used(db, "request:address", ip) == 1
+
+
 def test_request_quota_per_address(api, db, tokens, make_account, login, unchanged):
     n = limit("OPENGOV_QUOTA_REQUESTS_PER_ADDRESS", 300)
     ip, a = from_address()

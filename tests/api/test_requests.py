@@ -1911,6 +1911,30 @@ def test_200_concurrent_creations_get_distinct_numbers(api, staff, new_applicant
     expected = {x["id"]: x["number"] for x in results}
     assert audited == expected
     assert evented == expected
+    # The number was set after the row (sql/033, request_create): none is
+    # left provisional, and each has its key in request_number_keys.
+    keyed = dict(db(f"SELECT k.request_id::text, k.number FROM request_number_keys k"
+                    f" WHERE k.request_id::text IN ({ids})"))
+    assert keyed == expected
+    assert db.scalar("SELECT count(*) FROM requests WHERE number LIKE 'pending:%'") == "0"
+
+
+def test_a_case_number_stays_unique_in_the_database(api, new_applicant, staff, db):
+    """requests has no index on number (sql/033, so that setting it touches
+    no index); request_number_keys keeps numbers unique for every writer:
+    a second row with a taken number, by insert or by update, is refused."""
+    who = new_applicant()
+    a = create(api, who.token, disclosure_body(staff.unit))
+    b = create(api, who.token, disclosure_body(staff.unit))
+    with pytest.raises(RuntimeError, match="request_number_keys_pkey"):
+        db(f"UPDATE requests SET number = '{a['number']}' WHERE id = '{b['id']}'")
+    with pytest.raises(RuntimeError, match="request_number_keys_pkey"):
+        db(f"INSERT INTO requests (kind, number, unit_id, applicant_type, applicant, channel,"
+           f" description, delivery, days_allowed, light, received_at)"
+           f" SELECT kind, number, unit_id, applicant_type, applicant, channel, description,"
+           f" delivery, days_allowed, light, received_at FROM requests WHERE id = '{a['id']}'")
+    assert db(f"SELECT number FROM request_number_keys WHERE request_id = '{b['id']}'") == [
+        [b["number"]]]
 
 
 # --------------------------------------------------------------------------

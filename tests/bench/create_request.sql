@@ -1,10 +1,14 @@
 -- create_request.sql - pgbench: what POST /v1/requests runs for an applicant's
 -- online disclosure request without an Idempotency-Key (api/requests.c,
--- api_requests_create): one statement, requests_insert, atomic on its own
--- (the applicant's quota unit, the number, the request, its submit step and
--- its audit entry), committed with synchronous_commit off for its own
--- transaction, then the wait for the WAL flush that makes it durable before
--- the service answers 201 (db_wait_durable, src/db/db.c). docs/performance.md
+-- api_requests_create): the applicant's quota unit in a statement of its
+-- own, committed at once (quota_take_apart_or_reply, src/server/quota.c);
+-- then one statement, requests_insert, atomic on its own: request_create
+-- (sql/033) writes the request with a provisional number, takes the number
+-- (the counter of the kind and year, held to the end of the commit) and
+-- sets it by a heap-only update, then writes the submit step and the audit
+-- entry; committed with synchronous_commit off for its own transaction,
+-- then the wait for the WAL flush that makes it durable before the service
+-- answers 201 (db_wait_durable, src/db/db.c). docs/performance.md
 -- ("Creations") explains why. scripts/bench.sh runs it next to the HTTP
 -- benchmark of the route and next to the statement as it was before
 -- (tests/bench/create_request_2026.sql, the baseline of issue 16's target),
@@ -35,28 +39,16 @@ FROM (SELECT g.day, row_number() OVER (ORDER BY g.day) AS k
       FROM (SELECT current_date + i AS day FROM generate_series(1, 90) AS i) AS g
       LEFT JOIN calendar_days c ON c.day = g.day
       WHERE coalesce(c.working, extract(isodow FROM g.day) < 6)) AS w \gset
+PREPARE quota_take_apart AS
+SELECT quota_take(ARRAY[$1, $2], ARRAY[$3, $4], ARRAY[$5::int, $6::int], $7::int) AS
+   retry_after, set_config('synchronous_commit', 'off', true) AS commit_mode;
 PREPARE requests_insert AS
-WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.applicant_type,
+   WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.applicant_type,
    'name', coalesce(a.display_name, a.username), 'account_id', a.id::text, 'id_number', NULL,
-   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $1::text
-   IS NULL AND a.id = $2::uuid AND a.role = 'public' UNION ALL SELECT $3::jsonb->>'type',
-   $3::jsonb WHERE $1::text IS NOT NULL), quota AS (SELECT CASE WHEN $4::int IS NULL OR NOT
-   EXISTS (SELECT FROM who) THEN 0 ELSE quota_take(ARRAY[$5::text, $6], ARRAY[$7::text, $8],
-   ARRAY[$9::int, $10::int], $4::int) END AS retry_after, set_config('synchronous_commit',
-   'off', true) AS commit_mode), n AS (INSERT INTO request_numbers AS c (kind, year, last)
-   SELECT $11, $12::int, 1 FROM who, quota WHERE quota.retry_after = 0 ON CONFLICT (kind, year)
-   DO UPDATE SET last = c.last + 1 RETURNING last), q AS (INSERT INTO requests (kind, number,
-   unit_id, item_id, applicant_sub, applicant_type, applicant, channel, registered_by,
-   description, purpose, delivery, form, received_at, clock_start, days_allowed, yellow_on,
-   red_on, light, clock_calendar, committed_days, acceptance_start, acceptance_due) SELECT $11,
-   CASE $11 WHEN 'disclosure' THEN 'GK-' ELSE 'SP-' END || $12 || '-' || CASE WHEN n.last <
-   1000000 THEN lpad(n.last::text, 6, '0') ELSE n.last::text END, $13::uuid, $14::uuid, $2,
-   who.type, who.applicant, $15, $1, $16, $17, $18, $19::jsonb, coalesce($20::timestamptz,
-   now()), DATE '1970-01-01' + $21::int, $22::int, $23::date, $24::date, $25, $26::bigint,
-   $27::int, DATE '1970-01-01' + $28::int, DATE '1970-01-01' + $29::int FROM n, who RETURNING
-   *), a AS (INSERT INTO approvals (request_id, seq, unit_id, action, actor, actor_role,
-   to_status) SELECT id, 1, unit_id, $30, $31, $32, 'submitted' FROM q) SELECT
-   quota.retry_after, q.id, q.kind, q.number, q.status, q.unit_id, q.item_id, q.applicant_sub,
+   'phone', NULL, 'email', NULL, 'address', NULL) AS applicant FROM accounts a WHERE $1::text IS
+   NULL AND a.id = $2::uuid AND a.role = 'public' UNION ALL SELECT $3::jsonb->>'type', $3::jsonb
+   WHERE $1::text IS NOT NULL), c AS (SELECT set_config('synchronous_commit', 'off', true) AS
+   commit_mode) SELECT q.id, q.kind, q.number, q.status, q.unit_id, q.item_id, q.applicant_sub,
    q.applicant_type, q.applicant, q.channel, q.registered_by, q.description, q.purpose,
    q.delivery, q.form, floor(date_part('epoch', q.received_at))::bigint AS received_at,
    q.received_at::date - DATE '1970-01-01' AS received_day, floor(date_part('epoch',
@@ -64,29 +56,31 @@ WITH who AS (SELECT a.applicant_type AS type, jsonb_build_object('type', a.appli
    decided_at, q.decided_at::date - DATE '1970-01-01' AS decided_day, floor(date_part('epoch',
    q.closed_at))::bigint AS closed_at, q.closed_at::date - DATE '1970-01-01' AS closed_day,
    q.outcome, q.reason_code, q.legal_basis, q.responsible_unit_id, q.responsible_agency,
-   q.remedy, q.clock_start - DATE '1970-01-01' AS clock_start, q.days_allowed,
-   q.committed_days, q.acceptance_start - DATE '1970-01-01' AS acceptance_start,
-   q.acceptance_due - DATE '1970-01-01' AS acceptance_due, q.extensions, q.excluded,
-   q.correction, q.correction_due - DATE '1970-01-01' AS correction_due, q.corrections,
-   q.pause, q.pause_limit - DATE '1970-01-01' AS pause_limit, q.fee, q.fee_due - DATE
-   '1970-01-01' AS fee_due, q.delivery_due - DATE '1970-01-01' AS delivery_due,
-   floor(date_part('epoch', q.delivered_at))::bigint AS delivered_at, q.delivered_at::date -
-   DATE '1970-01-01' AS delivered_day, q.delivery_record, q.version, floor(date_part('epoch',
-   q.created_at))::bigint AS created_at, floor(date_part('epoch', q.updated_at))::bigint AS
-   updated_at, (extract(epoch FROM q.received_at) * 1000000)::bigint AS sort_us, (SELECT
-   version FROM calendar_meta) AS cal_version, CASE WHEN q.kind = 'approval' AND q.status =
-   'submitted' THEN request_missing_materials(q.id, q.item_id) END AS missing_materials, CASE
-   WHEN q.correction IS NOT NULL THEN (SELECT json_object_agg(code, us) FROM (SELECT code,
-   (extract(epoch FROM max(uploaded_at)) * 1000000)::bigint AS us FROM materials WHERE
-   request_id = q.id GROUP BY code) AS m) END AS latest_uploads, CASE WHEN q.id IS NOT NULL
-   THEN audit_append($31, $32, $33, 'request', q.id::text, $34, jsonb_build_object('number',
-   q.number, 'kind', q.kind, 'channel', q.channel)) END AS _audit_seq FROM quota LEFT JOIN q ON
-   true;
+   q.remedy, q.clock_start - DATE '1970-01-01' AS clock_start, q.days_allowed, q.committed_days,
+   q.acceptance_start - DATE '1970-01-01' AS acceptance_start, q.acceptance_due - DATE
+   '1970-01-01' AS acceptance_due, q.extensions, q.excluded, q.correction, q.correction_due -
+   DATE '1970-01-01' AS correction_due, q.corrections, q.pause, q.pause_limit - DATE '1970-01-01'
+   AS pause_limit, q.fee, q.fee_due - DATE '1970-01-01' AS fee_due, q.delivery_due - DATE
+   '1970-01-01' AS delivery_due, floor(date_part('epoch', q.delivered_at))::bigint AS
+   delivered_at, q.delivered_at::date - DATE '1970-01-01' AS delivered_day, q.delivery_record,
+   q.version, floor(date_part('epoch', q.created_at))::bigint AS created_at,
+   floor(date_part('epoch', q.updated_at))::bigint AS updated_at, (extract(epoch FROM
+   q.received_at) * 1000000)::bigint AS sort_us, (SELECT version FROM calendar_meta) AS
+   cal_version, CASE WHEN q.kind = 'approval' AND q.status = 'submitted' THEN
+   request_missing_materials(q.id, q.item_id) END AS missing_materials, CASE WHEN q.correction IS
+   NOT NULL THEN (SELECT json_object_agg(code, us) FROM (SELECT code, (extract(epoch FROM
+   max(uploaded_at)) * 1000000)::bigint AS us FROM materials WHERE request_id = q.id GROUP BY
+   code) AS m) END AS latest_uploads FROM who CROSS JOIN c CROSS JOIN LATERAL request_create($4,
+   $5::int, $6::uuid, $7::uuid, $2::text, who.type, who.applicant, $8, $1, $9, $10, $11,
+   $12::jsonb, $13::timestamptz, DATE '1970-01-01' + $14::int, $15::int, $16::date, $17::date,
+   $18, $19::bigint, $20::int, DATE '1970-01-01' + $21::int, DATE '1970-01-01' + $22::int, $23,
+   $24, $25, $26, $27) AS q;
 \set prepared 1
 \endif
 
-EXECUTE requests_insert(NULL, ':sub', NULL, 3600, 'request:account', 'request:address', ':sub',
-    '127.0.0.1', 1000000, 1000000, 'disclosure', :year, ':unit', NULL, 'online',
+EXECUTE quota_take_apart('request:account', 'request:address', ':sub', '127.0.0.1', 1000000,
+    1000000, 3600);
+EXECUTE requests_insert(NULL, ':sub', NULL, 'disclosure', :year, ':unit', NULL, 'online',
     '申请公开本单位2025年度户籍迁移业务量统计数据及办理时限规定。',
     '了解落户办理时限，便于安排家庭迁移。', 'electronic', NULL, NULL, :start, :allowed,
     ':yellow', ':red', 'green', :calversion, NULL, NULL, NULL, 'submit', ':sub', 'public',

@@ -47,6 +47,10 @@ struct db {
 	bool sending_commit;     /* ... or a COMMIT */
 	char retry_state[6];     /* the first 40001/40P01 of the request, "" when none */
 	double last_used;        /* CLOCK_MONOTONIC seconds of the last statement */
+	/* The worker's poll(2) has just watched the socket and found nothing
+	 * to read (db_mark_quiet): until the next statement, a request's
+	 * db_poll_notifies has nothing to fetch and spares the recv(2). */
+	bool quiet;
 };
 
 /* Why a request may be run again from the start with a fresh answer. */
@@ -183,6 +187,11 @@ bool db_ensure(struct db *db);
  * notifications call on_notify. -1 when not connected (nothing can be
  * known about changes made meanwhile), 0 otherwise. */
 int db_poll_notifies(struct db *db);
+
+/* The worker's poll found the socket without anything to read, this very
+ * moment: db_poll_notifies may skip asking the kernel until the next
+ * statement (see struct db, quiet). */
+void db_mark_quiet(struct db *db, bool quiet);
 /* The connection's socket, to wait on for notifications; -1 when there is
  * no live connection (nothing to wait for: the next statement reconnects). */
 int db_socket(const struct db *db);

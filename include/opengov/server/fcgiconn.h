@@ -28,6 +28,12 @@ FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms
  * the next request when nginx asked for that (FCGI_KEEP_CONN). */
 void fcgi_conns_done(struct fcgi_conns *c, FCGX_Request *req);
 
+/* Whether the request fcgi_conns_next last returned came straight from a
+ * poll(2) that also watched extra_fd: extra_ready then says, as of a
+ * moment ago, whether extra_fd had anything to read. A request queued from
+ * an earlier poll is not fresh. */
+bool fcgi_conns_fresh(const struct fcgi_conns *c);
+
 /* Connections open now (for tests and metrics). */
 int fcgi_conns_open(const struct fcgi_conns *c);
 

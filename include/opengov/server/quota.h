@@ -21,6 +21,18 @@ enum quota_action {
  * creation refused or rolled back later gives its unit back. */
 int quota_take_or_reply(struct req *r, enum quota_action a);
 
+/* Takes one unit of action a's quotas for the caller in a statement of its
+ * own, committed at once when no transaction is open (with
+ * synchronous_commit off: a rate counter, UNLOGGED besides), so that the
+ * counter rows are not held while the creation runs. *taken says whether a
+ * unit was taken outside a transaction: the caller then gives it back with
+ * quota_give_back if the creation is refused or fails (inside one, the
+ * rollback does). 0 when taken or not counted; -1 after answering. */
+int quota_take_apart_or_reply(struct req *r, enum quota_action a, bool *taken);
+/* Gives back the unit quota_take_apart_or_reply took (best effort: a
+ * failure is logged, the answer already decided). */
+void quota_give_back(struct req *r, enum quota_action a);
+
 /* For a statement that takes the units itself (POST /v1/requests takes
  * them in its one statement): the arguments of quota_take(kinds, subjects,
  * limits, window) for action a and the caller, as text. false: the caller
