@@ -6,6 +6,10 @@ material uploads) while one opengov host is killed (SIGKILL of its process
 group) and then the PostgreSQL primary (SIGKILL of its Patroni and its
 postmaster: a machine that dies).
 
+First, with the load not yet started, the standby pauses its replay: the
+replica's lag must show in /readyz, and anonymous reads must leave it for
+the primary once the lag passes OPENGOV_REPLICA_MAX_LAG_MS.
+
 It reports the requests that failed around each fault (their status, and
 whether they carried Retry-After), the time until a write succeeds again
 after the primary died, and then checks on the new primary:
@@ -94,6 +98,65 @@ def call(session, log, kind, method, url, **kw):
     return r
 
 
+def psql(env, port, q):
+    out = subprocess.run(["psql", "-X", "-At", "-F", "\t", "-h", "127.0.0.1", "-p", port,
+                          "-U", "postgres", "-d", "opengov", "-c", q],
+                         env={**os.environ, "PGPASSWORD": env["CLUSTER_SUPERUSER_PASSWORD"]},
+                         capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def replica_lag_phase(env, base, admin):
+    """Before the load: the standby stops replaying (pg_wal_replay_pause)
+    and a unit is created. Anonymous reads of it may miss it only while
+    the replica's lag is within OPENGOV_REPLICA_MAX_LAG_MS; once /readyz
+    reports it beyond, they read the primary; the writer (a token) reads it
+    at once throughout. Then replay resumes and the replica is used again."""
+    standby = env["CLUSTER_PG_PORTS"].split(",")[1]
+    bound = int(env.get("OPENGOV_REPLICA_MAX_LAG_MS", "1000"))
+    s = requests.Session()
+    auth = {"Authorization": "Bearer " + admin}
+    out = {"bound_ms": bound}
+    psql(env, standby, "SELECT pg_wal_replay_pause()")
+    t0 = time.monotonic()
+    try:
+        r = s.post(base + "/v1/units", headers=auth, json={
+            "kind": "township", "code": "LAG-" + uuid.uuid4().hex[:8], "name": "复制延迟测试"})
+        assert r.status_code == 201, r.content
+        uid = r.json()["id"]
+        out["writer_reads_at_once"] = s.get(base + "/v1/units/" + uid, headers=auth).status_code == 200
+        stale, lag = 0, None
+        while time.monotonic() - t0 < 15:
+            doc = s.get(base + "/readyz").json().get("replica", {})
+            lag = doc.get("lag_ms")
+            if lag is not None and lag > bound + 500:
+                break
+            if s.get(base + "/v1/units/" + uid).status_code == 404:
+                stale += 1  # allowed: the replica is within its bound
+            time.sleep(0.05)
+        out["anonymous_misses_within_bound"] = stale
+        out["lag_reported_ms"] = lag
+        out["reported_unusable"] = doc.get("usable") is False
+        # Beyond the bound: every anonymous read comes from the primary.
+        codes = [s.get(base + "/v1/units/" + uid).status_code for _ in range(20)]
+        out["anonymous_reads_beyond_bound"] = len(codes)
+        out["anonymous_reads_beyond_bound_stale"] = sum(1 for c in codes if c != 200)
+    finally:
+        psql(env, standby, "SELECT pg_wal_replay_resume()")
+    t1 = time.monotonic()
+    while time.monotonic() - t1 < 15:
+        doc = s.get(base + "/readyz").json().get("replica", {})
+        if doc.get("usable"):
+            out["usable_again_after_resume_s"] = round(time.monotonic() - t1, 2)
+            break
+        time.sleep(0.05)
+    out["ok"] = (out["writer_reads_at_once"] and out["reported_unusable"]
+                 and out["anonymous_reads_beyond_bound_stale"] == 0
+                 and "usable_again_after_resume_s" in out)
+    print("replica lag: " + json.dumps(out, ensure_ascii=False), flush=True)
+    return out
+
+
 def main():
     env = load_env(sys.argv[1])
     base = env["OPENGOV_BASE_URL"]
@@ -115,7 +178,9 @@ def main():
         return r.json()["access_token"]
     applicant = login("demo-public")
     auditor = login("demo-supervisor")
+    admin = login("demo-admin")
     image = png()
+    replica_phase = replica_lag_phase(env, base, admin)
 
     def writer(n):
         sess = requests.Session()
@@ -265,6 +330,7 @@ def main():
         },
         "unexpected": unexpected[:20],
         "unresolved_creations": len(unresolved),
+        "replica_lag": replica_phase,
     }
 
     # ---------------------------------------------------------- the checks
@@ -272,11 +338,7 @@ def main():
     port = pg_ports[int(new_primary[-1]) - 1] if new_primary else pg_ports[1]
 
     def sql(q):
-        out = subprocess.run(["psql", "-X", "-At", "-F", "\t", "-h", "127.0.0.1", "-p", port,
-                              "-U", "postgres", "-d", "opengov", "-c", q],
-                             env={**os.environ, "PGPASSWORD": env["CLUSTER_SUPERUSER_PASSWORD"]},
-                             capture_output=True, text=True, check=True).stdout
-        return [line.split("\t") for line in out.splitlines() if line]
+        return psql(env, port, q)
 
     rows = sql("SELECT substr(description, 9), id, number FROM requests "
                "WHERE description LIKE 'cluster cluster-%'")
@@ -325,7 +387,7 @@ def main():
     }
     fault_statuses_ok = all(r["status"] in RETRYABLE or r["status"] == 0
                             for r in host_fault + db_fault)
-    ok = (recovered is not None and not missing and not twice and not mismatched
+    ok = (replica_phase["ok"] and recovered is not None and not missing and not twice and not mismatched
           and not gaps and not audit_twice and int(audit_missing) == 0
           and verify_doc.get("ok") is True and not unexpected and not unresolved
           and not before and not host_after and fault_statuses_ok
