@@ -2,11 +2,13 @@
 # cluster.sh - the several-machine topology of docs/deployment.md on one
 # machine, for `make cluster-test` (tests/cluster/): etcd, two PostgreSQL 15
 # nodes under Patroni (synchronous replication), two `opengov serve` hosts
-# (each its own process group and FastCGI socket), and nginx in front.
+# (each its own process group and FastCGI socket, and an `opengov deliver`
+# beside it), and nginx in front.
 #
 #   scripts/cluster.sh start DIR      everything up, env in DIR/cluster.env
 #   scripts/cluster.sh stop DIR       everything down (by the pids it wrote)
-#   scripts/cluster.sh kill-host DIR a|b      SIGKILL one opengov host's group
+#   scripts/cluster.sh kill-host DIR a|b      SIGKILL one opengov host (its
+#                                             serve and deliver groups)
 #   scripts/cluster.sh kill-primary DIR       SIGKILL the primary's Patroni
 #                                             and PostgreSQL (a dead machine)
 #   scripts/cluster.sh primary DIR    prints the node that leads (pg1 or pg2)
@@ -210,6 +212,12 @@ start_host() { # a|b
 		spawn "host-$h" "$OPENGOV_BIN" serve
 	)
 	wait_for 20 "opengov host $h" test -S "$RUN/host-$h/fcgi.sock"
+	# The host's webhook sender: one of the two holds the lock, the other waits.
+	(
+		load_env
+		cd "$ROOT"
+		spawn "deliver-$h" "$OPENGOV_BIN" deliver
+	)
 }
 
 start() {
@@ -350,6 +358,8 @@ stop() {
 	fi
 	stop_group host-a 35
 	stop_group host-b 35
+	stop_group deliver-a 10
+	stop_group deliver-b 10
 	stop_group patroni-pg1 30
 	stop_group patroni-pg2 30
 	kill_postgres pg1
@@ -364,6 +374,7 @@ stop) stop ;;
 kill-host)
 	[[ ${3:-} == [ab] ]] || die "kill-host DIR a|b"
 	kill_group "host-$3"
+	kill_group "deliver-$3"
 	;;
 kill-primary)
 	node=$(primary_node) || die "no primary"

@@ -6,7 +6,7 @@ material uploads) while one opengov host is killed (SIGKILL of its process
 group) and then the PostgreSQL primary (SIGKILL of its Patroni and its
 postmaster: a machine that dies).
 
-First, with the load not yet started, the standby pauses its replay: the
+First, with the load not yet started, the standby's replay is held up: the
 replica's lag must show in /readyz, and anonymous reads must leave it for
 the primary once the lag passes OPENGOV_REPLICA_MAX_LAG_MS.
 
@@ -107,25 +107,48 @@ def psql(env, port, q):
 
 
 def replica_lag_phase(env, base, admin):
-    """Before the load: the standby stops replaying (pg_wal_replay_pause)
-    and a unit is created. Anonymous reads of it may miss it only while
-    the replica's lag is within OPENGOV_REPLICA_MAX_LAG_MS; once /readyz
-    reports it beyond, they read the primary; the writer (a token) reads it
-    at once throughout. Then replay resumes and the replica is used again."""
-    standby = env["CLUSTER_PG_PORTS"].split(",")[1]
+    """Before the load: the standby's replay is held up (a query on the
+    standby holds a lock that a replayed ACCESS EXCLUSIVE lock must wait
+    for, as hot standby does up to max_standby_streaming_delay), and a unit
+    is created. Anonymous reads of it may miss it only while the replica's
+    lag is within OPENGOV_REPLICA_MAX_LAG_MS; once /readyz reports it
+    beyond, they read the primary; the writer (a token) reads it at once
+    throughout. Then the standby catches up and is used again.
+    (Not pg_wal_replay_pause(): Patroni resumes a paused replay in its next
+    loop; nor recovery_min_apply_delay: Patroni removes it from
+    postgresql.auto.conf.)"""
+    ports = env["CLUSTER_PG_PORTS"].split(",")
+    node = subprocess.run([CLUSTER, "primary", env["CLUSTER_DIR"]], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    primary = ports[int(node[-1]) - 1]
+    standby = ports[2 - int(node[-1])]
     bound = int(env.get("OPENGOV_REPLICA_MAX_LAG_MS", "1000"))
     s = requests.Session()
     auth = {"Authorization": "Bearer " + admin}
     out = {"bound_ms": bound}
-    psql(env, standby, "SELECT pg_wal_replay_pause()")
-    t0 = time.monotonic()
+    probe = "cluster_lag_probe"
+    psql(env, primary, f"CREATE TABLE IF NOT EXISTS {probe} (x int)")
+    for _ in range(100):
+        if psql(env, standby, f"SELECT to_regclass('{probe}') IS NOT NULL")[0][0] == "t":
+            break
+        time.sleep(0.1)
+    holder = subprocess.Popen(["psql", "-X", "-At", "-h", "127.0.0.1", "-p", standby, "-U", "postgres",
+                               "-d", "opengov"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env={**os.environ,
+                                              "PGPASSWORD": env["CLUSTER_SUPERUSER_PASSWORD"]})
     try:
+        holder.stdin.write(f"BEGIN; SELECT count(*) FROM {probe}; SELECT 'held';\n")
+        holder.stdin.flush()
+        while holder.stdout.readline().strip() != "held":
+            assert holder.poll() is None, "psql on the standby ended early"
+        psql(env, primary, f"BEGIN; LOCK TABLE {probe} IN ACCESS EXCLUSIVE MODE; COMMIT")
+        t0 = time.monotonic()
         r = s.post(base + "/v1/units", headers=auth, json={
             "kind": "township", "code": "LAG-" + uuid.uuid4().hex[:8], "name": "复制延迟测试"})
         assert r.status_code == 201, r.content
         uid = r.json()["id"]
         out["writer_reads_at_once"] = s.get(base + "/v1/units/" + uid, headers=auth).status_code == 200
-        stale, lag = 0, None
+        stale, lag, doc = 0, None, {}
         while time.monotonic() - t0 < 15:
             doc = s.get(base + "/readyz").json().get("replica", {})
             lag = doc.get("lag_ms")
@@ -142,7 +165,10 @@ def replica_lag_phase(env, base, admin):
         out["anonymous_reads_beyond_bound"] = len(codes)
         out["anonymous_reads_beyond_bound_stale"] = sum(1 for c in codes if c != 200)
     finally:
-        psql(env, standby, "SELECT pg_wal_replay_resume()")
+        if holder.poll() is None:
+            holder.stdin.write("COMMIT;\n")
+            holder.stdin.close()
+            holder.wait(10)
     t1 = time.monotonic()
     while time.monotonic() - t1 < 15:
         doc = s.get(base + "/readyz").json().get("replica", {})
@@ -150,6 +176,7 @@ def replica_lag_phase(env, base, admin):
             out["usable_again_after_resume_s"] = round(time.monotonic() - t1, 2)
             break
         time.sleep(0.05)
+    psql(env, primary, f"DROP TABLE IF EXISTS {probe}")
     out["ok"] = (out["writer_reads_at_once"] and out["reported_unusable"]
                  and out["anonymous_reads_beyond_bound_stale"] == 0
                  and "usable_again_after_resume_s" in out)
@@ -372,6 +399,9 @@ def main():
     audit_missing = sql("SELECT count(*) FROM requests r WHERE description LIKE 'cluster cluster-%' "
                         f"AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action IN {registered} "
                         "AND a.entity_id::text = r.id::text)")[0][0]
+    # The webhook senders: host B's took over (or kept) the one lock.
+    deliver_lock = sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                       "AND classid = 1 AND objid = 3075779105")[0][0]  # 7370746401
     verify = requests.get(base + "/v1/audit/verify",
                           headers={"Authorization": "Bearer " + auditor}, timeout=60)
     verify_doc = verify.json() if verify.status_code == 200 else {"status": verify.status_code}
@@ -384,10 +414,11 @@ def main():
         "case_number_gaps_or_duplicates": gaps,
         "audit_registration_not_once": len(audit_twice) + int(audit_missing),
         "audit_verify": verify_doc,
+        "webhook_senders_holding_the_lock": int(deliver_lock),
     }
     fault_statuses_ok = all(r["status"] in RETRYABLE or r["status"] == 0
                             for r in host_fault + db_fault)
-    ok = (replica_phase["ok"] and recovered is not None and not missing and not twice and not mismatched
+    ok = (replica_phase["ok"] and int(deliver_lock) == 1 and recovered is not None and not missing and not twice and not mismatched
           and not gaps and not audit_twice and int(audit_missing) == 0
           and verify_doc.get("ok") is True and not unexpected and not unresolved
           and not before and not host_after and fault_statuses_ok
