@@ -78,28 +78,30 @@ static void measure(double now)
 	DB_STMT(st, "replica_lag", REPLICA_LAG_SQL);
 
 	rep.checked = now;
-	if (rep.db.lost || !rep.db.conn) {
-		if (now < rep.retry_after) {
-			rep.lag_ms = -1;
+	rep.lag_ms = -1;
+	/* A connection found dead here (the replica restarted, or ended the
+	 * session) is replaced at once, once; a replica that cannot be reached
+	 * is left alone for REPLICA_RETRY_SECS. */
+	for (int run = 0; run < 2; run++) {
+		if (rep.db.lost || !rep.db.conn) {
+			if (now < rep.retry_after)
+				return;
+			if (db_connect(&rep.db, rep.url))
+				break;
+		}
+		db_request_begin(&rep.db);
+		PGresult *res = db_exec(&rep.db, &st, 0, NULL);
+		if (res) {
+			const char *v = db_get(res, 0, "lag_ms");
+			rep.lag_ms = v ? strtol(v, NULL, 10) : -1; /* NULL: nothing replayed yet */
+			PQclear(res);
 			return;
 		}
-		if (db_connect(&rep.db, rep.url)) {
-			log_warn("replica unreachable: reads go to the primary for %.0f s",
-				 REPLICA_RETRY_SECS);
-			rep.retry_after = now + REPLICA_RETRY_SECS;
-			rep.lag_ms = -1;
-			return;
-		}
+		if (!rep.db.lost)
+			return; /* an error of the query: the lag stays unknown */
 	}
-	db_request_begin(&rep.db);
-	PGresult *res = db_exec(&rep.db, &st, 0, NULL);
-	const char *v = res ? db_get(res, 0, "lag_ms") : NULL;
-
-	rep.lag_ms = v ? strtol(v, NULL, 10) : -1;
-	if (res)
-		PQclear(res);
-	if (rep.db.lost)
-		rep.retry_after = now + REPLICA_RETRY_SECS;
+	log_warn("replica unreachable: reads go to the primary for %.0f s", REPLICA_RETRY_SECS);
+	rep.retry_after = now + REPLICA_RETRY_SECS;
 }
 
 static void refresh(void)
