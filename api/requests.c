@@ -503,10 +503,21 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 		" FROM items WHERE id = $1");
 	DB_STMT(account_st, "requests_applicant_account",
 		"SELECT role FROM accounts WHERE id = $1");
+	DB_STMT(unit_st, "requests_create_unit", "SELECT 1 FROM units WHERE id = $1::uuid");
 	struct verrs v = { 0 };
 	PGresult *res;
 
-	if (!n->disclosure) {
+	if (n->disclosure) {
+		/* Before the quota's unit is taken (api_requests_create): a
+		 * request to no unit is bad input and takes nothing. The foreign
+		 * key still answers for a unit removed in between. */
+		const char *p[] = { n->unit };
+		if (!(res = db_exec_or_reply(r, &unit_st, 1, p)))
+			return -1;
+		if (PQntuples(res) != 1)
+			verrs_add(&v, "/unit_id", "is not a unit");
+		PQclear(res);
+	} else {
 		const char *p[] = { n->item };
 		if (!(res = db_exec_or_reply(r, &item_st, 1, p)))
 			return -1;

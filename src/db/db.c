@@ -34,6 +34,15 @@ static void db_note_error(struct db *db, const PGresult *res)
 		memcpy(db->retry_state, db->sqlstate, sizeof db->retry_state);
 }
 
+/* A fine clock, for windows of milliseconds (db_now's is a tick). */
+static double db_now_fine(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double db_now(void)
 {
 	struct timespec ts;
@@ -135,8 +144,7 @@ int db_poll_notifies(struct db *db)
 {
 	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
-	if (db->quiet) /* polled a moment ago, nothing came: no recv */
-		return 0;
+	db->drained_at = db_now_fine();
 	if (!PQconsumeInput(db->conn)) { /* the server went away */
 		db->lost = true;
 		db->in_tx = false;
@@ -146,9 +154,18 @@ int db_poll_notifies(struct db *db)
 	return db->lost ? -1 : 0;
 }
 
-void db_mark_quiet(struct db *db, bool quiet)
+int db_poll_notifies_lately(struct db *db)
 {
-	db->quiet = quiet;
+	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
+		return -1;
+	if (db_now_fine() - db->drained_at < DB_DRAINED_FOR) /* nothing a moment ago */
+		return 0;
+	return db_poll_notifies(db);
+}
+
+void db_mark_drained(struct db *db)
+{
+	db->drained_at = db_now_fine();
 }
 
 int db_socket(const struct db *db)
@@ -224,7 +241,7 @@ int db_connect(struct db *db, const char *url)
 					    "application_name", NULL };
 	const char *vals[] = { url, "3", db->app_name ? db->app_name : "opengov", NULL };
 
-	db->quiet = false;
+	db->drained_at = 0;
 
 	if (db->conn)
 		PQfinish(db->conn);
@@ -265,13 +282,19 @@ bool db_ensure(struct db *db)
 	return true;
 }
 
+/* Results made so far (every one passes db_check): db_col's table of
+ * column numbers is good for one result until another is made, since only
+ * a new result can take the address of a cleared one. */
+static unsigned long results_made;
+
 static PGresult *db_check(struct db *db, PGresult *res)
 {
+	results_made++;
 	ExecStatusType st = PQresultStatus(res);
 	bool was_in_tx = db->in_tx;
 
 	db->last_used = db_now();
-	db->quiet = false;
+	db->drained_at = db_now_fine(); /* the answer read all that came before it */
 	if (db->nlisteners && db->conn)
 		db_drain_notifies(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
@@ -516,25 +539,36 @@ int db_col(const PGresult *res, const char *col)
 	/* Callers name columns with string literals: a small table from the
 	 * name's address to the column's number, good for one result, spares
 	 * the search (and its strcmp calls, a tenth of a list page's time).
-	 * An entry is trusted only after one strcmp: the same address may be
-	 * another result, or another string. */
-	enum { SLOTS = 128 };
+	 * The table is emptied for another result, and whenever a result has
+	 * been made since (it may have the address of one cleared); within
+	 * that, an address is its literal, checked by its first byte only. */
+	enum { SLOTS = 256 };
 	static const PGresult *cached_res;
+	static unsigned long cached_made;
 	static const char *keys[SLOTS];
 	static int vals[SLOTS];
-	size_t h = ((size_t)(uintptr_t)col >> 3) % SLOTS;
+	/* Literals sit next to each other, a few bytes apart: a multiplicative
+	 * hash of the whole address, not its upper bits, keeps them apart. */
+	size_t h = (size_t)(((uint64_t)(uintptr_t)col * 0x9E3779B97F4A7C15u) >> 56) % SLOTS;
 	int n = PQnfields(res);
 
-	if (res != cached_res) {
+	if (res != cached_res || cached_made != results_made) {
 		cached_res = res;
+		cached_made = results_made;
 		memset(keys, 0, sizeof keys);
 	}
-	if (keys[h] == col && vals[h] < n && !strcmp(PQfname(res, vals[h]), col))
+	/* Open addressing: two names of one result in one slot would
+	 * otherwise push each other out at every row. */
+	while (keys[h] && keys[h] != col)
+		h = (h + 1) % SLOTS;
+	if (keys[h] == col && vals[h] < n && PQfname(res, vals[h])[0] == col[0])
 		return vals[h];
 	for (int i = 0; i < n; i++)
 		if (!strcmp(PQfname(res, i), col)) {
-			keys[h] = col;
-			vals[h] = i;
+			if (n < SLOTS / 2) { /* never full: the probe above ends */
+				keys[h] = col;
+				vals[h] = i;
+			}
 			return i;
 		}
 	return -1;

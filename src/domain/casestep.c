@@ -35,6 +35,8 @@ static void say(char *why, size_t len, enum lang l, const char **code, const cha
 {
 	va_list ap;
 
+	if (!len) /* only the verdict is wanted (case_possible) */
+		return;
 	va_start(ap, fmt);
 	const struct msg *m = msg_vformat(why, len, l, fmt, ap);
 	va_end(ap);
@@ -56,7 +58,8 @@ enum case_refusal case_check_in(const struct calendar *cal, const struct case_st
 	const char *status = case_statuses[s->status].name;
 	char due[11];
 
-	why[0] = '\0';
+	if (len)
+		why[0] = '\0';
 	if (!r->from[s->kind]) {
 		say(why, len, l, code, "%s is not a step of a %s request.", r->name,
 			 case_kind_names[s->kind]);
@@ -141,7 +144,9 @@ size_t case_possible(const struct calendar *cal, const struct case_state *s, int
 			continue;
 		if (a == CA_SUBMIT || a == CA_REGISTER)
 			continue;
-		if (case_check(cal, s, today, (enum case_action)a, why, sizeof why) == CASE_OK)
+		/* The verdict only: no reason formatted (and translated) for
+		 * every action a list shows. */
+		if (case_check(cal, s, today, (enum case_action)a, why, 0) == CASE_OK)
 			out[n++] = case_actions[a].name;
 	}
 	out[n] = NULL;

@@ -59,7 +59,7 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 
 	/* Changes notified since the last request first; with no connection
 	 * to the database, changes cannot be known: no cache. */
-	*gen = db_poll_notifies(r->primary) ? 0 : rcache_generation();
+	*gen = db_poll_notifies_lately(r->primary) ? 0 : rcache_generation();
 	if (http_wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
 		metrics_cache(false);
 		/* What a replica answers may be older than what the primary

@@ -255,9 +255,10 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		if (notified)
 			(void)db_poll_notifies(&db);
 		/* The socket was watched a moment ago and had nothing: the
-		 * request's own look for notifications may skip the recv. */
-		db_mark_quiet(&db, fcgi && !notified && fcgi_conns_fresh(conns) &&
-					   db_socket(&db) >= 0);
+		 * requests' own looks for notifications may skip the recv
+		 * for a while (DB_DRAINED_FOR). */
+		if (fcgi && !notified && fcgi_conns_fresh(conns) && db_socket(&db) >= 0)
+			db_mark_drained(&db);
 		if (!fcgi)
 			continue;
 		handle(fcgi, cfg, &db, &line);

@@ -36,7 +36,7 @@ int session_check_or_reply(struct req *r)
 		return 0;
 	/* Changes notified since the last request first; with no connection,
 	 * nothing cached can be trusted (notifications may have been missed). */
-	uint64_t gen = db_poll_notifies(r->db) ? 0 : accountcache_generation();
+	uint64_t gen = db_poll_notifies_lately(r->db) ? 0 : accountcache_generation();
 	if (!gen || !accountcache_get(c->sub, c->sid, &s)) {
 		const char *p[] = { c->sub, c->sid[0] ? c->sid : NULL };
 		PGresult *res = db_exec_or_reply(r, &st, 2, p);

@@ -229,12 +229,11 @@ def test_request_quota_per_account(api, db, tokens, make_account, login, unchang
     assert used(db, "request:address", ip) == 3
 
 
-def test_creation_refused_after_the_quota_gives_its_unit_back(api, db, tokens, make_account,
-                                                             login):
+def test_refused_creation_takes_no_quota_unit(api, db, tokens, make_account, login):
     """The quota's unit is taken in a statement of its own, committed before
-    the creation (so that the counters are not held while it runs); a
-    creation refused after it (an unknown unit: the database's foreign key)
-    gives the unit back."""
+    the creation (so that the counters are not held while it runs), and only
+    once the application is known to be valid: a request to an unknown unit
+    is refused before, and takes nothing."""
     sub, tok = applicant(api, make_account, login)
     ip, a = from_address()
     body = dict(disclosure_body(tokens), unit_id=str(uuid.uuid4()))

@@ -472,7 +472,7 @@ static void test_init_duplicates_last_wins(void **state)
 		{ oct1 + 5, false }, { oct1, false }, { oct1 + 5, true }, { oct1, true },
 		{ oct1 - 2, true },  { oct1, false }, { oct1 + 5, true },
 	};
-	struct calendar c = { NULL, 0, NULL, 0 };
+	struct calendar c = { .days = NULL };
 
 	assert_int_equal(calendar_init(&c, dup, sizeof dup / sizeof dup[0]), 0);
 	assert_int_equal(c.n, 3);

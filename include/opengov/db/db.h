@@ -47,10 +47,11 @@ struct db {
 	bool sending_commit;     /* ... or a COMMIT */
 	char retry_state[6];     /* the first 40001/40P01 of the request, "" when none */
 	double last_used;        /* CLOCK_MONOTONIC seconds of the last statement */
-	/* The worker's poll(2) has just watched the socket and found nothing
-	 * to read (db_mark_quiet): until the next statement, a request's
-	 * db_poll_notifies has nothing to fetch and spares the recv(2). */
-	bool quiet;
+	/* CLOCK_MONOTONIC seconds when the socket was last known to hold
+	 * nothing unread: the worker's poll(2) found nothing (db_mark_drained),
+	 * or a statement's answer or a db_poll_notifies read all there was.
+	 * Within DB_DRAINED_FOR of it, db_poll_notifies spares the recv(2). */
+	double drained_at;
 };
 
 /* Why a request may be run again from the start with a fresh answer. */
@@ -188,10 +189,21 @@ bool db_ensure(struct db *db);
  * known about changes made meanwhile), 0 otherwise. */
 int db_poll_notifies(struct db *db);
 
+/* db_poll_notifies for a request: the same, but without a look at the
+ * socket when it was known to be drained less than DB_DRAINED_FOR ago. */
+int db_poll_notifies_lately(struct db *db);
+
 /* The worker's poll found the socket without anything to read, this very
- * moment: db_poll_notifies may skip asking the kernel until the next
- * statement (see struct db, quiet). */
-void db_mark_quiet(struct db *db, bool quiet);
+ * moment (see struct db, drained_at). */
+void db_mark_drained(struct db *db);
+
+/* How long a socket known to be drained is taken to stay so: a
+ * notification that arrives within it is acted on at the next request
+ * after it, at most this much later. Notifications race with requests
+ * anyway (the committing worker invalidates its own caches; the others
+ * learn it when their session forwards it), and each look costs a system
+ * call, a third of a cached answer's own time. */
+#define DB_DRAINED_FOR 0.002
 /* The connection's socket, to wait on for notifications; -1 when there is
  * no live connection (nothing to wait for: the next statement reconnects). */
 int db_socket(const struct db *db);

@@ -23,6 +23,12 @@ struct calendar {
 	size_t n;
 	int *years;
 	size_t nyears;
+	/* Whether each day from days[0] to days[n - 1] is a working day, one
+	 * byte a day (built by calendar_init): a deadline walks day by day,
+	 * and a look-up here spares a binary search per day. NULL: none. */
+	unsigned char *working;
+	int working_from;
+	int working_n;
 };
 
 /* An interval of days that does not count (paused, waiting for a

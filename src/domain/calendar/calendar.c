@@ -134,6 +134,8 @@ int calendar_init(struct calendar *c, const struct cal_override *days, size_t n)
 	c->n = 0;
 	c->years = NULL;
 	c->nyears = 0;
+	c->working = NULL;
+	c->working_from = c->working_n = 0;
 	if (n == 0)
 		return 0;
 	if (!days || n > SIZE_MAX / sizeof *tmp)
@@ -152,6 +154,18 @@ int calendar_init(struct calendar *c, const struct cal_override *days, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (i + 1 == n || tmp[i + 1].o.day != tmp[i].o.day)
 			c->days[c->n++] = tmp[i].o;
+	/* The day-by-day table over the overrides' span and two years on
+	 * either side (deadlines run past the last year announced; a calendar
+	 * that spans more than some decades keeps the binary search). */
+	long long span = (long long)c->days[c->n - 1].day - c->days[0].day + 1 + 4 * 366;
+	if (span > 0 && span <= 100000 && (c->working = malloc((size_t)span))) {
+		c->working_from = c->days[0].day - 2 * 366;
+		c->working_n = (int)span;
+		for (long long d = 0; d < span; d++)
+			c->working[d] = weekday_rule(c->working_from + d);
+		for (size_t i = 0; i < c->n; i++)
+			c->working[c->days[i].day - c->working_from] = c->days[i].working;
+	}
 	rc = 0;
 out:
 	if (rc) {
@@ -173,6 +187,9 @@ void calendar_free(struct calendar *c)
 	free(c->years);
 	c->years = NULL;
 	c->nyears = 0;
+	free(c->working);
+	c->working = NULL;
+	c->working_from = c->working_n = 0;
 }
 
 static int cmp_int(const void *pa, const void *pb)
@@ -342,6 +359,8 @@ int calendar_weekday(int day)
 
 bool calendar_is_working(const struct calendar *c, int day)
 {
+	if (c && c->working && day >= c->working_from && day - c->working_from < c->working_n)
+		return c->working[day - c->working_from];
 	if (c && c->n) {
 		size_t i = lower_bound(c, day);
 
