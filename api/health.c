@@ -4,6 +4,7 @@
 
 #include "opengov/api/handlers.h"
 #include "opengov/db/cli.h"
+#include "opengov/db/replica.h"
 #include "opengov/base/metrics.h"
 #include "opengov/domain/workcal.h"
 #include "opengov/server/router.h"
@@ -15,7 +16,8 @@ void api_health_live(struct req *r)
 }
 
 /* GET /readyz - 200 when the database answers and the schema is current;
- * 503 otherwise (the load balancer then sends traffic elsewhere). */
+ * 503 otherwise (the load balancer then sends traffic elsewhere). With a
+ * read replica configured, its lag and whether reads may use it. */
 void api_health_ready(struct req *r)
 {
 	DB_STMT(st, "ready",
@@ -37,8 +39,18 @@ void api_health_ready(struct req *r)
 			       have, want);
 		return;
 	}
-	http_json(r, 200, json_pack("{s:s, s:I}", "status", "ready",
-				    "schema_version", (json_int_t)have));
+	json_t *body = json_pack("{s:s, s:I}", "status", "ready",
+				 "schema_version", (json_int_t)have);
+	/* The read replica, when one is configured: reported, never a reason
+	 * to be unready (its reads fall back to the primary). */
+	long lag;
+	bool usable;
+	if (replica_status(&lag, &usable))
+		json_object_set_new(body, "replica",
+				    lag >= 0 ? json_pack("{s:b, s:I}", "usable", usable,
+							 "lag_ms", (json_int_t)lag)
+					     : json_pack("{s:b, s:n}", "usable", 0, "lag_ms"));
+	http_json(r, 200, body);
 }
 
 /* The calendar's coverage: a gauge per year of calendar_report_years and
@@ -89,6 +101,9 @@ void api_health_metrics(struct req *r)
 		cal = workcal_get(r->db, -1);
 	if (!cal)
 		cal = workcal_cached();
+	long lag;
+	bool usable;
+	(void)replica_status(&lag, &usable); /* measured now if it is old */
 	struct buf b = { 0 };
 	metrics_render(&b, route_name);
 	render_calendar(&b, cal, calendar_year_of(workcal_today()));

@@ -37,6 +37,9 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 	cfg->database_url = env_or("OPENGOV_DATABASE_URL", NULL);
 	cfg->admin_database_url =
 		env_or("OPENGOV_ADMIN_DATABASE_URL", cfg->database_url);
+	/* A streaming replica for anonymous reads that may be a little stale
+	 * (src/db/replica.c); unset: every read goes to the primary. */
+	cfg->database_read_url = env_or("OPENGOV_DATABASE_READ_URL", NULL);
 	cfg->socket_path = env_or("OPENGOV_SOCKET", "var/run/opengov.sock");
 	cfg->socket_group = env_or("OPENGOV_SOCKET_GROUP", NULL);
 	cfg->pid_file = env_or("OPENGOV_PID_FILE", NULL);
@@ -104,6 +107,10 @@ int config_load(struct config *cfg, bool want_auth, char *err, size_t errlen)
 		  offsetof(struct config, webhook_max_attempts), false },
 		{ "OPENGOV_WEBHOOK_TIMEOUT", 10, 1, 120,
 		  offsetof(struct config, webhook_timeout), false },
+		/* How far behind the primary the replica may be and still
+		 * answer; 0: only a replica that has replayed all it received. */
+		{ "OPENGOV_REPLICA_MAX_LAG_MS", 1000, 0, 3600000,
+		  offsetof(struct config, replica_max_lag_ms), false },
 	};
 	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
 		const char *s = getenv(limits[i].name);

@@ -28,6 +28,12 @@ struct shared {
 	unsigned long long cache[2]; /* misses, hits */
 	unsigned long long db_retries[3]; /* by enum db_retry - 1 */
 	unsigned long long db_retries_exhausted;
+	/* The read replica (src/db/replica.c): reads it was offered, by where
+	 * they went; its lag as last measured by any worker (-1: unknown),
+	 * and whether one is configured at all (set by the first measurement). */
+	unsigned long long replica_reads[2]; /* primary (fallback), replica */
+	long long replica_lag_ms;
+	int replica_seen;
 };
 
 /* The labels of opengov_db_retries_total, in enum db_retry order. */
@@ -46,6 +52,20 @@ int metrics_init(size_t nroutes)
 	shm = p;
 	routes_n = nroutes + 1 < METRICS_ROUTES ? nroutes : METRICS_ROUTES - 1;
 	return 0;
+}
+
+void metrics_replica_lag(long lag_ms)
+{
+	if (!shm)
+		return;
+	__atomic_store_n(&shm->replica_lag_ms, (long long)lag_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&shm->replica_seen, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_replica_read(bool replica)
+{
+	if (shm)
+		__atomic_fetch_add(&shm->replica_reads[replica ? 1 : 0], 1, __ATOMIC_RELAXED);
 }
 
 static size_t route_slot(int route_index)
@@ -117,6 +137,16 @@ static void route_label(metrics_route_fn name, size_t r, char *out, size_t len)
 		snprintf(out, len, "method=\"%s\",route=\"%s\"", method, pattern);
 }
 
+/* A counter with one label of two values. */
+static void counter_by(struct buf *out, const char *name, const char *help, const char *label,
+		       const char *v1, const unsigned long long *n1, const char *v2,
+		       const unsigned long long *n2)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s{%s=\"%s\"} %llu\n%s{%s=\"%s\"} %llu\n",
+		   name, help, name, name, label, v1, __atomic_load_n(n1, __ATOMIC_RELAXED),
+		   name, label, v2, __atomic_load_n(n2, __ATOMIC_RELAXED));
+}
+
 void metrics_render(struct buf *out, metrics_route_fn name)
 {
 	char label[160];
@@ -176,10 +206,20 @@ void metrics_render(struct buf *out, metrics_route_fn name)
 		        "# TYPE opengov_worker_restarts_total counter\n"
 		        "opengov_worker_restarts_total %llu\n",
 		   __atomic_load_n(&shm->worker_restarts, __ATOMIC_RELAXED));
-	buf_printf(out, "# HELP opengov_cache_lookups_total Reads of units and of the public catalogue (one, or a page), by whether the worker's cache answered.\n"
-		        "# TYPE opengov_cache_lookups_total counter\n"
-		        "opengov_cache_lookups_total{result=\"hit\"} %llu\n"
-		        "opengov_cache_lookups_total{result=\"miss\"} %llu\n",
-		   __atomic_load_n(&shm->cache[1], __ATOMIC_RELAXED),
-		   __atomic_load_n(&shm->cache[0], __ATOMIC_RELAXED));
+	counter_by(out, "opengov_cache_lookups_total",
+		   "Reads of units and of the public catalogue (one, or a page), by whether the worker's cache answered.",
+		   "result", "hit", &shm->cache[1], "miss", &shm->cache[0]);
+	if (!__atomic_load_n(&shm->replica_seen, __ATOMIC_RELAXED))
+		return; /* no read replica configured (or none measured yet) */
+	long long lag = __atomic_load_n(&shm->replica_lag_ms, __ATOMIC_RELAXED);
+	buf_printf(out, "# HELP opengov_db_replica_up Whether the read replica answered its last lag measurement.\n"
+		        "# TYPE opengov_db_replica_up gauge\n"
+		        "opengov_db_replica_up %d\n", lag >= 0);
+	if (lag >= 0)
+		buf_printf(out, "# HELP opengov_db_replica_lag_seconds How far the read replica was behind the primary at its last measurement.\n"
+			        "# TYPE opengov_db_replica_lag_seconds gauge\n"
+			        "opengov_db_replica_lag_seconds %.3f\n", (double)lag / 1000.0);
+	counter_by(out, "opengov_db_replica_reads_total",
+		   "Anonymous reads that may use the replica, by the server that answered: the replica, or the primary when the replica was unreachable or behind by more than OPENGOV_REPLICA_MAX_LAG_MS.",
+		   "served_by", "replica", &shm->replica_reads[1], "primary", &shm->replica_reads[0]);
 }

@@ -239,7 +239,7 @@ int db_connect(struct db *db, const char *url)
 {
 	static const char *const keys[] = { "dbname", "connect_timeout",
 					    "application_name", NULL };
-	const char *vals[] = { url, "3", "opengov", NULL };
+	const char *vals[] = { url, "3", db->app_name ? db->app_name : "opengov", NULL };
 
 	db->drained_at = 0;
 
@@ -344,7 +344,7 @@ static int db_prepare(struct db *db, struct db_stmt *stmt)
 		return -1;
 	}
 	PQclear(res);
-	stmt->gen = db->gen;
+	stmt->gen[db->slot] = db->gen;
 	return 0;
 }
 
@@ -362,7 +362,7 @@ PGresult *db_exec_binary(struct db *db, struct db_stmt *stmt, int n,
 	/* Outside a transaction a dead connection may be replaced here. */
 	if (!db->in_tx && !db_ensure(db))
 		return NULL;
-	if (stmt->gen != db->gen && db_prepare(db, stmt))
+	if (stmt->gen[db->slot] != db->gen && db_prepare(db, stmt))
 		return NULL;
 	PGresult *res = PQexecPrepared(db->conn, stmt->name, n, params, lengths,
 				       formats, result_format);
@@ -446,7 +446,7 @@ PGresult *db_exec_cached(struct db *db, const char *sql, int n,
 		snprintf(dyn[i].name, sizeof dyn[i].name, "dyn%d", i);
 		dyn[i].st.name = dyn[i].name;
 		dyn[i].st.sql = dyn[i].sql;
-		dyn[i].st.gen = 0;
+		memset(dyn[i].st.gen, 0, sizeof dyn[i].st.gen);
 		/* Assembled with $n placeholders (sqlb): prepared as it is. */
 		dyn[i].st.parsed = true;
 		dyn[i].st.text = dyn[i].sql;

@@ -44,7 +44,7 @@ bool http_not_modified(struct req *r, const char *etag)
 /* A request with Cache-Control: no-cache (or Pragma: no-cache) asks for an
  * answer read from the database now: it is not served from the cache (and
  * refreshes it). */
-static bool wants_fresh(const struct req *r)
+bool http_wants_fresh(const struct req *r)
 {
 	const char *cc = FCGX_GetParam("HTTP_CACHE_CONTROL", r->fcgi->envp);
 	const char *pragma = FCGX_GetParam("HTTP_PRAGMA", r->fcgi->envp);
@@ -59,9 +59,13 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 
 	/* Changes notified since the last request first; with no connection
 	 * to the database, changes cannot be known: no cache. */
-	*gen = db_poll_notifies_lately(r->db) ? 0 : rcache_generation();
-	if (wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
+	*gen = db_poll_notifies_lately(r->primary) ? 0 : rcache_generation();
+	if (http_wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
 		metrics_cache(false);
+		/* What a replica answers may be older than what the primary
+		 * notified: never kept (generation 0 keeps nothing). */
+		if (r->db != r->primary)
+			*gen = 0;
 		return false;
 	}
 	metrics_cache(true);

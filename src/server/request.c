@@ -105,6 +105,7 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 	r->fcgi = fcgi;
 	r->cfg = cfg;
 	r->db = db;
+	r->primary = db;
 	r->route_index = -1;
 	r->status = 200;
 

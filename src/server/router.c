@@ -7,8 +7,11 @@
 #include <time.h>
 
 #include "opengov/base/config.h"
+#include "opengov/base/metrics.h"
 #include "opengov/server/query.h"
 #include "opengov/server/router.h"
+#include "opengov/db/replica.h"
+#include "opengov/server/conditional.h"
 #include "opengov/server/sessions.h"
 #include "opengov/base/tokencache.h"
 
@@ -18,7 +21,8 @@ void router_print(FILE *out, const struct route *table, size_t n)
 		unsigned bit;
 		const char *name;
 	} flag_names[] = { { RT_ANON, "anon" }, { RT_JSON, "json" },
-			   { RT_NODB, "nodb" }, { RT_UPLOAD, "upload" } };
+			   { RT_NODB, "nodb" }, { RT_UPLOAD, "upload" },
+			   { RT_REPLICA, "replica" } };
 
 	for (size_t i = 0; i < n; i++) {
 		const struct route *rt = &table[i];
@@ -369,7 +373,28 @@ void router_dispatch(struct req *r)
 		return;
 	if ((r->route->flags & RT_UPLOAD) && read_upload_body(r))
 		return;
+	/* Anonymous readers of the public record may be answered by the read
+	 * replica (within its lag bound); whoever sent a token, and whoever
+	 * asks for no-cache, reads the primary: a caller's own writes and
+	 * every staff view are never stale. */
+	if ((r->route->flags & RT_REPLICA) && !r->authed && !http_wants_fresh(r) &&
+	    replica_configured()) {
+		struct db *rd = replica_pick(false);
+		/* No primary (a failover under way): the replica's record rather
+		 * than a 503, whatever its lag (src/db/replica.c). */
+		if (!rd && !db_ensure(r->primary)) {
+			r->primary->req_connect_failed = false;
+			rd = replica_pick(true);
+		}
+		metrics_replica_read(rd != NULL);
+		if (rd)
+			r->db = rd;
+	}
 	r->route->handler(r);
+	/* nginx stores no answer of the replica's in its edge cache either:
+	 * it would outlive the purge that a change on the primary caused. */
+	if (r->db != r->primary)
+		http_header(r, "X-Accel-Expires", "0");
 	if (!r->replied)
 		problem_reply(r, 500, "internal", "The server failed to answer.");
 }

@@ -30,6 +30,7 @@
 #include "opengov/base/eventhead.h"
 #include "opengov/server/router.h"
 #include "opengov/server/server.h"
+#include "opengov/db/replica.h"
 
 static volatile sig_atomic_t stopping;
 static volatile sig_atomic_t busy;
@@ -131,6 +132,7 @@ static void dispatch(struct req *r)
 	bool read_only = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
 
 	for (int attempt = 1;; attempt++) {
+		r->db = r->primary; /* the router may hand a read to the replica */
 		db_request_begin(r->db);
 		router_dispatch(r);
 		if (r->db->in_tx) /* a handler that answered without ending its transaction */
@@ -230,6 +232,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 	edgecache_init(cfg->edge_cache_dir);
 	if (db_connect(&db, cfg->database_url))
 		log_warn("worker started without a database connection");
+	replica_init(cfg->database_read_url, cfg->replica_max_lag_ms, cfg->tz);
 	struct fcgi_conns *conns = fcgi_conns_new(sock, cfg->worker_connections);
 	if (!conns) {
 		log_error("worker cannot allocate its %d connection slots", cfg->worker_connections);

@@ -10,6 +10,8 @@
 struct config {
 	const char *database_url;       /* OPENGOV_DATABASE_URL */
 	const char *admin_database_url; /* OPENGOV_ADMIN_DATABASE_URL */
+	const char *database_read_url;  /* OPENGOV_DATABASE_READ_URL, may be NULL */
+	int replica_max_lag_ms;         /* OPENGOV_REPLICA_MAX_LAG_MS */
 	const char *socket_path;        /* OPENGOV_SOCKET */
 	const char *socket_group;       /* OPENGOV_SOCKET_GROUP, may be NULL */
 	const char *pid_file;           /* OPENGOV_PID_FILE, may be NULL */

@@ -20,6 +20,10 @@ void metrics_db_retry(int why);
 void metrics_db_retry_exhausted(void);
 void metrics_worker_restart(void);
 void metrics_cache(bool hit);
+/* The read replica: its lag as just measured (-1: unreachable or unknown),
+ * and one read it was offered, answered by it (true) or by the primary. */
+void metrics_replica_lag(long lag_ms);
+void metrics_replica_read(bool replica);
 /* Names the route of index i for the labels (the route table's method and
  * pattern). */
 typedef void (*metrics_route_fn)(size_t i, const char **method, const char **pattern);

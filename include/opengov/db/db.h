@@ -13,11 +13,18 @@ struct db_listener {
 	void (*on_notify)(void);
 };
 
+/* Connections one process may hold at once, each with its own prepared
+ * statements: the primary's and a read replica's. */
+#define DB_SLOTS 2
+
 struct db {
 	PGconn *conn;
 	const char *url;
 	const char *tz;       /* session TimeZone for working-day dates; NULL = server's */
 	unsigned gen;         /* bumped on every (re)connect: statements re-prepare */
+	const char *app_name; /* application_name (pg_stat_activity); NULL: "opengov" */
+	unsigned slot;        /* which of a process's connections this is (< DB_SLOTS):
+			       * 0 the primary's, 1 the read replica's (replica.c) */
 	bool in_tx;
 	bool lost;            /* the last call failed because the server is gone */
 	char sqlstate[6];     /* SQLSTATE of the last failure, "" when none */
@@ -73,7 +80,10 @@ struct db_stmt {
 	const char *file;  /* where DB_STMT declared it */
 	int line;
 	bool built;        /* sql is a buffer filled before first use */
-	unsigned gen;
+	/* The connection generation it was last prepared in, per connection
+	 * slot: a worker may hold two connections (the primary and a read
+	 * replica), each with its own generations and prepared statements. */
+	unsigned gen[DB_SLOTS];
 	/* What db_stmt_parse() found in sql, on first use: */
 	bool parsed;
 	int nparams;           /* $1..$nparams */

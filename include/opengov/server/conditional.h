@@ -20,6 +20,9 @@ bool http_not_modified(struct req *r, const char *etag);
  * (which answers too), or to http_cache_keep once the answer is made
  * (keeping the headers added since headers_mark, r->headers.len before). */
 bool http_cached_reply(struct req *r, const char *key, uint64_t *gen);
+/* Whether the request asks for an answer read now (Cache-Control: no-cache
+ * or max-age=0, Pragma: no-cache). */
+bool http_wants_fresh(const struct req *r);
 void http_cache_reply(struct req *r, const char *key, uint64_t gen, const char *etag,
 		      const struct buf *body);
 void http_cache_keep(struct req *r, const char *key, uint64_t gen, size_t headers_mark);

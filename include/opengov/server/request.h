@@ -31,7 +31,9 @@ struct qparam {
 struct req {
 	FCGX_Request *fcgi;
 	const struct config *cfg;
-	struct db *db;
+	struct db *db;      /* the connection the handler uses */
+	struct db *primary; /* the worker's primary one: db, unless the router
+			     * gave a read to the replica (RT_REPLICA) */
 
 	/* what came in (copies: FCGX params die with the request) */
 	char *method;

@@ -14,6 +14,7 @@ typedef void (*handler_fn)(struct req *r);
 #define RT_NODB 0x4   /* needs no database */
 #define RT_UPLOAD 0x8 /* the body is a raw file (materials) of up to
 			* UPLOAD_MAX_BYTES: read as is, never parsed */
+#define RT_REPLICA 0x10 /* an anonymous GET may read the replica (src/db/replica.c) */
 
 /* The largest upload (files.size allows no more). */
 #define UPLOAD_MAX_BYTES 10485760L
