@@ -356,6 +356,81 @@ def test_all_workers_killed_are_respawned(api):
     assert master_pid() == master
 
 
+SLOW = """
+CREATE SEQUENCE IF NOT EXISTS test_slow_runs;
+CREATE OR REPLACE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $f$
+BEGIN
+  IF NEW.description LIKE '%slow-once%' AND nextval('test_slow_runs') = 1 THEN
+    PERFORM pg_sleep(2);
+  END IF;
+  RETURN NEW;
+END $f$;
+CREATE TRIGGER test_slow BEFORE INSERT ON requests FOR EACH ROW EXECUTE FUNCTION test_slow();
+"""
+
+
+def post_while_workers_die(db, token, unit, key):
+    """POST /v1/requests whose first run is held for 2 s in the database
+    while every worker is killed: nginx sees its connection break (its own
+    502). Returns (answer, requests made with this description)."""
+    mark = "slow-once " + uniq()
+    body = {"kind": "disclosure", "unit_id": unit, "purpose": None, "delivery": "electronic",
+            "description": "申请公开重发测试的有关信息 " + mark}
+    headers = {"Idempotency-Key": key} if key else {}
+    db("DROP SEQUENCE IF EXISTS test_slow_runs; " + SLOW)
+    try:
+        with cf.ThreadPoolExecutor(1) as pool:
+            # The raw session: nginx's own 502 is in the contract's
+            # description of nginx's answers, not in each operation's.
+            a = Api(BASE_URL, CONTRACT)
+            fut = pool.submit(a.s.post, BASE_URL + "/v1/requests", json=body, timeout=30,
+                              headers={"Authorization": "Bearer " + token, **headers})
+            assert wait_until(lambda: db.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") != "0", 5)
+            for pid in workers():
+                os.kill(pid, signal.SIGKILL)
+            r = fut.result(timeout=30)
+    finally:
+        db("DROP TRIGGER IF EXISTS test_slow ON requests; DROP FUNCTION IF EXISTS test_slow();"
+           " DROP SEQUENCE IF EXISTS test_slow_runs")
+    wait_until(lambda: api_ok(), 5)
+    made = int(db.scalar(f"SELECT count(*) FROM requests WHERE description LIKE '%{mark}'"))
+    return r, made
+
+
+def api_ok():
+    try:
+        return Api(BASE_URL, CONTRACT).get("/healthz").status_code == 200
+    except Exception:  # noqa: BLE001 - workers still starting
+        return False
+
+
+def test_keyed_post_is_sent_again_when_its_worker_dies(login, demo_units, db):
+    """A POST with an Idempotency-Key whose worker (or host) dies under it is
+    sent once more by nginx (@upstream_502): the second run waits for the
+    first's transaction to end and creates the request once; the client
+    gets its 201, not a 502."""
+    r, made = post_while_workers_die(db, login("demo-public"), demo_units["PSB"],
+                                     "resend-" + uuid_hex())
+    assert r.status_code == 201, r.content
+    assert made == 1
+
+
+def test_unkeyed_post_is_not_sent_again_when_its_worker_dies(login, demo_units, db):
+    """Without a key nginx never sends a POST twice: 502 with Retry-After;
+    the first run, cut off before it could answer, left nothing."""
+    r, made = post_while_workers_die(db, login("demo-public"), demo_units["PSB"], None)
+    assert r.status_code == 502, r.content
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    assert r.json()["type"] == "/problems/bad-gateway" and r.headers.get("Retry-After")
+    assert made <= 1
+
+
+def uuid_hex():
+    import uuid
+    return uuid.uuid4().hex
+
+
 # ---- nginx's per-address login rate limit (last: it leaves the bucket empty) ----------
 
 
