@@ -73,6 +73,21 @@ void quota_reply(struct req *r, enum quota_action a, long long retry)
 			       r->cfg->quota_window, retry);
 }
 
+/* quota_take's answer for qa (0, or the seconds until the window turns),
+ * or -1 after answering a database error. */
+static long long run_take(struct req *r, struct db_stmt *st, const struct quota_args *qa)
+{
+	const char *p[] = { qa->account_kind, qa->address_kind, qa->account, qa->address,
+			    qa->account_limit, qa->address_limit, qa->window };
+	PGresult *res = db_exec_or_reply(r, st, 7, p);
+
+	if (!res)
+		return -1;
+	long long retry = db_get_ll(res, 0, "retry_after");
+	PQclear(res);
+	return retry > 0 ? retry : 0;
+}
+
 int quota_take_or_reply(struct req *r, enum quota_action a)
 {
 	DB_STMT(st, "quota_take",
@@ -86,14 +101,10 @@ int quota_take_or_reply(struct req *r, enum quota_action a)
 	 * or failing gives its unit back, and bad input changes nothing. */
 	if (!r->db->in_tx && db_begin_or_reply(r))
 		return -1;
-	const char *p[] = { qa.account_kind, qa.address_kind, qa.account, qa.address,
-			    qa.account_limit, qa.address_limit, qa.window };
-	PGresult *res = db_exec_or_reply(r, &st, 7, p);
-	if (!res)
+	long long retry = run_take(r, &st, &qa);
+	if (retry < 0)
 		return -1;
-	long long retry = db_get_ll(res, 0, "retry_after");
-	PQclear(res);
-	if (retry <= 0)
+	if (retry == 0)
 		return 0;
 	db_rollback(r->db);
 	quota_reply(r, a, retry);
@@ -110,15 +121,11 @@ int quota_take_apart_or_reply(struct req *r, enum quota_action a, bool *taken)
 	*taken = false;
 	if (!quota_args(r, a, &qa))
 		return 0;
-	const char *p[] = { qa.account_kind, qa.address_kind, qa.account, qa.address,
-			    qa.account_limit, qa.address_limit, qa.window };
 	bool apart = !r->db->in_tx;
-	PGresult *res = db_exec_or_reply(r, &st, 7, p);
-	if (!res)
+	long long retry = run_take(r, &st, &qa);
+	if (retry < 0)
 		return -1;
-	long long retry = db_get_ll(res, 0, "retry_after");
-	PQclear(res);
-	if (retry <= 0) {
+	if (retry == 0) {
 		*taken = apart;
 		return 0;
 	}
