@@ -1515,3 +1515,26 @@ def test_hostile_cursor_is_not_a_server_error(api, leaf):
     assert r.status_code in (200, 400), (leaf, r.status_code, r.content[:300])
     if r.status_code == 400:
         assert_problem(r, 400, "bad-request")
+
+
+def test_common_words_never_side_by_side_walk_the_catalogue_in_windows(api, db):
+    """A query whose bigrams are common (关于, 通知: in most of the demo's
+    4,526 titles) but which is found nowhere reads the newest 2,000
+    candidates a page (api/items.c, search_window): each page is empty and
+    its next_cursor is the key of the window's last candidate, read in the
+    same walk of the window; the last window, not full, ends the list."""
+    published = int(db.scalar("SELECT count(*) FROM items WHERE status = 'published'"))
+    assert published > 2000, "the demo catalogue should fill a search window"
+    first = api.get("/v1/items?q=" + quote("关于 通知") + "&limit=5",
+                    headers={"Cache-Control": "no-cache"})
+    assert first.status_code == 200, first.content
+    assert first.json()["data"] == []
+    # the 2,000th newest published item is where the first window ended
+    us, iid = db("SELECT (extract(epoch FROM sort_at) * 1000000)::bigint, id FROM items"
+                 " WHERE status = 'published' ORDER BY sort_at DESC, id DESC"
+                 " OFFSET 1999 LIMIT 1")[0]
+    cur = first.json()["next_cursor"]
+    assert json.loads(base64.urlsafe_b64decode(cur + "=" * (-len(cur) % 4))) == [us, iid]
+    pages, items = walk(api, "/v1/items?q=" + quote("关于 通知") + "&limit=5")
+    assert items == []
+    assert len(pages) == -(-published // 2000), (len(pages), published)

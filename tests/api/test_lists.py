@@ -6,6 +6,7 @@ rows with an updated_at takes updated_since, and requests are searched by
 case number and text and sorted by received, due date and light.
 """
 
+import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -122,9 +123,11 @@ def test_public_list_page_answers_304_while_unchanged(api, path):
         assert r.status_code == 304 and r.content == b"", r.content
         assert strong(r.headers["ETag"]) == strong(tag)
     assert api.get(path, headers={"If-None-Match": '"L0"'}).status_code == 200
-    # Another page of the same list (when it has rows) is another validator.
-    if api.get(path).json()["data"]:
-        assert page_etag(api, path.replace("limit=", "limit=1")) != tag
+    # Another page of the same list is another validator: one row of it,
+    # when it has two or more (the same rows are the same page, and the
+    # same tag, whatever the limit asked).
+    if len(api.get(path).json()["data"]) >= 2:
+        assert page_etag(api, re.sub(r"limit=\d+", "limit=1", path)) != tag
 
 
 def test_list_etag_changes_after_a_write(api, admin, make_unit):
