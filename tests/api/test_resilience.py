@@ -16,8 +16,12 @@ from conftest import BASE_URL, CONTRACT, Api, assert_problem, var_dir, wait_unti
 # Each locks its own unit, then waits for the other's row (the foreign key's
 # share lock on the new parent): PostgreSQL detects the deadlock after
 # deadlock_timeout (1 s) and aborts one of them.
+# Whether the two meet in the database is a matter of scheduling: most
+# rounds one is done before the other starts (a few milliseconds each), so
+# the loop runs until a deadlock was retried, for up to 60 rounds (24 were
+# once not enough on a busy 2-core machine).
 MIN_ROUNDS = 6
-MAX_ROUNDS = 24
+MAX_ROUNDS = 60
 
 
 def scrape_retries(api):
