@@ -276,10 +276,6 @@ void common_published_list_reply(struct req *r, const struct published *p,
 	struct buf data = { 0 };
 	char *next = NULL;
 
-	/* A search window's page with nothing in it is one row of NULLs
-	 * beside the window's end (api/items.c, search_window). */
-	if (n == 1 && !db_get(res, 0, "id"))
-		n = 0;
 	buf_append(&data, "[", 1);
 	for (int i = 0; i < n && i < limit; i++) {
 		if (i)

@@ -399,47 +399,42 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
  * reads 100,000 rows for a page.) */
 #define SEARCH_WINDOW_SQL "2000"
 
-/* The page of a common-word search, and in the same walk of the window the
- * key of its last candidate when the window was full (none when fewer were
- * left: it was the rest of the list). One row of NULLs when nothing in the
- * window matched (the LEFT JOIN keeps the window's end):
- * common_published_list_reply counts it as no row. The window is walked
- * once; reading its end with a second query (OFFSET 1999) walked it
- * twice, and a short page is the worst shapes' every page. NULL on a
- * database error (not answered). */
-static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim,
-			       char key[2][CURSOR_PART_MAX], bool *full)
+static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim)
+{
+	struct sqlb b = { 0 };
+
+	sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM (SELECT * FROM items WHERE ");
+	list_conditions(r, f, &b);
+	sqlb_add(&b, LIST_ORDER SEARCH_WINDOW_SQL ") AS items WHERE ");
+	sqlb_substring(&b, search_columns, f->q, f->pattern);
+	sqlb_add(&b, LIST_ORDER);
+	sqlb_param(&b, lim, "int");
+	return run(r, &b, true);
+}
+
+/* The key of the last candidate search_window read, when it read all
+ * SEARCH_WINDOW_SQL (none when fewer were left: the window was the
+ * rest of the list). Returns -1 on a database error (not answered). */
+static int search_window_end(struct req *r, const struct item_filters *f,
+			     char key[2][CURSOR_PART_MAX], bool *full)
 {
 	struct sqlb b = { 0 };
 
 	*full = false;
-	/* The window narrow (the key and whether the row holds q), the page's
-	 * rows read again by id: a window of whole rows cost more to keep
-	 * than the second walk it saves. */
-	sqlb_add(&b, "WITH w AS MATERIALIZED (SELECT id AS wid, sort_at AS wsort, ");
-	sqlb_substring(&b, search_columns, f->q, f->pattern);
-	sqlb_add(&b, " AS hit FROM items WHERE ");
+	sqlb_add(&b, "SELECT (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, id"
+		     " FROM items WHERE ");
 	list_conditions(r, f, &b);
-	sqlb_add(&b, LIST_ORDER SEARCH_WINDOW_SQL "),"
-		     " e AS (SELECT count(*) AS n FROM w),"
-		     " k AS (SELECT (extract(epoch FROM wsort) * 1000000)::bigint AS us, wid FROM w"
-		     "  ORDER BY wsort, wid LIMIT 1)"
-		     " SELECT p.*, e.n AS _window_n, k.us AS _window_end_us, k.wid AS _window_end_id"
-		     " FROM e LEFT JOIN k ON true LEFT JOIN LATERAL (SELECT " ITEM_LIST_COLUMNS
-		     " FROM w JOIN items ON items.id = w.wid WHERE w.hit"
-		     " ORDER BY w.wsort DESC, w.wid DESC LIMIT ");
-	sqlb_param(&b, lim, "int");
-	sqlb_add(&b, ") AS p ON true ORDER BY p.sort_us DESC NULLS LAST, p.id DESC");
+	sqlb_add(&b, " ORDER BY sort_at DESC, id DESC OFFSET " SEARCH_WINDOW_SQL " - 1 LIMIT 1");
 	PGresult *res = run(r, &b, true);
-	if (res && PQntuples(res) > 0 &&
-	    atoi(db_get(res, 0, "_window_n") ? db_get(res, 0, "_window_n") : "0") ==
-		    atoi(SEARCH_WINDOW_SQL) &&
-	    db_get(res, 0, "_window_end_us") && db_get(res, 0, "_window_end_id")) {
-		snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, 0, "_window_end_us"));
-		snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, 0, "_window_end_id"));
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1) {
+		snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, 0, "sort_us"));
+		snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, 0, "id"));
 		*full = true;
 	}
-	return res;
+	PQclear(res);
+	return 0;
 }
 
 /* Rare words: a bitmap scan of the search index is the plan, and it is
@@ -604,12 +599,13 @@ void api_items_list(struct req *r)
 		 * straight to the search index. */
 		load_frequencies(r);
 		bool common = query_frequency(f.q) >= FREQ_COMMON;
-		res = common ? search_window(r, &f, lim, window_end, &window_full)
-			     : search_all(r, &f, lim);
+		res = common ? search_window(r, &f, lim) : search_all(r, &f, lim);
 		n = res ? PQntuples(res) : 0;
-		/* A full page continues after its last row, not the window's. */
-		if (n > limit)
-			window_full = false;
+		if (common && res && n <= limit &&
+		    search_window_end(r, &f, window_end, &window_full)) {
+			PQclear(res);
+			res = NULL;
+		}
 	} else {
 		struct sqlb b = { 0 };
 		sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM items WHERE ");
