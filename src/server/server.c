@@ -254,11 +254,17 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		busy = 1;
 		if (notified)
 			(void)db_poll_notifies(&db);
-		/* The socket was watched a moment ago and had nothing: the
-		 * requests' own looks for notifications may skip the recv
-		 * for a while (DB_DRAINED_FOR). */
+		/* The request the poll itself delivered, with the database
+		 * socket watched by that same poll and found empty: its own look
+		 * for notifications may skip the recv. Any other request (one of
+		 * a batch that poll found ready) looks, as before: a notification
+		 * of another worker's commit may have come in meanwhile, and a
+		 * client that wrote through that worker must not read an older
+		 * cached answer here. */
 		if (fcgi && !notified && fcgi_conns_fresh(conns) && db_socket(&db) >= 0)
 			db_mark_drained(&db);
+		else
+			db_forget_drained(&db);
 		if (!fcgi)
 			continue;
 		handle(fcgi, cfg, &db, &line);

@@ -196,13 +196,16 @@ int db_poll_notifies_lately(struct db *db);
 /* The worker's poll found the socket without anything to read, this very
  * moment (see struct db, drained_at). */
 void db_mark_drained(struct db *db);
+/* The next db_poll_notifies_lately looks at the socket, whatever was known. */
+void db_forget_drained(struct db *db);
 
-/* How long a socket known to be drained is taken to stay so: a
- * notification that arrives within it is acted on at the next request
- * after it, at most this much later. Notifications race with requests
- * anyway (the committing worker invalidates its own caches; the others
- * learn it when their session forwards it), and each look costs a system
- * call, a third of a cached answer's own time. */
+/* How long a socket known to be drained is taken to stay so, at most. The
+ * worker marks it only for the request its poll delivered (src/server/
+ * server.c) and forgets it before any other: a batch of requests that one
+ * poll found ready looks again for each, since another worker's commit
+ * may have been notified meanwhile (a client that wrote there must not
+ * read an older cached answer here). Each look is a system call, a third
+ * of a cached answer's own time. */
 #define DB_DRAINED_FOR 0.002
 /* The connection's socket, to wait on for notifications; -1 when there is
  * no live connection (nothing to wait for: the next statement reconnects). */
