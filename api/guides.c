@@ -540,22 +540,27 @@ void api_guides_update(struct req *r)
 	PQclear(res);
 }
 
-/* For api/requests.c: whether unit's current guide accepts applications
- * through channel. 1 yes (or the unit has no guide yet), 0 no, -1 after
- * answering the database's error. */
-int guides_channel_accepted(struct req *r, const char *unit, const char *channel)
+/* For api/requests.c, in one statement before anything is written:
+ * whether unit is a unit, and whether its current guide accepts
+ * applications through channel (a unit with no guide yet accepts every
+ * one). GUIDE_NO_UNIT, GUIDE_ACCEPTED or GUIDE_REFUSED; -1 after answering
+ * the database's error. */
+int guides_channel_check(struct req *r, const char *unit, const char *channel)
 {
 	DB_STMT(st, "guides_channel",
-		"SELECT $2 = ANY (channels) AS ok FROM unit_guides"
-		" WHERE unit_id = $1 AND status = 'published'");
+		"SELECT (SELECT $2 = ANY (g.channels) FROM unit_guides g"
+		"  WHERE g.unit_id = u.id AND g.status = 'published') AS ok"
+		" FROM units u WHERE u.id = $1::uuid");
 
 	if (!uuid_valid(unit))
-		return 1; /* the insert answers for a unit that is not one */
+		return GUIDE_NO_UNIT;
 	const char *p[] = { unit, channel };
 	PGresult *res = db_exec_or_reply(r, &st, 2, p);
 	if (!res)
 		return -1;
-	int ok = PQntuples(res) == 0 || !strcmp(db_get(res, 0, "ok"), "t");
+	int verdict = PQntuples(res) != 1 ? GUIDE_NO_UNIT
+		      : db_get(res, 0, "ok") && strcmp(db_get(res, 0, "ok"), "t") ? GUIDE_REFUSED
+										    : GUIDE_ACCEPTED;
 	PQclear(res);
-	return ok;
+	return verdict;
 }

@@ -503,20 +503,21 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 		" FROM items WHERE id = $1");
 	DB_STMT(account_st, "requests_applicant_account",
 		"SELECT role FROM accounts WHERE id = $1");
-	DB_STMT(unit_st, "requests_create_unit", "SELECT 1 FROM units WHERE id = $1::uuid");
 	struct verrs v = { 0 };
 	PGresult *res;
+	const char *channel = n->clerk ? json_member_str(r->json, "channel") : "online";
+	int guide = GUIDE_ACCEPTED;
 
 	if (n->disclosure) {
 		/* Before the quota's unit is taken (api_requests_create): a
 		 * request to no unit is bad input and takes nothing. The foreign
-		 * key still answers for a unit removed in between. */
-		const char *p[] = { n->unit };
-		if (!(res = db_exec_or_reply(r, &unit_st, 1, p)))
+		 * key still answers for a unit removed in between. The same
+		 * statement reads whether the unit's current guide lists the
+		 * channel (OGI Regulations Art. 12, 28; api/guides.c). */
+		if ((guide = guides_channel_check(r, n->unit, channel)) < 0)
 			return -1;
-		if (PQntuples(res) != 1)
+		if (guide == GUIDE_NO_UNIT)
 			verrs_add(&v, "/unit_id", "is not a unit");
-		PQclear(res);
 	} else {
 		const char *p[] = { n->item };
 		if (!(res = db_exec_or_reply(r, &item_st, 1, p)))
@@ -551,16 +552,10 @@ static int new_request_resolve_or_reply(struct req *r, struct new_request *n)
 		PQclear(res);
 	}
 	/* A disclosure application comes through a channel the unit's
-	 * current guide lists (OGI Regulations Art. 12, 28; api/guides.c). */
-	if (!v.n && n->disclosure) {
-		const char *channel = n->clerk ? json_member_str(r->json, "channel") : "online";
-		int ok = guides_channel_accepted(r, n->unit, channel);
-		if (ok < 0)
-			return -1;
-		if (!ok)
-			verrs_add(&v, "/channel", "is not a channel the unit's disclosure guide"
-				  " accepts (%s): see GET /v1/units/{id}/guide", channel);
-	}
+	 * current guide lists (read above). */
+	if (!v.n && guide == GUIDE_REFUSED)
+		verrs_add(&v, "/channel", "is not a channel the unit's disclosure guide"
+			  " accepts (%s): see GET /v1/units/{id}/guide", channel);
 	if (v.n) {
 		db_rollback(r->db);
 		return common_invalid_reply(r, &v, "The application is invalid.");

@@ -75,10 +75,14 @@ void quota_reply(struct req *r, enum quota_action a, long long retry)
 
 /* quota_take's answer for qa (0, or the seconds until the window turns),
  * or -1 after answering a database error. */
+/* quota_take's and quota_give's parameters, in their order. */
+#define QUOTA_PARAMS(qa)                                                                  \
+	{ (qa)->account_kind, (qa)->address_kind, (qa)->account, (qa)->address,            \
+	  (qa)->account_limit, (qa)->address_limit, (qa)->window }
+
 static long long run_take(struct req *r, struct db_stmt *st, const struct quota_args *qa)
 {
-	const char *p[] = { qa->account_kind, qa->address_kind, qa->account, qa->address,
-			    qa->account_limit, qa->address_limit, qa->window };
+	const char *p[] = QUOTA_PARAMS(qa);
 	PGresult *res = db_exec_or_reply(r, st, 7, p);
 
 	if (!res)
@@ -144,8 +148,7 @@ void quota_give_back(struct req *r, enum quota_action a)
 
 	if (!quota_args(r, a, &qa) || r->db->in_tx)
 		return;
-	const char *p[] = { qa.account_kind, qa.address_kind, qa.account, qa.address,
-			    qa.account_limit, qa.address_limit, qa.window };
+	const char *p[] = QUOTA_PARAMS(&qa);
 	PGresult *res = db_exec(r->db, &st, 7, p);
 	if (!res)
 		log_warn("a quota unit could not be given back");

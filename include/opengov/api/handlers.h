@@ -12,8 +12,10 @@
 
 /* api/items.c, for handlers that make an item of another resource: 201 with it. */
 void items_created_reply(struct req *r, const char *id);
-/* api/guides.c, for createRequest: 1 when the unit's current disclosure
- * guide lists channel (or it has none yet), 0 when not, -1 answered. */
-int guides_channel_accepted(struct req *r, const char *unit, const char *channel);
+/* api/guides.c, for createRequest, in one statement: whether unit is one,
+ * and whether its current disclosure guide lists channel (a unit with no
+ * guide yet accepts every one). -1 after answering a database error. */
+enum { GUIDE_NO_UNIT, GUIDE_ACCEPTED, GUIDE_REFUSED };
+int guides_channel_check(struct req *r, const char *unit, const char *channel);
 
 #endif
