@@ -68,7 +68,7 @@ void db_request_begin(struct db *db)
 	db->sending_commit = false;
 	db->retry_state[0] = '\0';
 	if (db->conn && !db->lost && !db->in_tx && db_now() - db->last_used >= DB_IDLE_CHECK_SECS)
-		(void)db_poll_notifies(db); /* sets lost: the first statement reconnects */
+		(void)db_poll_notifies_lately(db); /* sets lost: the first statement reconnects */
 }
 
 enum db_retry db_request_retry(const struct db *db, bool read_only)
@@ -151,7 +151,13 @@ int db_poll_notifies(struct db *db)
 		return -1;
 	}
 	db_drain_notifies(db); /* parses what came: a FATAL notice sets lost */
-	return db->lost ? -1 : 0;
+	if (db->lost)
+		return -1;
+	/* Alive a moment ago: the idle check of db_request_begin need not
+	 * look again for a while (cached answers use no statement, and would
+	 * otherwise look at every request). */
+	db->last_used = db_now();
+	return 0;
 }
 
 int db_poll_notifies_lately(struct db *db)

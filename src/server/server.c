@@ -239,6 +239,7 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		_exit(1);
 	}
 	time_t last_flush = time(NULL);
+	unsigned db_gen = db.gen;
 	pending_log = &line;
 	while (!stopping) {
 		log_maybe_flush(&line, &last_flush);
@@ -246,6 +247,12 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		busy = 0;
 		if (stopping)
 			break;
+		/* A reconnection may have given the new socket the old one's
+		 * number: it is watched again all the same. */
+		if (db.gen != db_gen) {
+			fcgi_conns_renew_extra(conns);
+			db_gen = db.gen;
+		}
 		/* A second at most, so that the access lines are written; the
 		 * database socket too, so that a NOTIFY (a catalogue change) is
 		 * acted on while the worker is idle, not at its next request. */
@@ -254,16 +261,18 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		busy = 1;
 		if (notified)
 			(void)db_poll_notifies(&db);
-		/* The request the poll itself delivered, with the database
-		 * socket watched by that same poll and found empty: its own look
-		 * for notifications may skip the recv. Any other request (one of
-		 * a batch that poll found ready) looks, as before: a notification
-		 * of another worker's commit may have come in meanwhile, and a
-		 * client that wrote through that worker must not read an older
-		 * cached answer here. */
+		/* A wait that watched the database socket and found it empty
+		 * marks it drained, and the requests it found ready are served
+		 * without a recv of their own for DB_DRAINED_FOR. A write
+		 * through a sibling worker needs none: the sibling reads its own
+		 * notification with its COMMIT and bumps the shared generation
+		 * before it answers. What the recv would catch is another
+		 * host's (or process's) change whose notification came in the
+		 * last moments, which no client can tell from one that comes a
+		 * moment later. */
 		if (fcgi && !notified && fcgi_conns_fresh(conns) && db_socket(&db) >= 0)
 			db_mark_drained(&db);
-		else
+		else if (notified || !fcgi)
 			db_forget_drained(&db);
 		if (!fcgi)
 			continue;

@@ -249,6 +249,56 @@ static void test_extra_descriptor_wakes_the_worker(void **state)
 	close(p[1]);
 }
 
+/* A reconnection may give the database's new socket the old one's number:
+ * renewed, it is watched again. */
+static void test_renewed_extra_descriptor_with_the_same_number_wakes_the_worker(void **state)
+{
+	struct fixture *f = *state;
+	int p[2], q[2];
+	bool extra = false;
+
+	assert_int_equal(pipe(p), 0);
+	assert_null(fcgi_conns_next(f->conns, p[0], 10, &extra));
+	assert_false(extra);
+	int num = p[0];
+	close(p[0]); /* leaves the set by itself */
+	close(p[1]);
+	assert_int_equal(pipe(q), 0);
+	assert_int_equal(dup2(q[0], num), num);
+	if (q[0] != num)
+		close(q[0]);
+	assert_int_equal(write(q[1], "n", 1), 1);
+	fcgi_conns_renew_extra(f->conns);
+	assert_null(fcgi_conns_next(f->conns, num, 1000, &extra));
+	assert_true(extra);
+	close(num);
+	close(q[1]);
+}
+
+/* An extra descriptor closed and its number taken by a kept connection: the
+ * connection stays watched (the old extra is never removed by number). */
+static void test_old_extra_number_taken_by_a_connection_stays_served(void **state)
+{
+	struct fixture *f = *state;
+	int p[2];
+	bool extra = false;
+
+	assert_int_equal(pipe(p), 0);
+	assert_null(fcgi_conns_next(f->conns, p[0], 10, &extra));
+	close(p[0]);
+	close(p[1]);
+	int a = client(f);
+	send_request(a, "/r/1", true);
+	serve_one(f, "/r/1");
+	(void)read_answer(a);
+	/* the caller has no extra descriptor now, or another one */
+	assert_null(fcgi_conns_next(f->conns, -1, 10, &extra));
+	send_request(a, "/r/2", true);
+	serve_one(f, "/r/2");
+	assert_non_null(strstr(read_answer(a), "/r/2"));
+	close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +307,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_not_kept_is_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_worker_leaves_new_connections_to_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extra_descriptor_wakes_the_worker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renewed_extra_descriptor_with_the_same_number_wakes_the_worker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_extra_number_taken_by_a_connection_stays_served, setup, teardown),
 	};
 
 	if (FCGX_Init() != 0)

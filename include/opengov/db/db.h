@@ -200,12 +200,12 @@ void db_mark_drained(struct db *db);
 void db_forget_drained(struct db *db);
 
 /* How long a socket known to be drained is taken to stay so, at most. The
- * worker marks it only for the request its poll delivered (src/server/
- * server.c) and forgets it before any other: a batch of requests that one
- * poll found ready looks again for each, since another worker's commit
- * may have been notified meanwhile (a client that wrote there must not
- * read an older cached answer here). Each look is a system call, a third
- * of a cached answer's own time. */
+ * worker marks it when its wait watched the socket and found it empty
+ * (src/server/server.c), for every request that wait found ready: the
+ * shared generation carries this host's own writes (each worker reads its
+ * own notification with its COMMIT), so a recv there only catches another
+ * host's change notified in these last moments. Each look is a system
+ * call, a third of a cached answer's own time. */
 #define DB_DRAINED_FOR 0.002
 /* The connection's socket, to wait on for notifications; -1 when there is
  * no live connection (nothing to wait for: the next statement reconnects). */

@@ -1,6 +1,6 @@
 /* fcgiconn.h - the FastCGI connections of one single-threaded worker: several
  * kept connections from nginx (fastcgi_keep_conn on) and the listening socket,
- * watched together with poll(2), so that an idle kept connection never holds
+ * watched together in one epoll(7) set, so that an idle kept connection never holds
  * the worker while nginx waits on another one. */
 #ifndef OPENGOV_SERVER_FCGICONN_H
 #define OPENGOV_SERVER_FCGICONN_H
@@ -24,14 +24,19 @@ int fcgi_listen_nonblocking(int listen_fd);
 FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms,
 			      bool *extra_ready);
 
+/* extra_fd may have been closed and its number given to a new descriptor
+ * since the last call (a reconnection): the next fcgi_conns_next watches
+ * it again even if the number is the same. */
+void fcgi_conns_renew_extra(struct fcgi_conns *c);
+
 /* The request has been answered: finishes it, and keeps its connection for
  * the next request when nginx asked for that (FCGI_KEEP_CONN). */
 void fcgi_conns_done(struct fcgi_conns *c, FCGX_Request *req);
 
 /* Whether the request fcgi_conns_next last returned came straight from a
- * poll(2) that also watched extra_fd: extra_ready then says, as of a
+ * wait that also watched extra_fd: extra_ready then says, as of a
  * moment ago, whether extra_fd had anything to read. A request queued from
- * an earlier poll is not fresh. */
+ * an earlier wait is not fresh. */
 bool fcgi_conns_fresh(const struct fcgi_conns *c);
 
 /* Connections open now (for tests and metrics). */
