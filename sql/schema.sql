@@ -421,9 +421,12 @@ CREATE FUNCTION public.events_request_step() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    q requests%ROWTYPE;
+    v_sub    text;
+    v_number text;
+    v_kind   text;
 BEGIN
-    SELECT * INTO q FROM requests WHERE id = NEW.request_id;
+    SELECT applicant_sub, number, kind INTO v_sub, v_number, v_kind
+      FROM requests WHERE id = NEW.request_id;
     INSERT INTO events (type, occurred_at, subject_kind, subject_id, unit_id, owner_sub, data)
     VALUES ('request.' || CASE NEW.action
                 WHEN 'submit' THEN 'submitted'
@@ -443,9 +446,9 @@ BEGIN
                 WHEN 'decide' THEN 'decided'
                 WHEN 'deliver' THEN 'delivered'
                 ELSE NEW.action END,
-            NEW.at, 'request', NEW.request_id, NEW.unit_id, q.applicant_sub,
+            NEW.at, 'request', NEW.request_id, NEW.unit_id, v_sub,
             jsonb_strip_nulls(jsonb_build_object(
-                'number', q.number, 'kind', q.kind, 'action', NEW.action,
+                'number', v_number, 'kind', v_kind, 'action', NEW.action,
                 'step', NEW.seq, 'from_status', NEW.from_status,
                 'to_status', NEW.to_status, 'outcome', NEW.outcome)));
     RETURN NULL;
@@ -674,7 +677,8 @@ CREATE FUNCTION public.request_number_keys_insert() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
-    INSERT INTO request_number_keys (number, request_id) SELECT number, id FROM new_requests;
+    INSERT INTO request_number_keys (number, request_id)
+    SELECT number, id FROM new_requests WHERE number NOT LIKE 'pending:%';
     RETURN NULL;
 END
 $$;
@@ -688,7 +692,12 @@ CREATE FUNCTION public.request_number_keys_update() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
-    UPDATE request_number_keys SET number = NEW.number WHERE request_id = NEW.id;
+    IF NEW.number LIKE 'pending:%' THEN
+        DELETE FROM request_number_keys WHERE request_id = NEW.id;
+    ELSE
+        INSERT INTO request_number_keys (number, request_id) VALUES (NEW.number, NEW.id)
+            ON CONFLICT (request_id) DO UPDATE SET number = EXCLUDED.number;
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -802,11 +811,13 @@ $$;
 --
 
 CREATE FUNCTION public.search_tokens(t text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-    SELECT array_remove(string_to_array(regexp_replace(t, '[\x01-\x7f]+', '', 'g'), NULL)
+BEGIN
+    RETURN array_remove(string_to_array(regexp_replace(t, '[\x01-\x7f]+', '', 'g'), NULL)
         || string_to_array(regexp_replace(t, '(..)', E'\\1\x01', 'g'), E'\x01')
-        || string_to_array(regexp_replace(substr(t, 2), '(..)', E'\\1\x01', 'g'), E'\x01'), '')
+        || string_to_array(regexp_replace(substr(t, 2), '(..)', E'\\1\x01', 'g'), E'\x01'), '');
+END
 $$;
 
 --
