@@ -2,7 +2,7 @@
 # `make SANITIZE=address,undefined` builds into build/san with the sanitizers on.
 
 CC      ?= cc
-PKGS    := libpq jansson libjwt fcgi libargon2 libcrypto xlsxwriter libcurl
+PKGS    := libpq jansson libjwt fcgi libargon2 libcrypto xlsxwriter libcurl libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

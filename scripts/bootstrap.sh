@@ -20,6 +20,8 @@ PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libpq-dev libfcgi-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev
 	libcmocka-dev
+	# list pages' validators (XXH3)
+	libxxhash-dev
 	# webhook deliveries (opengov deliver)
 	libcurl4-openssl-dev
 	# make fuzz: clang's libFuzzer and sanitizer runtimes (libclang-rt-14-dev
@@ -64,6 +66,7 @@ HEADERS=(
 	/usr/include/cmocka.h:libcmocka-dev
 	/usr/include/openssl/evp.h:libssl-dev
 	/usr/include/xlsxwriter.h:libxlsxwriter-dev
+	/usr/include/xxhash.h:libxxhash-dev
 )
 # Python module:package, imported by the system interpreter the tests use.
 PY_MODULES=(

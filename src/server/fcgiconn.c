@@ -24,8 +24,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "opengov/server/fcgiconn.h"
@@ -246,4 +249,77 @@ void fcgi_conns_done(struct fcgi_conns *c, FCGX_Request *req)
 	FCGX_Finish_r(req);
 	if (req->ipcFd < 0) /* nginx did not ask to keep it, or it broke */
 		c->open--;
+}
+
+/* Writes the iovecs whole: writev(2) may stop short (a signal). */
+static int writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* FastCGI 1.0, section 3.3: a record's content is at most 65535 bytes, and
+ * its padding makes the record a multiple of 8 bytes ("recommended"). */
+#define STDOUT_RECORD_MAX 65528 /* the largest multiple of 8 under 65536 */
+#define IOV_BATCH 64
+
+int fcgi_write_stdout(FCGX_Request *req, const char *a, size_t alen, const char *b,
+		      size_t blen)
+{
+	static const char zeros[8];
+	unsigned char hdrs[IOV_BATCH / 2][8]; /* a record takes two iovecs at least */
+	struct iovec iov[IOV_BATCH];
+	size_t total = alen + blen, off = 0;
+
+	/* What libfcgi holds for this stream goes first. */
+	if (FCGX_FFlush(req->out) < 0 || req->ipcFd < 0)
+		return -1;
+	while (off < total) {
+		int n = 0, h = 0;
+		/* Records while the batch has room for one more: a header, at
+		 * most two pieces (the end of a, the start of b), a padding. */
+		while (off < total && n + 4 <= IOV_BATCH) {
+			size_t len = total - off < STDOUT_RECORD_MAX ? total - off : STDOUT_RECORD_MAX;
+			size_t pad = (8 - len % 8) % 8;
+			unsigned char *hd = hdrs[h++];
+			hd[0] = 1; /* FCGI_VERSION_1 */
+			hd[1] = 6; /* FCGI_STDOUT */
+			hd[2] = (unsigned char)((req->requestId >> 8) & 0xff);
+			hd[3] = (unsigned char)(req->requestId & 0xff);
+			hd[4] = (unsigned char)(len >> 8);
+			hd[5] = (unsigned char)(len & 0xff);
+			hd[6] = (unsigned char)pad;
+			hd[7] = 0;
+			iov[n++] = (struct iovec){ hd, 8 };
+			for (size_t left = len; left;) {
+				const char *src = off < alen ? a + off : b + (off - alen);
+				size_t room = off < alen ? alen - off : total - off;
+				size_t take = room < left ? room : left;
+				iov[n++] = (struct iovec){ (void *)src, take };
+				off += take;
+				left -= take;
+			}
+			if (pad)
+				iov[n++] = (struct iovec){ (void *)zeros, pad };
+		}
+		if (writev_all(req->ipcFd, iov, n))
+			return -1;
+	}
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,6 +300,95 @@ static void test_old_extra_number_taken_by_a_connection_stays_served(void **stat
 	close(a);
 }
 
+/* Reads records until END_REQUEST (on a thread of its own, while the worker
+ * writes more than the socket holds): the STDOUT content, or NULL when a
+ * record was malformed or the stream broke. No cmocka assertion here. */
+struct reader {
+	int fd;
+	char *out;
+	size_t len;
+};
+
+static void *read_stdout_all(void *arg)
+{
+	struct reader *rd = arg;
+	size_t cap = 1 << 16;
+	static unsigned char body[65536 + 256];
+
+	rd->out = malloc(cap);
+	rd->len = 0;
+	for (;;) {
+		unsigned char h[8];
+		if (!rd->out || recv(rd->fd, h, 8, MSG_WAITALL) != 8 || h[0] != 1)
+			goto bad;
+		size_t clen = (size_t)h[4] << 8 | h[5], plen = h[6];
+		if (clen + plen &&
+		    recv(rd->fd, body, clen + plen, MSG_WAITALL) != (ssize_t)(clen + plen))
+			goto bad;
+		if (h[1] == STDOUT) {
+			if ((clen + plen) % 8)
+				goto bad;
+			while (rd->len + clen > cap)
+				cap *= 2;
+			char *grown = realloc(rd->out, cap);
+			if (!grown)
+				goto bad;
+			rd->out = grown;
+			memcpy(rd->out + rd->len, body, clen);
+			rd->len += clen;
+		}
+		if (h[1] == END)
+			return NULL;
+	}
+bad:
+	free(rd->out);
+	rd->out = NULL;
+	return NULL;
+}
+
+/* A large answer in records of at most 64 KiB, over several batches of
+ * iovecs, byte for byte; then the request ends as libfcgi ends it. */
+static void test_large_answer_in_records(void **state)
+{
+	struct fixture *f = *state;
+	int a = client(f);
+	bool extra;
+	size_t alen = 100, blen = 3 * 1000 * 1000 + 5; /* 46 records, 2 batches */
+	char *head = malloc(alen), *body = malloc(blen);
+
+	assert_non_null(head);
+	assert_non_null(body);
+	for (size_t i = 0; i < alen; i++)
+		head[i] = (char)('A' + i % 26);
+	for (size_t i = 0; i < blen; i++)
+		body[i] = (char)(i * 7 + i / 65536);
+	send_request(a, "/big", true);
+	FCGX_Request *q = NULL;
+	for (int i = 0; i < 20 && !q; i++)
+		q = fcgi_conns_next(f->conns, -1, 100, &extra);
+	assert_non_null(q);
+	struct reader rd = { .fd = a };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, read_stdout_all, &rd), 0);
+	FCGX_PutS("buffered first;", q->out); /* what libfcgi holds goes first */
+	assert_int_equal(fcgi_write_stdout(q, head, alen, body, blen), 0);
+	char sink[64];
+	while (FCGX_GetStr(sink, sizeof sink, q->in) > 0)
+		;
+	fcgi_conns_done(f->conns, q);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(rd.out);
+	assert_int_equal(rd.len, 15 + alen + blen);
+	assert_memory_equal(rd.out, "buffered first;", 15);
+	assert_memory_equal(rd.out + 15, head, alen);
+	assert_memory_equal(rd.out + 15 + alen, body, blen);
+	assert_int_equal(fcgi_conns_open(f->conns), 1); /* kept */
+	free(rd.out);
+	free(head);
+	free(body);
+	close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_extra_descriptor_wakes_the_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renewed_extra_descriptor_with_the_same_number_wakes_the_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_extra_number_taken_by_a_connection_stays_served, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_answer_in_records, setup, teardown),
 	};
 
 	if (FCGX_Init() != 0)

@@ -39,6 +39,14 @@ void fcgi_conns_done(struct fcgi_conns *c, FCGX_Request *req);
  * an earlier wait is not fresh. */
 bool fcgi_conns_fresh(const struct fcgi_conns *c);
 
+/* The answer's bytes, a then b, as the request's standard output: in
+ * records of up to 64 KiB written together with writev(2), where libfcgi
+ * writes one 8 KiB record per system call (a 30 KiB list page took four).
+ * What libfcgi holds for the stream goes first; FCGX_Finish_r still ends
+ * the stream and the request (fcgi_conns_done). -1: the connection failed. */
+int fcgi_write_stdout(FCGX_Request *req, const char *a, size_t alen, const char *b,
+		      size_t blen);
+
 /* Connections open now (for tests and metrics). */
 int fcgi_conns_open(const struct fcgi_conns *c);
 
