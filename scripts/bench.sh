@@ -317,7 +317,9 @@ wrk_route() {
 sample_waits() {
 	while :; do
 		psql_su -F ' ' -c "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'),
-			CASE WHEN query LIKE 'WITH who AS (%request_create(%' THEN 'requests_insert'
+			-- (pg_stat_activity keeps the first 1 kB of a statement: the
+			-- creation's call of request_create comes later than that)
+			CASE WHEN query LIKE 'WITH who AS (%), c AS (SELECT set_config(%' THEN 'requests_insert'
 			     WHEN query LIKE 'WITH who AS (%' THEN 'insert_2026'
 			     WHEN query LIKE 'SELECT quota_take(%' THEN 'quota_take'
 			     WHEN query LIKE '%pg_logical_emit_message%' THEN 'wait_durable'
