@@ -317,7 +317,7 @@ static int open_socket(const struct config *cfg)
 		}
 	}
 	chmod(cfg->socket_path, 0660);
-	/* The workers watch it with poll(2) and accept without waiting: a
+	/* The workers watch it with epoll(7) and accept without waiting: a
 	 * sibling may have taken the connection first (fcgiconn.c). */
 	if (fcgi_listen_nonblocking(sock)) {
 		log_error("cannot make %s non-blocking: %s", cfg->socket_path, strerror(errno));

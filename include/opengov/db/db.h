@@ -48,7 +48,7 @@ struct db {
 	char retry_state[6];     /* the first 40001/40P01 of the request, "" when none */
 	double last_used;        /* CLOCK_MONOTONIC seconds of the last statement */
 	/* CLOCK_MONOTONIC seconds when the socket was last known to hold
-	 * nothing unread: the worker's poll(2) found nothing (db_mark_drained),
+	 * nothing unread: the worker's epoll wait found nothing (db_mark_drained),
 	 * or a statement's answer or a db_poll_notifies read all there was.
 	 * Within DB_DRAINED_FOR of it, db_poll_notifies spares the recv(2). */
 	double drained_at;
