@@ -357,6 +357,12 @@ say "warming up (prepared statements, caches)"
 done
 [[ $ONLY == create ]] || wrk -t1 -c4 -d2s -H "Authorization: Bearer $tok_list" "$BASE${ROUTES[LIST_ROUTE]}" >/dev/null 2>&1 || true
 wrk -t1 -c4 -d2s -s "$CREATE_LUA" "$BASE" -- "$tok_citizen" "$list_unit" >/dev/null 2>&1 || true
+# nginx's pools of kept connections, to the hello and to the workers, as the
+# measured runs use them: at -c4 nginx opened a few; the first run at -c64
+# on each upstream (the hello, then /healthz) paid for opening the rest.
+[[ $ONLY == create ]] || for r in /__bench/fcgi /healthz; do
+	wrk -t"$THREADS" -c"$CONNS" -d2s "$BASE$r" >/dev/null 2>&1 || true
+done
 
 say "wrk -t$THREADS -c$CONNS -d$DURATION --latency, $WORKERS FastCGI workers, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -a R_RPS R_P50 R_P99 R_ERR
