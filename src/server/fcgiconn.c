@@ -90,6 +90,16 @@ static int watch(struct fcgi_conns *c, int fd, uint32_t tag)
 	return errno == EEXIST ? epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) : -1;
 }
 
+/* Whether fd is one of the connections' (a number the extra descriptor
+ * once had may be by now). */
+static bool slot_holds(const struct fcgi_conns *c, int fd)
+{
+	for (int i = 0; i < c->max; i++)
+		if (c->slots[i].ipcFd == fd)
+			return true;
+	return false;
+}
+
 static void slot_close(struct fcgi_conns *c, int i)
 {
 	FCGX_Request *q = &c->slots[i];
@@ -200,10 +210,14 @@ FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms
 				       &ev) || errno == EEXIST || errno == ENOENT)
 				c->listening = want;
 		}
-		/* A new extra descriptor joins the set. An old one is never
-		 * removed by number: closed, it left the set by itself, and its
-		 * number may be a connection's by now. */
+		/* The extra descriptor changed. The old one leaves the set: it
+		 * may still be open (a database connection found lost and not
+		 * yet closed), and an end of stream would wake every wait. Closed,
+		 * it has left by itself, and its number may be a connection's
+		 * by now: that one stays. */
 		if (extra_fd != c->extra_fd) {
+			if (c->extra_fd >= 0 && !slot_holds(c, c->extra_fd))
+				(void)epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->extra_fd, NULL);
 			c->extra_fd = -1;
 			if (extra_fd >= 0 && !watch(c, extra_fd, TAG_EXTRA))
 				c->extra_fd = extra_fd;

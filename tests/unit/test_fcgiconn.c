@@ -346,6 +346,26 @@ bad:
 	return NULL;
 }
 
+/* The caller has no extra descriptor any more (a database connection found
+ * lost, its socket not yet closed and at its end): the old one no longer
+ * wakes the worker, which would otherwise spin on it. */
+static void test_dropped_extra_descriptor_no_longer_wakes_the_worker(void **state)
+{
+	struct fixture *f = *state;
+	int p[2];
+	bool extra = false;
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "n", 1), 1); /* readable, and stays so */
+	assert_null(fcgi_conns_next(f->conns, p[0], 100, &extra));
+	assert_true(extra);
+	extra = false;
+	assert_null(fcgi_conns_next(f->conns, -1, 100, &extra));
+	assert_false(extra);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A large answer in records of at most 64 KiB, over several batches of
  * iovecs, byte for byte; then the request ends as libfcgi ends it. */
 static void test_large_answer_in_records(void **state)
@@ -399,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_extra_descriptor_wakes_the_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renewed_extra_descriptor_with_the_same_number_wakes_the_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_extra_number_taken_by_a_connection_stays_served, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_extra_descriptor_no_longer_wakes_the_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_answer_in_records, setup, teardown),
 	};
 
