@@ -174,11 +174,6 @@ void db_mark_drained(struct db *db)
 	db->drained_at = db_now_fine();
 }
 
-void db_forget_drained(struct db *db)
-{
-	db->drained_at = 0;
-}
-
 int db_socket(const struct db *db)
 {
 	if (!db->conn || db->lost || !db->nlisteners || PQstatus(db->conn) != CONNECTION_OK)

@@ -73,13 +73,13 @@ void quota_reply(struct req *r, enum quota_action a, long long retry)
 			       r->cfg->quota_window, retry);
 }
 
-/* quota_take's answer for qa (0, or the seconds until the window turns),
- * or -1 after answering a database error. */
 /* quota_take's and quota_give's parameters, in their order. */
 #define QUOTA_PARAMS(qa)                                                                  \
 	{ (qa)->account_kind, (qa)->address_kind, (qa)->account, (qa)->address,            \
 	  (qa)->account_limit, (qa)->address_limit, (qa)->window }
 
+/* quota_take's answer for qa (0, or the seconds until the window turns),
+ * or -1 after answering a database error. */
 static long long run_take(struct req *r, struct db_stmt *st, const struct quota_args *qa)
 {
 	const char *p[] = QUOTA_PARAMS(qa);

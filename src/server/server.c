@@ -272,8 +272,6 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 		 * moment later. */
 		if (fcgi && !notified && fcgi_conns_fresh(conns) && db_socket(&db) >= 0)
 			db_mark_drained(&db);
-		else if (notified || !fcgi)
-			db_forget_drained(&db);
 		if (!fcgi)
 			continue;
 		handle(fcgi, cfg, &db, &line);

@@ -193,11 +193,9 @@ int db_poll_notifies(struct db *db);
  * socket when it was known to be drained less than DB_DRAINED_FOR ago. */
 int db_poll_notifies_lately(struct db *db);
 
-/* The worker's poll found the socket without anything to read, this very
+/* The worker's wait found the socket without anything to read, this very
  * moment (see struct db, drained_at). */
 void db_mark_drained(struct db *db);
-/* The next db_poll_notifies_lately looks at the socket, whatever was known. */
-void db_forget_drained(struct db *db);
 
 /* How long a socket known to be drained is taken to stay so, at most. The
  * worker marks it when its wait watched the socket and found it empty
