@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opengov/server/listener.h"
 #include "opengov/api/handlers.h"
 #include "opengov/api/common.h"
 #include "opengov/base/cursor.h"
@@ -109,9 +110,9 @@ static int head_or_reply(struct req *r, uint64_t *head)
 	DB_STMT(st, "events_head", "SELECT last FROM events_counter");
 	uint64_t gen = 0;
 
-	/* Notifications that arrived since the last request first; without a
-	 * connection nothing is known, and the head is read. */
-	if (db_poll_notifies(r->db) == 0 && eventhead_get(head, &gen))
+	/* While the host's listener is not listening nothing is known, and
+	 * the head is read (and not kept: gen stays 0). */
+	if (listener_hearing() && eventhead_get(head, &gen))
 		return 0;
 	PGresult *res = db_exec_or_reply(r, &st, 0, NULL);
 	if (!res)

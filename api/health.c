@@ -7,6 +7,7 @@
 #include "opengov/db/replica.h"
 #include "opengov/base/metrics.h"
 #include "opengov/domain/workcal.h"
+#include "opengov/server/listener.h"
 #include "opengov/server/router.h"
 
 /* GET /healthz - 200: the worker answers (no database involved). */
@@ -108,6 +109,9 @@ void api_health_metrics(struct req *r)
 	(void)replica_status(&lag, &usable); /* measured now if it is old */
 	struct buf b = { 0 };
 	metrics_render(&b, route_name);
+	buf_printf(&b, "# HELP opengov_cache_listener_up Whether this host's listening session is connected and listening (docs/caches.md): while 0, the workers serve nothing from their caches.\n"
+		       "# TYPE opengov_cache_listener_up gauge\n"
+		       "opengov_cache_listener_up %d\n", listener_hearing() ? 1 : 0);
 	render_calendar(&b, cal, calendar_year_of(workcal_today()));
 	http_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);
 	buf_free(&b);

@@ -30,6 +30,9 @@ CREATE FUNCTION public.account_state_changed() RETURNS trigger
     AS $$
 BEGIN
     PERFORM pg_notify('opengov_accounts', TG_TABLE_NAME);
+    IF current_setting('opengov.own_changes', true) = 'on' THEN
+        RAISE NOTICE USING MESSAGE = 'opengov_accounts', ERRCODE = 'OG001';
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -166,6 +169,9 @@ CREATE FUNCTION public.catalogue_changed() RETURNS trigger
     AS $$
 BEGIN
     PERFORM pg_notify('opengov_catalogue', TG_TABLE_NAME);
+    IF current_setting('opengov.own_changes', true) = 'on' THEN
+        RAISE NOTICE USING MESSAGE = 'opengov_catalogue', ERRCODE = 'OG001';
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -394,6 +400,9 @@ BEGIN
      WHERE e.id = o.id;
     PERFORM set_config('opengov.events_numbered_upto', top::text, true);
     PERFORM pg_notify('opengov_events', last::text);
+    IF current_setting('opengov.own_changes', true) = 'on' THEN
+        RAISE NOTICE USING MESSAGE = 'opengov_events', ERRCODE = 'OG001';
+    END IF;
     RETURN NULL;
 END
 $$;

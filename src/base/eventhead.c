@@ -3,12 +3,12 @@
  * As for the rendered-read cache (rcache.c), validity is one generation
  * number shared by the workers of a server, in an anonymous shared mapping
  * made by the master before forking. The worker whose transaction wrote
- * events reads their notification with its COMMIT answer and moves the
- * generation before it answers its client, so that client's next poll, on
- * any worker, reads the head again: a client sees its own change. Changes
- * made elsewhere (the monitor, another host) move it when any worker reads
- * their notification, which it does before it answers from the head it
- * holds (db_poll_notifies). The head itself is each worker's own: one
+ * events is told by its own statement's notice (sql/035) and moves the
+ * generation when the transaction has ended, before it answers its client,
+ * so that client's next poll, on any worker, reads the head again: a
+ * client sees its own change. Changes made elsewhere (the monitor, another
+ * host) move it when the host's listener reads their notification
+ * (listener.c). The head itself is each worker's own: one
  * small query per worker after a change, none while nothing changes. */
 #include <stddef.h>
 #include <sys/mman.h>

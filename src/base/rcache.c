@@ -4,17 +4,17 @@
  *
  * Validity is one generation number shared by the workers of a server (an
  * anonymous shared mapping made by the master before forking). Any change
- * to a cached table fires a NOTIFY (sql/011) that every worker LISTENs to
- * (db.c):
- *  - the worker whose transaction made the change receives its own
- *    notification with the answer to COMMIT, and bumps the generation
- *    before it answers its client: whichever worker answers the client's
- *    next read has a different generation from its entries, and reads the
- *    database. A client reads its writes.
+ * to a cached table fires a NOTIFY (sql/011), and the triggers tell the
+ * changing session too (sql/035):
+ *  - the worker whose transaction made the change is told by a notice of
+ *    its own statement, and bumps the generation once the transaction has
+ *    ended, before it answers its client (db.c): whichever worker answers
+ *    the client's next read has a different generation from its entries,
+ *    and reads the database. A client reads its writes.
  *  - a change made elsewhere (another host, opengov seed, psql) moves the
- *    generation when a worker reads the notification, which every worker
- *    does before it serves from the cache (db_poll_notifies).
- * Nothing is served while a worker's connection is down (notifications
+ *    generation when the host's one listening process reads the
+ *    notification (listener.c).
+ * Nothing is served while that listener is not listening (notifications
  * could be missed), the generation moves when it reconnects, and an entry
  * lives at most RCACHE_TTL seconds.
  *

@@ -34,15 +34,6 @@ static void db_note_error(struct db *db, const PGresult *res)
 		memcpy(db->retry_state, db->sqlstate, sizeof db->retry_state);
 }
 
-/* A fine clock, for windows of milliseconds (db_now's is a tick). */
-static double db_now_fine(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double db_now(void)
 {
 	struct timespec ts;
@@ -68,7 +59,7 @@ void db_request_begin(struct db *db)
 	db->sending_commit = false;
 	db->retry_state[0] = '\0';
 	if (db->conn && !db->lost && !db->in_tx && db_now() - db->last_used >= DB_IDLE_CHECK_SECS)
-		(void)db_poll_notifies_lately(db); /* sets lost: the first statement reconnects */
+		(void)db_poll_notifies(db); /* sets lost: the first statement reconnects */
 }
 
 enum db_retry db_request_retry(const struct db *db, bool read_only)
@@ -122,6 +113,20 @@ static bool db_tag_writes(const char *tag)
 	return false;
 }
 
+/* The changes this session noticed (db_notice), once its transaction has
+ * ended: acted on before it happened, a cache entry read meanwhile (by a
+ * sibling, from the rows before the change) would be kept as if it were
+ * new. A transaction that rolled back calls them too, which costs a read. */
+static void db_own_changes_done(struct db *db)
+{
+	unsigned heard = db->own_heard;
+
+	db->own_heard = 0;
+	for (size_t i = 0; i < db->nlisteners && i < 32; i++)
+		if ((heard & (1u << i)) && db->listeners[i].on_notify)
+			db->listeners[i].on_notify();
+}
+
 /* Notifications arrive with any answer (and with its own transaction's
  * COMMIT, for a session that changed a table it listens to). */
 static void db_drain_notifies(struct db *db)
@@ -144,7 +149,6 @@ int db_poll_notifies(struct db *db)
 {
 	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
 		return -1;
-	db->drained_at = db_now_fine();
 	if (!PQconsumeInput(db->conn)) { /* the server went away */
 		db->lost = true;
 		db->in_tx = false;
@@ -158,20 +162,6 @@ int db_poll_notifies(struct db *db)
 	 * otherwise look at every request). */
 	db->last_used = db_now();
 	return 0;
-}
-
-int db_poll_notifies_lately(struct db *db)
-{
-	if (!db->conn || db->lost || PQstatus(db->conn) != CONNECTION_OK)
-		return -1;
-	if (db_now_fine() - db->drained_at < DB_DRAINED_FOR) /* nothing a moment ago */
-		return 0;
-	return db_poll_notifies(db);
-}
-
-void db_mark_drained(struct db *db)
-{
-	db->drained_at = db_now_fine();
 }
 
 int db_socket(const struct db *db)
@@ -203,7 +193,12 @@ static int db_session_setup(struct db *db)
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	PQclear(res);
-	for (size_t i = 0; ok && i < db->nlisteners; i++) {
+	if (ok && db->nlisteners && db->own_changes_only) {
+		res = PQexec(db->conn, "SET opengov.own_changes = on");
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
+	for (size_t i = 0; ok && !db->own_changes_only && i < db->nlisteners; i++) {
 		char sql[96];
 		snprintf(sql, sizeof sql, "LISTEN %s", db->listeners[i].channel);
 		res = PQexec(db->conn, sql);
@@ -231,6 +226,14 @@ static void db_notice(void *arg, const PGresult *res)
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	char msg[512];
 
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state && !strcmp(state, DB_OWN_CHANGE_SQLSTATE)) {
+		const char *channel = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		for (size_t i = 0; channel && i < db->nlisteners && i < 32; i++)
+			if (!strcmp(channel, db->listeners[i].channel))
+				db->own_heard |= 1u << i;
+		return;
+	}
 	snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));
 	msg[strcspn(msg, "\n")] = '\0';
 	if (sev && (!strcmp(sev, "FATAL") || !strcmp(sev, "PANIC"))) {
@@ -247,8 +250,7 @@ int db_connect(struct db *db, const char *url)
 					    "application_name", NULL };
 	const char *vals[] = { url, "3", db->app_name ? db->app_name : "opengov", NULL };
 
-	db->drained_at = 0;
-
+	db->own_heard = 0;
 	if (db->conn)
 		PQfinish(db->conn);
 	db->url = url;
@@ -300,9 +302,12 @@ static PGresult *db_check(struct db *db, PGresult *res)
 	bool was_in_tx = db->in_tx;
 
 	db->last_used = db_now();
-	db->drained_at = db_now_fine(); /* the answer read all that came before it */
 	if (db->nlisteners && db->conn)
 		db_drain_notifies(db);
+	/* Its transaction has ended: an autocommit statement, a COMMIT, a
+	 * ROLLBACK (db_rollback clears in_tx first), or a connection lost. */
+	if (db->own_heard && (!db->in_tx || db->sending_commit))
+		db_own_changes_done(db);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		db->sqlstate[0] = '\0';
 		if (!was_in_tx && !db->sending_begin && db_tag_writes(PQcmdStatus(res)))

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "opengov/server/listener.h"
 #include "opengov/base/metrics.h"
 #include "opengov/base/rcache.h"
 #include "opengov/server/conditional.h"
@@ -57,9 +58,9 @@ bool http_cached_reply(struct req *r, const char *key, uint64_t *gen)
 {
 	struct rcache_hit hit;
 
-	/* Changes notified since the last request first; with no connection
-	 * to the database, changes cannot be known: no cache. */
-	*gen = db_poll_notifies_lately(r->primary) ? 0 : rcache_generation();
+	/* While the host's listener is not listening, changes cannot be
+	 * known: no cache (listener.h). */
+	*gen = listener_hearing() ? rcache_generation() : 0;
 	if (http_wants_fresh(r) || !rcache_get(key, *gen, &hit)) {
 		metrics_cache(false);
 		/* What a replica answers may be older than what the primary

@@ -47,7 +47,6 @@ struct fcgi_conns {
 	FCGX_Request *slots;
 	struct epoll_event *evs;
 	int *ready, nready, rpos; /* slots with a request waiting, from the last wait */
-	bool fresh;           /* the last fcgi_conns_next waited just before it returned */
 };
 
 int fcgi_listen_nonblocking(int listen_fd)
@@ -127,11 +126,6 @@ void fcgi_conns_free(struct fcgi_conns *c)
 	free(c);
 }
 
-bool fcgi_conns_fresh(const struct fcgi_conns *c)
-{
-	return c->fresh;
-}
-
 int fcgi_conns_open(const struct fcgi_conns *c)
 {
 	return c->open;
@@ -185,7 +179,6 @@ FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms
 			      bool *extra_ready)
 {
 	*extra_ready = false;
-	c->fresh = false;
 	for (;;) {
 		while (c->rpos < c->nready) {
 			int i = c->ready[c->rpos++];
@@ -225,7 +218,6 @@ FCGX_Request *fcgi_conns_next(struct fcgi_conns *c, int extra_fd, int timeout_ms
 		int n = epoll_wait(c->epfd, c->evs, c->max + 2, timeout_ms);
 		if (n <= 0)
 			return NULL; /* the time is up, or a signal */
-		c->fresh = true;
 		for (int k = 0; k < n; k++) {
 			uint32_t ev = c->evs[k].events, tag = c->evs[k].data.u32;
 			if (tag == TAG_LISTEN) {

@@ -22,6 +22,7 @@
 #include "opengov/server/edgecache.h"
 #include "opengov/server/fcgiconn.h"
 #include "opengov/server/http.h"
+#include "opengov/server/listener.h"
 #include "opengov/db/jsonw.h"
 #include "opengov/base/log.h"
 #include "opengov/base/metrics.h"
@@ -194,13 +195,6 @@ static void handle(FCGX_Request *fcgi, const struct config *cfg, struct db *db,
 	req_free(&r);
 }
 
-/* A catalogue change: the workers' cached answers and nginx's go. */
-static void on_catalogue_change(void)
-{
-	rcache_invalidate();
-	edgecache_purge();
-}
-
 static void worker_main(const struct config *cfg, int sock, pid_t master)
 {
 	struct db db = { 0 };
@@ -222,13 +216,12 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 
 	/* Connect now; a database that is down is retried per request. */
 	db.tz = cfg->tz;
-	static const struct db_listener listeners[] = {
-		{ RCACHE_CHANNEL, on_catalogue_change },
-		{ ACCOUNTCACHE_CHANNEL, accountcache_invalidate },
-		{ EVENTHEAD_CHANNEL, eventhead_invalidate },
-	};
-	db.listeners = listeners;
-	db.nlisteners = sizeof listeners / sizeof listeners[0];
+	/* The worker hears its own changes to the cached tables, and moves
+	 * their generations once its transaction has ended, before it
+	 * answers; the host's listener hears everyone else's (listener.c). */
+	db.listeners = listener_channels;
+	db.nlisteners = listener_channels_count;
+	db.own_changes_only = true;
 	edgecache_init(cfg->edge_cache_dir);
 	if (db_connect(&db, cfg->database_url))
 		log_warn("worker started without a database connection");
@@ -254,24 +247,14 @@ static void worker_main(const struct config *cfg, int sock, pid_t master)
 			db_gen = db.gen;
 		}
 		/* A second at most, so that the access lines are written; the
-		 * database socket too, so that a NOTIFY (a catalogue change) is
-		 * acted on while the worker is idle, not at its next request. */
-		bool notified;
-		FCGX_Request *fcgi = fcgi_conns_next(conns, db_socket(&db), 1000, &notified);
+		 * database socket too, so that a session the server ends while
+		 * the worker is idle is seen (it sends nothing else: the worker
+		 * does not LISTEN) and replaced before the next request. */
+		bool ended;
+		FCGX_Request *fcgi = fcgi_conns_next(conns, db_socket(&db), 1000, &ended);
 		busy = 1;
-		if (notified)
+		if (ended)
 			(void)db_poll_notifies(&db);
-		/* A wait that watched the database socket and found it empty
-		 * marks it drained, and the requests it found ready are served
-		 * without a recv of their own for DB_DRAINED_FOR. A write
-		 * through a sibling worker needs none: the sibling reads its own
-		 * notification with its COMMIT and bumps the shared generation
-		 * before it answers. What the recv would catch is another
-		 * host's (or process's) change whose notification came in the
-		 * last moments, which no client can tell from one that comes a
-		 * moment later. */
-		if (fcgi && !notified && fcgi_conns_fresh(conns) && db_socket(&db) >= 0)
-			db_mark_drained(&db);
 		if (!fcgi)
 			continue;
 		handle(fcgi, cfg, &db, &line);
@@ -341,7 +324,7 @@ int server_run(struct config *cfg)
 		return 1;
 	}
 	if (metrics_init(routes_count) || rcache_init() || accountcache_init() ||
-	    eventhead_init()) {
+	    eventhead_init() || listener_init()) {
 		log_error("cannot map the areas the workers share (metrics, cache generation)");
 		return 1;
 	}
@@ -373,6 +356,8 @@ int server_run(struct config *cfg)
 		pids[i] = spawn(cfg, sock);
 		born[i] = time(NULL);
 	}
+	pid_t listener = listener_spawn(cfg);
+	time_t listener_born = time(NULL);
 	write_pid_file(cfg->pid_file);
 	log_info("serving on %s with %d workers", cfg->socket_path, cfg->workers);
 
@@ -383,6 +368,21 @@ int server_run(struct config *cfg)
 			if (errno == EINTR)
 				continue;
 			sleep(1);
+			continue;
+		}
+		if (dead == listener) {
+			/* Its changes unheard from now on, until another listens. */
+			listener_deaf();
+			listener = 0;
+			if (stopping)
+				continue;
+			log_warn("listener %d died (%s %d); starting another", (int)dead,
+				 WIFSIGNALED(status) ? "signal" : "exit",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			if (time(NULL) - listener_born < 1)
+				sleep(1);
+			listener = listener_spawn(cfg);
+			listener_born = time(NULL);
 			continue;
 		}
 		for (int i = 0; i < cfg->workers; i++) {
@@ -409,8 +409,10 @@ int server_run(struct config *cfg)
 	for (int i = 0; i < cfg->workers; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
+	if (listener > 0)
+		kill(listener, SIGTERM);
 	time_t deadline = time(NULL) + 30;
-	int left = cfg->workers;
+	int left = cfg->workers + (listener > 0);
 	while (left > 0) {
 		int status;
 		pid_t dead = waitpid(-1, &status, WNOHANG);
@@ -425,6 +427,8 @@ int server_run(struct config *cfg)
 			for (int i = 0; i < cfg->workers; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGKILL);
+			if (listener > 0)
+				kill(listener, SIGKILL);
 			deadline = time(NULL) + 3600;
 		}
 		usleep(20000);

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "opengov/server/listener.h"
 #include "opengov/base/accountcache.h"
 #include "opengov/base/base64url.h"
 #include "opengov/base/config.h"
@@ -34,9 +35,9 @@ int session_check_or_reply(struct req *r)
 		return c->sid[0] ? refused(r, "The token was refused: its session has ended.") : 0;
 	if (r->route && (r->route->flags & RT_NODB))
 		return 0;
-	/* Changes notified since the last request first; with no connection,
-	 * nothing cached can be trusted (notifications may have been missed). */
-	uint64_t gen = db_poll_notifies_lately(r->db) ? 0 : accountcache_generation();
+	/* While the host's listener is not listening, nothing cached can be
+	 * trusted (changes may go unheard): listener.h. */
+	uint64_t gen = listener_hearing() ? accountcache_generation() : 0;
 	if (!gen || !accountcache_get(c->sub, c->sid, &s)) {
 		const char *p[] = { c->sub, c->sid[0] ? c->sid : NULL };
 		PGresult *res = db_exec_or_reply(r, &st, 2, p);

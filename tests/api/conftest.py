@@ -726,6 +726,28 @@ def master_pid():
         return int(f.read().strip())
 
 
+LISTENER_COMM = "opengov-listen"  # the master's listener process (src/server/listener.c)
+
+
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def workers_of(pid):
+    """The master's workers: its children but the listener."""
+    return {c for c in children(pid) if comm(c) != LISTENER_COMM}
+
+
+def listener_of(pid):
+    """The master's listener process, or None."""
+    found = [c for c in children(pid) if comm(c) == LISTENER_COMM]
+    return found[0] if found else None
+
+
 def children(pid):
     """Pids of the live (non-zombie) children of pid."""
     out = set()

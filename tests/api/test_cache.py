@@ -208,3 +208,46 @@ def test_unit_list_follows_a_new_unit(api, make_unit):
     child = make_unit(parent_id=parent["id"])
     got = fan_out(path)
     assert all(s == 200 and [u["id"] for u in b["data"]] == [child["id"]] for s, _, _, b in got)
+
+
+# ---- who hears the changes: the host's listener (docs/caches.md) ------------------
+
+
+def listener_up(api):
+    m = re.search(r"^opengov_cache_listener_up ([01])$", api.get("/metrics").text, re.M)
+    assert m, "opengov_cache_listener_up is not in /metrics"
+    return m.group(1) == "1"
+
+
+def test_one_listening_session_for_the_host(api, db):
+    """PostgreSQL wakes every listening session of a database on every
+    NOTIFY, whatever its channel: one session per host listens (the
+    listener process), and /metrics says it hears."""
+    assert listener_up(api)
+    sessions = db("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'opengov-listener'")
+    assert sessions == [["1"]]
+
+
+def test_nothing_stale_while_the_listener_is_away(api, make_unit, db):
+    """The listener's session is ended (an administrator, a failover) and,
+    in the same breath, a unit is changed by psql: its notification may
+    reach nobody. The workers serve nothing from their caches until the
+    listener listens again, and then have forgotten what they held: the
+    change is read at once, by every worker. The listener reconnects by
+    itself, and the cache answers again."""
+    u = make_unit()
+    path = "/v1/units/" + u["id"]
+    fan_out(path)
+    name = "监听中断改名 " + uniq()
+    db("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+       " WHERE application_name = 'opengov-listener';"
+       f" UPDATE units SET name = '{name}', version = version + 1 WHERE id = '{u['id']}'")
+    got = fan_out(path)
+    assert {(s, e, b["name"]) for s, e, _, b in got} == {(200, '"2"', name)}, got[:3]
+    assert wait_until(lambda: listener_up(api), 10), "the listener did not listen again within 10 s"
+    assert wait_until(lambda: db("SELECT count(*) FROM pg_stat_activity"
+                                 " WHERE application_name = 'opengov-listener'") == [["1"]], 5)
+    fan_out(path)
+    before = cache_hits(api)
+    fan_out(path, n=PAR)
+    assert cache_hits(api) > before, "the cache did not answer again after the listener came back"

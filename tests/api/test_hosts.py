@@ -4,8 +4,8 @@ one on its own socket (host B, driven over FastCGI directly), as two
 machines would run them.
 
 - a write through A is read at once through B, whose worker had the old
-  answer in its cache: B's workers LISTEN, and the primary's NOTIFY of the
-  change empties their cache;
+  answer in its cache: B's listener process LISTENs (its workers do not),
+  and the primary's NOTIFY of the change empties B's workers' cache;
 - electronic monitoring runs on one host at a time: the pass takes a
   PostgreSQL advisory lock, so a pass started anywhere while another runs
   does nothing (409 over HTTP, "skipped" from the command);

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (BASE_URL, CONTRACT, ENV, Api, assert_problem, children, master_pid,
-                      pg_ctl, pg_log, postmaster_options, uniq, var_dir, wait_until)
+from conftest import (BASE_URL, CONTRACT, ENV, Api, assert_problem, listener_of, master_pid,
+                      pg_ctl, pg_log, postmaster_options, uniq, var_dir, wait_until, workers_of)
 
 
 def sql_literal(s):
@@ -108,7 +108,7 @@ def test_readyz_fails_while_schema_behind(api, db):
 
 
 def workers():
-    return children(master_pid())
+    return workers_of(master_pid())
 
 
 def scrape_reconnects(api):
@@ -272,6 +272,31 @@ def test_writes_answer_201_on_every_worker_once_database_is_back(api, admin, db)
     assert not bad, f"{len(bad)} of {len(answers)} answers failed: {bad[:5]}"
     assert pids >= kids, f"workers {kids - pids} served no creation"
     assert workers() == kids
+
+
+def test_listener_killed_is_replaced_and_nothing_is_served_stale(api, make_unit, db):
+    """The host's listener process (src/server/listener.c) dies: the master
+    says at once that nothing is heard (no cache), starts another, which
+    listens and forgets every cached answer; a change made while no one
+    listened is read at once, and the cache answers again afterwards."""
+    master = master_pid()
+    victim = listener_of(master)
+    assert victim, "the master has no listener process"
+    uid = make_unit()["id"]
+    path = "/v1/units/" + uid
+    for _ in range(8):
+        assert api.get(path).status_code == 200
+    os.kill(victim, signal.SIGKILL)
+    name = "监听进程重启 " + uniq()
+    db(f"UPDATE units SET name = '{name}', version = version + 1 WHERE id = '{uid}'")
+    for _ in range(8):
+        r = api.get(path)
+        assert r.status_code == 200 and r.json()["name"] == name, r.text
+    assert wait_until(lambda: listener_of(master) not in (None, victim), 10), \
+        "the master did not start another listener"
+    up = re.compile(r"^opengov_cache_listener_up 1$", re.M)
+    assert wait_until(lambda: up.search(api.get("/metrics").text), 10)
+    assert master_pid() == master
 
 
 def test_sessions_ended_between_requests_are_replaced_without_503(api, admin, db):

@@ -2,7 +2,8 @@
  * (status, token version) and of the token's session (live or ended), so
  * that no request pays a query for it. Validity is a generation shared by
  * the workers of a server, as in rcache.h: a notification on
- * ACCOUNTCACHE_CHANNEL (sql/019) or a reconnect moves it, and every entry
+ * ACCOUNTCACHE_CHANNEL (sql/019; the listener's, or the writer's own
+ * notice) or the listener's reconnect moves it, and every entry
  * older than the generation is read again. Pure apart from the mapping. */
 #ifndef OPENGOV_ACCOUNTCACHE_H
 #define OPENGOV_ACCOUNTCACHE_H

@@ -2,8 +2,10 @@
  * workers know it, so that a poll of GET /v1/events whose If-None-Match
  * names the current head is answered 304 without a query. Valid while a
  * generation shared by the workers of a server has not moved; it moves on
- * every NOTIFY opengov_events (sent when events commit, sql/024) and on
- * every reconnection. See docs/events.md. */
+ * every NOTIFY opengov_events (sent when events commit, sql/024; heard by
+ * the host's listener, and by the writing worker as its own notice,
+ * sql/035) and on every reconnection of the listener. See docs/events.md
+ * and docs/caches.md. */
 #ifndef OPENGOV_EVENTHEAD_H
 #define OPENGOV_EVENTHEAD_H
 

@@ -35,6 +35,14 @@ struct db {
 	 * have been missed). */
 	const struct db_listener *listeners;
 	size_t nlisteners;
+	/* Instead of LISTEN: hear only this session's own changes on those
+	 * channels (sql/035: the notice OG001 the triggers raise for a session
+	 * with opengov.own_changes on), and call their on_notify once the
+	 * transaction that made them has ended, before its answer is used.
+	 * The workers: one process per host listens for everyone else's
+	 * (docs/caches.md, "Who hears what"). */
+	bool own_changes_only;
+	unsigned own_heard;   /* a bit per listener: noticed, not yet acted on */
 
 	/* The current request (db_request_begin), so that the worker can tell
 	 * whether running it again is safe and useful (db_request_retry). */
@@ -47,11 +55,6 @@ struct db {
 	bool sending_commit;     /* ... or a COMMIT */
 	char retry_state[6];     /* the first 40001/40P01 of the request, "" when none */
 	double last_used;        /* CLOCK_MONOTONIC seconds of the last statement */
-	/* CLOCK_MONOTONIC seconds when the socket was last known to hold
-	 * nothing unread: the worker's epoll wait found nothing (db_mark_drained),
-	 * or a statement's answer or a db_poll_notifies read all there was.
-	 * Within DB_DRAINED_FOR of it, db_poll_notifies spares the recv(2). */
-	double drained_at;
 };
 
 /* Why a request may be run again from the start with a fresh answer. */
@@ -189,24 +192,14 @@ bool db_ensure(struct db *db);
  * known about changes made meanwhile), 0 otherwise. */
 int db_poll_notifies(struct db *db);
 
-/* db_poll_notifies for a request: the same, but without a look at the
- * socket when it was known to be drained less than DB_DRAINED_FOR ago. */
-int db_poll_notifies_lately(struct db *db);
+/* The SQLSTATE of the notices of sql/035: a change of this session's
+ * own, on the channel the notice names. */
+#define DB_OWN_CHANGE_SQLSTATE "OG001"
 
-/* The worker's wait found the socket without anything to read, this very
- * moment (see struct db, drained_at). */
-void db_mark_drained(struct db *db);
-
-/* How long a socket known to be drained is taken to stay so, at most. The
- * worker marks it when its wait watched the socket and found it empty
- * (src/server/server.c), for every request that wait found ready: the
- * shared generation carries this host's own writes (each worker reads its
- * own notification with its COMMIT), so a recv there only catches another
- * host's change notified in these last moments. Each look is a system
- * call, a third of a cached answer's own time. */
-#define DB_DRAINED_FOR 0.002
-/* The connection's socket, to wait on for notifications; -1 when there is
- * no live connection (nothing to wait for: the next statement reconnects). */
+/* The connection's socket, to wait on for notifications (or, for a
+ * session that hears its own changes only, for the server ending it); -1
+ * when there is no live connection (nothing to wait for: the next
+ * statement reconnects). */
 int db_socket(const struct db *db);
 
 /* Marks the start of a request (or of its re-run). A connection idle for

@@ -33,12 +33,6 @@ void fcgi_conns_renew_extra(struct fcgi_conns *c);
  * the next request when nginx asked for that (FCGI_KEEP_CONN). */
 void fcgi_conns_done(struct fcgi_conns *c, FCGX_Request *req);
 
-/* Whether the request fcgi_conns_next last returned came straight from a
- * wait that also watched extra_fd: extra_ready then says, as of a
- * moment ago, whether extra_fd had anything to read. A request queued from
- * an earlier wait is not fresh. */
-bool fcgi_conns_fresh(const struct fcgi_conns *c);
-
 /* The answer's bytes, a then b, as the request's standard output: in
  * records of up to 64 KiB written together with writev(2), where libfcgi
  * writes one 8 KiB record per system call (a 30 KiB list page took four).
