@@ -393,54 +393,48 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
  * bigrams are common but q itself is rare, "关于 做好"), the index would
  * read most of the catalogue for a page: the page then ends with what the
  * 2,000 held, possibly nothing, and its next_cursor continues after the
- * last candidate read (the same statement returns that candidate as a
- * marker row: search_window). Every search reads at most 2,000 rows or 1% of the
+ * last candidate read. Every search reads at most 2,000 rows or 1% of the
  * catalogue, whatever q is. (Left to itself the planner multiplies bigram
  * frequencies, takes a common four-character phrase for a rare one and
  * reads 100,000 rows for a page.) */
 #define SEARCH_WINDOW_SQL "2000"
 
-/* The newest SEARCH_WINDOW_SQL candidates in list order, those holding q
- * (matched true), at most lim of them; and, when the scan got that far,
- * the window's last candidate, which holds q or not: the page's
- * next_cursor continues after it when the page is short. One statement:
- * the scan stops as soon as lim rows are found, so a word in every item
- * reads a page's worth, and only a rare phrase reads the whole window
- * (and then gets its end with it, with no second scan of the index). */
 static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim)
 {
 	struct sqlb b = { 0 };
 
-	sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS ", ");
-	sqlb_substring(&b, search_columns, f->q, f->pattern);
-	sqlb_add(&b, " AS matched, window_pos FROM (SELECT *, row_number() OVER"
-		     " (ORDER BY sort_at DESC, id DESC) AS window_pos FROM items WHERE ");
+	sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM (SELECT * FROM items WHERE ");
 	list_conditions(r, f, &b);
 	sqlb_add(&b, LIST_ORDER SEARCH_WINDOW_SQL ") AS items WHERE ");
 	sqlb_substring(&b, search_columns, f->q, f->pattern);
-	sqlb_add(&b, " OR window_pos = " SEARCH_WINDOW_SQL LIST_ORDER);
+	sqlb_add(&b, LIST_ORDER);
 	sqlb_param(&b, lim, "int");
 	return run(r, &b, true);
 }
 
-/* Takes search_window's marker off its result: the key of the window's
- * last candidate when the scan reached it (*full), and the rows that
- * belong to the page (the marker is last, and is one of them when it
- * holds q). */
-static int search_window_end(const PGresult *res, char key[2][CURSOR_PART_MAX], bool *full)
+/* The key of the last candidate search_window read, when it read all
+ * SEARCH_WINDOW_SQL (none when fewer were left: the window was the
+ * rest of the list). Returns -1 on a database error (not answered). */
+static int search_window_end(struct req *r, const struct item_filters *f,
+			     char key[2][CURSOR_PART_MAX], bool *full)
 {
-	int n = PQntuples(res);
-	const char *pos = n ? db_get(res, n - 1, "window_pos") : NULL;
+	struct sqlb b = { 0 };
 
 	*full = false;
-	if (!pos || strcmp(pos, SEARCH_WINDOW_SQL))
-		return n;
-	snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, n - 1, "sort_us"));
-	snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, n - 1, "id"));
-	*full = true;
-	/* NULL when a column tested is NULL and none held q. */
-	const char *matched = db_get(res, n - 1, "matched");
-	return matched && !strcmp(matched, "t") ? n : n - 1;
+	sqlb_add(&b, "SELECT (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, id"
+		     " FROM items WHERE ");
+	list_conditions(r, f, &b);
+	sqlb_add(&b, " ORDER BY sort_at DESC, id DESC OFFSET " SEARCH_WINDOW_SQL " - 1 LIMIT 1");
+	PGresult *res = run(r, &b, true);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1) {
+		snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, 0, "sort_us"));
+		snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, 0, "id"));
+		*full = true;
+	}
+	PQclear(res);
+	return 0;
 }
 
 /* Rare words: a bitmap scan of the search index is the plan, and it is
@@ -607,8 +601,11 @@ void api_items_list(struct req *r)
 		bool common = query_frequency(f.q) >= FREQ_COMMON;
 		res = common ? search_window(r, &f, lim) : search_all(r, &f, lim);
 		n = res ? PQntuples(res) : 0;
-		if (common && res)
-			n = search_window_end(res, window_end, &window_full);
+		if (common && res && n <= limit &&
+		    search_window_end(r, &f, window_end, &window_full)) {
+			PQclear(res);
+			res = NULL;
+		}
 	} else {
 		struct sqlb b = { 0 };
 		sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM items WHERE ");
@@ -625,8 +622,8 @@ void api_items_list(struct req *r)
 	}
 	/* A short page of a search: more may follow the window's end. */
 	const char *more[] = { window_end[0], window_end[1] };
-	common_published_list_reply(r, &item_resource, &pg, res, n, limit,
-				    window_full && n <= limit ? more : NULL);
+	common_published_list_reply(r, &item_resource, &pg, res, limit,
+				    window_full ? more : NULL);
 	PQclear(res);
 }
 

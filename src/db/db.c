@@ -676,9 +676,17 @@ void sqlb_substring(struct sqlb *b, const char *const *columns, const char *q,
 	for (int i = 0; columns[i]; i++) {
 		if (i)
 			sqlb_add(b, " OR ");
-		sqlb_add(b, columns[i]);
-		sqlb_add(b, letters ? " ILIKE " : " LIKE ");
-		sqlb_param(b, pattern, "text");
+		if (letters) {
+			sqlb_add(b, columns[i]);
+			sqlb_add(b, " ILIKE ");
+			sqlb_param(b, pattern, "text");
+		} else {
+			sqlb_add(b, "strpos(");
+			sqlb_add(b, columns[i]);
+			sqlb_add(b, ", ");
+			sqlb_param(b, q, "text");
+			sqlb_add(b, ") > 0");
+		}
 	}
 	sqlb_add(b, ")");
 }

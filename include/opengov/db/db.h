@@ -296,11 +296,14 @@ void sqlb_and_before(struct sqlb *b, const char *time_column, const char *id_col
 		     char after[2][128]);
 void sqlb_free(struct sqlb *b);
 
-/* The substring test of a search: "(col LIKE $n OR ...)" over the NULL-
- * ended columns (constant fragments), pattern bound once per column.
- * Chinese has no case, and ILIKE on UTF-8 lower-cases both sides of every
- * comparison (ten times the cost of LIKE): ILIKE only when q holds ASCII
- * letters. */
+/* The substring test of a search over the NULL-ended columns (constant
+ * fragments): "(strpos(col, $n) > 0 OR ...)", q bound once per column.
+ * When q holds ASCII letters, "(col ILIKE $n OR ...)" with pattern (the
+ * match ignores their case). Chinese has no case, and ILIKE on UTF-8
+ * lower-cases both sides of every comparison (ten times the cost of
+ * LIKE); strpos finds the same substrings as LIKE '%q%' (pattern with its
+ * wildcards escaped) at two thirds of its cost on the 2,000 candidates of
+ * a search window (docs/performance.md). */
 void sqlb_substring(struct sqlb *b, const char *const *columns, const char *q,
 		    const char *pattern);
 /* q as a LIKE pattern into out (len bytes): %q% with its own %, _ and \
