@@ -299,6 +299,36 @@ def test_listener_killed_is_replaced_and_nothing_is_served_stale(api, make_unit,
     assert master_pid() == master
 
 
+def test_own_writes_are_read_back_with_the_listener_stopped(api, admin, make_unit, db):
+    """With the host's listener stopped (SIGSTOP), nothing moves the
+    workers' generations but a worker's own notices (sql/035): a PATCH is
+    read back at once by every worker all the same, because the writing
+    worker moved the generation before it answered. A change made by psql
+    meanwhile is heard once the listener runs again."""
+    master = master_pid()
+    listener = listener_of(master)
+    assert listener, "the master has no listener process"
+    uid = make_unit()["id"]
+    path = "/v1/units/" + uid
+    for _ in range(16):
+        assert api.get(path).status_code == 200
+    os.kill(listener, signal.SIGSTOP)
+    try:
+        for i in range(3):
+            etag = api.get(path).headers["ETag"]
+            name = f"监听暂停改名 {i} " + uniq()
+            r = api.patch(path, token=admin, json={"name": name}, headers={"If-Match": etag})
+            assert r.status_code == 200, r.content
+            for _ in range(16):
+                r = api.get(path)
+                assert r.status_code == 200 and r.json()["name"] == name, r.text
+        outside = "库内改名 " + uniq()
+        db(f"UPDATE units SET name = '{outside}', version = version + 1 WHERE id = '{uid}'")
+    finally:
+        os.kill(listener, signal.SIGCONT)
+    assert wait_until(lambda: all(api.get(path).json()["name"] == outside for _ in range(16)), 5)
+
+
 def test_sessions_ended_between_requests_are_replaced_without_503(api, admin, db):
     """The server ends every worker's session just after a request (an
     administrator's pg_terminate_backend, a pooler, a failover). An idle
