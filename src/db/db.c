@@ -193,8 +193,12 @@ static int db_session_setup(struct db *db)
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	PQclear(res);
+	/* Notices reach the client at client_min_messages notice, the
+	 * default; a role setting of warning would silence them, and with
+	 * them this worker's own changes (only the listener would hear them,
+	 * a moment after the client was answered): set here, not assumed. */
 	if (ok && db->nlisteners && db->own_changes_only) {
-		res = PQexec(db->conn, "SET opengov.own_changes = on");
+		res = PQexec(db->conn, "SET opengov.own_changes = on; SET client_min_messages = notice");
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		PQclear(res);
 	}

@@ -305,6 +305,28 @@ def test_own_writes_are_read_back_with_the_listener_stopped(api, admin, make_uni
     read back at once by every worker all the same, because the writing
     worker moved the generation before it answered. A change made by psql
     meanwhile is heard once the listener runs again."""
+    own_writes_read_back_without_the_listener(api, admin, make_unit, db)
+
+
+def test_own_writes_are_read_back_whatever_the_roles_client_min_messages(api, admin,
+                                                                         make_unit, db):
+    """The notices reach the worker at client_min_messages notice: a role
+    setting of warning (an administrator quieting psql) must not silence
+    them. The workers set it for their sessions (src/db/db.c)."""
+    db("ALTER ROLE opengov_app SET client_min_messages = warning")
+    try:
+        # new sessions take the role's setting: end the workers' sessions
+        db("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+           " WHERE application_name = 'opengov'")
+        assert wait_until(lambda: api.get("/readyz").status_code == 200, 10)
+        own_writes_read_back_without_the_listener(api, admin, make_unit, db)
+    finally:
+        db("ALTER ROLE opengov_app RESET client_min_messages")
+        db("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+           " WHERE application_name = 'opengov'")
+
+
+def own_writes_read_back_without_the_listener(api, admin, make_unit, db):
     master = master_pid()
     listener = listener_of(master)
     assert listener, "the master has no listener process"
