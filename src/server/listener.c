@@ -4,8 +4,10 @@
  * (PostgreSQL's async.c, SignalBackends), which then reads the queue and
  * sends the notification on, and its client wakes to read it. With every
  * worker listening, each creation's event woke four sessions and four
- * workers besides the deliverer's: about 380 us of CPU a creation, a
- * quarter of what two cores could otherwise create (docs/performance.md).
+ * workers besides the deliverer's: about 380 us of CPU a creation, and
+ * as much for every other change to a cached table (docs/performance.md,
+ * "fourth stop": the creations' rate is held by NOTIFY's commit lock
+ * rather than by these wake-ups, and did not move).
  *
  * The listener is a child of the master like the workers, replaced when it
  * dies. It connects, LISTENs, moves every generation (what changed while it
