@@ -269,10 +269,9 @@ bool common_published_list_cached(struct req *r, const struct published *p,
 }
 
 void common_published_list_reply(struct req *r, const struct published *p,
-				 struct published_page *pg, const PGresult *res, int limit,
-				 const char *const *more)
+				 struct published_page *pg, const PGresult *res, int n,
+				 int limit, const char *const *more)
 {
-	int n = PQntuples(res);
 	struct buf data = { 0 };
 	char *next = NULL;
 

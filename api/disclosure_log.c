@@ -590,7 +590,7 @@ void api_disclosure_log_list(struct req *r)
 		db_error_reply(r);
 		return;
 	}
-	common_published_list_reply(r, &entry_resource, &pg, res, limit, NULL);
+	common_published_list_reply(r, &entry_resource, &pg, res, PQntuples(res), limit, NULL);
 	PQclear(res);
 }
 

@@ -393,48 +393,52 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
  * bigrams are common but q itself is rare, "关于 做好"), the index would
  * read most of the catalogue for a page: the page then ends with what the
  * 2,000 held, possibly nothing, and its next_cursor continues after the
- * last candidate read. Every search reads at most 2,000 rows or 1% of the
+ * last candidate read (search_window returns it with the page). Every search reads at most 2,000 rows or 1% of the
  * catalogue, whatever q is. (Left to itself the planner multiplies bigram
  * frequencies, takes a common four-character phrase for a rare one and
  * reads 100,000 rows for a page.) */
 #define SEARCH_WINDOW_SQL "2000"
 
+/* The newest SEARCH_WINDOW_SQL candidates in list order that hold q, at
+ * most lim; when fewer, then the window's last candidate as one more row
+ * (window_end true), whose key the page's next_cursor continues after.
+ * One statement: UNION ALL runs its second part only when the first gave
+ * fewer than lim rows, so a word in every item reads a page's worth and
+ * no more, and a rare phrase gets the window's end without a second
+ * round trip (the end's key from the index alone, then its row by id). */
 static PGresult *search_window(struct req *r, const struct item_filters *f, const char *lim)
 {
 	struct sqlb b = { 0 };
 
-	sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM (SELECT * FROM items WHERE ");
+	sqlb_add(&b, "(SELECT " ITEM_LIST_COLUMNS ", false AS window_end FROM (SELECT * FROM items WHERE ");
 	list_conditions(r, f, &b);
 	sqlb_add(&b, LIST_ORDER SEARCH_WINDOW_SQL ") AS items WHERE ");
 	sqlb_substring(&b, search_columns, f->q, f->pattern);
 	sqlb_add(&b, LIST_ORDER);
 	sqlb_param(&b, lim, "int");
+	sqlb_add(&b, ") UNION ALL (SELECT " ITEM_LIST_COLUMNS ", true FROM items WHERE id ="
+		     " (SELECT id FROM items WHERE ");
+	list_conditions(r, f, &b);
+	sqlb_add(&b, " ORDER BY sort_at DESC, id DESC OFFSET " SEARCH_WINDOW_SQL " - 1 LIMIT 1)) LIMIT ");
+	sqlb_param(&b, lim, "int");
 	return run(r, &b, true);
 }
 
-/* The key of the last candidate search_window read, when it read all
- * SEARCH_WINDOW_SQL (none when fewer were left: the window was the
- * rest of the list). Returns -1 on a database error (not answered). */
-static int search_window_end(struct req *r, const struct item_filters *f,
-			     char key[2][CURSOR_PART_MAX], bool *full)
+/* Takes search_window's window-end row off its result: its key, when the
+ * window was full (*full), for the next cursor of a short page. Returns
+ * how many rows are the page's. */
+static int search_window_end(const PGresult *res, char key[2][CURSOR_PART_MAX], bool *full)
 {
-	struct sqlb b = { 0 };
+	int n = PQntuples(res);
+	const char *end = n ? db_get(res, n - 1, "window_end") : NULL;
 
 	*full = false;
-	sqlb_add(&b, "SELECT (extract(epoch FROM sort_at) * 1000000)::bigint AS sort_us, id"
-		     " FROM items WHERE ");
-	list_conditions(r, f, &b);
-	sqlb_add(&b, " ORDER BY sort_at DESC, id DESC OFFSET " SEARCH_WINDOW_SQL " - 1 LIMIT 1");
-	PGresult *res = run(r, &b, true);
-	if (!res)
-		return -1;
-	if (PQntuples(res) == 1) {
-		snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, 0, "sort_us"));
-		snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, 0, "id"));
-		*full = true;
-	}
-	PQclear(res);
-	return 0;
+	if (!end || strcmp(end, "t"))
+		return n;
+	snprintf(key[0], CURSOR_PART_MAX, "%s", db_get(res, n - 1, "sort_us"));
+	snprintf(key[1], CURSOR_PART_MAX, "%s", db_get(res, n - 1, "id"));
+	*full = true;
+	return n - 1;
 }
 
 /* Rare words: a bitmap scan of the search index is the plan, and it is
@@ -601,11 +605,8 @@ void api_items_list(struct req *r)
 		bool common = query_frequency(f.q) >= FREQ_COMMON;
 		res = common ? search_window(r, &f, lim) : search_all(r, &f, lim);
 		n = res ? PQntuples(res) : 0;
-		if (common && res && n <= limit &&
-		    search_window_end(r, &f, window_end, &window_full)) {
-			PQclear(res);
-			res = NULL;
-		}
+		if (common && res)
+			n = search_window_end(res, window_end, &window_full);
 	} else {
 		struct sqlb b = { 0 };
 		sqlb_add(&b, "SELECT " ITEM_LIST_COLUMNS " FROM items WHERE ");
@@ -622,7 +623,7 @@ void api_items_list(struct req *r)
 	}
 	/* A short page of a search: more may follow the window's end. */
 	const char *more[] = { window_end[0], window_end[1] };
-	common_published_list_reply(r, &item_resource, &pg, res, limit,
+	common_published_list_reply(r, &item_resource, &pg, res, n, limit,
 				    window_full ? more : NULL);
 	PQclear(res);
 }

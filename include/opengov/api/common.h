@@ -136,11 +136,12 @@ struct published_page {
  * false: the page is then read and answered by common_published_list_reply. */
 bool common_published_list_cached(struct req *r, const struct published *p,
 				  struct published_page *pg);
-/* Answers the page of res (fetched with limit + 1 rows; columns sort_us and
- * id make the next cursor) and keeps it for the cache; more (NULL unless)
- * is the cursor's two parts when a short page may still be followed. */
+/* Answers the page of res's first n rows (fetched with limit + 1 rows;
+ * columns sort_us and id make the next cursor) and keeps it for the cache;
+ * more (NULL unless) is the cursor's two parts when a short page may still
+ * be followed. */
 void common_published_list_reply(struct req *r, const struct published *p,
-				 struct published_page *pg, const PGresult *res, int limit,
-				 const char *const *more);
+				 struct published_page *pg, const PGresult *res, int n,
+				 int limit, const char *const *more);
 
 #endif
