@@ -1578,3 +1578,20 @@ def test_a_window_whose_last_candidate_holds_the_phrase(api, db):
     finally:
         db("UPDATE items SET title = " + "'" + title.replace("'", "''") + "'"
            f" WHERE id = '{iid}'")
+
+
+@pytest.mark.parametrize("role", ["anonymous", "clerk", "supervisor"])
+def test_common_word_search_with_every_filter_and_a_cursor(api, unit_a, tokens, role):
+    """Every filter of the list, a cursor and a search on the window path
+    (关于 通知: common bigrams) at once: the window's statement carries the
+    filters twice (the page, and the window's end), more parameters than
+    any other list; it answers, as every narrower combination does."""
+    tok = {"anonymous": None, "clerk": unit_a.clerk, "supervisor": tokens.mint("supervisor")}[role]
+    cursor = b64(json.dumps(["1500000000000000", str(uuid.uuid4())]))
+    qs = urlencode({"limit": 5, "kind": "information", "category": "regulation",
+                    "unit": unit_a.unit, "status": "published", "online": "true",
+                    "published_from": "2015-01-01", "published_to": "2026-12-31",
+                    "updated_since": "2015-01-01T00:00:00Z", "q": "关于 通知", "cursor": cursor})
+    r = api.get("/v1/items?" + qs, token=tok, headers={"Cache-Control": "no-cache"})
+    assert r.status_code == 200, r.content
+    assert isinstance(r.json()["data"], list)

@@ -269,8 +269,11 @@ const char *db_get(const PGresult *res, int row, const char *col);
 long long db_get_ll(const PGresult *res, int row, const char *col);
 
 /* A statement assembled from constant fragments, with the values passed as
- * parameters: how a list with optional filters stays parameterised. */
-#define SQLB_MAX_PARAMS 24
+ * parameters: how a list with optional filters stays parameterised. The
+ * most a list uses is the catalogue's search window with every filter and
+ * a cursor (api/items.c, search_window: the filters twice), 33; more is a
+ * programming error (sqlb_param aborts). */
+#define SQLB_MAX_PARAMS 64
 struct sqlb {
 	struct buf sql;
 	int n;
