@@ -393,8 +393,8 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
  * bigrams are common but q itself is rare, "关于 做好"), the index would
  * read most of the catalogue for a page: the page then ends with what the
  * 2,000 held, possibly nothing, and its next_cursor continues after the
- * last candidate read (search_window returns it with the page). Every search reads at most 2,000 rows or 1% of the
- * catalogue, whatever q is. (Left to itself the planner multiplies bigram
+ * last candidate read (search_window returns it with the page). Every
+ * search reads at most 2,000 rows or 1% of the catalogue, whatever q is. (Left to itself the planner multiplies bigram
  * frequencies, takes a common four-character phrase for a rare one and
  * reads 100,000 rows for a page.) */
 #define SEARCH_WINDOW_SQL "2000"

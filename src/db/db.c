@@ -113,6 +113,23 @@ static bool db_tag_writes(const char *tag)
 	return false;
 }
 
+/* The bit of channel's listener (0 when none listens to it). */
+static unsigned db_listener_bit(const struct db *db, const char *channel)
+{
+	for (size_t i = 0; i < db->nlisteners && i < 32; i++)
+		if (!strcmp(channel, db->listeners[i].channel))
+			return 1u << i;
+	return 0;
+}
+
+/* Calls the on_notify of each listener whose bit is in heard, once. */
+static void db_call_heard(const struct db *db, unsigned heard)
+{
+	for (size_t i = 0; i < db->nlisteners && i < 32; i++)
+		if ((heard & (1u << i)) && db->listeners[i].on_notify)
+			db->listeners[i].on_notify();
+}
+
 /* The changes this session noticed (db_notice), once its transaction has
  * ended: acted on before it happened, a cache entry read meanwhile (by a
  * sibling, from the rows before the change) would be kept as if it were
@@ -122,9 +139,7 @@ static void db_own_changes_done(struct db *db)
 	unsigned heard = db->own_heard;
 
 	db->own_heard = 0;
-	for (size_t i = 0; i < db->nlisteners && i < 32; i++)
-		if ((heard & (1u << i)) && db->listeners[i].on_notify)
-			db->listeners[i].on_notify();
+	db_call_heard(db, heard);
 }
 
 /* Notifications arrive with any answer (and with its own transaction's
@@ -135,14 +150,10 @@ static void db_drain_notifies(struct db *db)
 	unsigned heard = 0; /* a bit per listener */
 
 	while ((n = PQnotifies(db->conn))) {
-		for (size_t i = 0; i < db->nlisteners && i < 32; i++)
-			if (!strcmp(n->relname, db->listeners[i].channel))
-				heard |= 1u << i;
+		heard |= db_listener_bit(db, n->relname);
 		PQfreemem(n);
 	}
-	for (size_t i = 0; i < db->nlisteners && i < 32; i++)
-		if ((heard & (1u << i)) && db->listeners[i].on_notify)
-			db->listeners[i].on_notify();
+	db_call_heard(db, heard);
 }
 
 int db_poll_notifies(struct db *db)
@@ -233,9 +244,8 @@ static void db_notice(void *arg, const PGresult *res)
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (state && !strcmp(state, DB_OWN_CHANGE_SQLSTATE)) {
 		const char *channel = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		for (size_t i = 0; channel && i < db->nlisteners && i < 32; i++)
-			if (!strcmp(channel, db->listeners[i].channel))
-				db->own_heard |= 1u << i;
+		if (channel)
+			db->own_heard |= db_listener_bit(db, channel);
 		return;
 	}
 	snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(res));

@@ -317,6 +317,14 @@ static void write_pid_file(const char *path)
 	fclose(f);
 }
 
+/* A child of the master died: what and how, before another starts. */
+static void log_child_died(const char *what, pid_t pid, int status)
+{
+	log_warn("%s %d died (%s %d); starting another", what, (int)pid,
+		 WIFSIGNALED(status) ? "signal" : "exit",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
 int server_run(struct config *cfg)
 {
 	if (FCGX_Init()) {
@@ -376,9 +384,7 @@ int server_run(struct config *cfg)
 			listener = 0;
 			if (stopping)
 				continue;
-			log_warn("listener %d died (%s %d); starting another", (int)dead,
-				 WIFSIGNALED(status) ? "signal" : "exit",
-				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			log_child_died("listener", dead, status);
 			if (time(NULL) - listener_born < 1)
 				sleep(1);
 			listener = listener_spawn(cfg);
@@ -392,9 +398,7 @@ int server_run(struct config *cfg)
 				pids[i] = 0;
 				break;
 			}
-			log_warn("worker %d died (%s %d); starting another", (int)dead,
-				 WIFSIGNALED(status) ? "signal" : "exit",
-				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			log_child_died("worker", dead, status);
 			metrics_worker_restart();
 			/* A worker that dies at birth would otherwise spin the master. */
 			if (time(NULL) - born[i] < 1)

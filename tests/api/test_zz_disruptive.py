@@ -279,13 +279,7 @@ def test_listener_killed_is_replaced_and_nothing_is_served_stale(api, make_unit,
     says at once that nothing is heard (no cache), starts another, which
     listens and forgets every cached answer; a change made while no one
     listened is read at once, and the cache answers again afterwards."""
-    master = master_pid()
-    victim = listener_of(master)
-    assert victim, "the master has no listener process"
-    uid = make_unit()["id"]
-    path = "/v1/units/" + uid
-    for _ in range(8):
-        assert api.get(path).status_code == 200
+    master, victim, uid, path = listener_and_cached_unit(api, make_unit, reads=8)
     os.kill(victim, signal.SIGKILL)
     name = "监听进程重启 " + uniq()
     db(f"UPDATE units SET name = '{name}', version = version + 1 WHERE id = '{uid}'")
@@ -326,14 +320,21 @@ def test_own_writes_are_read_back_whatever_the_roles_client_min_messages(api, ad
            " WHERE application_name = 'opengov'")
 
 
-def own_writes_read_back_without_the_listener(api, admin, make_unit, db):
+def listener_and_cached_unit(api, make_unit, reads):
+    """The master, its listener, and a new unit's id and path, read `reads`
+    times so that the workers hold it in their caches."""
     master = master_pid()
     listener = listener_of(master)
     assert listener, "the master has no listener process"
     uid = make_unit()["id"]
     path = "/v1/units/" + uid
-    for _ in range(16):
+    for _ in range(reads):
         assert api.get(path).status_code == 200
+    return master, listener, uid, path
+
+
+def own_writes_read_back_without_the_listener(api, admin, make_unit, db):
+    _, listener, uid, path = listener_and_cached_unit(api, make_unit, reads=16)
     os.kill(listener, signal.SIGSTOP)
     try:
         for i in range(3):
