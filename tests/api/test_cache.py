@@ -59,9 +59,9 @@ def staff(make_unit, tokens):
             "approver": tokens.mint("approver", unit=u["id"], sub=subs[1])}
 
 
-def published_item(api, staff, title=None):
+def published_item(api, staff, title=None, text="正文。"):
     body = {"kind": "information", "category": "general",
-            "title": title or "缓存测试信息" + uniq(), "body": "正文。"}
+            "title": title or "缓存测试信息" + uniq(), "body": text}
     r = api.post("/v1/items", token=staff["clerk"], json=body)
     assert r.status_code == 201, r.content
     iid = r.json()["id"]
