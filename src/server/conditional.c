@@ -47,8 +47,7 @@ bool http_not_modified(struct req *r, const char *etag)
  * refreshes it). */
 bool http_wants_fresh(const struct req *r)
 {
-	const char *cc = FCGX_GetParam("HTTP_CACHE_CONTROL", r->fcgi->envp);
-	const char *pragma = FCGX_GetParam("HTTP_PRAGMA", r->fcgi->envp);
+	const char *cc = r->cache_control, *pragma = r->pragma;
 
 	return (cc && (strcasestr(cc, "no-cache") || strcasestr(cc, "max-age=0"))) ||
 	       (pragma && strcasestr(pragma, "no-cache"));

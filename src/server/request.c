@@ -9,13 +9,6 @@
 #include "opengov/server/query.h"
 #include "opengov/server/request.h"
 
-static char *param_dup(FCGX_Request *f, const char *name)
-{
-	const char *v = FCGX_GetParam(name, f->envp);
-
-	return v ? xstrdup(v) : NULL;
-}
-
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -97,9 +90,71 @@ static int parse_query(struct req *r)
 	return 0;
 }
 
+/* The FastCGI parameters req_init reads, found in one pass over the
+ * request's environment (FCGX_GetParam walks all of it, thirty-odd
+ * names compared with strncmp, for each name asked: seventeen times a
+ * request, 4% of a cached answer's worker time in perf). */
+enum fparam {
+	FP_METHOD, FP_DOCUMENT_URI, FP_REQUEST_URI, FP_QUERY, FP_CONTENT_TYPE,
+	FP_CONTENT_LENGTH, FP_REQUEST_ID, FP_ORIGIN, FP_AUTHORIZATION, FP_IF_MATCH,
+	FP_IF_NONE_MATCH, FP_IDEMPOTENCY_KEY, FP_REMOTE_ADDR, FP_ACCEPT_LANGUAGE,
+	FP_CACHE_CONTROL, FP_PRAGMA, FP_COUNT
+};
+
+static const struct {
+	const char *name;
+	size_t len;
+} fparams[FP_COUNT] = {
+#define FP(id, s) [id] = { s, sizeof s - 1 }
+	FP(FP_METHOD, "REQUEST_METHOD"),
+	FP(FP_DOCUMENT_URI, "DOCUMENT_URI"),
+	FP(FP_REQUEST_URI, "REQUEST_URI"),
+	FP(FP_QUERY, "QUERY_STRING"),
+	FP(FP_CONTENT_TYPE, "CONTENT_TYPE"),
+	FP(FP_CONTENT_LENGTH, "CONTENT_LENGTH"),
+	FP(FP_REQUEST_ID, "REQUEST_ID"),
+	FP(FP_ORIGIN, "HTTP_ORIGIN"),
+	FP(FP_AUTHORIZATION, "HTTP_AUTHORIZATION"),
+	FP(FP_IF_MATCH, "HTTP_IF_MATCH"),
+	FP(FP_IF_NONE_MATCH, "HTTP_IF_NONE_MATCH"),
+	FP(FP_IDEMPOTENCY_KEY, "HTTP_IDEMPOTENCY_KEY"),
+	FP(FP_REMOTE_ADDR, "REMOTE_ADDR"),
+	FP(FP_ACCEPT_LANGUAGE, "HTTP_ACCEPT_LANGUAGE"),
+	FP(FP_CACHE_CONTROL, "HTTP_CACHE_CONTROL"),
+	FP(FP_PRAGMA, "HTTP_PRAGMA"),
+#undef FP
+};
+
+/* Points v[i] at the value of fparams[i], or NULL; the first of a name
+ * wins, as with FCGX_GetParam. */
+static void fparams_read(char **envp, const char *v[FP_COUNT])
+{
+	for (int i = 0; i < FP_COUNT; i++)
+		v[i] = NULL;
+	for (char **e = envp; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (!eq)
+			continue;
+		size_t n = (size_t)(eq - *e);
+		for (int i = 0; i < FP_COUNT; i++) {
+			if (fparams[i].len == n && !v[i] && !memcmp(*e, fparams[i].name, n)) {
+				v[i] = eq + 1;
+				break;
+			}
+		}
+	}
+}
+
+static char *dup_or_null(const char *v)
+{
+	return v ? xstrdup(v) : NULL;
+}
+
 int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 	     struct db *db)
 {
+	const char *v[FP_COUNT];
+
 	memset(r, 0, sizeof *r);
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->fcgi = fcgi;
@@ -108,20 +163,18 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 	r->primary = db;
 	r->route_index = -1;
 	r->status = 200;
+	fparams_read(fcgi->envp, v);
 
-	r->method = param_dup(fcgi, "REQUEST_METHOD");
-	if (!r->method)
-		r->method = xstrdup("GET");
-	r->path = param_dup(fcgi, "DOCUMENT_URI");
+	r->method = xstrdup(v[FP_METHOD] ? v[FP_METHOD] : "GET");
+	const char *uri = v[FP_REQUEST_URI];
+	r->path = dup_or_null(v[FP_DOCUMENT_URI]);
 	if (!r->path) {
-		const char *uri = FCGX_GetParam("REQUEST_URI", fcgi->envp);
-		uri = uri ? uri : "/";
-		size_t n = strcspn(uri, "?");
+		const char *u = uri ? uri : "/";
+		size_t n = strcspn(u, "?");
 		r->path = xmalloc(n + 1);
-		memcpy(r->path, uri, n);
+		memcpy(r->path, u, n);
 		r->path[n] = '\0';
 	}
-	const char *uri = FCGX_GetParam("REQUEST_URI", fcgi->envp);
 	uri = uri ? uri : r->path;
 	size_t rn = strcspn(uri, "?");
 	r->raw_path = xmalloc(rn + 1);
@@ -131,11 +184,11 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 		free(r->raw_path);
 		r->raw_path = xstrdup("/");
 	}
-	r->query = param_dup(fcgi, "QUERY_STRING");
-	r->content_type = param_dup(fcgi, "CONTENT_TYPE");
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fcgi->envp);
+	r->query = dup_or_null(v[FP_QUERY]);
+	r->content_type = dup_or_null(v[FP_CONTENT_TYPE]);
+	const char *cl = v[FP_CONTENT_LENGTH];
 	r->content_length = cl && *cl ? strtoll(cl, NULL, 10) : 0;
-	r->request_id = param_dup(fcgi, "REQUEST_ID");
+	r->request_id = dup_or_null(v[FP_REQUEST_ID]);
 	if (!r->request_id || !*r->request_id) {
 		unsigned char raw[16];
 		char hex[33];
@@ -146,13 +199,15 @@ int req_init(struct req *r, FCGX_Request *fcgi, const struct config *cfg,
 			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
 		r->request_id = xstrdup(hex);
 	}
-	r->origin = param_dup(fcgi, "HTTP_ORIGIN");
-	r->authorization = param_dup(fcgi, "HTTP_AUTHORIZATION");
-	r->if_match = param_dup(fcgi, "HTTP_IF_MATCH");
-	r->if_none_match = param_dup(fcgi, "HTTP_IF_NONE_MATCH");
-	r->idempotency_key = param_dup(fcgi, "HTTP_IDEMPOTENCY_KEY");
-	r->remote_addr = param_dup(fcgi, "REMOTE_ADDR");
-	r->lang = lang_negotiate(FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", fcgi->envp));
+	r->origin = dup_or_null(v[FP_ORIGIN]);
+	r->authorization = dup_or_null(v[FP_AUTHORIZATION]);
+	r->if_match = dup_or_null(v[FP_IF_MATCH]);
+	r->if_none_match = dup_or_null(v[FP_IF_NONE_MATCH]);
+	r->idempotency_key = dup_or_null(v[FP_IDEMPOTENCY_KEY]);
+	r->remote_addr = dup_or_null(v[FP_REMOTE_ADDR]);
+	r->cache_control = v[FP_CACHE_CONTROL];
+	r->pragma = v[FP_PRAGMA];
+	r->lang = lang_negotiate(v[FP_ACCEPT_LANGUAGE]);
 	if (!utf8_valid(r->path, strlen(r->path)))
 		return -1;
 	return parse_query(r);

@@ -125,9 +125,9 @@ enum match_result router_match(const struct route *table, size_t n,
 			       size_t *index, char params[][64], int *nparams,
 			       char *allow, size_t allowlen)
 {
-	bool path_found = false;
-	char tmp[PATH_PARAMS_MAX][64];
-	int ntmp, fewest = PATH_PARAMS_MAX + 1;
+	char tmp[PATH_PARAMS_MAX][64], best[PATH_PARAMS_MAX][64];
+	int ntmp, fewest = PATH_PARAMS_MAX + 1, nbest = PATH_PARAMS_MAX + 1;
+	size_t ibest = 0;
 
 	if (allowlen)
 		allow[0] = '\0';
@@ -135,22 +135,34 @@ enum match_result router_match(const struct route *table, size_t n,
 		method = "GET";
 	/* A literal segment beats a parameter, as in OpenAPI: of the patterns
 	 * that match, only those with the fewest parameters count, so that
-	 * /v1/calendar/years is not taken for the date "years". */
-	for (size_t i = 0; i < n; i++)
-		if (pattern_match(table[i].pattern, path, tmp, &ntmp) && ntmp < fewest)
+	 * /v1/calendar/years is not taken for the date "years". One pass finds
+	 * both the fewest any pattern of the path needs and, of the method's,
+	 * the first with the fewest: the route when the two agree. */
+	for (size_t i = 0; i < n; i++) {
+		if (!pattern_match(table[i].pattern, path, tmp, &ntmp))
+			continue;
+		if (ntmp < fewest)
 			fewest = ntmp;
+		if (ntmp < nbest && !strcmp(table[i].method, method)) {
+			nbest = ntmp;
+			ibest = i;
+			memcpy(best, tmp, sizeof tmp);
+		}
+	}
+	if (fewest > PATH_PARAMS_MAX)
+		return MATCH_NO_PATH;
+	if (nbest == fewest) {
+		*index = ibest;
+		memcpy(params, best, sizeof best);
+		*nparams = nbest;
+		return MATCH_OK;
+	}
+	/* The path is there, not for this method: the methods it has, for the
+	 * 405's Allow and the preflight (a second pass for those only). */
+	snprintf(allow, allowlen, "OPTIONS");
 	for (size_t i = 0; i < n; i++) {
 		if (!pattern_match(table[i].pattern, path, tmp, &ntmp) || ntmp != fewest)
 			continue;
-		if (!strcmp(table[i].method, method)) {
-			*index = i;
-			memcpy(params, tmp, sizeof tmp);
-			*nparams = ntmp;
-			return MATCH_OK;
-		}
-		if (!path_found)
-			snprintf(allow, allowlen, "OPTIONS");
-		path_found = true;
 		if (strlen(allow) + strlen(table[i].method) + 3 < allowlen) {
 			strcat(allow, ", ");
 			strcat(allow, table[i].method);
@@ -158,7 +170,7 @@ enum match_result router_match(const struct route *table, size_t n,
 				strcat(allow, ", HEAD");
 		}
 	}
-	return path_found ? MATCH_NO_METHOD : MATCH_NO_PATH;
+	return MATCH_NO_METHOD;
 }
 
 static void cors_headers(struct req *r)

@@ -228,6 +228,54 @@ static void test_time_normalised(void **state)
 	env_free(&e);
 }
 
+/* req_init reads its parameters in one pass: the first of a name wins (as
+ * FCGX_GetParam's), a name only matches whole, absent ones are NULL. */
+static void test_params_read_in_one_pass(void **state)
+{
+	(void)state;
+	struct env e;
+	struct req r;
+
+	memset(&e, 0, sizeof e);
+	env_add(&e, "HTTP_X_REQUEST_METHOD", "DELETE");
+	env_add(&e, "REQUEST_METHOD", "POST");
+	env_add(&e, "DOCUMENT_URI", "/v1/x");
+	env_add(&e, "REQUEST_URI", "/v1/%78?a=1");
+	env_add(&e, "HTTP_ORIGIN", "https://a.example");
+	env_add(&e, "HTTP_ORIGIN", "https://b.example");
+	env_add(&e, "HTTP_CACHE_CONTROL", "max-age=0");
+	e.fcgi.envp = e.vars;
+	assert_int_equal(req_init(&r, &e.fcgi, &e.cfg, NULL), 0);
+	assert_string_equal(r.method, "POST");
+	assert_string_equal(r.path, "/v1/x");
+	assert_string_equal(r.raw_path, "/v1/%78");
+	assert_string_equal(r.origin, "https://a.example");
+	assert_null(r.authorization);
+	assert_null(r.query);
+	assert_null(r.pragma);
+	assert_int_equal(strlen(r.request_id), 32); /* made up: none came */
+	assert_true(http_wants_fresh(&r));
+	req_free(&r);
+	env_free(&e);
+
+	memset(&e, 0, sizeof e);
+	e.fcgi.envp = e.vars;
+	assert_int_equal(req_init(&r, &e.fcgi, &e.cfg, NULL), 0);
+	assert_string_equal(r.method, "GET");
+	assert_string_equal(r.path, "/");
+	assert_false(http_wants_fresh(&r));
+	req_free(&r);
+
+	env_add(&e, "HTTP_PRAGMA", "no-cache");
+	env_add(&e, "REQUEST_URI", "/v1/units?limit=1");
+	e.fcgi.envp = e.vars;
+	assert_int_equal(req_init(&r, &e.fcgi, &e.cfg, NULL), 0);
+	assert_string_equal(r.path, "/v1/units");
+	assert_true(http_wants_fresh(&r));
+	req_free(&r);
+	env_free(&e);
+}
+
 static bool etag_names(const char *header, bool if_match)
 {
 	struct env e;
@@ -279,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_query_decoding),
 		cmocka_unit_test(test_time_normalised),
 		cmocka_unit_test(test_etag_lists),
+		cmocka_unit_test(test_params_read_in_one_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,8 @@ struct req {
 	char *if_none_match;
 	char *idempotency_key;
 	char *remote_addr;
+	/* borrowed from the FastCGI request, which outlives r */
+	const char *cache_control, *pragma;
 	enum lang lang; /* of the human text: Accept-Language, zh-CN by default */
 	int nquery;
 	struct qparam qp[QUERY_PARAMS_MAX + 1]; /* and a cursor */
