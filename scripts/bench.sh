@@ -87,9 +87,19 @@ export OPENGOV_PG_MAX_WAL_SIZE=${BENCH_PG_MAX_WAL_SIZE:-8GB}
 if scripts/stack.sh status "$VARDIR" >/dev/null 2>&1; then
 	env_file=$VARDIR/opengov.env
 	su_url=$(sed -n 's/^OPENGOV_SUPERUSER_DATABASE_URL=//p' "$env_file")
-	have=$(psql "$su_url" -X -At -c "SELECT setting::bigint * 8 / 1024 || 'MB' FROM pg_settings WHERE name = 'shared_buffers'" 2>/dev/null || true)
-	if [[ $have != "$OPENGOV_PG_SHARED_BUFFERS" ]]; then
-		say "restarting the stack in $VARDIR with shared_buffers $OPENGOV_PG_SHARED_BUFFERS (was $have)"
+	# Both, as the server runs them: a stack.sh start of a running cluster
+	# rewrites its settings file (the defaults, without these variables),
+	# and the next reload would apply the WAL size of a demo stack.
+	have=$(psql "$su_url" -X -At -v sb="$OPENGOV_PG_SHARED_BUFFERS" -v wal="$OPENGOV_PG_MAX_WAL_SIZE" \
+		2>/dev/null <<-'SQL' || echo '(unknown)'
+		SELECT current_setting('shared_buffers') || ', max_wal_size ' || current_setting('max_wal_size')
+		    || CASE WHEN pg_size_bytes(current_setting('shared_buffers')) = pg_size_bytes(:'sb')
+		             AND pg_size_bytes(current_setting('max_wal_size')) = pg_size_bytes(:'wal')
+		            THEN '' ELSE ' (differs)' END
+		SQL
+	)
+	if [[ $have == *'('* ]]; then
+		say "restarting the stack in $VARDIR with shared_buffers $OPENGOV_PG_SHARED_BUFFERS, max_wal_size $OPENGOV_PG_MAX_WAL_SIZE (was $have)"
 		scripts/stack.sh stop "$VARDIR" >/dev/null
 	fi
 fi
