@@ -336,11 +336,18 @@ sample_waits() {
 			     WHEN query LIKE '%audit_append(%' THEN 'audit_append'
 			     ELSE split_part(query, ' ', 1) END
 			FROM pg_stat_activity WHERE usename = 'opengov_app' AND state = 'active'
-			AND pid <> pg_backend_pid()" >>"$1" 2>/dev/null || true
+			AND pid <> pg_backend_pid()" >>"$1" 2>>"$1.err" || true
 		sleep 0.5
 	done
 }
 waits_summary() {
+	if [[ ! -s $1 ]]; then
+		# Nothing sampled: say so, with what psql said, if anything.
+		local why=""
+		[[ -s $1.err ]] && why=" ($(head -1 "$1.err" | cut -c1-160))"
+		echo "    no samples$why"
+		return
+	fi
 	sort "$1" | uniq -c | sort -rn | head -6 | awk '{ printf "    %5d  %-28s %s\n", $1, $2, "(" $3 ")" }'
 }
 
@@ -387,7 +394,7 @@ for i in "${!ROUTES[@]}"; do
 		continue
 	fi
 	if ((i == CREATE_ROUTE)); then
-		rm -f "$WAITS.audit"
+		rm -f "$WAITS.audit" "$WAITS.audit.err"
 		sample_waits "$WAITS.audit" &
 		sampler=$!
 	fi
@@ -450,7 +457,7 @@ src_stmt=$(cc -E -P -D_GNU_SOURCE -I. -Iinclude $(pkg-config --cflags libpq 2>/d
 script_stmt=$(/usr/bin/python3 tests/bench/stmt_sql.py --script requests_insert "$CREATE_SQL" || true)
 if [[ -n $src_stmt && $src_stmt == "$script_stmt" ]]; then script_current=1; fi
 say "pgbench: $PGB_CLIENTS clients, -j 2, ${PGB_SECS}s: the creation before issue 16, and as it is"
-rm -f "$WAITS.2026"
+rm -f "$WAITS.2026" "$WAITS.2026.err"
 sample_waits "$WAITS.2026" &
 sampler=$!
 PGB_2026=$(pgbench_tps "$CREATE_SQL_2026")
