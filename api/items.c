@@ -394,9 +394,10 @@ static PGresult *run(struct req *r, struct sqlb *b, bool cached)
  * read most of the catalogue for a page: the page then ends with what the
  * 2,000 held, possibly nothing, and its next_cursor continues after the
  * last candidate read (search_window returns it with the page). Every
- * search reads at most 2,000 rows or 1% of the catalogue, whatever q is. (Left to itself the planner multiplies bigram
- * frequencies, takes a common four-character phrase for a rare one and
- * reads 100,000 rows for a page.) */
+ * search reads at most 2,000 rows or 1% of the catalogue, whatever q is.
+ * (Left to itself the planner multiplies bigram frequencies, takes a
+ * common four-character phrase for a rare one and reads 100,000 rows for
+ * a page.) */
 #define SEARCH_WINDOW_SQL "2000"
 
 /* The newest SEARCH_WINDOW_SQL candidates in list order that hold q, at

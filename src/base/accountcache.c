@@ -4,9 +4,9 @@
  * generation stands in for it. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "opengov/base/accountcache.h"
+#include "opengov/base/sharedmem.h"
 
 struct entry {
 	uint64_t gen; /* 0: empty */
@@ -20,12 +20,9 @@ static struct entry slots[ACCOUNTCACHE_SLOTS];
 
 int accountcache_init(void)
 {
-	void *p = mmap(NULL, sizeof *shared_gen, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
+	shared_gen = shared_area(sizeof *shared_gen);
+	if (!shared_gen)
 		return -1;
-	shared_gen = p;
 	__atomic_store_n(shared_gen, 1, __ATOMIC_RELEASE);
 	return 0;
 }

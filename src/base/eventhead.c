@@ -11,9 +11,9 @@
  * (listener.c). The head itself is each worker's own: one
  * small query per worker after a change, none while nothing changes. */
 #include <stddef.h>
-#include <sys/mman.h>
 
 #include "opengov/base/eventhead.h"
+#include "opengov/base/sharedmem.h"
 
 struct shared {
 	uint64_t generation;
@@ -24,12 +24,9 @@ static uint64_t held_gen, held_head;
 
 int eventhead_init(void)
 {
-	void *p = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
+	shm = shared_area(sizeof *shm);
+	if (!shm)
 		return -1;
-	shm = p;
 	__atomic_store_n(&shm->generation, 1, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -5,9 +5,9 @@
  * names them. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "opengov/base/metrics.h"
+#include "opengov/base/sharedmem.h"
 
 static const int status_codes[] = { 200, 201, 204, 304, 400, 401, 403, 404,
 				    405, 409, 412, 413, 415, 422, 428, 429,
@@ -44,12 +44,9 @@ static size_t routes_n;
 
 int metrics_init(size_t nroutes)
 {
-	void *p = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
+	shm = shared_area(sizeof *shm);
+	if (!shm)
 		return -1;
-	shm = p;
 	routes_n = nroutes + 1 < METRICS_ROUTES ? nroutes : METRICS_ROUTES - 1;
 	return 0;
 }

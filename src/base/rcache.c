@@ -24,11 +24,11 @@
  * the answer (a list's Link) and the body. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "opengov/base/rcache.h"
 #include "opengov/base/buf.h"
+#include "opengov/base/sharedmem.h"
 
 struct shared {
 	uint64_t generation;
@@ -48,12 +48,9 @@ static struct entry slots[RCACHE_SLOTS];
 
 int rcache_init(void)
 {
-	void *p = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
+	shm = shared_area(sizeof *shm);
+	if (!shm)
 		return -1;
-	shm = p;
 	__atomic_store_n(&shm->generation, 1, __ATOMIC_RELEASE);
 	return 0;
 }

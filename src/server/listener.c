@@ -29,7 +29,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -38,6 +37,7 @@
 #include "opengov/base/eventhead.h"
 #include "opengov/base/log.h"
 #include "opengov/base/rcache.h"
+#include "opengov/base/sharedmem.h"
 #include "opengov/db/db.h"
 #include "opengov/server/edgecache.h"
 #include "opengov/server/listener.h"
@@ -64,12 +64,9 @@ static struct shared *shm;
 
 int listener_init(void)
 {
-	void *p = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
+	shm = shared_area(sizeof *shm);
+	if (!shm)
 		return -1;
-	shm = p;
 	__atomic_store_n(&shm->hearing, 0, __ATOMIC_RELEASE);
 	return 0;
 }
