@@ -1,11 +1,15 @@
 /* router.c - the route table and everything decided before a handler runs:
  * CORS, 404/405, authentication, roles, unknown query parameters, body
  * size, content type, JSON. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "opengov/base/buf.h"
 #include "opengov/base/config.h"
 #include "opengov/base/metrics.h"
 #include "opengov/server/query.h"
@@ -72,6 +76,8 @@ void router_print_queries(FILE *out, const struct route *table, size_t n)
  * answer. 0, or -1 after answering 400 naming the first stranger. */
 static int known_queries_or_reply(struct req *r)
 {
+	if (!r->nquery)
+		return 0;
 	const char *const *names = router_query_names(r->route);
 
 	for (int i = 0; i < r->nquery; i++) {
@@ -120,6 +126,130 @@ static bool pattern_match(const char *pat, const char *path, char params[][64],
 	return true;
 }
 
+/* Where a pattern or a path is filed in the index: its first two segments
+ * ("/v1/units" of "/v1/units/{id}/history", "/healthz" of itself), the
+ * text before the third '/'. A pattern matches a path only if these agree
+ * when they are literal: each literal character matches itself, and a
+ * parameter never takes a '/'. A pattern with a parameter among them is
+ * tried for every path. */
+static size_t route_key_len(const char *s)
+{
+	size_t len = 0;
+	int slashes = 0;
+
+	while (s[len] && !(s[len] == '/' && ++slashes == 3))
+		len++;
+	return len;
+}
+
+static uint32_t route_key_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The table filed by route_key: for each key, the rows that may match a
+ * path with that key (its own and the wildcards), in table order, so that
+ * a request tries a handful of patterns instead of all of them (every
+ * request tried all 89, and pattern_match was the worker's busiest
+ * function in a cached answer's profile). Built on first use, per
+ * process; a table of more keys than the slots allow is scanned whole. */
+#define RX_SLOTS 256
+struct rx_slot {
+	const char *key; /* NULL: free */
+	size_t len;
+	unsigned short *rows;
+	size_t nrows;
+};
+static struct {
+	const struct route *table;
+	size_t n;
+	bool usable;
+	struct rx_slot slot[RX_SLOTS];
+	unsigned short *wild; /* the rows tried for a key of no slot */
+	size_t nwild;
+} rx;
+
+static struct rx_slot *rx_find(const char *key, size_t len)
+{
+	for (uint32_t h = route_key_hash(key, len), k = 0; k < RX_SLOTS; k++) {
+		struct rx_slot *s = &rx.slot[(h + k) % RX_SLOTS];
+		if (!s->key || (s->len == len && !memcmp(s->key, key, len)))
+			return s;
+	}
+	return NULL;
+}
+
+static void rx_free(void)
+{
+	for (size_t k = 0; k < RX_SLOTS; k++)
+		free(rx.slot[k].rows);
+	free(rx.wild);
+	memset(&rx, 0, sizeof rx);
+}
+
+static void rx_build(const struct route *table, size_t n)
+{
+	size_t keys = 0;
+
+	rx_free();
+	rx.table = table;
+	rx.n = n;
+	if (n > USHRT_MAX)
+		return;
+	rx.wild = xcalloc(n ? n : 1, sizeof *rx.wild);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = table[i].pattern;
+		size_t len = route_key_len(p);
+		if (memchr(p, '{', len)) {
+			rx.wild[rx.nwild++] = (unsigned short)i;
+			continue;
+		}
+		struct rx_slot *s = rx_find(p, len);
+		if (!s || (!s->key && ++keys > RX_SLOTS / 2))
+			return; /* too many keys to probe well: scan the table */
+		if (!s->key) {
+			s->key = p;
+			s->len = len;
+			s->rows = xcalloc(n, sizeof *s->rows);
+		}
+	}
+	/* Each key's rows: its own and the wildcards, in table order. */
+	for (size_t i = 0; i < n; i++) {
+		const char *p = table[i].pattern;
+		size_t len = route_key_len(p);
+		bool wild = memchr(p, '{', len) != NULL;
+		for (size_t k = 0; k < RX_SLOTS; k++) {
+			struct rx_slot *s = &rx.slot[k];
+			if (s->key && (wild || (s->len == len && !memcmp(s->key, p, len))))
+				s->rows[s->nrows++] = (unsigned short)i;
+		}
+	}
+	rx.usable = true;
+}
+
+/* The rows of table that may match path: *rows NULL means all n of them. */
+static size_t rx_rows(const struct route *table, size_t n, const char *path,
+		      const unsigned short **rows)
+{
+	if (rx.table != table || rx.n != n)
+		rx_build(table, n);
+	*rows = NULL;
+	if (!rx.usable)
+		return n;
+	size_t len = route_key_len(path);
+	const struct rx_slot *s = rx_find(path, len);
+	if (s && s->key) {
+		*rows = s->rows;
+		return s->nrows;
+	}
+	*rows = rx.wild;
+	return rx.nwild;
+}
+
 enum match_result router_match(const struct route *table, size_t n,
 			       const char *method, const char *path,
 			       size_t *index, char params[][64], int *nparams,
@@ -128,6 +258,8 @@ enum match_result router_match(const struct route *table, size_t n,
 	char tmp[PATH_PARAMS_MAX][64], best[PATH_PARAMS_MAX][64];
 	int ntmp, fewest = PATH_PARAMS_MAX + 1, nbest = PATH_PARAMS_MAX + 1;
 	size_t ibest = 0;
+	const unsigned short *rows;
+	size_t nrows = rx_rows(table, n, path, &rows);
 
 	if (allowlen)
 		allow[0] = '\0';
@@ -138,7 +270,8 @@ enum match_result router_match(const struct route *table, size_t n,
 	 * /v1/calendar/years is not taken for the date "years". One pass finds
 	 * both the fewest any pattern of the path needs and, of the method's,
 	 * the first with the fewest: the route when the two agree. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < nrows; k++) {
+		size_t i = rows ? rows[k] : k;
 		if (!pattern_match(table[i].pattern, path, tmp, &ntmp))
 			continue;
 		if (ntmp < fewest)
@@ -160,7 +293,8 @@ enum match_result router_match(const struct route *table, size_t n,
 	/* The path is there, not for this method: the methods it has, for the
 	 * 405's Allow and the preflight (a second pass for those only). */
 	snprintf(allow, allowlen, "OPTIONS");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < nrows; k++) {
+		size_t i = rows ? rows[k] : k;
 		if (!pattern_match(table[i].pattern, path, tmp, &ntmp) || ntmp != fewest)
 			continue;
 		if (strlen(allow) + strlen(table[i].method) + 3 < allowlen) {

@@ -64,20 +64,27 @@ static void master_on_term(int sig)
  * request, and a generic JSON encoder costs more than the rest of /healthz. */
 static void log_access(const struct req *r, double secs, struct buf *line)
 {
-	char ts[32];
+	/* The second's stamp, formatted once per second; the duration in
+	 * whole microseconds (a float's formatting was a tenth of this). */
+	static char ts[32];
+	static time_t ts_of = -1;
 	time_t now = time(NULL);
-	struct tm tm;
+	long long us = secs > 0 ? (long long)(secs * 1e6 + 0.5) : 0;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (now != ts_of) {
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ts_of = now;
+	}
 	buf_printf(line, "{\"ts\":\"%s\",\"level\":\"access\",\"request_id\":", ts);
 	jw_string(line, r->request_id);
 	buf_puts(line, ",\"method\":");
 	jw_string(line, r->method);
 	buf_puts(line, ",\"path\":");
 	jw_string(line, r->path);
-	buf_printf(line, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"actor\":",
-		   r->route ? r->route->pattern : "", r->status, secs * 1000.0);
+	buf_printf(line, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%lld.%03lld,\"actor\":",
+		   r->route ? r->route->pattern : "", r->status, us / 1000, us % 1000);
 	jw_string(line, req_actor(r));
 	/* Statements the request ran (its last run): what a cached answer saves. */
 	buf_printf(line, ",\"role\":\"%s\",\"db_statements\":%u,\"pid\":%d}\n", req_role(r),

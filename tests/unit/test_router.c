@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -163,6 +164,76 @@ static void test_real_table_is_sane(void **state)
 	}
 }
 
+/* The index files patterns by their first two segments: a pattern with a
+ * parameter there is tried for every path, in table order with the rest,
+ * and a path of a key no pattern has meets only those. */
+static void test_index_keeps_wildcards_and_order(void **state)
+{
+	(void)state;
+	static const struct route t[] = {
+		{ .method = "GET", .pattern = "/v1/units/{id}", .handler = h, .roles = ROLES_ALL },
+		{ .method = "GET", .pattern = "/{v}/units/special", .handler = h, .roles = ROLES_ALL },
+		{ .method = "GET", .pattern = "/healthz", .handler = h, .roles = ROLES_ALL },
+		{ .method = "POST", .pattern = "/{v}/units/special", .handler = h, .roles = ROLES_ALL },
+	};
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx = 99;
+	int np;
+
+	assert_int_equal(router_match(t, 4, "GET", "/v2/units/special", &idx, params, &np, allow, 128),
+			 MATCH_OK);
+	assert_int_equal(idx, 1);
+	assert_string_equal(params[0], "v2");
+	/* Both match with one parameter: the first in the table wins. */
+	assert_int_equal(router_match(t, 4, "GET", "/v1/units/special", &idx, params, &np, allow, 128),
+			 MATCH_OK);
+	assert_int_equal(idx, 0);
+	assert_int_equal(router_match(t, 4, "POST", "/v1/units/special", &idx, params, &np, allow, 128),
+			 MATCH_OK);
+	assert_int_equal(idx, 3);
+	assert_int_equal(router_match(t, 4, "GET", "/healthz", &idx, params, &np, allow, 128),
+			 MATCH_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(router_match(t, 4, "GET", "/healthz/", &idx, params, &np, allow, 128),
+			 MATCH_NO_PATH);
+	assert_int_equal(router_match(t, 4, "GET", "/nothing", &idx, params, &np, allow, 128),
+			 MATCH_NO_PATH);
+	assert_int_equal(router_match(t, 4, "GET", "", &idx, params, &np, allow, 128),
+			 MATCH_NO_PATH);
+	/* The Allow of a wildcard's path comes from the same rows. */
+	assert_int_equal(router_match(t, 4, "DELETE", "/v2/units/special", &idx, params, &np, allow, 128),
+			 MATCH_NO_METHOD);
+	assert_string_equal(allow, "OPTIONS, GET, HEAD, POST");
+}
+
+/* A table of more keys than the index holds is scanned whole, and still
+ * matches every row. */
+static void test_index_too_many_keys(void **state)
+{
+	(void)state;
+	enum { K = 300 };
+	static struct route t[K];
+	static char pats[K][16];
+	char params[PATH_PARAMS_MAX][64], allow[128];
+	size_t idx;
+	int np;
+
+	for (int i = 0; i < K; i++) {
+		snprintf(pats[i], sizeof pats[i], "/k%d/x", i);
+		t[i] = (struct route){ .method = "GET", .pattern = pats[i], .handler = h,
+				       .roles = ROLES_ALL };
+	}
+	for (int i = 0; i < K; i += 37) {
+		char path[16];
+		snprintf(path, sizeof path, "/k%d/x", i);
+		assert_int_equal(router_match(t, K, "GET", path, &idx, params, &np, allow, 128),
+				 MATCH_OK);
+		assert_int_equal(idx, (size_t)i);
+	}
+	assert_int_equal(router_match(t, K, "GET", "/k1/y", &idx, params, &np, allow, 128),
+			 MATCH_NO_PATH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +243,8 @@ int main(void)
 		cmocka_unit_test(test_method_not_allowed),
 		cmocka_unit_test(test_literal_beats_parameter),
 		cmocka_unit_test(test_real_table_is_sane),
+		cmocka_unit_test(test_index_keeps_wildcards_and_order),
+		cmocka_unit_test(test_index_too_many_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
