@@ -1,7 +1,6 @@
 /* router.c - the route table and everything decided before a handler runs:
  * CORS, 404/405, authentication, roles, unknown query parameters, body
  * size, content type, JSON. */
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,11 +96,13 @@ static int known_queries_or_reply(struct req *r)
  * many patterns that differ from the path early cost a few comparisons
  * each (every request tries the whole table). A "{name}" is a whole
  * segment and matches one non-empty segment of the path. */
-static bool pattern_match(const char *pat, const char *path, char params[][64],
-			  int *nparams)
+static bool pattern_match(const char *pat0, size_t skip, const char *path,
+			  char params[][64], int *nparams)
 {
-	const char *pat0 = pat;
+	const char *pat = pat0 + skip;
 	int np = 0;
+
+	path += skip; /* the first skip characters are known to agree */
 
 	while (*pat) {
 		if (*pat == '{' && pat > pat0 && pat[-1] == '/') {
@@ -161,9 +162,10 @@ static uint32_t route_key_hash(const char *s, size_t len)
 struct rx_slot {
 	const char *key; /* NULL: free */
 	size_t len;
-	unsigned short *rows;
+	unsigned short *rows; /* RX_WILD marks a row whose key has a parameter */
 	size_t nrows;
 };
+#define RX_WILD 0x8000u
 static struct {
 	const struct route *table;
 	size_t n;
@@ -198,14 +200,14 @@ static void rx_build(const struct route *table, size_t n)
 	rx_free();
 	rx.table = table;
 	rx.n = n;
-	if (n > USHRT_MAX)
+	if (n >= RX_WILD)
 		return;
 	rx.wild = xcalloc(n ? n : 1, sizeof *rx.wild);
 	for (size_t i = 0; i < n; i++) {
 		const char *p = table[i].pattern;
 		size_t len = route_key_len(p);
 		if (memchr(p, '{', len)) {
-			rx.wild[rx.nwild++] = (unsigned short)i;
+			rx.wild[rx.nwild++] = (unsigned short)(i | RX_WILD);
 			continue;
 		}
 		struct rx_slot *s = rx_find(p, len);
@@ -225,29 +227,44 @@ static void rx_build(const struct route *table, size_t n)
 		for (size_t k = 0; k < RX_SLOTS; k++) {
 			struct rx_slot *s = &rx.slot[k];
 			if (s->key && (wild || (s->len == len && !memcmp(s->key, p, len))))
-				s->rows[s->nrows++] = (unsigned short)i;
+				s->rows[s->nrows++] = (unsigned short)(wild ? i | RX_WILD : i);
 		}
 	}
 	rx.usable = true;
 }
 
-/* The rows of table that may match path: *rows NULL means all n of them. */
+/* The rows of table that may match path: *rows NULL means all n of them.
+ * *skip: how much of the path the key's own rows are known to share. */
 static size_t rx_rows(const struct route *table, size_t n, const char *path,
-		      const unsigned short **rows)
+		      const unsigned short **rows, size_t *skip)
 {
 	if (rx.table != table || rx.n != n)
 		rx_build(table, n);
 	*rows = NULL;
+	*skip = 0;
 	if (!rx.usable)
 		return n;
 	size_t len = route_key_len(path);
 	const struct rx_slot *s = rx_find(path, len);
 	if (s && s->key) {
 		*rows = s->rows;
+		*skip = len;
 		return s->nrows;
 	}
 	*rows = rx.wild;
 	return rx.nwild;
+}
+
+/* Row k of rows (or of the whole table) and how much of its pattern to
+ * skip. */
+static size_t rx_row(const unsigned short *rows, size_t k, size_t key_skip, size_t *skip)
+{
+	if (!rows) {
+		*skip = 0;
+		return k;
+	}
+	*skip = rows[k] & RX_WILD ? 0 : key_skip;
+	return rows[k] & ~RX_WILD;
 }
 
 enum match_result router_match(const struct route *table, size_t n,
@@ -259,7 +276,8 @@ enum match_result router_match(const struct route *table, size_t n,
 	int ntmp, fewest = PATH_PARAMS_MAX + 1, nbest = PATH_PARAMS_MAX + 1;
 	size_t ibest = 0;
 	const unsigned short *rows;
-	size_t nrows = rx_rows(table, n, path, &rows);
+	size_t key_skip, skip;
+	size_t nrows = rx_rows(table, n, path, &rows, &key_skip);
 
 	if (allowlen)
 		allow[0] = '\0';
@@ -271,8 +289,8 @@ enum match_result router_match(const struct route *table, size_t n,
 	 * both the fewest any pattern of the path needs and, of the method's,
 	 * the first with the fewest: the route when the two agree. */
 	for (size_t k = 0; k < nrows; k++) {
-		size_t i = rows ? rows[k] : k;
-		if (!pattern_match(table[i].pattern, path, tmp, &ntmp))
+		size_t i = rx_row(rows, k, key_skip, &skip);
+		if (!pattern_match(table[i].pattern, skip, path, tmp, &ntmp))
 			continue;
 		if (ntmp < fewest)
 			fewest = ntmp;
@@ -294,8 +312,8 @@ enum match_result router_match(const struct route *table, size_t n,
 	 * 405's Allow and the preflight (a second pass for those only). */
 	snprintf(allow, allowlen, "OPTIONS");
 	for (size_t k = 0; k < nrows; k++) {
-		size_t i = rows ? rows[k] : k;
-		if (!pattern_match(table[i].pattern, path, tmp, &ntmp) || ntmp != fewest)
+		size_t i = rx_row(rows, k, key_skip, &skip);
+		if (!pattern_match(table[i].pattern, skip, path, tmp, &ntmp) || ntmp != fewest)
 			continue;
 		if (strlen(allow) + strlen(table[i].method) + 3 < allowlen) {
 			strcat(allow, ", ");
