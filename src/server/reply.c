@@ -24,15 +24,32 @@ void http_header(struct req *r, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 	char value[1024];
+	size_t len;
 
 	va_start(ap, fmt);
-	vsnprintf(value, sizeof value, fmt, ap);
+	if (!strcmp(fmt, "%s")) {
+		/* Most values are one string: copied, not formatted. */
+		const char *v = va_arg(ap, const char *);
+		if (!v)
+			v = "";
+		len = strnlen(v, sizeof value - 1);
+		memcpy(value, v, len);
+		value[len] = '\0';
+	} else {
+		int n = vsnprintf(value, sizeof value, fmt, ap);
+		len = n < 0 ? 0 : (size_t)n < sizeof value ? (size_t)n : sizeof value - 1;
+		value[len] = '\0';
+	}
 	va_end(ap);
 	/* Header values never carry CR or LF: a split header is an injection. */
 	for (char *p = value; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
-	buf_printf(&r->headers, "%s: %s\r\n", name, value);
+	len = strlen(value); /* a NUL written by the format ends the value */
+	buf_puts(&r->headers, name);
+	buf_append(&r->headers, ": ", 2);
+	buf_append(&r->headers, value, len);
+	buf_append(&r->headers, "\r\n", 2);
 }
 
 void http_text(struct req *r, int status, const char *type, const char *text,
@@ -151,15 +168,22 @@ void http_send(struct req *r)
 	 * every answer varies with Accept-Language, in one Vary line with the
 	 * other header names it varies with (Origin, Authorization). */
 	vary_merge(vary, sizeof vary, "Accept-Language", 15);
-	buf_printf(&head, "Vary: %s\r\n", vary);
+	buf_puts(&head, "Vary: ");
+	buf_puts(&head, vary);
+	buf_puts(&head, "\r\n");
 	/* On every answer, problems and cached ones included: no browser
 	 * guesses another type than the one sent, and no link followed from
 	 * an answer (a file, the docs) tells its target where it was. */
 	buf_puts(&head, "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n");
 	if (r->out_type) {
-		buf_printf(&head, "Content-Type: %s\r\n", r->out_type);
-		if (strstr(r->out_type, "json"))
-			buf_printf(&head, "Content-Language: %s\r\n", lang_tag(r->lang));
+		buf_puts(&head, "Content-Type: ");
+		buf_puts(&head, r->out_type);
+		buf_puts(&head, "\r\n");
+		if (strstr(r->out_type, "json")) {
+			buf_puts(&head, "Content-Language: ");
+			buf_puts(&head, lang_tag(r->lang));
+			buf_puts(&head, "\r\n");
+		}
 	}
 	if (r->status != 304 && r->status != 204)
 		buf_printf(&head, "Content-Length: %lu\r\n", (unsigned long)r->out.len);

@@ -318,6 +318,40 @@ static void test_etag_lists(void **state)
 	}
 }
 
+/* A header's value, copied or formatted, is one line: CR and LF become
+ * spaces, a value is cut at 1023 bytes, a NULL string is empty. */
+static void test_header_values(void **state)
+{
+	(void)state;
+	struct env e;
+	struct req r;
+	char big[2000];
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(req_of(&r, &e, "/v1/items", ""), 0);
+	http_header(&r, "X-A", "%s", "one\r\nX-Evil: 1");
+	http_header(&r, "X-B", "%d-%s", 7, "a\nb");
+	const char *volatile nothing = NULL; /* unknown to the compiler's format check */
+	http_header(&r, "X-C", "%s", nothing);
+	http_header(&r, "X-D", "%s", big);
+	http_header(&r, "X-E", "%.*s", 3000, big);
+	char want_d[1100] = "X-D: ";
+	memcpy(want_d + 5, big, 1023);
+	memcpy(want_d + 5 + 1023, "\r\n", 3);
+	struct buf w = { 0 };
+	buf_puts(&w, "X-A: one  X-Evil: 1\r\nX-B: 7-a b\r\nX-C: \r\n");
+	buf_puts(&w, want_d);
+	buf_puts(&w, "X-E: ");
+	buf_append(&w, big, 1023);
+	buf_puts(&w, "\r\n");
+	assert_int_equal(r.headers.len, w.len);
+	assert_memory_equal(r.headers.data, w.data, w.len);
+	buf_free(&w);
+	req_free(&r);
+	env_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_time_normalised),
 		cmocka_unit_test(test_etag_lists),
 		cmocka_unit_test(test_params_read_in_one_pass),
+		cmocka_unit_test(test_header_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
