@@ -93,9 +93,10 @@ static int known_queries_or_reply(struct req *r)
 }
 
 /* Compares one pattern with a path, character by character, so that the
- * many patterns that differ from the path early cost a few comparisons
- * each (every request tries the whole table). A "{name}" is a whole
- * segment and matches one non-empty segment of the path. */
+ * patterns that differ from the path early cost a few comparisons each.
+ * The first skip characters of both are known to agree (the index's key:
+ * rx_rows). A "{name}" is a whole segment and matches one non-empty
+ * segment of the path. */
 static bool pattern_match(const char *pat0, size_t skip, const char *path,
 			  char params[][64], int *nparams)
 {
