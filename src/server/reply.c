@@ -36,16 +36,14 @@ void http_header(struct req *r, const char *name, const char *fmt, ...)
 		memcpy(value, v, len);
 		value[len] = '\0';
 	} else {
-		int n = vsnprintf(value, sizeof value, fmt, ap);
-		len = n < 0 ? 0 : (size_t)n < sizeof value ? (size_t)n : sizeof value - 1;
-		value[len] = '\0';
+		vsnprintf(value, sizeof value, fmt, ap);
 	}
 	va_end(ap);
-	/* Header values never carry CR or LF: a split header is an injection. */
-	for (char *p = value; *p; p++)
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-	len = strlen(value); /* a NUL written by the format ends the value */
+	/* Header values never carry CR or LF: a split header is an injection.
+	 * (A NUL written by the format ends the value.) */
+	for (len = 0; value[len]; len++)
+		if (value[len] == '\r' || value[len] == '\n')
+			value[len] = ' ';
 	buf_puts(&r->headers, name);
 	buf_append(&r->headers, ": ", 2);
 	buf_append(&r->headers, value, len);

@@ -129,7 +129,7 @@ static bool pattern_match(const char *pat0, size_t skip, const char *path,
 }
 
 /* Where a pattern or a path is filed in the index: its first two segments
- * ("/v1/units" of "/v1/units/{id}/history", "/healthz" of itself), the
+ * ("/v1/requests" of "/v1/requests/{id}/materials", "/healthz" of itself), the
  * text before the third '/'. A pattern matches a path only if these agree
  * when they are literal: each literal character matches itself, and a
  * parameter never takes a '/'. A pattern with a parameter among them is
